@@ -1,0 +1,20 @@
+import type { MeshSettings } from '../config/types.js';
+import type { Inventory } from '../model/inventory.js';
+import type { ReportDescriptor, Resource, RuleMeta } from '../model/types.js';
+
+/** What a rule sees besides the resource: the whole tree and the settings. Rules never do I/O. */
+export interface RuleContext {
+  readonly inventory: Inventory;
+  readonly mesh: MeshSettings;
+  /** This rule's `options` from `.meshguard.yaml`, already validated against `meta.optionsSchema`. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Evaluation date (ISO yyyy-mm-dd), injectable so that expiry logic is testable. */
+  readonly today: string;
+  report(descriptor: ReportDescriptor): void;
+}
+
+export interface Rule {
+  readonly meta: RuleMeta;
+  /** Called once per resource matching `meta.appliesTo`. */
+  check(resource: Resource, context: RuleContext): void;
+}
