@@ -17,6 +17,11 @@ export interface SourceRange {
   column: number;
   endLine: number;
   endColumn: number;
+  /**
+   * Set when the node lives in another file than the resource's own (a GitLab CI job merged in from a
+   * local include); the finding is then reported in that file.
+   */
+  file?: string;
 }
 
 /** Which kind of file a document came from: rules declare the family they apply to. */

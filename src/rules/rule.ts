@@ -10,6 +10,8 @@ export interface RuleContext {
   readonly options: Readonly<Record<string, unknown>>;
   /** Evaluation date (ISO yyyy-mm-dd), injectable so that expiry logic is testable. */
   readonly today: string;
+  /** Ids of every rule meshguard knows (enabled or not), e.g. to validate waiver annotations. */
+  readonly knownRuleIds: ReadonlySet<string>;
   report(descriptor: ReportDescriptor): void;
 }
 

@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseYaml } from '../load/yaml.js';
+import type { JsonPath, SourceRange } from '../model/types.js';
+import { DEFAULT_CONFIG, type MeshguardConfig, type RuleSetting } from './types.js';
+import { readJsonAsset } from '../assets.js';
+
+export const CONFIG_FILE_NAME = '.meshguard.yaml';
+
+/** A configuration the run cannot go on with; the CLI turns it into exit code 2. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly range?: SourceRange,
+  ) {
+    super(range ? `${file}:${range.line}:${range.column}: ${message}` : `${file}: ${message}`);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateConfig = ajv.compile(readJsonAsset('schemas/config.schema.json'));
+
+/**
+ * Load `.meshguard.yaml` (or an explicit path). No file means defaults; a file that is there but
+ * wrong is an error with the position of the offending key.
+ */
+export async function loadConfig(root: string, explicitPath?: string): Promise<{ config: MeshguardConfig; file?: string }> {
+  const file = explicitPath ? path.resolve(root, explicitPath) : path.join(root, CONFIG_FILE_NAME);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (!explicitPath && (error as NodeJS.ErrnoException).code === 'ENOENT') return { config: DEFAULT_CONFIG };
+    throw new ConfigError(`cannot read configuration: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, displayName(root, file));
+  }
+  return { config: parseConfig(text, displayName(root, file)), file };
+}
+
+export function parseConfig(text: string, displayPath: string): MeshguardConfig {
+  const { documents, problems } = parseYaml(text.replace(/^\uFEFF/, ''));
+  const firstError = problems.find((p) => p.severity === 'error');
+  if (firstError) throw new ConfigError(`invalid YAML: ${firstError.message}`, displayPath, firstError.range);
+  const doc = documents[0];
+  if (!doc || doc.value === null || doc.value === undefined) return DEFAULT_CONFIG;
+  if (!validateConfig(doc.value)) {
+    const error = mostRelevant(validateConfig.errors ?? []);
+    const errorPath = pointerToPath(error.instancePath);
+    const location = doc.locate(error.keyword === 'additionalProperties' ? [...errorPath, String(error.params.additionalProperty)] : errorPath);
+    throw new ConfigError(describeError(error), displayPath, location);
+  }
+  return mergeWithDefaults(doc.value as Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> });
+}
+
+function mergeWithDefaults(user: Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> }): MeshguardConfig {
+  const rules: Record<string, RuleSetting> = {};
+  for (const [id, setting] of Object.entries(user.rules ?? {})) {
+    rules[id] = typeof setting === 'string' ? { severity: setting as RuleSetting['severity'] } : setting;
+  }
+  const mesh: Partial<MeshguardConfig['mesh']> = user.mesh ?? {};
+  return {
+    ...DEFAULT_CONFIG,
+    ...user,
+    include: user.include ?? DEFAULT_CONFIG.include,
+    exclude: [...DEFAULT_CONFIG.exclude, ...(user.exclude ?? [])],
+    rules,
+    mesh: {
+      ...DEFAULT_CONFIG.mesh,
+      ...mesh,
+      proxyResources: {
+        requests: { ...DEFAULT_CONFIG.mesh.proxyResources.requests, ...mesh.proxyResources?.requests },
+        limits: { ...DEFAULT_CONFIG.mesh.proxyResources.limits, ...mesh.proxyResources?.limits },
+      },
+    },
+  };
+}
+
+/** ajv reports one error per failed branch of a oneOf; the deepest one says most. */
+function mostRelevant(errors: ErrorObject[]): ErrorObject {
+  return [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
+}
+
+function describeError(error: ErrorObject): string {
+  const where = error.instancePath ? `'${pointerToPath(error.instancePath).join('.')}'` : 'the configuration';
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `unknown key '${String(error.params.additionalProperty)}' in ${where}`;
+    case 'enum':
+      return `${where} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      return `${where} must be ${String(error.params.type)}`;
+    case 'pattern':
+      return `${where} has an invalid format (expected ${String(error.params.pattern)})`;
+    case 'propertyNames':
+      return `${where} has an invalid key: ${String(error.params.propertyName)}`;
+    default:
+      return `${where} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+export function pointerToPath(pointer: string): JsonPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function displayName(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/') || file;
+}

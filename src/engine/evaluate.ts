@@ -1,0 +1,146 @@
+import type { MeshSettings } from '../config/types.js';
+import type { LoadProblem } from '../load/problems.js';
+import { Inventory } from '../model/inventory.js';
+import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
+import { isWaiverInForce, waiversOf } from '../model/waivers.js';
+import type { Rule, RuleContext } from '../rules/rule.js';
+import { assignFingerprints, toJsonPointer } from './fingerprint.js';
+import type { EffectiveRuleSetting } from './settings.js';
+
+export interface EvaluationInput {
+  /** Resources to check. */
+  resources: readonly Resource[];
+  /** Everything cross-resource rules may look at; defaults to `resources`. */
+  inventory?: Inventory;
+  problems: readonly LoadProblem[];
+  rules: readonly Rule[];
+  /** Metadata of every known rule (built-in, loader, policies), for waiver validation. */
+  knownRules: readonly RuleMeta[];
+  settings: ReadonlyMap<string, EffectiveRuleSetting>;
+  mesh: MeshSettings;
+  today: string;
+}
+
+export interface CheckedPair {
+  ruleId: string;
+  file: string;
+  resource?: ResourceRef;
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  checked: CheckedPair[];
+}
+
+export const INTERNAL_ERROR_RULE = 'internal-error';
+
+/**
+ * Run the rules over the resources, turn paths into positions, apply waivers and fingerprint.
+ * Pure apart from the rules' own work: no I/O, so the CLI, the baseline mode and the webhook share it.
+ */
+export function evaluate(input: EvaluationInput): Evaluation {
+  const inventory = input.inventory ?? new Inventory(input.resources);
+  const knownRuleIds = new Set(input.knownRules.map((m) => m.id));
+  const raw: Omit<Finding, 'fingerprint'>[] = [];
+  const checked: CheckedPair[] = [];
+
+  for (const problem of input.problems) {
+    const setting = input.settings.get(problem.ruleId);
+    if (setting && !setting.enabled) continue;
+    raw.push({
+      ruleId: problem.ruleId,
+      messageId: problem.messageId,
+      severity: setting?.severityOverride ?? problem.severity,
+      message: problem.message,
+      file: problem.file,
+      ...problem.range,
+      path: '',
+    });
+  }
+
+  const activeRules = input.rules.filter((rule) => input.settings.get(rule.meta.id)?.enabled !== false);
+  for (const resource of input.resources) {
+    const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
+    const ref = refOf(resource);
+    for (const rule of activeRules) {
+      if (!applies(rule.meta, resource)) continue;
+      checked.push({ ruleId: rule.meta.id, file: resource.source.file, resource: ref });
+      const setting = input.settings.get(rule.meta.id);
+      const waiver = waivers.find((w) => w.ruleId === rule.meta.id);
+      const report = (descriptor: ReportDescriptor): void => {
+        raw.push(toFinding(resource, ref, rule.meta, descriptor, setting?.severityOverride, waiver && { kind: 'waiver', justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) }));
+      };
+      const context: RuleContext = {
+        inventory,
+        mesh: input.mesh,
+        options: setting?.options ?? {},
+        today: input.today,
+        knownRuleIds,
+        report,
+      };
+      try {
+        rule.check(resource, context);
+      } catch (error) {
+        // A rule bug must not take the run down or hide other findings: report it where it happened.
+        raw.push(
+          toFinding(resource, ref, { ...rule.meta, id: INTERNAL_ERROR_RULE }, {
+            path: [],
+            messageId: 'ruleCrashed',
+            message: `rule '${rule.meta.id}' failed on this resource: ${error instanceof Error ? error.message : String(error)}`,
+            severity: 'error',
+          }),
+        );
+      }
+    }
+  }
+
+  raw.sort(compareFindings);
+  return { findings: assignFingerprints(raw), checked };
+}
+
+function toFinding(
+  resource: Resource,
+  ref: ResourceRef,
+  meta: RuleMeta,
+  descriptor: ReportDescriptor,
+  severityOverride?: Severity,
+  suppressed?: Finding['suppressed'],
+): Omit<Finding, 'fingerprint'> {
+  const { file, ...range } = resource.source.locate(descriptor.path);
+  return {
+    ruleId: meta.id,
+    messageId: descriptor.messageId,
+    severity: severityOverride ?? descriptor.severity ?? meta.severity,
+    message: descriptor.message,
+    file: file ?? resource.source.file,
+    ...range,
+    resource: ref,
+    path: toJsonPointer(descriptor.path as JsonPath),
+    ...(descriptor.related && descriptor.related.length > 0 ? { related: descriptor.related } : {}),
+    ...(suppressed ? { suppressed } : {}),
+  };
+}
+
+function applies(meta: RuleMeta, resource: Resource): boolean {
+  if (meta.appliesTo.family !== resource.family) return false;
+  return !meta.appliesTo.kinds || meta.appliesTo.kinds.includes(resource.kind);
+}
+
+export function refOf(resource: Resource): ResourceRef {
+  return {
+    apiVersion: resource.apiVersion,
+    kind: resource.kind,
+    ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
+    name: resource.name,
+  };
+}
+
+export function compareFindings(a: Omit<Finding, 'fingerprint'>, b: Omit<Finding, 'fingerprint'>): number {
+  return (
+    cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.ruleId, b.ruleId) || cmp(a.message, b.message)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

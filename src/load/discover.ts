@@ -1,0 +1,78 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import micromatch from 'micromatch';
+
+export interface DiscoveredFile {
+  absPath: string;
+  /** Path relative to the workspace root, POSIX separators, no leading `./`. */
+  path: string;
+}
+
+export interface DiscoveryOptions {
+  root: string;
+  include: readonly string[];
+  exclude: readonly string[];
+}
+
+export class InputError extends Error {}
+
+/**
+ * Expand the command line's files, directories and globs into a sorted, de-duplicated file list.
+ * Named files are taken as given (like ESLint); directories and globs are filtered by include/exclude.
+ */
+export async function discoverFiles(inputs: readonly string[], options: DiscoveryOptions): Promise<DiscoveredFile[]> {
+  const found = new Map<string, DiscoveredFile>();
+  const add = (absPath: string): void => {
+    const rel = toPosix(path.relative(options.root, absPath)) || path.basename(absPath);
+    found.set(absPath, { absPath, path: rel });
+  };
+  const isWanted = (rel: string): boolean =>
+    micromatch.isMatch(rel, options.include as string[], { dot: true }) &&
+    !micromatch.isMatch(rel, options.exclude as string[], { dot: true });
+
+  for (const input of inputs) {
+    const absInput = path.resolve(options.root, input);
+    const info = await stat(absInput).catch(() => undefined);
+    if (info?.isFile()) {
+      add(absInput);
+    } else if (info?.isDirectory()) {
+      for (const file of await walk(absInput)) {
+        if (isWanted(toPosix(path.relative(options.root, file)))) add(file);
+      }
+    } else if (micromatch.scan(input).isGlob) {
+      const { base } = micromatch.scan(input);
+      const absBase = path.resolve(options.root, base || '.');
+      const pattern = toPosix(path.relative(options.root, path.resolve(options.root, input)));
+      for (const file of await walk(absBase)) {
+        const rel = toPosix(path.relative(options.root, file));
+        if (micromatch.isMatch(rel, pattern, { dot: true }) && !micromatch.isMatch(rel, options.exclude as string[], { dot: true })) add(file);
+      }
+    } else {
+      throw new InputError(`no such file or directory: ${input}`);
+    }
+  }
+  return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Every regular file below a directory. Symlinked directories are not followed (no cycles). */
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== '.git' && entry.name !== 'node_modules') pending.push(full);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        out.push(full);
+      }
+    }
+  }
+  return out;
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

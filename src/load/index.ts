@@ -1,0 +1,119 @@
+import path from 'node:path';
+import micromatch from 'micromatch';
+import type { MeshguardConfig } from '../config/types.js';
+import type { DocumentFamily, Resource } from '../model/types.js';
+import { discoverFiles, type DiscoveredFile } from './discover.js';
+import { WHOLE_FILE, type LoadProblem } from './problems.js';
+import { readTextFile } from './read.js';
+import { extractResources } from './resources.js';
+import { parseYaml, type YamlProblem } from './yaml.js';
+
+export interface LoadedWorkspace {
+  files: string[];
+  resources: Resource[];
+  problems: LoadProblem[];
+}
+
+export interface SourceText {
+  /** Repository-relative POSIX path. */
+  path: string;
+  text: string;
+}
+
+type LoadSettings = Pick<MeshguardConfig, 'include' | 'exclude' | 'gitlabCi' | 'defaultNamespace' | 'reportNonKubernetes' | 'maxFileBytes'>;
+
+/** Discover, read and parse everything the command line names. */
+export async function loadWorkspace(inputs: readonly string[], root: string, config: LoadSettings): Promise<LoadedWorkspace> {
+  const discovered = await discoverFiles(inputs, { root, include: config.include, exclude: config.exclude });
+  return loadDiscovered(discovered, config);
+}
+
+export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings): Promise<LoadedWorkspace> {
+  const resources: Resource[] = [];
+  const problems: LoadProblem[] = [];
+  const texts = await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
+  texts.forEach((outcome, i) => {
+    if (!outcome.ok) {
+      problems.push(outcome.problem);
+      return;
+    }
+    const parsed = parseSourceText({ path: discovered[i]!.path, text: outcome.text }, config);
+    resources.push(...parsed.resources);
+    problems.push(...parsed.problems);
+  });
+  return { files: discovered.map((f) => f.path), resources, problems };
+}
+
+/** Parse one file's text. Pure: the baseline mode feeds it texts read from git. */
+export function parseSourceText(source: SourceText, config: LoadSettings): { resources: Resource[]; problems: LoadProblem[] } {
+  const family = familyOf(source.path, config.gitlabCi);
+  const problems: LoadProblem[] = [];
+  const { documents, problems: yamlProblems } = parseYaml(source.text);
+
+  const template = findTemplateAction(source.text);
+  if (template && family === 'kubernetes' && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {
+    problems.push({
+      ruleId: 'helm-template',
+      messageId: 'unrendered',
+      severity: 'warning',
+      message: 'this is a Go/Helm template ({{ ... }}), not a manifest: render it first (helm template / kustomize build) and lint the output',
+      file: source.path,
+      range: { line: template.line, column: template.column, endLine: template.line, endColumn: template.column + 2 },
+    });
+    return { resources: [], problems };
+  }
+
+  for (const problem of yamlProblems) problems.push(yamlFinding(problem, source.path));
+  const { resources, nonKubernetes } = extractResources(documents, { file: source.path, family, defaultNamespace: config.defaultNamespace });
+  if (config.reportNonKubernetes) {
+    for (const doc of nonKubernetes) {
+      problems.push({
+        ruleId: 'not-kubernetes',
+        messageId: 'noApiVersionKind',
+        severity: 'info',
+        message: `document ${doc.documentIndex + 1} has no apiVersion/kind: not a Kubernetes object, ignored`,
+        file: source.path,
+        range: doc.range,
+      });
+    }
+  }
+  return { resources, problems };
+}
+
+function yamlFinding(problem: YamlProblem, file: string): LoadProblem {
+  const where = problem.documentIndex > 0 ? ` (document ${problem.documentIndex + 1})` : '';
+  return {
+    ruleId: 'yaml-syntax',
+    messageId: problem.code,
+    severity: problem.severity,
+    message: `${problem.message}${where}`,
+    file,
+    range: problem.range,
+  };
+}
+
+export function familyOf(file: string, gitlabCiGlobs: readonly string[]): DocumentFamily {
+  if (path.posix.basename(file) === '.gitlab-ci.yml') return 'gitlab-ci';
+  if (gitlabCiGlobs.length > 0 && micromatch.isMatch(file, gitlabCiGlobs as string[], { dot: true })) return 'gitlab-ci';
+  return 'kubernetes';
+}
+
+/** First `{{` that opens a Go template action outside a comment line. */
+function findTemplateAction(text: string): { line: number; column: number } | undefined {
+  const index = text.indexOf('{{');
+  if (index < 0) return undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trimStart().startsWith('#')) continue;
+    const column = line.indexOf('{{');
+    if (column >= 0) return { line: i + 1, column: column + 1 };
+  }
+  return undefined;
+}
+
+function isChartTemplate(file: string): boolean {
+  return /(^|\/)templates\/[^/]+\.(ya?ml|tpl)$/.test(file);
+}
+
+export { WHOLE_FILE };

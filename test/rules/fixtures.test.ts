@@ -1,0 +1,35 @@
+import { readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { runCheck } from '../../src/engine/check.js';
+import { BUILTIN_RULES } from '../../src/rules/registry.js';
+import { actualFindings, expectedFindings } from '../helpers/expectations.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const FIXTURES = path.join(ROOT, 'fixtures/rules');
+
+/** Every rule ships good/bad fixtures; the marks in them are the assertions. */
+describe('rule fixtures', () => {
+  const ruleIds = readdirSync(FIXTURES).sort();
+
+  it('every built-in rule has fixtures and docs', () => {
+    for (const rule of BUILTIN_RULES) {
+      expect(ruleIds, `fixtures/rules/${rule.meta.id}/`).toContain(rule.meta.id);
+      expect(existsSync(path.join(ROOT, 'docs/rules', `${rule.meta.id}.md`)), `docs/rules/${rule.meta.id}.md`).toBe(true);
+    }
+  });
+
+  for (const ruleId of ruleIds) {
+    for (const fixture of readdirSync(path.join(FIXTURES, ruleId)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+      it(`${ruleId}/${fixture}`, async () => {
+        const file = path.join('fixtures/rules', ruleId, fixture);
+        const result = await runCheck({ root: ROOT, inputs: [file], config: DEFAULT_CONFIG, today: '2026-11-26' });
+        const expected = expectedFindings(path.join(ROOT, file));
+        if (fixture.startsWith('good')) expect(expected, 'a good fixture carries no marks').toEqual([]);
+        else expect(expected.length, 'a bad fixture marks what it expects').toBeGreaterThan(0);
+        expect(actualFindings(result.findings)).toEqual(expected);
+      });
+    }
+  }
+});
