@@ -1,6 +1,7 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { runCheck } from '../../src/engine/check.js';
 import { BUILTIN_RULES } from '../../src/rules/registry.js';
@@ -21,10 +22,13 @@ describe('rule fixtures', () => {
   });
 
   for (const ruleId of ruleIds) {
-    for (const fixture of readdirSync(path.join(FIXTURES, ruleId)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    for (const fixture of readdirSync(path.join(FIXTURES, ruleId)).filter((f) => /^(good|bad).*\.ya?ml$/.test(f)).sort()) {
       it(`${ruleId}/${fixture}`, async () => {
         const file = path.join('fixtures/rules', ruleId, fixture);
-        const result = await runCheck({ root: ROOT, inputs: [file], config: DEFAULT_CONFIG, today: '2026-11-26' });
+        // A fixture folder may carry its own settings (e.g. a mesh that injects by default).
+        const configFile = path.join(FIXTURES, ruleId, 'meshguard.config.yml');
+        const config = existsSync(configFile) ? parseConfig(readFileSync(configFile, 'utf8'), configFile) : DEFAULT_CONFIG;
+        const result = await runCheck({ root: ROOT, inputs: [file], config, today: '2026-11-26' });
         const expected = expectedFindings(path.join(ROOT, file));
         if (fixture.startsWith('good')) expect(expected, 'a good fixture carries no marks').toEqual([]);
         else expect(expected.length, 'a bad fixture marks what it expects').toBeGreaterThan(0);
