@@ -168,7 +168,7 @@ function findPair(doc: Document.Parsed, items: Pair[], segment: string | number,
   if (depth > 20) return undefined;
   // Keys that come from a `<<` merge live in the merged map: point at the key where it is written.
   for (const item of items) {
-    if (!isPair(item) || !isScalar(item.key) || item.key.value !== '<<') continue;
+    if (!isPair(item) || !isMergeKey(item.key)) continue;
     const sources = isSeq(item.value) ? item.value.items : [item.value];
     for (const source of sources) {
       const map = resolveAlias(doc, source);
@@ -179,6 +179,11 @@ function findPair(doc: Document.Parsed, items: Pair[], segment: string | number,
     }
   }
   return undefined;
+}
+
+/** With `merge: true`, yaml represents `<<` as a scalar whose source is `<<` (its value is a merge marker). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (key.value === '<<' || (key as { source?: string }).source === '<<');
 }
 
 function resolveAlias(doc: Document.Parsed, node: unknown): unknown {
