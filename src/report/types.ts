@@ -18,6 +18,11 @@ export const REPORT_FORMATS = ['stylish', 'json', 'sarif', 'codequality', 'junit
 
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
+/** For the CLI: `--format` arrives as a plain string. */
+export function isReportFormat(value: string): value is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(value);
+}
+
 export interface RenderOptions {
   /** ANSI colour; only `stylish` uses it. Off unless asked, so files and pipes stay clean. */
   color?: boolean;

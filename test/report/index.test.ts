@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REPORT_FORMATS, renderReport } from '../../src/report/index.js';
+import { REPORT_FORMATS, isReportFormat, renderReport } from '../../src/report/index.js';
 import { renderCodeQuality } from '../../src/report/codequality.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderJunit } from '../../src/report/junit.js';
@@ -16,6 +16,12 @@ describe('renderReport', () => {
     expect(renderReport('sarif', input)).toBe(renderSarif(input));
     expect(renderReport('codequality', input)).toBe(renderCodeQuality(input));
     expect(renderReport('junit', input)).toBe(renderJunit(input));
+  });
+
+  it('recognises format names from the command line', () => {
+    expect(REPORT_FORMATS.every(isReportFormat)).toBe(true);
+    expect(isReportFormat('xml')).toBe(false);
+    expect(isReportFormat('SARIF')).toBe(false);
   });
 
   it.each(REPORT_FORMATS)('%s is byte-identical across renders and does not mutate its input', (format) => {

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import ajvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { renderSarif } from '../../src/report/sarif.js';
 import { makeInput } from './fixtures.js';
+
+// CommonJS packages: under NodeNext the default import is module.exports, whose `default` is the export.
+const AjvDraft04 = ajvDraft04.default;
+const addFormats = ajvFormats.default;
 
 /** The official SARIF 2.1.0 schema (draft-04), as shipped by @microsoft/jest-sarif. */
 function loadValidator() {
