@@ -55,6 +55,11 @@ function annotation(finding: Finding): AnnotationProperties {
   return properties;
 }
 
+/** core.summary inserts cell text as HTML; a rule id is not supposed to hold markup, but never trust it to. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** Per rule and severity: what a reviewer scans first in the job summary. */
 function summaryRows(findings: readonly Finding[]): SummaryTableRow[] {
   const rows = new Map<string, { ruleId: string; severity: Severity; count: number; suppressed: number }>();
@@ -75,7 +80,7 @@ function summaryRows(findings: readonly Finding[]): SummaryTableRow[] {
       { data: 'Findings', header: true },
       { data: 'Suppressed', header: true },
     ],
-    ...sorted.map((r) => [r.ruleId, r.severity, String(r.count), String(r.suppressed)]),
+    ...sorted.map((r) => [escapeHtml(r.ruleId), r.severity, String(r.count), String(r.suppressed)]),
   ];
 }
 

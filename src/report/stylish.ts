@@ -17,9 +17,14 @@ function printable(text: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** Display width in code points: close enough for alignment without a wcwidth table. */
+/** Terminal cells: CJK and emoji take two, combining marks none (a small wcwidth, enough for alignment). */
+const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
+
 function width(text: string): number {
-  return [...text].length;
+  let cells = 0;
+  for (const char of text) cells += ZERO.test(char) ? 0 : WIDE.test(char) ? 2 : 1;
+  return cells;
 }
 
 function padEnd(text: string, size: number): string {

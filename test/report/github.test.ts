@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnnotationProperties } from '@actions/core';
 import { emitGitHubAnnotations, type GitHubCore, type SummaryTableRow } from '../../src/report/github.js';
 import type { Finding } from '../../src/model/types.js';
@@ -100,6 +100,14 @@ describe('github annotations', () => {
     expect(calls.some((c) => c.type === 'raw' && String(c.args[0]).startsWith('15 findings not annotated'))).toBe(true);
   });
 
+  it('escapes rule ids in the summary table, which GitHub renders as HTML', async () => {
+    const [template] = makeInput().findings;
+    const { core, calls } = recorder();
+    await emitGitHubAnnotations(makeInput({ findings: [{ ...template!, ruleId: '<img src=x>' }] }), { core, env: ON_GITHUB });
+    const table = calls.find((c) => c.type === 'table')!.args[0] as SummaryTableRow[];
+    expect(table[1]).toEqual(['&lt;img src=x&gt;', 'error', '1', '0']);
+  });
+
   it('skips the summary when GITHUB_STEP_SUMMARY is not set', async () => {
     const { core, calls } = recorder();
     const result = await emitGitHubAnnotations(makeInput(), { core, env: { GITHUB_ACTIONS: 'true' } });
@@ -113,6 +121,7 @@ describe('github annotations', () => {
       vi.unstubAllEnvs();
       vi.restoreAllMocks();
     });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('prints workflow commands and appends the job summary', async () => {
       const summaryFile = join(dir, 'summary.md');
@@ -130,7 +139,6 @@ describe('github annotations', () => {
       const summary = readFileSync(summaryFile, 'utf8');
       expect(summary).toContain('<h2>meshguard 0.1.0</h2>');
       expect(summary).toContain('<td>mtls-strict</td><td>error</td><td>2</td><td>0</td>');
-      rmSync(dir, { recursive: true, force: true });
     });
   });
 });

@@ -20,8 +20,11 @@ describe('stylish', () => {
     expect(rows[1]).toMatch(/^ {2}130:7 {3}error {4}Deployment "api" disables mTLS for port 8080 +mtls-strict {8}Deployment\/payments\/api$/);
     expect(rows[2]).toMatch(/^ {2}130:7 {3}warning {2}istio-proxy has no CPU request +sidecar-resources {2}Deployment\/payments\/api$/);
     // Aligned: the rule column starts at the same offset on every row of the file.
-    const codePointOffsets = rows.map((r) => [...r.slice(0, r.search(/mtls-strict|sidecar-resources/))].length);
-    expect(new Set(codePointOffsets).size).toBe(1);
+    // Aligned on screen: the rule column starts at the same terminal cell on every row, although the
+    // first row holds double-width characters (東京 and 🚀 take two cells each).
+    const cells = (s: string): number => [...s].reduce((n, c) => n + (/[\u4e00-\u9fff\u{1f300}-\u{1f64f}]/u.test(c) ? 2 : 1), 0);
+    const offsets = rows.map((r) => cells(r.slice(0, r.search(/mtls-strict|sidecar-resources/))));
+    expect(new Set(offsets).size).toBe(1);
   });
 
   it('names cluster-scoped resources kind/name and file-level findings without a resource', () => {
