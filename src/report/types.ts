@@ -1,0 +1,29 @@
+import type { Finding, ResourceRef, RuleMeta, Severity } from '../model/types.js';
+
+/** Everything a reporter needs; reporters never look at resources or files themselves. */
+export interface ReportInput {
+  /** Already sorted by file, line, column, ruleId; includes suppressed findings (`finding.suppressed` set). */
+  findings: readonly Finding[];
+  /** Every rule that ran. */
+  rules: readonly RuleMeta[];
+  /** Every (rule, resource) pair evaluated: JUnit needs the passes too, not only the failures. */
+  checked: readonly { ruleId: string; file: string; resource?: ResourceRef }[];
+  tool: { name: string; version: string; informationUri: string };
+  summary: { files: number; resources: number; durationMs: number };
+  /** Threshold for the exit code; reporters only mention it. */
+  failOn: Severity;
+}
+
+export const REPORT_FORMATS = ['stylish', 'json', 'sarif', 'codequality', 'junit'] as const;
+
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** For the CLI: `--format` arrives as a plain string. */
+export function isReportFormat(value: string): value is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(value);
+}
+
+export interface RenderOptions {
+  /** ANSI colour; only `stylish` uses it. Off unless asked, so files and pipes stay clean. */
+  color?: boolean;
+}
