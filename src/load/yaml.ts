@@ -53,7 +53,12 @@ const DEFAULT_MAX_ALIAS_COUNT = 100;
  */
 export function parseYaml(text: string, options: ParseOptions = {}): ParseResult {
   const lineCounter = new LineCounter();
-  const positionOf = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+  // Columns count Unicode code points (SARIF's default columnKind), not UTF-16 units as yaml does.
+  const positionOf = (offset: number): { line: number; col: number } => {
+    const { line, col } = lineCounter.linePos(offset);
+    const lineStart = lineCounter.lineStarts[line - 1] ?? 0;
+    return { line, col: codePointColumn(text, lineStart, lineStart + col - 1) };
+  };
   const rangeOf = (start: number, end: number): SourceRange => {
     const a = positionOf(start);
     const b = positionOf(Math.max(start, end));
@@ -111,6 +116,17 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
     });
   });
   return { documents, problems };
+}
+
+function codePointColumn(text: string, lineStart: number, offset: number): number {
+  let column = 1;
+  for (let i = lineStart; i < offset; i++) {
+    const code = text.charCodeAt(i);
+    // A high surrogate and its low surrogate are one code point.
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < offset) i++;
+    column++;
+  }
+  return column;
 }
 
 function toProblem(

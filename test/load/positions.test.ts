@@ -55,3 +55,11 @@ describe('positions', () => {
     expect(parseSourceText(source, { ...DEFAULT_CONFIG, reportNonKubernetes: true }).problems.map((p) => p.ruleId)).toEqual(['not-kubernetes']);
   });
 });
+
+describe('columns', () => {
+  it('count Unicode code points, not UTF-16 units', () => {
+    const { documents } = parseYaml('a: "😀😀"\nb: {x: "é", y: "😀", z: 1}\n');
+    // 😀 is two UTF-16 units but one code point: z is code point 21 (UTF-16 unit 22).
+    expect(documents[0]!.locate(['b', 'z'])).toMatchObject({ line: 2, column: 21 });
+  });
+});
