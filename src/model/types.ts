@@ -80,7 +80,7 @@ export interface ReportDescriptor {
 export interface Suppression {
   kind: 'waiver' | 'baseline';
   justification: string;
-  /** Where the waiver lives, for SARIF `suppressions[].location`. */
+  /** The waiver's expiry date (YYYY-MM-DD), when it has one. */
   expires?: string;
 }
 
