@@ -19,6 +19,8 @@ Options:
   -c, --config <file>       configuration file (default: .meshguard.yaml in the working directory)
       --only                treat the paths as changed files: load the whole repository for context,
                             report only findings in those files (pre-commit)
+      --baseline <git-ref>  merge-request mode: report only findings that are new since <git-ref>
+                            (default in GitLab merge-request pipelines: $CI_MERGE_REQUEST_DIFF_BASE_SHA)
       --today <yyyy-mm-dd>  evaluate waiver expiry as of this date (default: today, UTC)
       --color / --no-color  force or disable colour (default: colour on a terminal)
   -h, --help                show this help
@@ -43,6 +45,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
 
   const root = environment.cwd;
   const { config, file: configFile } = await loadConfig(root, values.config);
+  const baseline = values.baseline ?? (environment.env.CI_MERGE_REQUEST_DIFF_BASE_SHA || undefined);
   const inputs = values.only ? ['.'] : positionals.length > 0 ? positionals : ['.'];
   const result = await runCheck({
     root,
@@ -50,6 +53,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     config,
     ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
     ...(today ? { today } : {}),
+    ...(baseline ? { baseline } : {}),
     ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
   });
 
@@ -75,6 +79,7 @@ function parseCheckArgs(argv: string[]) {
         'fail-on': { type: 'string' },
         config: { type: 'string', short: 'c' },
         only: { type: 'boolean' },
+        baseline: { type: 'string' },
         today: { type: 'string' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
@@ -116,7 +121,12 @@ export function toReportInput(result: CheckResult, failOn: FailOn): ReportInput 
     rules: result.rules,
     checked: result.checked,
     tool: { name: 'meshguard', version: PACKAGE_VERSION, informationUri: 'https://gitlab.com/meshguard/meshguard' },
-    summary: { files: result.files.length, resources: result.resources, durationMs: result.durationMs },
+    summary: {
+      files: result.files.length,
+      resources: result.resources,
+      durationMs: result.durationMs,
+      ...(result.baseline ? { baseline: result.baseline } : {}),
+    },
     failOn: failOn === 'none' ? 'error' : failOn,
   };
 }

@@ -1,5 +1,6 @@
 import type { MeshguardConfig } from '../config/types.js';
-import { loadWorkspace } from '../load/index.js';
+import { loadRevision, loadWorkspace } from '../load/index.js';
+import { Inventory } from '../model/inventory.js';
 import type { Finding, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
 import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
@@ -19,6 +20,8 @@ export interface CheckRequest {
   today?: string;
   /** Report only findings located in these files (pre-commit); everything is still loaded for context. */
   only?: readonly string[];
+  /** Merge-request mode: a git revision whose findings are not reported again (matched by fingerprint). */
+  baseline?: string;
 }
 
 export interface CheckResult {
@@ -29,6 +32,15 @@ export interface CheckResult {
   files: string[];
   resources: number;
   durationMs: number;
+  baseline?: BaselineComparison;
+}
+
+export interface BaselineComparison {
+  ref: string;
+  commit: string;
+  new: number;
+  fixed: number;
+  unchanged: number;
 }
 
 export const ENGINE_RULES: readonly RuleMeta[] = [
@@ -52,18 +64,29 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const rules = request.rules ?? BUILTIN_RULES;
   const metas = [...allRuleMetas(rules), ...ENGINE_RULES];
   const settings = resolveRuleSettings(request.config, metas, request.configFile);
-  const workspace = await loadWorkspace(request.inputs, request.root, request.config);
-  const { findings, checked } = evaluate({
+  const today = request.today ?? todayUtc();
+  const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
+  const [workspace, base] = await Promise.all([
+    loadWorkspace(request.inputs, request.root, request.config),
+    request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
+  ]);
+  const baseInventory = base ? new Inventory(base.resources) : undefined;
+  const head = evaluate({
+    ...evaluationBase,
     resources: workspace.resources,
     problems: workspace.problems,
-    rules,
-    knownRules: metas,
-    settings,
-    mesh: request.config.mesh,
-    today: request.today ?? todayUtc(),
+    ...(baseInventory ? { baseline: baseInventory } : {}),
   });
+  let findings = head.findings;
+  const checked = head.checked;
+  let comparison: BaselineComparison | undefined;
+  if (base && baseInventory) {
+    const baseFindings = evaluate({ ...evaluationBase, resources: base.resources, inventory: baseInventory, problems: base.problems }).findings;
+    ({ findings, comparison } = compareWithBaseline(findings, baseFindings, request.baseline!, base.commit));
+  }
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
   return {
+    ...(comparison ? { baseline: comparison } : {}),
     findings: only ? findings.filter((f) => only.has(f.file)) : findings,
     rules: metas.filter((m) => settings.get(m.id)?.enabled !== false),
     checked: only ? checked.filter((c) => only.has(c.file)) : checked,
@@ -71,6 +94,30 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     resources: workspace.resources.length,
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * New-only reporting: a head finding whose fingerprint the base revision also produced is marked as
+ * suppressed by the baseline (kept for SARIF, not counted for the exit code, left out of code quality).
+ * Fingerprints hash identity, not lines, so edits above a finding do not make it "new".
+ */
+export function compareWithBaseline(
+  head: readonly Finding[],
+  base: readonly Finding[],
+  ref: string,
+  commit: string,
+): { findings: Finding[]; comparison: BaselineComparison } {
+  const live = (f: Finding): boolean => !f.suppressed;
+  const baseFingerprints = new Set(base.filter(live).map((f) => f.fingerprint));
+  const headFingerprints = new Set(head.filter(live).map((f) => f.fingerprint));
+  let unchanged = 0;
+  const findings = head.map((finding) => {
+    if (!live(finding) || !baseFingerprints.has(finding.fingerprint)) return finding;
+    unchanged++;
+    return { ...finding, suppressed: { kind: 'baseline' as const, justification: `already present at ${ref}` } };
+  });
+  const fixed = [...baseFingerprints].filter((fp) => !headFingerprints.has(fp)).length;
+  return { findings, comparison: { ref, commit, new: headFingerprints.size - unchanged, fixed, unchanged } };
 }
 
 function normalizeRelative(file: string): string {

@@ -19,6 +19,8 @@ export interface EvaluationInput {
   settings: ReadonlyMap<string, EffectiveRuleSetting>;
   mesh: MeshSettings;
   today: string;
+  /** The base revision's resources, in merge-request mode. */
+  baseline?: Inventory;
 }
 
 export interface CheckedPair {
@@ -76,6 +78,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
         options: setting?.options ?? {},
         today: input.today,
         knownRuleIds,
+        ...(input.baseline ? { baseline: input.baseline } : {}),
         report,
       };
       try {

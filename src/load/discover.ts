@@ -54,6 +54,25 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/**
+ * Whether a repository-relative path would be selected by these command-line inputs: the same
+ * selection `discoverFiles` makes on disk, applied to a listing (a git revision's tree).
+ */
+export function selectsPath(relPath: string, inputs: readonly string[], options: Omit<DiscoveryOptions, 'root'>): boolean {
+  const excluded = micromatch.isMatch(relPath, options.exclude as string[], { dot: true });
+  for (const raw of inputs) {
+    const input = toPosix(path.posix.normalize(raw.replace(/\\/g, '/'))).replace(/\/$/, '');
+    if (input === relPath) return true;
+    if (micromatch.scan(raw).isGlob) {
+      if (micromatch.isMatch(relPath, input, { dot: true }) && !excluded) return true;
+      continue;
+    }
+    const underDirectory = input === '.' || relPath.startsWith(`${input}/`);
+    if (underDirectory && !excluded && micromatch.isMatch(relPath, options.include as string[], { dot: true })) return true;
+  }
+  return false;
+}
+
 /** Every regular file below a directory. Symlinked directories are not followed (no cycles). */
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];

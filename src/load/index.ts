@@ -2,9 +2,10 @@ import path from 'node:path';
 import micromatch from 'micromatch';
 import type { MeshguardConfig } from '../config/types.js';
 import type { DocumentFamily, Resource } from '../model/types.js';
-import { discoverFiles, type DiscoveredFile } from './discover.js';
+import { discoverFiles, selectsPath, type DiscoveredFile } from './discover.js';
+import { readTreeAtRevision } from './git.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
-import { readTextFile } from './read.js';
+import { decodeText, readTextFile } from './read.js';
 import { extractResources } from './resources.js';
 import { parseYaml, type YamlProblem } from './yaml.js';
 
@@ -42,6 +43,32 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
     problems.push(...parsed.problems);
   });
   return { files: discovered.map((f) => f.path), resources, problems };
+}
+
+/** The same inputs as `loadWorkspace`, read from a git revision instead of the working tree. */
+export async function loadRevision(inputs: readonly string[], root: string, ref: string, config: LoadSettings): Promise<LoadedWorkspace & { commit: string }> {
+  const { commit, files } = await readTreeAtRevision(root, ref);
+  const selected = files.filter((f) => selectsPath(f.path, inputs, config)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const resources: Resource[] = [];
+  const problems: LoadProblem[] = [];
+  for (const file of selected) {
+    const outcome =
+      file.bytes.length > config.maxFileBytes
+        ? undefined
+        : decodeText(file.bytes, (messageId, message) => ({
+            ok: false,
+            problem: { ruleId: 'input-unreadable', messageId, severity: 'error', message, file: file.path, range: WHOLE_FILE },
+          }));
+    if (!outcome) continue;
+    if (!outcome.ok) {
+      problems.push(outcome.problem);
+      continue;
+    }
+    const parsed = parseSourceText({ path: file.path, text: outcome.text }, config);
+    resources.push(...parsed.resources);
+    problems.push(...parsed.problems);
+  }
+  return { commit, files: selected.map((f) => f.path), resources, problems };
 }
 
 /** Parse one file's text. Pure: the baseline mode feeds it texts read from git. */

@@ -20,7 +20,7 @@ import { renderStylish } from './stylish.js';
 import type { RenderOptions, ReportFormat, ReportInput } from './types.js';
 
 export { REPORT_FORMATS, isReportFormat } from './types.js';
-export type { RenderOptions, ReportFormat, ReportInput } from './types.js';
+export type { BaselineSummary, RenderOptions, ReportFormat, ReportInput } from './types.js';
 export { CODE_QUALITY_SEVERITY, type CodeQualityIssue, type CodeQualitySeverity } from './codequality.js';
 export { ANNOTATIONS_PER_TYPE, emitGitHubAnnotations, type GitHubCore, type GitHubEmitOptions, type GitHubEmitResult, type SummaryTableRow } from './github.js';
 export { inSection, sectionEnd, sectionName, sectionStart, type SectionOptions } from './gitlab-sections.js';

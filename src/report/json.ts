@@ -41,6 +41,7 @@ export function renderJson(input: ReportInput): string {
       files: input.summary.files,
       resources: input.summary.resources,
       durationMs: input.summary.durationMs,
+      ...(input.summary.baseline ? { baseline: input.summary.baseline } : {}),
       failOn: input.failOn,
       failed: isFailing(input),
     },

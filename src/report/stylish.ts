@@ -103,6 +103,10 @@ export function renderStylish(input: ReportInput, options: { color?: boolean } =
   for (const [file, findings] of byFile) {
     lines.push(...renderFile(file, findings, paint), '');
   }
+  const baseline = input.summary.baseline;
+  if (baseline) {
+    lines.push(`Compared with ${baseline.ref} (${baseline.commit.slice(0, 12)}): ${baseline.new} new, ${baseline.fixed} fixed, ${baseline.unchanged} unchanged (only new findings are reported)`);
+  }
   lines.push(summaryLine(input, paint));
   return `${lines.join('\n')}\n`;
 }

@@ -9,9 +9,21 @@ export interface ReportInput {
   /** Every (rule, resource) pair evaluated: JUnit needs the passes too, not only the failures. */
   checked: readonly { ruleId: string; file: string; resource?: ResourceRef }[];
   tool: { name: string; version: string; informationUri: string };
-  summary: { files: number; resources: number; durationMs: number };
+  summary: { files: number; resources: number; durationMs: number; baseline?: BaselineSummary };
   /** Threshold for the exit code; reporters only mention it. */
   failOn: Severity;
+}
+
+/** Merge-request mode: how head's findings compare with the base revision's, matched by fingerprint. */
+export interface BaselineSummary {
+  ref: string;
+  commit: string;
+  /** At head only: these are the ones reported. */
+  new: number;
+  /** At the base only. */
+  fixed: number;
+  /** At both: reported as suppressed (kind `baseline`). */
+  unchanged: number;
 }
 
 export const REPORT_FORMATS = ['stylish', 'json', 'sarif', 'codequality', 'junit'] as const;

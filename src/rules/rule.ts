@@ -12,6 +12,11 @@ export interface RuleContext {
   readonly today: string;
   /** Ids of every rule meshguard knows (enabled or not), e.g. to validate waiver annotations. */
   readonly knownRuleIds: ReadonlySet<string>;
+  /**
+   * In merge-request mode (`--baseline <ref>`), the resources of the base revision: rules that guard
+   * against regressions (an mTLS mode that got weaker) compare head with it. Undefined otherwise.
+   */
+  readonly baseline?: Inventory;
   report(descriptor: ReportDescriptor): void;
 }
 
