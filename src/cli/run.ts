@@ -6,6 +6,7 @@ import { CHECK_HELP, runCheckCommand } from './check.js';
 import { runInitCommand } from './init.js';
 import { EXIT_OK, EXIT_UNUSABLE, UsageError, type CommandOutcome } from './io.js';
 import { runRulesCommand } from './rules.js';
+import { runServeCommand } from './serve.js';
 
 const HELP = `meshguard ${PACKAGE_VERSION} - service-mesh guardrails for Kubernetes, Istio and GitLab CI
 
@@ -15,6 +16,7 @@ Commands:
   check [paths...]   lint manifests and GitLab CI files (the default command)
   rules              list the rules
   init               write a commented starter .meshguard.yaml
+  serve              run the validating admission webhook (HTTPS)
 
 Run 'meshguard <command> --help' for a command's options.`;
 
@@ -34,6 +36,8 @@ export async function runCli(argv: string[], environment = { cwd: process.cwd(),
         return await runCheckCommand(rest, environment);
       case 'rules':
         return runRulesCommand(rest);
+      case 'serve':
+        return await runServeCommand(rest, environment.cwd);
       case 'init':
         return await runInitCommand(rest, environment.cwd);
       default:

@@ -21,7 +21,12 @@ export interface EvaluationInput {
   today: string;
   /** The base revision's resources, in merge-request mode. */
   baseline?: Inventory;
+  /** `performance.now()` time after which no further rule is started (admission latency budget). */
+  deadline?: number;
 }
+
+/** The evaluation ran out of its time budget; rules are synchronous, so this is checked between rules. */
+export class EvaluationTimeout extends Error {}
 
 export interface CheckedPair {
   ruleId: string;
@@ -66,6 +71,9 @@ export function evaluate(input: EvaluationInput): Evaluation {
     const ref = refOf(resource);
     for (const rule of activeRules) {
       if (!applies(rule.meta, resource)) continue;
+      if (input.deadline !== undefined && performance.now() > input.deadline) {
+        throw new EvaluationTimeout(`evaluation exceeded its time budget before rule '${rule.meta.id}'`);
+      }
       checked.push({ ruleId: rule.meta.id, file: resource.source.file, resource: ref });
       const setting = input.settings.get(rule.meta.id);
       const waiver = waivers.find((w) => w.ruleId === rule.meta.id);

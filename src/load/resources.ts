@@ -59,6 +59,17 @@ export function extractResources(documents: readonly PositionedDocument[], optio
   return { resources, nonKubernetes };
 }
 
+/**
+ * A resource for an object that has no file behind it (an admission request): positions are the
+ * document start; messages name the JSON pointer instead.
+ */
+export function resourceFromObject(object: Record<string, unknown>, file: string, defaultNamespace: string): Resource | undefined {
+  if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return undefined;
+  const origin: SourceRange = { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const doc: PositionedDocument = { index: 0, value: object, range: origin, locate: () => origin };
+  return kubernetesResource(object, doc, [], { file, family: 'kubernetes', defaultNamespace });
+}
+
 function kubernetesResource(
   object: Record<string, unknown>,
   doc: PositionedDocument,

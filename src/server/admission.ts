@@ -1,0 +1,162 @@
+import { DEFAULT_CONFIG, type MeshguardConfig } from '../config/types.js';
+import { ENGINE_RULES, todayUtc } from '../engine/check.js';
+import { evaluate, EvaluationTimeout } from '../engine/evaluate.js';
+import { resolveRuleSettings, type EffectiveRuleSetting } from '../engine/settings.js';
+import { resourceFromObject } from '../load/resources.js';
+import { Inventory } from '../model/inventory.js';
+import { SEVERITY_RANK, type Finding, type RuleMeta, type Severity } from '../model/types.js';
+import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
+import type { Rule } from '../rules/rule.js';
+
+/** What the API server expects back (admission.k8s.io/v1). */
+export interface AdmissionReviewResponse {
+  apiVersion: 'admission.k8s.io/v1';
+  kind: 'AdmissionReview';
+  response: {
+    uid: string;
+    allowed: boolean;
+    status?: { code: number; message: string; reason?: string };
+    warnings?: string[];
+  };
+}
+
+export type FailurePolicy = 'Fail' | 'Ignore';
+
+export interface AdmissionOptions {
+  config?: MeshguardConfig;
+  rules?: readonly Rule[];
+  /** Snapshot of the cluster's other objects for cross-resource rules (e.g. quotas, PeerAuthentications). */
+  inventory?: Inventory;
+  /** Findings at or above this severity deny the request (default error); lower ones become warnings. */
+  denyOn?: Severity;
+  /** Findings below this severity are not even warned about (default warning). */
+  warnOn?: Severity;
+  /** What to answer when meshguard cannot evaluate: match the webhook's `failurePolicy` (default Fail). */
+  failurePolicy?: FailurePolicy;
+  /** Latency budget per request in milliseconds (default 200). */
+  timeoutMs?: number;
+  today?: string;
+}
+
+export interface AdmissionOutcome {
+  review: AdmissionReviewResponse;
+  /** For metrics and logs: allowed | denied | warned | error | skipped. */
+  outcome: 'allowed' | 'denied' | 'warned' | 'error' | 'skipped';
+  findings: Finding[];
+}
+
+/** Kubernetes shows at most this many characters of a warning; longer ones are truncated by us, visibly. */
+const MAX_WARNING_LENGTH = 120;
+
+/**
+ * Build a reviewer once (rules and settings resolved) and call it per request: this is the library
+ * entry a platform's existing webhook embeds. It never throws for a bad request; every failure mode
+ * has an explicit answer.
+ */
+export interface AdmissionReviewer {
+  (review: unknown): AdmissionOutcome;
+  /** Swap the cross-resource snapshot (e.g. after the inventory directory changed). */
+  setInventory(inventory: Inventory): void;
+}
+
+export function createAdmissionReviewer(options: AdmissionOptions = {}): AdmissionReviewer {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const rules = options.rules ?? BUILTIN_RULES;
+  const metas: RuleMeta[] = [...allRuleMetas(rules), ...ENGINE_RULES];
+  const settings: Map<string, EffectiveRuleSetting> = resolveRuleSettings(config, metas);
+  const denyRank = SEVERITY_RANK[options.denyOn ?? 'error'];
+  const warnRank = SEVERITY_RANK[options.warnOn ?? 'warning'];
+  const failurePolicy = options.failurePolicy ?? 'Fail';
+  const timeoutMs = options.timeoutMs ?? 200;
+  let snapshot = options.inventory ?? new Inventory([]);
+
+  const reviewer = (review: unknown): AdmissionOutcome => {
+    const request = isRecord(review) && isRecord(review.request) ? review.request : undefined;
+    const uid = typeof request?.uid === 'string' ? request.uid : '';
+    if (!request || uid === '') {
+      return answer(uid, false, 'error', [], { code: 400, message: 'meshguard: the body is not an admission.k8s.io/v1 AdmissionReview with a request.uid' });
+    }
+    // DELETE (and CONNECT) carry no object to lint.
+    const object = request.object;
+    if (!isRecord(object)) return answer(uid, true, 'skipped', []);
+    const namespace = typeof request.namespace === 'string' ? request.namespace : config.defaultNamespace;
+    const withNamespace = isRecord(object.metadata) && typeof object.metadata.namespace !== 'string' && request.namespace
+      ? { ...object, metadata: { ...object.metadata, namespace } }
+      : object;
+    const resource = resourceFromObject(withNamespace, 'admission', namespace);
+    if (!resource) return answer(uid, true, 'skipped', []);
+
+    let findings: Finding[];
+    try {
+      findings = evaluate({
+        resources: [resource],
+        inventory: Inventory.withResource(snapshot, resource),
+        problems: [],
+        rules,
+        knownRules: metas,
+        settings,
+        mesh: config.mesh,
+        today: options.today ?? todayUtc(),
+        deadline: performance.now() + timeoutMs,
+      }).findings.filter((f) => !f.suppressed);
+    } catch (error) {
+      const why = error instanceof EvaluationTimeout ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+      const message = `meshguard could not evaluate ${resource.kind}/${resource.name}: ${why}`;
+      // Fail: deny as the API server would if we had not answered; Ignore: admit, but say so.
+      return failurePolicy === 'Fail'
+        ? answer(uid, false, 'error', [], { code: 500, message })
+        : answer(uid, true, 'error', [], undefined, [truncate(message)]);
+    }
+
+    const denying = findings.filter((f) => SEVERITY_RANK[f.severity] >= denyRank);
+    const warning = findings.filter((f) => SEVERITY_RANK[f.severity] < denyRank && SEVERITY_RANK[f.severity] >= warnRank);
+    const warnings = warning.map((f) => truncate(formatFinding(f)));
+    if (denying.length > 0) {
+      return answer(uid, false, 'denied', findings, { code: 403, reason: 'Forbidden', message: denying.map(formatFinding).join('\n') }, warnings);
+    }
+    return answer(uid, true, warnings.length > 0 ? 'warned' : 'allowed', findings, undefined, warnings);
+  };
+
+  return Object.assign(reviewer, {
+    setInventory(inventory: Inventory) {
+      snapshot = inventory;
+    },
+  });
+}
+
+/** One-shot convenience; build a reviewer with `createAdmissionReviewer` when serving many requests. */
+export function reviewAdmission(review: unknown, options: AdmissionOptions = {}): AdmissionReviewResponse {
+  return createAdmissionReviewer(options)(review).review;
+}
+
+/** `[<rule-id>] <message> (at <json-pointer>)`: the shape Gatekeeper users already read. */
+export function formatFinding(finding: Finding): string {
+  return `[${finding.ruleId}] ${finding.message}${finding.path ? ` (at ${finding.path})` : ''}`;
+}
+
+function answer(
+  uid: string,
+  allowed: boolean,
+  outcome: AdmissionOutcome['outcome'],
+  findings: Finding[],
+  status?: { code: number; message: string; reason?: string },
+  warnings: string[] = [],
+): AdmissionOutcome {
+  return {
+    outcome,
+    findings,
+    review: {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid, allowed, ...(status ? { status } : {}), ...(warnings.length > 0 ? { warnings } : {}) },
+    },
+  };
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 1)}…`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
