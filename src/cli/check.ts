@@ -5,7 +5,7 @@ import { PACKAGE_VERSION } from '../assets.js';
 import { loadConfig } from '../config/load.js';
 import { runCheck, type CheckResult } from '../engine/check.js';
 import { SEVERITY_RANK, type Severity } from '../model/types.js';
-import { REPORT_FORMATS, isReportFormat, renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
+import { REPORT_FORMATS, emitGitHubAnnotations, inSection, isReportFormat, renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type CommandOutcome } from './io.js';
 
 export const CHECK_HELP = `Usage: meshguard check [paths...] [options]
@@ -64,8 +64,16 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     await writeFile(absolute, renderReport(target.format, input, { color: false }));
   }
   const color = values.color ?? (values['no-color'] ? false : environment.isTty && !environment.env.NO_COLOR);
-  const stdout = renderReport(format, input, { color });
-  return { exitCode: exitCodeFor(result, failOn), stdout, stderr: '' };
+  let stdout = renderReport(format, input, { color });
+  const exitCode = exitCodeFor(result, failOn);
+  // In GitLab job logs the listing folds into a section, open when the job fails.
+  if (format === 'stylish' && environment.env.GITLAB_CI === 'true') {
+    const now = Math.floor(Date.now() / 1000);
+    stdout = inSection('meshguard', 'meshguard check', stdout, { start: now, end: now }, { collapsed: exitCode === 0 });
+  }
+  // On GitHub Actions, the most severe findings also become annotations on the pull request diff.
+  await emitGitHubAnnotations(input, { env: environment.env });
+  return { exitCode, stdout, stderr: '' };
 }
 
 function parseCheckArgs(argv: string[]) {

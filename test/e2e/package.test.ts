@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+/** pre-commit's `language: node` runs `npm pack` and `npm install -g` on the tarball, then calls the bin. */
+describe('the npm package as pre-commit installs it', () => {
+  it('declares a serial node hook that passes file names to `meshguard check --only`', () => {
+    const hooks = parse(readFileSync(path.join(REPO_ROOT, '.pre-commit-hooks.yaml'), 'utf8'));
+    expect(hooks[0]).toMatchObject({ id: 'meshguard', language: 'node', entry: 'meshguard check --only', require_serial: true, pass_filenames: true });
+    for (const file of ['a.yaml', 'b.yml', 'c.json', 'p.rego']) expect(new RegExp(hooks[0].files).test(file)).toBe(true);
+  });
+
+  it('packs and installs globally into a working bin', { timeout: 120_000 }, () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'meshguard-pack-'));
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' }));
+    const files = packed[0].files.map((f: { path: string }) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'schemas/config.schema.json', 'package.json']));
+    expect(files.some((f: string) => f.startsWith('test/') || f.startsWith('src/'))).toBe(false);
+
+    const prefix = path.join(work, 'global');
+    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(work, packed[0].filename)], { encoding: 'utf8', stdio: 'pipe' });
+    const version = execFileSync(path.join(prefix, 'bin', 'meshguard'), ['--version'], { encoding: 'utf8' });
+    expect(version.trim()).toBe(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
+    const rules = execFileSync(path.join(prefix, 'bin', 'meshguard'), ['rules'], { encoding: 'utf8' });
+    expect(rules).toContain('injection-labels');
+  });
+});
