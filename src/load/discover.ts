@@ -26,9 +26,10 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
     const rel = toPosix(path.relative(options.root, absPath)) || path.basename(absPath);
     found.set(absPath, { absPath, path: rel });
   };
-  const isWanted = (rel: string): boolean =>
-    micromatch.isMatch(rel, options.include as string[], { dot: true }) &&
-    !micromatch.isMatch(rel, options.exclude as string[], { dot: true });
+  // Compile the globs once: micromatch.isMatch recompiles its patterns on every call.
+  const included = compileGlobs(options.include);
+  const excluded = compileGlobs(options.exclude);
+  const isWanted = (rel: string): boolean => included(rel) && !excluded(rel);
 
   for (const input of inputs) {
     const absInput = path.resolve(options.root, input);
@@ -45,7 +46,7 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
       const pattern = toPosix(path.relative(options.root, path.resolve(options.root, input)));
       for (const file of await walk(absBase)) {
         const rel = toPosix(path.relative(options.root, file));
-        if (micromatch.isMatch(rel, pattern, { dot: true }) && !micromatch.isMatch(rel, options.exclude as string[], { dot: true })) add(file);
+        if (micromatch.isMatch(rel, pattern, { dot: true }) && !excluded(rel)) add(file);
       }
     } else {
       throw new InputError(`no such file or directory: ${input}`);
@@ -90,6 +91,11 @@ async function walk(dir: string): Promise<string[]> {
     }
   }
   return out;
+}
+
+export function compileGlobs(patterns: readonly string[]): (path: string) => boolean {
+  const matchers = patterns.map((pattern) => micromatch.matcher(pattern, { dot: true }));
+  return (candidate) => matchers.some((matches) => matches(candidate));
 }
 
 export function toPosix(p: string): string {

@@ -7,7 +7,8 @@ import { readTreeAtRevision } from './git.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
 import { decodeText, readTextFile } from './read.js';
 import { extractResources } from './resources.js';
-import { parseYaml, type YamlProblem } from './yaml.js';
+import { parseYamlFast } from './fast-yaml.js';
+import type { YamlProblem } from './yaml.js';
 
 export interface LoadedWorkspace {
   files: string[];
@@ -75,7 +76,7 @@ export async function loadRevision(inputs: readonly string[], root: string, ref:
 export function parseSourceText(source: SourceText, config: LoadSettings): { resources: Resource[]; problems: LoadProblem[] } {
   const family = familyOf(source.path, config.gitlabCi);
   const problems: LoadProblem[] = [];
-  const { documents, problems: yamlProblems } = parseYaml(source.text);
+  const { documents, problems: yamlProblems } = parseYamlFast(source.text);
 
   const template = findTemplateAction(source.text);
   if (template && family === 'kubernetes' && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {

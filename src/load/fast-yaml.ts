@@ -1,0 +1,44 @@
+import jsyaml from 'js-yaml';
+import type { JsonPath, SourceRange } from '../model/types.js';
+import { parseYaml, type ParseResult, type PositionedDocument } from './yaml.js';
+
+/**
+ * js-yaml builds plain values about three times faster than `yaml` builds its position-carrying AST,
+ * and most documents never need a position: only those with findings do. So values come from js-yaml
+ * and positions from a lazy `yaml` parse of the same text, on first `locate()` in that file.
+ *
+ * Anything unusual takes the exact path instead (`parseYaml`): anchors, aliases and tags (alias
+ * budgets, unknown-tag warnings), complex keys, and every text js-yaml rejects (so that syntax errors,
+ * duplicate keys and tabs are reported by the one parser that gives them positions).
+ */
+// js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
+const { merge } = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types;
+const CORE_WITH_MERGE = jsyaml.CORE_SCHEMA.extend({ implicit: [merge] });
+
+/** `&anchor`, `*alias`, `!tag` or a `? ` complex key where YAML syntax allows them (possibly inside quotes: harmless). */
+const NEEDS_EXACT_PATH = /(?:^|[\s,[{:-])[&*!][^\s,\]}]|^\s*\?(?:\s|$)/m;
+
+export function parseYamlFast(text: string): ParseResult {
+  if (NEEDS_EXACT_PATH.test(text)) return parseYaml(text);
+  const values: unknown[] = [];
+  try {
+    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: false });
+  } catch {
+    return parseYaml(text);
+  }
+
+  let exact: ParseResult | undefined;
+  const positions = (): ParseResult => (exact ??= parseYaml(text));
+  const origin: SourceRange = { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const documents: PositionedDocument[] = values.map((value, index) => ({
+    index,
+    value,
+    get range(): SourceRange {
+      return positions().documents.find((d) => d.index === index)?.range ?? origin;
+    },
+    locate(path: JsonPath): SourceRange {
+      return positions().documents.find((d) => d.index === index)?.locate(path) ?? origin;
+    },
+  }));
+  return { documents, problems: [] };
+}
