@@ -1,0 +1,35 @@
+/**
+ * One measurement in a fresh process (cold: no JIT warm-up, no file cache in the process), reporting
+ * its own in-process time and peak RSS as one JSON line on stdout.
+ */
+import { readFile } from 'node:fs/promises';
+import jsyaml from 'js-yaml';
+import { parseAllDocuments, LineCounter } from 'yaml';
+import { DEFAULT_CONFIG } from '../config/types.js';
+import { runCheck } from '../engine/check.js';
+import { discoverFiles } from '../load/discover.js';
+import { renderReport } from '../report/index.js';
+import { toReportInput } from '../cli/check.js';
+
+const [mode = 'check', root = '.', ...rest] = process.argv.slice(2);
+const started = performance.now();
+let detail: Record<string, unknown> = {};
+
+if (mode === 'parse-js-yaml' || mode === 'parse-yaml') {
+  // The physical limit: find, read and parse every file, nothing else.
+  const files = await discoverFiles(['.'], { root, include: DEFAULT_CONFIG.include, exclude: DEFAULT_CONFIG.exclude });
+  const texts = await Promise.all(files.map((f) => readFile(f.absPath, 'utf8')));
+  let documents = 0;
+  for (const text of texts) {
+    if (mode === 'parse-js-yaml') jsyaml.loadAll(text, () => documents++, { schema: jsyaml.CORE_SCHEMA });
+    else documents += parseAllDocuments(text, { lineCounter: new LineCounter() }).length;
+  }
+  detail = { files: files.length, documents };
+} else if (mode === 'check') {
+  const result = await runCheck({ root, inputs: ['.'], config: DEFAULT_CONFIG, ...(rest.includes('--cache') ? { cache: true } : {}) });
+  const output = renderReport('json', toReportInput(result, 'error'));
+  detail = { files: result.files.length, resources: result.resources, findings: result.findings.length, outputBytes: output.length };
+}
+
+const elapsedMs = performance.now() - started;
+process.stdout.write(`${JSON.stringify({ mode, elapsedMs, maxRssKb: process.resourceUsage().maxRSS, ...detail })}\n`);
