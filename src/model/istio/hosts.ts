@@ -43,14 +43,8 @@ export function serviceFqdn(name: string, namespace: string): string {
   return `${name}.${namespace}.${CLUSTER_DOMAIN_SUFFIX}`.toLowerCase();
 }
 
-/** A Kubernetes Service behind a cluster-local FQDN (`name.namespace.svc.cluster.local`). */
-export function serviceOfFqdn(host: string): { name: string; namespace: string } | undefined {
-  const match = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(normalizeHost(host));
-  return match ? { name: match[1]!, namespace: match[2]! } : undefined;
-}
-
 /**
- * `namespace/dnsName`, the host form of Sidecar egress listeners and Gateway servers. The namespace part
+ * `namespace/dnsName`, the host form of Sidecar egress listeners. The namespace part
  * may be `*` (any), `.` (the resource's own) or `~` (none); `undefined` when the entry has no `/` or an
  * empty side, which Istio rejects.
  */
