@@ -183,7 +183,15 @@ export function virtualServiceRoutes(virtualService: Resource): VirtualServiceRo
   return routes;
 }
 
+/**
+ * Does a VirtualService host speak for the external `host`? Overlapping names count, except the catch-all
+ * `*`, which ingress VirtualServices use and which says nothing about a particular external host.
+ */
+export function routesHost(virtualServiceHost: string, host: string): boolean {
+  return virtualServiceHost !== '*' && hostsOverlap(virtualServiceHost, host);
+}
+
 /** VirtualServices whose hosts include `host` (or a wildcard over it). */
 export function virtualServicesFor(inventory: Inventory, host: string): Resource[] {
-  return istioResources(inventory, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => hostsOverlap(h, host)));
+  return istioResources(inventory, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host)));
 }

@@ -9,6 +9,7 @@ import {
   gatewayKey,
   isEgressGateway,
   isMeshExternal,
+  routesHost,
   serviceEntryHosts,
   subsetNames,
   virtualServiceGateways,
@@ -109,7 +110,7 @@ function checkServiceEntry(resource: Resource, context: RuleContext): void {
 function checkVirtualService(resource: Resource, context: RuleContext): void {
   const { inventory, mesh } = context;
   const ownHosts = virtualServiceHosts(resource);
-  const external = [...new Set(externalHosts(inventory).map((e) => e.host))].filter((h) => ownHosts.some((o) => hostsOverlap(o, h)));
+  const external = [...new Set(externalHosts(inventory).map((e) => e.host))].filter((h) => ownHosts.some((o) => routesHost(o, h)));
   if (external.length === 0) return;
 
   const allGateways = istioResources(inventory, 'Gateway');
