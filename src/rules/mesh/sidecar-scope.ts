@@ -85,6 +85,17 @@ function checkSidecar(resource: Resource, context: RuleContext): void {
     }
   }
 
+  // istiod gives a Sidecar without egress listeners the listener `*/*` (ConvertToSidecarScope): it scopes
+  // nothing. Only the root-namespace default may omit them (it can exist just to set mesh-wide defaults).
+  const isMeshDefault = sidecar.selector === undefined && namespace === context.mesh.rootNamespace;
+  if (!sidecar.hasEgress && !isMeshDefault) {
+    context.report({
+      path: ['spec'],
+      messageId: 'noEgressScope',
+      message: `this Sidecar has no egress listeners, so Istio programs ${sidecar.selector ? 'the workloads it selects' : `the proxies of namespace ${namespace}`} with every service ("*/*"): add ${RECOMMENDED}`,
+    });
+  }
+
   if (sidecar.selector === undefined) {
     const first = sidecars.find((s) => s.selector === undefined);
     if (first && first !== sidecar) {
@@ -94,17 +105,6 @@ function checkSidecar(resource: Resource, context: RuleContext): void {
         message: `a second selector-less Sidecar in namespace ${namespace} (besides ${describeRef(refOf(first.resource))}): Istio's behaviour is undefined — keep one, named default`,
         related: [refOf(first.resource)],
       });
-    }
-    if (!sidecar.hasEgress && namespace !== context.mesh.rootNamespace) {
-      const meshDefault = namespaceDefaultSidecars(context.inventory, context.mesh.rootNamespace)[0];
-      // Without egress listeners a namespace default inherits the root default's egress, or none at all.
-      if (!meshDefault || !restricts(meshDefault)) {
-        context.report({
-          path: ['spec'],
-          messageId: 'noEgressScope',
-          message: `this default Sidecar has no egress hosts, so proxies of namespace ${namespace} still get every service: add ${RECOMMENDED}`,
-        });
-      }
     }
     return;
   }
