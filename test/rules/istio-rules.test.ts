@@ -154,6 +154,7 @@ spec:
     const ids = new Set(result.findings.filter((f) => f.ruleId === 'egress-via-gateway').map((f) => f.messageId));
     expect([...ids].sort()).toEqual([
       'allowAny',
+      'gatewayHopNotMutual',
       'gatewayRefWrongNamespace',
       'gatewayRouteWrongHost',
       'incompleteEgressChain',

@@ -16,11 +16,24 @@ export interface MeshWorkload {
   containerPorts: number[];
 }
 
-/** Every pod-bearing workload of the tree (optionally of one namespace), in load order. */
+const cache = new WeakMap<Inventory, WeakMap<MeshSettings, MeshWorkload[]>>();
+
+/**
+ * Every pod-bearing workload of the tree (optionally of one namespace), in load order. Memoised per
+ * inventory and mesh settings: cross-resource rules ask for it once per resource they check.
+ */
 export function meshWorkloads(inventory: Inventory, mesh: MeshSettings, namespace?: string): MeshWorkload[] {
+  let byMesh = cache.get(inventory);
+  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
+  let all = byMesh.get(mesh);
+  if (!all) byMesh.set(mesh, (all = collectWorkloads(inventory, mesh)));
+  return namespace === undefined ? all : all.filter((w) => w.namespace === namespace);
+}
+
+function collectWorkloads(inventory: Inventory, mesh: MeshSettings): MeshWorkload[] {
   const out: MeshWorkload[] = [];
   for (const kind of POD_BEARING_KINDS) {
-    for (const resource of inventory.ofKind(kind, namespace)) {
+    for (const resource of inventory.ofKind(kind)) {
       const template = podTemplateOf(resource);
       if (!template) continue;
       out.push({

@@ -17,6 +17,7 @@ import {
   virtualServiceRoutes,
   virtualServicesFor,
 } from '../../model/istio/egress.js';
+import { tlsSettingsOf } from '../../model/istio/destination-rule.js';
 import { hostCovers, hostsOverlap } from '../../model/istio/hosts.js';
 import { namespaceDefaultSidecars, outboundPolicyOf, parseSidecar } from '../../model/istio/sidecar.js';
 import { namespaceAnchor } from '../../model/istio/workloads.js';
@@ -42,7 +43,7 @@ export const egressViaGatewayRule: Rule = {
     severity: 'error',
     helpUri: ruleDocsUri('egress-via-gateway'),
     tags: ['mesh', 'egress', 'security'],
-    appliesTo: { family: 'kubernetes', kinds: ['ServiceEntry', 'VirtualService', 'Sidecar', 'Namespace', ...POD_BEARING_KINDS] },
+    appliesTo: { family: 'kubernetes', kinds: ['ServiceEntry', 'VirtualService', 'DestinationRule', 'Sidecar', 'Namespace', ...POD_BEARING_KINDS] },
     optionsSchema: {
       type: 'object',
       additionalProperties: false,
@@ -58,6 +59,7 @@ export const egressViaGatewayRule: Rule = {
   check(resource, context) {
     if (isIstio(resource, 'ServiceEntry')) checkServiceEntry(resource, context);
     else if (isIstio(resource, 'VirtualService')) checkVirtualService(resource, context);
+    else if (isIstio(resource, 'DestinationRule')) checkGatewayDestinationRule(resource, context);
     else if (isIstio(resource, 'Sidecar')) checkSidecar(resource, context);
     else if (resource.kind === 'Namespace') checkNamespace(resource.name, resource, context);
     else if (resource.namespace !== undefined && !context.inventory.namespace(resource.namespace)) {
@@ -216,6 +218,24 @@ function checkRoutes(resource: Resource, context: RuleContext, external: string[
       path: binding?.path ?? ['spec', 'gateways'],
       messageId: 'missingGatewayRoute',
       message: `no route applies to the egress Gateway: traffic arriving there for ${external.join(', ')} is dropped`,
+    });
+  }
+}
+
+/**
+ * The hop from a sidecar to the egress gateway should be Istio mTLS (ISTIO_MUTUAL, or auto mTLS when no tls is
+ * written): an explicit DISABLE or SIMPLE sends the traffic to the gateway without a client identity, so the
+ * gateway cannot tell which workload is sending data out.
+ */
+function checkGatewayDestinationRule(resource: Resource, context: RuleContext): void {
+  if (egressGatewayDestinationRules(context.inventory, gatewayServiceHosts(context)).every((dr) => dr !== resource)) return;
+  for (const setting of tlsSettingsOf(resource)) {
+    if (setting.mode !== 'DISABLE' && setting.mode !== 'SIMPLE') continue;
+    context.report({
+      path: setting.path,
+      messageId: 'gatewayHopNotMutual',
+      severity: 'warning',
+      message: `tls.mode ${setting.mode}${setting.subset !== undefined ? ` (subset ${setting.subset})` : ''} toward the egress gateway: sidecars reach it without Istio mTLS, so it cannot authenticate who sends data out; use ISTIO_MUTUAL`,
     });
   }
 }
