@@ -1,6 +1,6 @@
 import type { Inventory } from '../inventory.js';
 import type { Resource, ResourceRef } from '../types.js';
-import { getIn, isRecord } from '../workload.js';
+import { isRecord } from '../workload.js';
 
 /**
  * Istio serves the same schema under several versions of one API group (networking.istio.io
@@ -16,8 +16,6 @@ const ISTIO_GROUPS: Readonly<Record<string, { group: string; versions: readonly 
 };
 
 export type IstioKind = 'ServiceEntry' | 'Gateway' | 'VirtualService' | 'DestinationRule' | 'Sidecar' | 'PeerAuthentication';
-
-export const ISTIO_KINDS = Object.keys(ISTIO_GROUPS) as IstioKind[];
 
 /** True when the resource is the Istio kind (not, say, a Gateway API `Gateway` of gateway.networking.k8s.io). */
 export function isIstio(resource: Resource, kind: IstioKind): boolean {
@@ -71,10 +69,4 @@ export function refOf(resource: Resource): ResourceRef {
 /** `Kind namespace/name`, the way messages name another resource. */
 export function describeRef(resource: ResourceRef): string {
   return resource.namespace !== undefined ? `${resource.kind} ${resource.namespace}/${resource.name}` : `${resource.kind} ${resource.name}`;
-}
-
-/** A string field of a resource, if present. */
-export function stringAt(resource: Resource, path: readonly (string | number)[]): string | undefined {
-  const value = getIn(resource.object, path);
-  return typeof value === 'string' ? value : undefined;
 }

@@ -4,10 +4,9 @@ import { specOf } from './api.js';
 import { hostCovers, qualifyHost } from './hosts.js';
 import type { MeshService } from './workloads.js';
 
-export type ClientTlsMode = 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
-
 /** One `tls` block of a DestinationRule, wherever it sits. */
 export interface TlsSetting {
+  /** DISABLE | SIMPLE | MUTUAL | ISTIO_MUTUAL as written. */
   mode: string;
   /** Path of `tls.mode`. */
   path: JsonPath;

@@ -116,7 +116,7 @@ function checkVirtualService(resource: Resource, context: RuleContext): void {
   if (external.length === 0) return;
 
   const allGateways = istioResources(inventory, 'Gateway');
-  const egressCandidates = external.flatMap((h) => egressGatewaysFor(inventory, mesh, h));
+  const egressCandidates = [...new Set(external.flatMap((h) => egressGatewaysFor(inventory, mesh, h)))];
   const bindings = virtualServiceGateways(resource);
   const egressKeys = new Set<string>();
   let misnamed = false;
