@@ -5,6 +5,8 @@ import {
   namespaceMtls,
   resolvePeerAuthentications,
 } from '../../src/model/istio/peer-authentication.js';
+import { DEFAULT_MESH_SETTINGS } from '../../src/config/types.js';
+import { mtlsSnapshot } from '../../src/model/istio/mtls-snapshot.js';
 import { tree } from '../helpers/istio-tree.js';
 
 const pa = (name: string, namespace: string, body: string, extraMetadata = '') =>
@@ -121,5 +123,22 @@ describe('collectPeerAuthentications', () => {
   it('is memoised per inventory by the tree-level entry point', () => {
     const { inventory } = tree(pa('default', 'istio-system', '  mtls: {mode: STRICT}'));
     expect(resolvePeerAuthentications(inventory, 'istio-system')).toBe(resolvePeerAuthentications(inventory, 'istio-system'));
+  });
+});
+
+describe('mtlsSnapshot', () => {
+  it('lists each workload, its container ports and its policy ports with the effective mode', () => {
+    const { inventory } = tree(
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: payments, labels: {istio-injection: enabled}}\n---\n` +
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ledger, namespace: payments}\nspec:\n  template:\n    metadata: {labels: {app: ledger}}\n    spec: {containers: [{name: l, image: x, ports: [{containerPort: 8080}]}]}\n---\n` +
+        pa('default', 'istio-system', '  mtls: {mode: STRICT}') +
+        pa('ledger', 'payments', '  selector: {matchLabels: {app: ledger}}\n  portLevelMtls:\n    5701: {mode: DISABLE}'),
+    );
+    const snapshot = mtlsSnapshot(inventory, DEFAULT_MESH_SETTINGS);
+    expect(snapshot.map((s) => [s.workload.name, s.injected, s.port, s.mode, s.scope, s.policy?.name])).toEqual([
+      ['ledger', true, undefined, 'STRICT', 'mesh', 'default'],
+      ['ledger', true, 5701, 'DISABLE', 'port', 'ledger'],
+      ['ledger', true, 8080, 'STRICT', 'mesh', 'default'],
+    ]);
   });
 });
