@@ -1,11 +1,14 @@
 import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
+import { egressViaGatewayRule } from './mesh/egress-via-gateway.js';
 import { injectionLabelsRule } from './mesh/injection-labels.js';
+import { mtlsNoDowngradeRule } from './mesh/mtls-no-downgrade.js';
+import { sidecarScopeRule } from './mesh/sidecar-scope.js';
 import { waiverRule } from './meshguard/waiver.js';
 import type { Rule } from './rule.js';
 
 /** Every built-in rule module. Adding a rule = writing its module and listing it here. */
-export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule];
+export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule, egressViaGatewayRule, mtlsNoDowngradeRule, sidecarScopeRule];
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {

@@ -1,0 +1,197 @@
+import type { MeshSettings } from '../../config/types.js';
+import type { Inventory } from '../inventory.js';
+import type { JsonPath, Resource } from '../types.js';
+import { getIn, isRecord } from '../workload.js';
+import { istioResources, labelSelector, selectorMatches, specOf } from './api.js';
+import { destinationHostOf } from './destination-rule.js';
+import { hostCovers, hostsOverlap, normalizeHost, qualifyHost, serviceFqdn } from './hosts.js';
+
+/**
+ * The egress-gateway chain Istio documents for "egress only through a gateway" (tasks/traffic-management/
+ * egress/egress-gateway): a ServiceEntry for the external host, a Gateway on the egress gateway pods with
+ * a server for the host, a VirtualService bound to that Gateway and to `mesh` that sends sidecar traffic to
+ * the egress gateway service and gateway traffic to the host, and a DestinationRule for the egress gateway
+ * service. This module finds those pieces; the rule decides what is missing.
+ */
+
+/** The name sidecars use in `gateways:` for themselves. */
+export const MESH_GATEWAY = 'mesh';
+
+/** Where the egress gateway Service of a default install lives. */
+export function defaultEgressGatewayHost(mesh: MeshSettings): string {
+  return serviceFqdn('istio-egressgateway', mesh.rootNamespace);
+}
+
+/** ServiceEntry `location` defaults to MESH_EXTERNAL: only MESH_INTERNAL entries are inside the mesh. */
+export function isMeshExternal(serviceEntry: Resource): boolean {
+  return specOf(serviceEntry).location !== 'MESH_INTERNAL';
+}
+
+/** The hosts of a ServiceEntry with their paths. */
+export function serviceEntryHosts(serviceEntry: Resource): { host: string; path: JsonPath }[] {
+  const hosts = specOf(serviceEntry).hosts;
+  if (!Array.isArray(hosts)) return [];
+  return hosts.flatMap((host, i) => (typeof host === 'string' && host !== '' ? [{ host: normalizeHost(host), path: ['spec', 'hosts', i] }] : []));
+}
+
+/** External hosts declared anywhere in the tree (MESH_EXTERNAL ServiceEntries). */
+export function externalHosts(inventory: Inventory): { host: string; serviceEntry: Resource }[] {
+  return istioResources(inventory, 'ServiceEntry')
+    .filter(isMeshExternal)
+    .flatMap((serviceEntry) => serviceEntryHosts(serviceEntry).map(({ host }) => ({ host, serviceEntry })));
+}
+
+/** A Gateway runs on the egress gateway pods when its (non-empty) selector matches their labels. */
+export function isEgressGateway(gateway: Resource, mesh: MeshSettings): boolean {
+  const selector = labelSelector(specOf(gateway).selector);
+  return selector !== undefined && selectorMatches(selector, mesh.egressGatewaySelector);
+}
+
+/** Gateway server hosts are `[namespace/]dnsName`; the namespace part only limits which VirtualServices may bind. */
+export function gatewayServerHosts(gateway: Resource): string[] {
+  const servers = specOf(gateway).servers;
+  if (!Array.isArray(servers)) return [];
+  return servers.flatMap((server) => {
+    const hosts = isRecord(server) && Array.isArray(server.hosts) ? server.hosts : [];
+    return hosts.filter((h): h is string => typeof h === 'string').map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h));
+  });
+}
+
+/** Egress Gateways of the tree whose servers accept `host`. */
+export function egressGatewaysFor(inventory: Inventory, mesh: MeshSettings, host: string): Resource[] {
+  return istioResources(inventory, 'Gateway').filter(
+    (g) => isEgressGateway(g, mesh) && gatewayServerHosts(g).some((server) => hostCovers(server, host)),
+  );
+}
+
+/**
+ * Hosts of the egress gateway Service: the configured ones (default `istio-egressgateway.<root>.svc.cluster.local`)
+ * plus any Service of the tree that selects the egress gateway pods.
+ */
+export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettings, configured: readonly string[] = []): string[] {
+  const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
+  for (const service of inventory.ofKind('Service')) {
+    const selector = labelSelector(getIn(service.object, ['spec', 'selector']));
+    if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(serviceFqdn(service.name, service.namespace ?? ''));
+  }
+  return [...hosts];
+}
+
+/** DestinationRules whose host is the egress gateway Service. */
+export function egressGatewayDestinationRules(inventory: Inventory, gatewayHosts: readonly string[]): Resource[] {
+  return istioResources(inventory, 'DestinationRule').filter((dr) => {
+    const host = destinationHostOf(dr);
+    return host !== undefined && gatewayHosts.some((g) => hostCovers(host, g));
+  });
+}
+
+/** The subset names a DestinationRule defines. */
+export function subsetNames(destinationRule: Resource): string[] {
+  const subsets = specOf(destinationRule).subsets;
+  if (!Array.isArray(subsets)) return [];
+  return subsets.flatMap((s) => (isRecord(s) && typeof s.name === 'string' ? [s.name] : []));
+}
+
+/**
+ * A VirtualService gateway reference as Istio resolves it: `mesh`, `<namespace>/<name>`, or a short name
+ * that means a Gateway in the VirtualService's own namespace (not the gateway's: the classic mistake).
+ */
+export function resolveGatewayRef(ref: string, virtualServiceNamespace: string): string {
+  if (ref === MESH_GATEWAY) return MESH_GATEWAY;
+  return ref.includes('/') ? ref : `${virtualServiceNamespace}/${ref}`;
+}
+
+export function gatewayKey(gateway: Resource): string {
+  return `${gateway.namespace ?? ''}/${gateway.name}`;
+}
+
+export interface VirtualServiceGateway {
+  ref: string;
+  /** `mesh` or `namespace/name`. */
+  key: string;
+  path: JsonPath;
+}
+
+/** `spec.gateways` resolved; Istio binds a VirtualService without gateways to `mesh` only. */
+export function virtualServiceGateways(virtualService: Resource): VirtualServiceGateway[] {
+  const namespace = virtualService.namespace ?? '';
+  const gateways = specOf(virtualService).gateways;
+  if (!Array.isArray(gateways) || gateways.length === 0) return [{ ref: MESH_GATEWAY, key: MESH_GATEWAY, path: ['spec', 'hosts'] }];
+  return gateways.flatMap((ref, i) => (typeof ref === 'string' ? [{ ref, key: resolveGatewayRef(ref, namespace), path: ['spec', 'gateways', i] }] : []));
+}
+
+/** The hosts of a VirtualService, short names qualified in its namespace. */
+export function virtualServiceHosts(virtualService: Resource): string[] {
+  const hosts = specOf(virtualService).hosts;
+  if (!Array.isArray(hosts)) return [];
+  return hosts.filter((h): h is string => typeof h === 'string').map((h) => qualifyHost(h, virtualService.namespace ?? ''));
+}
+
+export interface RouteDestination {
+  host: string;
+  subset?: string;
+  hostPath: JsonPath;
+  subsetPath: JsonPath;
+}
+
+export interface VirtualServiceRoute {
+  /** Path of the route (`spec.http[i]`, `spec.tls[i]`, `spec.tcp[i]`). */
+  path: JsonPath;
+  /** Resolved gateway keys the route applies to. */
+  gateways: string[];
+  destinations: RouteDestination[];
+}
+
+/**
+ * Routes of every protocol with the gateways each applies to: a match naming `gateways` restricts it, a
+ * match without them (or no match at all) applies to every gateway of the VirtualService.
+ */
+export function virtualServiceRoutes(virtualService: Resource): VirtualServiceRoute[] {
+  const spec = specOf(virtualService);
+  const namespace = virtualService.namespace ?? '';
+  const bound = virtualServiceGateways(virtualService).map((g) => g.key);
+  const routes: VirtualServiceRoute[] = [];
+  for (const protocol of ['http', 'tls', 'tcp'] as const) {
+    const list = spec[protocol];
+    if (!Array.isArray(list)) continue;
+    list.forEach((route, i) => {
+      if (!isRecord(route)) return;
+      const matches = Array.isArray(route.match) ? route.match.filter(isRecord) : [];
+      const gateways = new Set<string>();
+      if (matches.length === 0) bound.forEach((g) => gateways.add(g));
+      for (const match of matches) {
+        const named = Array.isArray(match.gateways) ? match.gateways.filter((g): g is string => typeof g === 'string') : [];
+        if (named.length === 0) bound.forEach((g) => gateways.add(g));
+        else named.forEach((g) => gateways.add(resolveGatewayRef(g, namespace)));
+      }
+      const destinations: RouteDestination[] = [];
+      const targets = Array.isArray(route.route) ? route.route : [];
+      targets.forEach((target, j) => {
+        const destination = isRecord(target) && isRecord(target.destination) ? target.destination : undefined;
+        if (!destination || typeof destination.host !== 'string') return;
+        const base: JsonPath = ['spec', protocol, i, 'route', j, 'destination'];
+        destinations.push({
+          host: qualifyHost(destination.host, namespace),
+          ...(typeof destination.subset === 'string' ? { subset: destination.subset } : {}),
+          hostPath: [...base, 'host'],
+          subsetPath: [...base, 'subset'],
+        });
+      });
+      routes.push({ path: ['spec', protocol, i], gateways: [...gateways], destinations });
+    });
+  }
+  return routes;
+}
+
+/**
+ * Does a VirtualService host speak for the external `host`? Overlapping names count, except the catch-all
+ * `*`, which ingress VirtualServices use and which says nothing about a particular external host.
+ */
+export function routesHost(virtualServiceHost: string, host: string): boolean {
+  return virtualServiceHost !== '*' && hostsOverlap(virtualServiceHost, host);
+}
+
+/** VirtualServices whose hosts include `host` (or a wildcard over it). */
+export function virtualServicesFor(inventory: Inventory, host: string): Resource[] {
+  return istioResources(inventory, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host)));
+}

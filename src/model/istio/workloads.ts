@@ -1,0 +1,87 @@
+import type { MeshSettings } from '../../config/types.js';
+import type { Inventory } from '../inventory.js';
+import { injectionOf } from '../mesh/injection.js';
+import type { Resource } from '../types.js';
+import { POD_BEARING_KINDS, getIn, isRecord, podTemplateOf } from '../workload.js';
+import { labelSelector, selectorMatches } from './api.js';
+import { serviceFqdn } from './hosts.js';
+
+/** A pod-bearing object of the tree as Istio's policies see it: its namespace and its pods' labels. */
+export interface MeshWorkload {
+  resource: Resource;
+  namespace: string;
+  labels: Readonly<Record<string, string>>;
+  injected: boolean;
+  /** Container ports of the pod template (PeerAuthentication `portLevelMtls` keys are target ports). */
+  containerPorts: number[];
+}
+
+const cache = new WeakMap<Inventory, WeakMap<MeshSettings, MeshWorkload[]>>();
+
+/**
+ * Every pod-bearing workload of the tree (optionally of one namespace), in load order. Memoised per
+ * inventory and mesh settings: cross-resource rules ask for it once per resource they check.
+ */
+export function meshWorkloads(inventory: Inventory, mesh: MeshSettings, namespace?: string): MeshWorkload[] {
+  let byMesh = cache.get(inventory);
+  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
+  let all = byMesh.get(mesh);
+  if (!all) byMesh.set(mesh, (all = collectWorkloads(inventory, mesh)));
+  return namespace === undefined ? all : all.filter((w) => w.namespace === namespace);
+}
+
+function collectWorkloads(inventory: Inventory, mesh: MeshSettings): MeshWorkload[] {
+  const out: MeshWorkload[] = [];
+  for (const kind of POD_BEARING_KINDS) {
+    for (const resource of inventory.ofKind(kind)) {
+      const template = podTemplateOf(resource);
+      if (!template) continue;
+      out.push({
+        resource,
+        namespace: resource.namespace ?? '',
+        labels: template.labels,
+        injected: injectionOf(resource, inventory, mesh)?.injected ?? false,
+        containerPorts: containerPortsOf(template.spec),
+      });
+    }
+  }
+  const order = new Map(inventory.all.map((r, i) => [r, i]));
+  return out.sort((a, b) => (order.get(a.resource) ?? 0) - (order.get(b.resource) ?? 0));
+}
+
+function containerPortsOf(spec: Record<string, unknown>): number[] {
+  const ports: number[] = [];
+  const containers = Array.isArray(spec.containers) ? spec.containers : [];
+  for (const container of containers) {
+    const list = isRecord(container) && Array.isArray(container.ports) ? container.ports : [];
+    for (const port of list) if (isRecord(port) && typeof port.containerPort === 'number') ports.push(port.containerPort);
+  }
+  return ports;
+}
+
+/** A Service of the tree and whether any injected workload backs it (i.e. its endpoints speak Istio mTLS). */
+export interface MeshService {
+  resource: Resource;
+  fqdn: string;
+  inMesh: boolean;
+  backends: MeshWorkload[];
+}
+
+export function meshServices(inventory: Inventory, mesh: MeshSettings): MeshService[] {
+  const workloads = meshWorkloads(inventory, mesh);
+  return inventory.ofKind('Service').map((resource) => {
+    const namespace = resource.namespace ?? '';
+    const selector = labelSelector(getIn(resource.object, ['spec', 'selector']));
+    // A Service without selector has hand-managed endpoints: meshguard cannot tell what is behind it.
+    const backends = selector ? workloads.filter((w) => w.namespace === namespace && selectorMatches(selector, w.labels)) : [];
+    return { resource, fqdn: serviceFqdn(resource.name, namespace), inMesh: backends.some((w) => w.injected), backends };
+  });
+}
+
+/**
+ * The object that stands for a namespace in findings about the namespace as a whole: its Namespace object
+ * when the tree declares one, else its first injected workload (load order); undefined when neither exists.
+ */
+export function namespaceAnchor(inventory: Inventory, mesh: MeshSettings, namespace: string): Resource | undefined {
+  return inventory.namespace(namespace) ?? meshWorkloads(inventory, mesh, namespace).find((w) => w.injected)?.resource;
+}

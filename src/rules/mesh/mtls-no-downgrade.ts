@@ -1,0 +1,167 @@
+import { describeRef, isIstio, refOf } from '../../model/istio/api.js';
+import { destinationHostOf, servicesForHost, tlsSettingsOf } from '../../model/istio/destination-rule.js';
+import {
+  isWeaker,
+  meshMtls,
+  resolvePeerAuthentications,
+  workloadPolicyOf,
+  type EffectiveMtls,
+  type PeerAuthenticationPolicy,
+  type PeerAuthenticationSet,
+} from '../../model/istio/peer-authentication.js';
+import { meshServices, meshWorkloads } from '../../model/istio/workloads.js';
+import type { Resource } from '../../model/types.js';
+import { ruleDocsUri } from '../docs.js';
+import type { Rule, RuleContext } from '../rule.js';
+
+/**
+ * mTLS rolls out PERMISSIVE -> STRICT and must never slide back. istioctl's downgrade analyzers
+ * (IST0113-0115) are gone, so this rule resolves PeerAuthentications as istiod does and flags every
+ * narrower policy, port entry or client TLS setting that weakens what the mesh/namespace promises.
+ */
+export const mtlsNoDowngradeRule: Rule = {
+  meta: {
+    id: 'mtls-no-downgrade',
+    title: 'mTLS must not be weakened below the mesh-wide or namespace-wide policy',
+    description:
+      'Resolves PeerAuthentications (mesh, namespace, workload, port) and reports every workload or port policy weaker than the ' +
+      'mesh-wide or namespace-wide mode, ignored duplicate or root-namespace selector policies, DestinationRule tls DISABLE/SIMPLE ' +
+      'toward in-mesh services at any level, and meshConfig.enableAutoMtls: false.',
+    severity: 'error',
+    helpUri: ruleDocsUri('mtls-no-downgrade'),
+    tags: ['mesh', 'mtls', 'security'],
+    appliesTo: { family: 'kubernetes', kinds: ['PeerAuthentication', 'DestinationRule'] },
+  },
+  check(resource, context) {
+    if (isIstio(resource, 'PeerAuthentication')) checkPeerAuthentication(resource, context);
+    else if (isIstio(resource, 'DestinationRule')) checkDestinationRule(resource, context);
+  },
+};
+
+function checkPeerAuthentication(resource: Resource, context: RuleContext): void {
+  const set = resolvePeerAuthentications(context.inventory, context.mesh.rootNamespace);
+  const policy = set.all.find((p) => p.resource === resource);
+  if (!policy) return;
+
+  if (policy.invalidMode !== undefined) {
+    context.report({
+      path: policy.modePath,
+      messageId: 'invalidMode',
+      message: `mtls.mode "${policy.invalidMode}" is not UNSET, DISABLE, PERMISSIVE or STRICT: Istio rejects this PeerAuthentication`,
+    });
+  }
+
+  const ignored = set.ignored.find((i) => i.policy === policy);
+  if (ignored) {
+    if (ignored.reason === 'selectorInRoot') {
+      context.report({
+        path: ['spec', 'selector'],
+        messageId: 'rootSelectorIgnored',
+        message: `a PeerAuthentication with a selector in the root namespace ${set.rootNamespace} is ignored by Istio: move it to the workload's namespace`,
+      });
+    } else if (ignored.winner) {
+      const scope = ignored.reason === 'extraMeshWide' ? 'mesh-wide' : `namespace-wide (${policy.namespace})`;
+      context.report({
+        path: ['metadata', 'name'],
+        messageId: 'duplicateIgnored',
+        message: `a second ${scope} PeerAuthentication is ignored: Istio only honours the oldest one, ${describeRef(refOf(ignored.winner.resource))}`,
+        related: [refOf(ignored.winner.resource)],
+      });
+    }
+    return;
+  }
+
+  if (policy.scope !== 'workload' && policy.ports.length > 0) {
+    context.report({
+      path: ['spec', 'portLevelMtls'],
+      messageId: 'portLevelWithoutSelector',
+      severity: 'warning',
+      message: 'portLevelMtls only applies to a PeerAuthentication with a selector: Istio ignores these port settings',
+    });
+  }
+
+  if (policy.scope === 'mesh' && !context.mesh.enableAutoMtls) {
+    // meshConfig has no node in the tree: the mesh-wide policy is the closest statement of mesh mTLS intent.
+    context.report({
+      path: ['metadata', 'name'],
+      messageId: 'autoMtlsDisabled',
+      message:
+        'meshConfig.enableAutoMtls is false (mesh.enableAutoMtls): clients only use mTLS where a DestinationRule says ISTIO_MUTUAL, ' +
+        'so calls to STRICT workloads fail or fall back to plaintext',
+    });
+  }
+
+  const reference = referenceFor(set, policy);
+  if (!reference?.policy) return;
+  const stronger = reference.policy;
+  const strongerName = `${describeRef(refOf(stronger.resource))} (${reference.mode})`;
+
+  if (policy.mode !== 'UNSET' && isWeaker(policy.mode, reference.mode)) {
+    const workloads = policy.scope === 'workload' ? affectedWorkloads(set, policy, context) : '';
+    context.report({
+      path: policy.modePath,
+      messageId: policy.scope === 'namespace' ? 'namespaceDowngrade' : 'workloadDowngrade',
+      message: `mtls.mode ${policy.mode} is weaker than ${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${strongerName}${workloads}`,
+      related: [refOf(stronger.resource)],
+    });
+  }
+  for (const entry of policy.scope === 'workload' ? policy.ports : []) {
+    if (entry.mode === 'UNSET' || !isWeaker(entry.mode, reference.mode)) continue;
+    context.report({
+      path: entry.path,
+      messageId: 'portDowngrade',
+      message: `port ${entry.port} mtls.mode ${entry.mode} is weaker than ${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${strongerName}${affectedWorkloads(set, policy, context)}`,
+      related: [refOf(stronger.resource)],
+    });
+  }
+}
+
+/**
+ * What a policy must not go below: for a namespace-wide policy the mesh-wide one; for a workload policy the
+ * stronger of the mesh-wide and namespace-wide ones (a namespace downgrade is reported on its own and does
+ * not license the workloads under it). Only written modes count: Istio's PERMISSIVE default promises nothing.
+ */
+function referenceFor(set: PeerAuthenticationSet, policy: PeerAuthenticationPolicy): EffectiveMtls | undefined {
+  if (policy.scope === 'mesh') return undefined;
+  const mesh = meshMtls(set);
+  const candidates: EffectiveMtls[] = mesh.policy ? [mesh] : [];
+  const namespacePolicy = set.namespaceWide.get(policy.namespace);
+  if (policy.scope === 'workload' && namespacePolicy && namespacePolicy.mode !== 'UNSET') {
+    candidates.push({ mode: namespacePolicy.mode, policy: namespacePolicy, scope: 'namespace', path: namespacePolicy.modePath });
+  }
+  return candidates.reduce<EffectiveMtls | undefined>((best, c) => (!best || isWeaker(best.mode, c.mode) ? c : best), undefined);
+}
+
+/** ": applies to Deployment team/api, ..." for the workloads of the tree this policy actually decides. */
+function affectedWorkloads(set: PeerAuthenticationSet, policy: PeerAuthenticationPolicy, context: RuleContext): string {
+  const names = meshWorkloads(context.inventory, context.mesh, policy.namespace)
+    .filter((w) => workloadPolicyOf(set, w) === policy)
+    .map((w) => `${w.resource.kind} ${w.resource.name}`);
+  return names.length > 0 ? `; applies to ${names.join(', ')}` : '';
+}
+
+function checkDestinationRule(resource: Resource, context: RuleContext): void {
+  const host = destinationHostOf(resource);
+  if (!host) return;
+  const inMesh = servicesForHost(host, meshServices(context.inventory, context.mesh)).filter((s) => s.inMesh);
+  if (inMesh.length === 0) return;
+  const names = inMesh.map((s) => describeRef(refOf(s.resource))).join(', ');
+  const related = inMesh.map((s) => refOf(s.resource));
+  for (const setting of tlsSettingsOf(resource)) {
+    if (setting.mode !== 'DISABLE' && setting.mode !== 'SIMPLE') continue;
+    const where = [setting.subset !== undefined ? `subset ${setting.subset}` : '', setting.port !== undefined ? `port ${setting.port}` : '']
+      .filter(Boolean)
+      .join(', ');
+    const scope = where ? ` (${where})` : '';
+    const effect =
+      setting.mode === 'DISABLE'
+        ? 'sends plaintext and overrides auto mTLS'
+        : 'originates one-way TLS with the app certificate instead of Istio mTLS, so the server cannot authenticate the caller';
+    context.report({
+      path: setting.path,
+      messageId: setting.mode === 'DISABLE' ? 'tlsDisabledInMesh' : 'simpleTlsInMesh',
+      message: `tls.mode ${setting.mode}${scope} toward ${names}, whose pods have sidecars: it ${effect}; use ISTIO_MUTUAL or drop the tls block`,
+      related,
+    });
+  }
+}

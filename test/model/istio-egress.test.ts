@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MESH_SETTINGS } from '../../src/config/types.js';
+import { destinationHostOf, tlsSettingsOf } from '../../src/model/istio/destination-rule.js';
+import {
+  egressGatewayServiceHosts,
+  egressGatewaysFor,
+  isMeshExternal,
+  resolveGatewayRef,
+  virtualServiceGateways,
+  virtualServiceRoutes,
+} from '../../src/model/istio/egress.js';
+import { meshServices } from '../../src/model/istio/workloads.js';
+import { find, tree } from '../helpers/istio-tree.js';
+
+const mesh = DEFAULT_MESH_SETTINGS;
+
+describe('gateway references', () => {
+  it('resolves short names in the VirtualService namespace', () => {
+    expect(resolveGatewayRef('istio-egressgateway', 'payments')).toBe('payments/istio-egressgateway');
+    expect(resolveGatewayRef('istio-system/istio-egressgateway', 'payments')).toBe('istio-system/istio-egressgateway');
+    expect(resolveGatewayRef('mesh', 'payments')).toBe('mesh');
+  });
+
+  it('binds a VirtualService without gateways to mesh only', () => {
+    const { resources } = tree('apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: p}\nspec:\n  hosts: [a.example]\n');
+    expect(virtualServiceGateways(resources[0]!).map((g) => g.key)).toEqual(['mesh']);
+  });
+});
+
+describe('virtualServiceRoutes', () => {
+  it('gives each route the gateways its matches name, or all of the VirtualService', () => {
+    const { resources } = tree(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: payments}
+spec:
+  hosts: [api.example]
+  gateways: [mesh, istio-system/egress]
+  http:
+    - match: [{gateways: [mesh]}]
+      route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: api}}]
+    - match: [{gateways: [istio-system/egress]}, {uri: {prefix: /x}}]
+      route: [{destination: {host: api.example}}]
+  tcp:
+    - route: [{destination: {host: backend}}]
+`);
+    const routes = virtualServiceRoutes(resources[0]!);
+    expect(routes.map((r) => [r.path.join('.'), r.gateways.sort()])).toEqual([
+      ['spec.http.0', ['mesh']],
+      ['spec.http.1', ['istio-system/egress', 'mesh']],
+      ['spec.tcp.0', ['istio-system/egress', 'mesh']],
+    ]);
+    expect(routes[0]!.destinations[0]).toMatchObject({ subset: 'api', hostPath: ['spec', 'http', 0, 'route', 0, 'destination', 'host'] });
+    expect(routes[2]!.destinations[0]!.host).toBe('backend.payments.svc.cluster.local');
+  });
+});
+
+describe('egress gateways', () => {
+  const yaml = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+    - port: {number: 443, name: tls, protocol: TLS}
+      hosts: ["./*.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ingress, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+    - port: {number: 443, name: https, protocol: HTTPS}
+      hosts: ["*"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: egress-gw, namespace: egress}
+spec:
+  selector: {istio: egressgateway}
+`;
+
+  it('finds Gateways on the egress pods whose servers cover the host, ignoring the server namespace part', () => {
+    const { inventory } = tree(yaml);
+    expect(egressGatewaysFor(inventory, mesh, 'api.example.com').map((g) => g.name)).toEqual(['egress']);
+    expect(egressGatewaysFor(inventory, mesh, 'api.example.org')).toEqual([]);
+    expect(egressGatewaysFor(inventory, { ...mesh, egressGatewaySelector: { app: 'egress' } }, 'api.example.com')).toEqual([]);
+  });
+
+  it('knows the default egress gateway Service and Services selecting the egress pods', () => {
+    const { inventory } = tree(yaml);
+    expect(egressGatewayServiceHosts(inventory, mesh)).toEqual([
+      'istio-egressgateway.istio-system.svc.cluster.local',
+      'egress-gw.egress.svc.cluster.local',
+    ]);
+    expect(egressGatewayServiceHosts(inventory, mesh, ['gw.edge.svc.cluster.local'])[0]).toBe('gw.edge.svc.cluster.local');
+  });
+
+  it('treats ServiceEntries as external unless MESH_INTERNAL', () => {
+    const { resources } = tree(
+      'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: a, namespace: x}\nspec: {hosts: [a.example]}\n---\n' +
+        'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: b, namespace: x}\nspec: {hosts: [b.internal], location: MESH_INTERNAL}\n',
+    );
+    expect(resources.map(isMeshExternal)).toEqual([true, false]);
+  });
+});
+
+describe('DestinationRule TLS', () => {
+  it('collects tls modes at all four levels with their paths', () => {
+    const { resources } = tree(`apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ledger, namespace: payments}
+spec:
+  host: ledger
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+    portLevelSettings:
+      - port: {number: 5701}
+        tls: {mode: DISABLE}
+  subsets:
+    - name: v2
+      trafficPolicy:
+        tls: {mode: SIMPLE}
+        portLevelSettings:
+          - port: {number: 80}
+            tls: {mode: DISABLE}
+`);
+    const dr = find(resources, 'DestinationRule', 'ledger');
+    expect(destinationHostOf(dr)).toBe('ledger.payments.svc.cluster.local');
+    expect(tlsSettingsOf(dr).map((s) => [s.level, s.mode, s.subset, s.port, s.path.join('.')])).toEqual([
+      ['trafficPolicy', 'ISTIO_MUTUAL', undefined, undefined, 'spec.trafficPolicy.tls.mode'],
+      ['portLevelSettings', 'DISABLE', undefined, 5701, 'spec.trafficPolicy.portLevelSettings.0.tls.mode'],
+      ['subset', 'SIMPLE', 'v2', undefined, 'spec.subsets.0.trafficPolicy.tls.mode'],
+      ['subsetPortLevelSettings', 'DISABLE', 'v2', 80, 'spec.subsets.0.trafficPolicy.portLevelSettings.0.tls.mode'],
+    ]);
+  });
+
+  it('marks a Service in the mesh when an injected workload backs it', () => {
+    const { inventory } = tree(`apiVersion: v1
+kind: Namespace
+metadata: {name: payments, labels: {istio-injection: enabled}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ledger, namespace: payments}
+spec:
+  template:
+    metadata: {labels: {app: ledger}}
+    spec: {containers: [{name: l, image: x, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ledger, namespace: payments}
+spec: {selector: {app: ledger}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: external-db, namespace: payments}
+spec: {type: ExternalName, externalName: db.example.com}
+`);
+    const services = meshServices(inventory, mesh);
+    expect(services.map((s) => [s.fqdn, s.inMesh, s.backends.map((b) => b.containerPorts)])).toEqual([
+      ['ledger.payments.svc.cluster.local', true, [[8080]]],
+      ['external-db.payments.svc.cluster.local', false, []],
+    ]);
+  });
+});
