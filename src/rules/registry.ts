@@ -1,11 +1,15 @@
 import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
+import { hpaSidecarSkewRule } from './mesh/hpa-sidecar-skew.js';
 import { injectionLabelsRule } from './mesh/injection-labels.js';
+import { jobSidecarTerminationRule } from './mesh/job-sidecar-termination.js';
+import { sidecarProxyResourcesRule } from './mesh/sidecar-proxy-resources.js';
+import { sidecarQuotaRule } from './mesh/sidecar-quota.js';
 import { waiverRule } from './meshguard/waiver.js';
 import type { Rule } from './rule.js';
 
 /** Every built-in rule module. Adding a rule = writing its module and listing it here. */
-export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule];
+export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule, sidecarQuotaRule, sidecarProxyResourcesRule, hpaSidecarSkewRule, jobSidecarTerminationRule];
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {

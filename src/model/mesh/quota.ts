@@ -101,12 +101,18 @@ function matchesScope(r: { scopeName: string; operator: string; values: string[]
   }
 }
 
-/** "ResourceQuota team/compute (scopes NotTerminating)" */
+/** "ResourceQuota team/compute (scopes NotTerminating, PriorityClass In [high])" */
 export function describeQuota(quota: Resource): string {
   const scopes = getIn(quota.object, ['spec', 'scopes']);
-  const selector = getIn(quota.object, ['spec', 'scopeSelector']);
-  const parts = Array.isArray(scopes) ? scopes.filter((s) => typeof s === 'string') : [];
-  if (isRecord(selector)) parts.push('scopeSelector');
+  const expressions = getIn(quota.object, ['spec', 'scopeSelector', 'matchExpressions']);
+  const parts = Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
+  if (Array.isArray(expressions)) {
+    for (const e of expressions) {
+      if (!isRecord(e) || typeof e.scopeName !== 'string') continue;
+      const values = Array.isArray(e.values) && e.values.length > 0 ? ` [${e.values.join(', ')}]` : '';
+      parts.push(`${e.scopeName} ${typeof e.operator === 'string' ? e.operator : 'Exists'}${values}`);
+    }
+  }
   return `ResourceQuota ${quota.namespace}/${quota.name}${parts.length > 0 ? ` (scopes ${parts.join(', ')})` : ''}`;
 }
 

@@ -70,7 +70,7 @@ export function replicaBudgetOf(workload: Resource, inventory: Inventory, option
       const parallel = jobParallelism(isRecord(jobSpec) ? jobSpec : {});
       const policy: ConcurrencyPolicy = spec.concurrencyPolicy === 'Forbid' || spec.concurrencyPolicy === 'Replace' ? spec.concurrencyPolicy : 'Allow';
       const runs = options.cronJobConcurrentRuns[policy];
-      return { pods: parallel * runs, base: parallel * runs, surge: 0, explanation: `parallelism ${parallel} x ${runs} concurrent run${runs === 1 ? '' : 's'} (concurrencyPolicy ${policy})` };
+      return { pods: parallel * runs, base: parallel * runs, surge: 0, explanation: `parallelism ${parallel} x ${runs} concurrent run${runs === 1 ? '' : 's'} under concurrencyPolicy ${policy}` };
     }
     default:
       return undefined;
