@@ -114,7 +114,7 @@ function checkScuttle(entry: ContainerEntry, sharedProcesses: boolean, context: 
     context.report({
       path: admin.path,
       messageId: 'scuttleNotLocalhost',
-      message: `ENVOY_ADMIN_API "${admin.value}" is not the pod's own proxy: use http://127.0.0.1:15000`,
+      message: `ENVOY_ADMIN_API "${admin.value}" is ${isUrl(admin.value) ? "not the pod's own proxy" : 'not a URL'}: use http://127.0.0.1:15000`,
     });
   }
   const quit = env.get('ISTIO_QUIT_API');
@@ -131,7 +131,7 @@ function checkScuttle(entry: ContainerEntry, sharedProcesses: boolean, context: 
     context.report({
       path: quit.path,
       messageId: 'scuttleNotLocalhost',
-      message: `ISTIO_QUIT_API "${quit.value}" is not the pod's own pilot-agent: use http://127.0.0.1:15020`,
+      message: `ISTIO_QUIT_API "${quit.value}" is ${isUrl(quit.value) ? "not the pod's own pilot-agent" : 'not a URL'}: use http://127.0.0.1:15020`,
     });
   }
   const neverKill = env.get('NEVER_KILL_ISTIO');
@@ -187,6 +187,15 @@ function commandPath(entry: ContainerEntry): JsonPath {
 
 function basename(command: string | undefined): string {
   return (command ?? '').split('/').pop() ?? '';
+}
+
+function isUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isLocal(url: string): boolean {

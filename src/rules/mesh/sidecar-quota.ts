@@ -1,4 +1,3 @@
-import type { Inventory } from '../../model/inventory.js';
 import { describeInjection } from '../../model/mesh/injection.js';
 import { allContainers, effectivePodResources, type PodTotals } from '../../model/mesh/pod-resources.js';
 import { describeQuota, missingQuotaKeys, quotaItemsOf, quotaSelectsPod, type QuotaItem } from '../../model/mesh/quota.js';
@@ -75,18 +74,22 @@ function checkQuota(quota: Resource, context: RuleContext): void {
     context.report({ path: problem.path, messageId: 'badHardQuantity', message: `${problem.key}: ${problem.error}; the quota cannot be evaluated` });
   }
   if (items.length === 0) return;
-  const charges = chargesFor(quota, items, context.inventory, context);
+  const charges = chargesFor(quota, items, context);
   const top = typeof context.options.topContributors === 'number' ? context.options.topContributors : 3;
-  const where = `${describeQuota(quota)}`;
+  const where = describeQuota(quota);
+  // Pods a quota rejects consume none of it; checkWorkload reports the injected ones on their workload.
+  const counted = charges.filter((c) => c.rejectedFor.length === 0);
+  const rejected = charges.length - counted.length;
+  const rejectedNote =
+    rejected > 0
+      ? `; not counted: ${rejected} workload${rejected === 1 ? '' : 's'} whose pods this quota rejects (missing ${[...new Set(charges.flatMap((c) => c.rejectedFor))].join(', ')})`
+      : '';
 
   for (const item of items) {
-    const counted = charges.filter((c) => c.rejectedFor.length === 0);
-    const rejected = charges.length - counted.length;
-    const rejectedNote = rejected > 0 ? `; not counted: ${rejected} workload${rejected === 1 ? '' : 's'} whose pods this quota rejects (missing ${[...new Set(charges.flatMap((c) => c.rejectedFor))].join(', ')})` : '';
     if (item.kind === 'pods') {
       const used = counted.reduce((sum, c) => sum + c.budget.pods, 0);
       if (BigInt(used) * 1000n <= item.hard) continue;
-      const parts = counted
+      const parts = [...counted]
         .sort((a, b) => b.budget.pods - a.budget.pods)
         .slice(0, top)
         .map((c) => `${name(c.workload)} ${c.budget.pods} (${c.budget.explanation})`);
@@ -128,7 +131,8 @@ function checkQuota(quota: Resource, context: RuleContext): void {
   }
 }
 
-function chargesFor(quota: Resource, items: readonly QuotaItem[], inventory: Inventory, context: RuleContext): Charge[] {
+function chargesFor(quota: Resource, items: readonly QuotaItem[], context: RuleContext): Charge[] {
+  const inventory = context.inventory;
   const options = replicaOptions(context);
   const charges: Charge[] = [];
   for (const kind of POD_BEARING_KINDS) {
@@ -152,18 +156,33 @@ function chargesFor(quota: Resource, items: readonly QuotaItem[], inventory: Inv
 function checkWorkload(workload: Resource, context: RuleContext): void {
   if (isOwned(workload)) return;
   const pod = workloadPodOf(workload, context.inventory, context.mesh);
-  if (!pod?.injection.injected || !pod.proxy) return;
+  if (!pod) return;
   const quotas = context.inventory
     .ofKind('ResourceQuota', workload.namespace)
     .map((quota) => ({ quota, items: quotaItemsOf(quota).items }))
     .filter(({ quota, items }) => items.some((i) => i.kind === 'compute') && quotaSelectsPod(quota, pod.template, pod.shape, context.inventory));
   if (quotas.length === 0) return;
+  // The quota sums above leave out what does not parse; say so where it is. Proxy annotations are
+  // sidecar-proxy-resources' to report.
+  for (const problem of pod.problems) {
+    if (pod.proxy?.problems.includes(problem)) continue;
+    context.report({
+      path: problem.path,
+      messageId: 'badContainerQuantity',
+      message: `${problem.what}: ${problem.error}; the API server rejects the pod, and the quota arithmetic of ${quotas.map((q) => describeQuota(q.quota)).join(', ')} leaves it out`,
+      related: quotas.map((q) => ref(q.quota)),
+    });
+  }
+  if (!pod.injection.injected || !pod.proxy) return;
+  const badPaths = new Set(pod.problems.map((p) => JSON.stringify(p.path)));
 
   for (const container of allContainers(pod.shape)) {
     // istio-init is sized like istio-proxy: one finding covers both.
     if (container.origin === 'istio-init') continue;
+    // A value that does not parse was already reported as such (badContainerQuantity / badQuantity).
+    const unparsable = (key: string): boolean => badPaths.has(JSON.stringify([...container.path, 'resources', ...key.split('.')]));
     const requiring = quotas
-      .map(({ quota, items }) => ({ quota, missing: missingQuotaKeys(container, pod.shape, items) }))
+      .map(({ quota, items }) => ({ quota, missing: missingQuotaKeys(container, pod.shape, items).filter((key) => !unparsable(key)) }))
       .filter((q) => q.missing.length > 0);
     if (requiring.length === 0) continue;
     const missing = [...new Set(requiring.flatMap((q) => q.missing))].sort();
