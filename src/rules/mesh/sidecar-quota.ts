@@ -2,7 +2,7 @@ import { describeInjection } from '../../model/mesh/injection.js';
 import { allContainers, effectivePodResources, type PodTotals } from '../../model/mesh/pod-resources.js';
 import { describeQuota, missingQuotaKeys, quotaItemsOf, quotaSelectsPod, type QuotaItem } from '../../model/mesh/quota.js';
 import { DEFAULT_REPLICA_OPTIONS, isOwned, replicaBudgetOf, type ReplicaBudget, type ReplicaOptions } from '../../model/mesh/replicas.js';
-import { describeProxyContainers, workloadPodOf, type WorkloadPod } from '../../model/mesh/resources.js';
+import { describeProxyContainers, workloadPodOf } from '../../model/mesh/resources.js';
 import { formatAmount } from '../../model/quantity.js';
 import type { Resource, ResourceRef } from '../../model/types.js';
 import { POD_BEARING_KINDS } from '../../model/workload.js';
@@ -15,7 +15,6 @@ const ID = 'sidecar-quota';
 interface Charge {
   workload: Resource;
   budget: ReplicaBudget;
-  pod: WorkloadPod;
   totals: PodTotals;
   appTotals: PodTotals;
   /** `spec.hard` keys of this quota the pod does not provide: the quota rejects it, so it uses nothing. */
@@ -143,7 +142,7 @@ function chargesFor(quota: Resource, items: readonly QuotaItem[], context: RuleC
       if (!budget || !pod || budget.pods === 0) continue;
       if (!quotaSelectsPod(quota, pod.template, pod.shape, inventory)) continue;
       const rejectedFor = [...new Set(allContainers(pod.shape).flatMap((c) => missingQuotaKeys(c, pod.shape, items)))].sort();
-      charges.push({ workload, budget, pod, totals: effectivePodResources(pod.shape), appTotals: effectivePodResources(pod.appShape), rejectedFor });
+      charges.push({ workload, budget, totals: effectivePodResources(pod.shape), appTotals: effectivePodResources(pod.appShape), rejectedFor });
     }
   }
   return charges;
