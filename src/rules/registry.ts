@@ -1,14 +1,30 @@
 import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
 import { egressViaGatewayRule } from './mesh/egress-via-gateway.js';
+import { hpaSidecarSkewRule } from './mesh/hpa-sidecar-skew.js';
 import { injectionLabelsRule } from './mesh/injection-labels.js';
+import { jobSidecarTerminationRule } from './mesh/job-sidecar-termination.js';
 import { mtlsNoDowngradeRule } from './mesh/mtls-no-downgrade.js';
+import { sidecarProxyResourcesRule } from './mesh/sidecar-proxy-resources.js';
+import { sidecarQuotaRule } from './mesh/sidecar-quota.js';
 import { sidecarScopeRule } from './mesh/sidecar-scope.js';
 import { waiverRule } from './meshguard/waiver.js';
 import type { Rule } from './rule.js';
 
-/** Every built-in rule module. Adding a rule = writing its module and listing it here. */
-export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule, egressViaGatewayRule, mtlsNoDowngradeRule, sidecarScopeRule];
+/** Every built-in rule module. Adding a rule = writing its module and listing it here (one per line). */
+export const BUILTIN_RULES: readonly Rule[] = [
+  waiverRule,
+  injectionLabelsRule,
+  // Mesh guardrails: sidecar resources and lifecycle.
+  sidecarQuotaRule,
+  sidecarProxyResourcesRule,
+  hpaSidecarSkewRule,
+  jobSidecarTerminationRule,
+  // Mesh guardrails: Istio configuration.
+  egressViaGatewayRule,
+  mtlsNoDowngradeRule,
+  sidecarScopeRule,
+];
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {

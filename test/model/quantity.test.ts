@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { formatCpu, formatMemory, parseQuantity } from '../../src/model/quantity.js';
+
+const milli = (value: unknown): bigint => {
+  const parsed = parseQuantity(value);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.milli;
+};
+
+describe('parseQuantity', () => {
+  it('reads CPU in cores and millicores', () => {
+    expect(milli('100m')).toBe(100n);
+    expect(milli('0.5')).toBe(500n);
+    expect(milli('.25')).toBe(250n);
+    expect(milli('2')).toBe(2000n);
+    expect(milli('1.')).toBe(1000n);
+    expect(milli('+3')).toBe(3000n);
+  });
+  it('accepts YAML numbers as the API server does', () => {
+    expect(milli(2)).toBe(2000n);
+    expect(milli(0.1)).toBe(100n);
+    expect(milli(1e3)).toBe(1_000_000n);
+  });
+  it('reads binary and decimal memory units exactly', () => {
+    expect(milli('128Mi')).toBe(128n * 1024n * 1024n * 1000n);
+    expect(milli('1Gi')).toBe(1024n ** 3n * 1000n);
+    expect(milli('1.5Gi')).toBe(1536n * 1024n * 1024n * 1000n);
+    expect(milli('1G')).toBe(1_000_000_000_000n);
+    expect(milli('1k')).toBe(1_000_000n);
+    expect(milli('1Ki')).toBe(1_024_000n);
+    expect(milli('2E')).toBe(2n * 10n ** 21n);
+  });
+  it('reads decimal exponents, E included, which is not exa when digits follow', () => {
+    expect(milli('1e3')).toBe(1_000_000n);
+    expect(milli('1E3')).toBe(1_000_000n);
+    expect(milli('5e-1')).toBe(500n);
+  });
+  it('rounds sub-milli amounts up like MilliValue', () => {
+    expect(milli('1u')).toBe(1n);
+    expect(milli('1500n')).toBe(1n);
+    expect(milli('0.0001')).toBe(1n);
+    expect(milli('0')).toBe(0n);
+  });
+  it('keeps the sign', () => {
+    expect(milli('-100m')).toBe(-100n);
+  });
+  it('reports what is not a quantity instead of throwing', () => {
+    for (const bad of ['100 m', '1mi', '128MB', 'abc', '', '1.2.3', '0x10', '1Ki2', 'm', '1e']) {
+      const parsed = parseQuantity(bad);
+      expect(parsed.ok, bad).toBe(false);
+    }
+    expect(parseQuantity(null)).toMatchObject({ ok: false });
+    expect(parseQuantity(undefined)).toMatchObject({ ok: false });
+    expect(parseQuantity({})).toMatchObject({ ok: false });
+    expect(parseQuantity('1e400')).toMatchObject({ ok: false, error: expect.stringContaining('out of range') });
+    expect(parseQuantity('99999999999999999999999')).toMatchObject({ ok: false });
+  });
+});
+
+describe('formatting', () => {
+  it('writes CPU as cores when whole, else millicores', () => {
+    expect(formatCpu(2000n)).toBe('2');
+    expect(formatCpu(600n)).toBe('600m');
+    expect(formatCpu(2500n)).toBe('2500m');
+  });
+  it('writes memory in the largest exact binary unit', () => {
+    expect(formatMemory(milli('128Mi'))).toBe('128Mi');
+    expect(formatMemory(milli('1024Mi'))).toBe('1Gi');
+    expect(formatMemory(milli('1536Mi'))).toBe('1536Mi');
+    expect(formatMemory(milli('1G'))).toBe('953.67Mi');
+    expect(formatMemory(milli('100'))).toBe('100');
+  });
+});
