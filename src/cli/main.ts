@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { runCli } from './run.js';
 
+// `meshguard check | head` closes the pipe early: that is the reader's choice, not an error to crash on.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 async function main(): Promise<void> {
   const outcome = await runCli(process.argv.slice(2));
   // Write, then let the process end on its own: process.exit() could cut off piped output.
