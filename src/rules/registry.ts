@@ -1,11 +1,12 @@
 import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
+import { captureBypassJustifiedRule } from './mesh/capture-bypass-justified.js';
 import { injectionLabelsRule } from './mesh/injection-labels.js';
 import { waiverRule } from './meshguard/waiver.js';
 import type { Rule } from './rule.js';
 
 /** Every built-in rule module. Adding a rule = writing its module and listing it here. */
-export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule];
+export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule, captureBypassJustifiedRule];
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {
