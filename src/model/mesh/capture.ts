@@ -208,10 +208,17 @@ function describeBypass(bypass: Omit<CaptureBypass, 'description'>): string {
     case 'kubevirtInterfaces':
       return `traffic on ${plural('interface', bypass.interfaces!.length > 1)} ${bypass.interfaces!.join(', ')}`;
     case 'interceptionMode':
-      return 'all inbound and outbound traffic (interception mode NONE)';
+      return 'all inbound and outbound traffic';
     case 'runAsUser':
       return `all outbound traffic of ${plural('container', bypass.containers!.length > 1)} ${bypass.containers!.join(', ')} (UID ${PROXY_UID} is never redirected)`;
   }
+}
+
+/** The annotation (or field) behind a bypass, as a reader finds it in the manifest. */
+export function describeSwitch(bypass: CaptureBypass): string {
+  if (bypass.switch === 'runAsUser') return `securityContext.runAsUser ${PROXY_UID}`;
+  if (bypass.switch === 'interceptionMode') return `${INTERCEPTION_MODE}: NONE`;
+  return TRAFFIC + bypass.switch;
 }
 
 function plural(noun: string, many: boolean): string {

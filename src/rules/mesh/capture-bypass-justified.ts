@@ -1,4 +1,4 @@
-import { CAPTURE_BYPASS_REASON, INTERCEPTION_MODE, captureOf, type BypassSwitch, type CaptureProblem } from '../../model/mesh/capture.js';
+import { CAPTURE_BYPASS_REASON, captureOf, describeSwitch, type CaptureProblem } from '../../model/mesh/capture.js';
 import { describeInjection, injectionOf } from '../../model/mesh/injection.js';
 import { POD_BEARING_KINDS, podTemplateOf } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
@@ -40,19 +40,13 @@ export const captureBypassJustifiedRule: Rule = {
         path: bypass.path,
         messageId: 'unjustifiedBypass',
         message:
-          `${switchName(bypass.switch)} lets ${bypass.description} bypass the sidecar of this injected workload ` +
+          `${describeSwitch(bypass)} lets ${bypass.description} bypass the sidecar of this injected workload ` +
           `(${describeInjection(injection, resource.namespace)}), but the pod template has ${missing}: ` +
           'write down why this traffic may skip mTLS, authorization and telemetry',
       });
     }
   },
 };
-
-function switchName(name: BypassSwitch): string {
-  if (name === 'runAsUser') return 'securityContext.runAsUser 1337';
-  if (name === 'interceptionMode') return `${INTERCEPTION_MODE}: NONE`;
-  return `traffic.sidecar.istio.io/${name}`;
-}
 
 function messageIdOf(problem: CaptureProblem): string {
   switch (problem.expected) {
