@@ -1,12 +1,14 @@
 import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
+import { captureBypassBulkheadRule } from './mesh/capture-bypass-bulkhead.js';
 import { captureBypassJustifiedRule } from './mesh/capture-bypass-justified.js';
 import { injectionLabelsRule } from './mesh/injection-labels.js';
+import { udpBulkheadRule } from './mesh/udp-bulkhead.js';
 import { waiverRule } from './meshguard/waiver.js';
 import type { Rule } from './rule.js';
 
 /** Every built-in rule module. Adding a rule = writing its module and listing it here. */
-export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule, captureBypassJustifiedRule];
+export const BUILTIN_RULES: readonly Rule[] = [waiverRule, injectionLabelsRule, captureBypassJustifiedRule, captureBypassBulkheadRule, udpBulkheadRule];
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {
