@@ -107,9 +107,9 @@ describe('port sets', () => {
 describe('NetworkPolicy semantics', () => {
   it('policyTypes defaults to Ingress, plus Egress when egress rules exist', () => {
     const { resources } = load(
-      policy('a', 'podSelector: {}') + policy('b', 'podSelector: {}\negress: [{to: [{podSelector: {}}]}]') + policy('c', 'podSelector: {}\npolicyTypes: [Egress]'),
+      policy('a', 'podSelector: {}') + policy('b', 'podSelector: {}\negress: [{to: [{podSelector: {}}]}]') + policy('c', 'podSelector: {}\npolicyTypes: [Egress]') + policy('d', 'podSelector: {}\npolicyTypes: []'),
     );
-    expect(resources.map((r) => parseNetworkPolicy(r).policyTypes)).toEqual([['Ingress'], ['Ingress', 'Egress'], ['Egress']]);
+    expect(resources.map((r) => parseNetworkPolicy(r).policyTypes)).toEqual([['Ingress'], ['Ingress', 'Egress'], ['Egress'], ['Ingress']]);
   });
   it('recognises default-deny policies', () => {
     const { resources } = load(

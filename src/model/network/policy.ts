@@ -81,7 +81,8 @@ export function parseNetworkPolicy(resource: Resource): NetworkPolicyModel {
 }
 
 function policyTypesOf(raw: unknown, hasEgressRules: boolean): PolicyDirection[] {
-  if (Array.isArray(raw)) return raw.filter((t): t is PolicyDirection => t === 'Ingress' || t === 'Egress');
+  // The API server defaults an empty list like a missing one (SetDefaults_NetworkPolicySpec).
+  if (Array.isArray(raw) && raw.length > 0) return raw.filter((t): t is PolicyDirection => t === 'Ingress' || t === 'Egress');
   return hasEgressRules ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 

@@ -13,8 +13,18 @@ import { NAMESPACE_NAME_LABEL, describeSelector, pinnedValues } from './selector
  * open non-TCP protocols across namespace or cluster boundaries (DNS to kube-dns excepted).
  */
 
-/** Injected pod-bearing workloads per namespace, in tree order. */
+const cache = new WeakMap<Inventory, WeakMap<MeshSettings, Map<string, Resource[]>>>();
+
+/** Injected pod-bearing workloads per namespace, in tree order (computed once per inventory and mesh). */
 export function injectedWorkloadsByNamespace(inventory: Inventory, mesh: MeshSettings): Map<string, Resource[]> {
+  let byMesh = cache.get(inventory);
+  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
+  let byNamespace = byMesh.get(mesh);
+  if (!byNamespace) byMesh.set(mesh, (byNamespace = collectInjected(inventory, mesh)));
+  return byNamespace;
+}
+
+function collectInjected(inventory: Inventory, mesh: MeshSettings): Map<string, Resource[]> {
   const byNamespace = new Map<string, Resource[]>();
   for (const resource of inventory.all) {
     if (resource.family !== 'kubernetes' || !(POD_BEARING_KINDS as readonly string[]).includes(resource.kind)) continue;
