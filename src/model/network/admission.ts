@@ -39,16 +39,25 @@ export function podEndpointOf(resource: Resource): PodEndpoint | undefined {
   return { namespace: resource.namespace ?? '', labels: template.labels, containerPorts };
 }
 
-const parsedPolicies = new WeakMap<Inventory, NetworkPolicyModel[]>();
+const parsedPolicies = new WeakMap<Inventory, Map<Resource, NetworkPolicyModel>>();
 
-/** Every NetworkPolicy of the tree, parsed once per inventory. */
-export function networkPoliciesOf(inventory: Inventory): NetworkPolicyModel[] {
+function parsedPoliciesOf(inventory: Inventory): Map<Resource, NetworkPolicyModel> {
   let policies = parsedPolicies.get(inventory);
   if (!policies) {
-    policies = inventory.ofKind('NetworkPolicy').filter(isNetworkPolicy).map(parseNetworkPolicy);
+    policies = new Map(inventory.ofKind('NetworkPolicy').filter(isNetworkPolicy).map((r) => [r, parseNetworkPolicy(r)]));
     parsedPolicies.set(inventory, policies);
   }
   return policies;
+}
+
+/** Every NetworkPolicy of the tree, parsed once per inventory. */
+export function networkPoliciesOf(inventory: Inventory): NetworkPolicyModel[] {
+  return [...parsedPoliciesOf(inventory).values()];
+}
+
+/** The parsed form of one NetworkPolicy resource of the inventory. */
+export function networkPolicyOf(resource: Resource, inventory: Inventory): NetworkPolicyModel | undefined {
+  return parsedPoliciesOf(inventory).get(resource);
 }
 
 /** Policies whose podSelector picks the pod (same namespace only) and that isolate it for `direction`. */

@@ -1,4 +1,4 @@
-import { describePolicy, networkPoliciesOf } from '../../model/network/admission.js';
+import { describePolicy, networkPolicyOf } from '../../model/network/admission.js';
 import { refOf } from '../../model/network/bulkhead.js';
 import { isNetworkPolicy, type PolicyDirection } from '../../model/network/policy.js';
 import { injectedWorkloadsByNamespace, missingDefaultDeny, nonTcpOpenings, type NonTcpOpening } from '../../model/network/udp.js';
@@ -38,21 +38,22 @@ export const udpBulkheadRule: Rule = {
     const injected = injectedWorkloadsByNamespace(context.inventory, context.mesh);
     if (resource.kind === 'NetworkPolicy') {
       if (!isNetworkPolicy(resource) || !injected.has(resource.namespace ?? '')) return;
-      const policy = networkPoliciesOf(context.inventory).find((p) => p.resource === resource);
+      const policy = networkPolicyOf(resource, context.inventory);
       if (policy) for (const opening of nonTcpOpenings(policy)) reportOpening(opening, context);
       return;
     }
 
-    // The namespace-level finding lives on the Namespace object, or on the first injected workload when the tree has none.
-    const namespace = resource.kind === 'Namespace' ? resource.name : resource.namespace ?? '';
+    // One finding per namespace: on its Namespace object, or on its first injected workload when the tree has none.
+    const namespace = resource.kind === 'Namespace' ? resource.name : (resource.namespace ?? '');
     const workloads = injected.get(namespace);
     if (!workloads || workloads.length === 0) return;
-    const hasNamespaceObject = context.inventory.namespace(namespace) !== undefined;
-    if (resource.kind === 'Namespace' ? context.inventory.namespace(namespace) !== resource : hasNamespaceObject || workloads[0] !== resource) return;
+    const anchor = context.inventory.namespace(namespace) ?? workloads[0];
+    if (anchor !== resource) return;
 
     const directions: PolicyDirection[] = context.options.requireEgressDefaultDeny === false ? ['Ingress'] : ['Ingress', 'Egress'];
     const missing = missingDefaultDeny(namespace, context.inventory, directions);
     if (missing.length === 0) return;
+    const others = workloads.filter((w) => w !== resource);
     const names = workloads.slice(0, 3).map((w) => `${w.kind} ${w.name}`).join(', ') + (workloads.length > 3 ? ` and ${workloads.length - 3} more` : '');
     context.report({
       path: resource.kind === 'Namespace' ? ['metadata', 'name'] : ['metadata', 'namespace'],
@@ -60,7 +61,7 @@ export const udpBulkheadRule: Rule = {
       message:
         `namespace ${namespace} runs injected workloads (${names}) but has no default-deny NetworkPolicy for ${missing.join(' and ')} ` +
         `(podSelector: {}, policyTypes: [${missing.join(', ')}], no rules): UDP is never proxied, so nothing else stops it`,
-      ...(resource.kind === 'Namespace' ? { related: workloads.map(refOf) } : {}),
+      ...(others.length > 0 ? { related: others.map(refOf) } : {}),
     });
   },
 };
