@@ -34,14 +34,21 @@ export const captureBypassJustifiedRule: Rule = {
     if (!injection?.injected) return;
     const reason = template.annotations[CAPTURE_BYPASS_REASON];
     if (reason !== undefined && reason.trim() !== '') return;
-    const missing = reason === undefined ? `no ${CAPTURE_BYPASS_REASON} annotation` : `an empty ${CAPTURE_BYPASS_REASON} annotation`;
+    // A reason on the workload's own metadata is a common slip: the contract (like Istio's annotations) is on the pod template.
+    const misplaced = template.path.length > 0 && (resource.annotations[CAPTURE_BYPASS_REASON] ?? '').trim() !== '';
+    const missing =
+      reason !== undefined
+        ? `an empty ${CAPTURE_BYPASS_REASON} annotation`
+        : misplaced
+          ? `no ${CAPTURE_BYPASS_REASON} annotation (the ${resource.kind}'s own metadata has one: move it to the pod template)`
+          : `no ${CAPTURE_BYPASS_REASON} annotation`;
     for (const bypass of bypasses) {
       context.report({
         path: bypass.path,
         messageId: 'unjustifiedBypass',
         message:
-          `${describeSwitch(bypass)} lets ${bypass.description} bypass the sidecar of this injected workload ` +
-          `(${describeInjection(injection, resource.namespace)}), but the pod template has ${missing}: ` +
+          `${describeSwitch(bypass)} lets ${bypass.description} bypass the sidecar of this workload ` +
+          `(injected by ${describeInjection(injection, resource.namespace)}), but the pod template has ${missing}: ` +
           'write down why this traffic may skip mTLS, authorization and telemetry',
       });
     }
