@@ -159,6 +159,7 @@ ingress:
     const rules = p!.ingress;
     expect(rules.map((r) => r.everyPeer)).toEqual([true, true, false]);
     expect(rules[0]!.path).toEqual(['spec', 'ingress', 0]);
+    expect(rules.map((r) => r.everyPeerPath.join('.'))).toEqual(['spec.ingress.0', 'spec.ingress.1.from', 'spec.ingress.2.from']);
     const peers = rules[2]!.peers;
     expect(peers.map((peer) => peerReach(peer).kind)).toEqual(['sameNamespace', 'namespaces', 'allNamespaces', 'allNamespaces', 'anyAddress', 'addresses']);
     expect(peerReach(peers[3]!)).toMatchObject({ kind: 'allNamespaces', podLabels: { matchLabels: { app: 'api' } } });

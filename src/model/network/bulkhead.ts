@@ -3,7 +3,7 @@ import type { Inventory } from '../inventory.js';
 import { captureOf, type CaptureBypass } from '../mesh/capture.js';
 import { injectionOf } from '../mesh/injection.js';
 import type { JsonPath, Resource, ResourceRef } from '../types.js';
-import { POD_BEARING_KINDS, getIn, podTemplateOf } from '../workload.js';
+import { POD_BEARING_KINDS, podTemplateOf } from '../workload.js';
 import { cidrContains } from './cidr.js';
 import { peerReach, podEndpointOf, policiesSelecting, ruleAdmittedPorts, type PodEndpoint } from './admission.js';
 import type { NetworkPolicyModel, PolicyDirection, PolicyPeer, PolicyRule } from './policy.js';
@@ -104,7 +104,7 @@ function collectExposures(policy: NetworkPolicyModel, rule: PolicyRule, workload
   for (const bypass of bypasses) {
     const ports = intersectPortSet(bypass.ports, admitted);
     if (ports.length === 0) continue;
-    for (const open of openEntries(policy, rule, bypass)) {
+    for (const open of openEntries(rule, bypass)) {
       const key = `${policy.resource.id}\u0000${open.path.join('/')}`;
       let exposure = out.get(key);
       if (!exposure) {
@@ -120,11 +120,9 @@ function collectExposures(policy: NetworkPolicyModel, rule: PolicyRule, workload
 }
 
 /** The open peers of a rule (or the rule itself, when it names no peers) relevant to a bypass. */
-function openEntries(policy: NetworkPolicyModel, rule: PolicyRule, bypass: CaptureBypass): Array<{ reach: OpenReach; path: JsonPath; detail?: string }> {
+function openEntries(rule: PolicyRule, bypass: CaptureBypass): Array<{ reach: OpenReach; path: JsonPath; detail?: string }> {
   if (rule.everyPeer) {
-    // `from: []` is as open as no `from`; point at the empty list when it is written.
-    const path = getIn(policy.resource.object, rule.peersPath) !== undefined ? rule.peersPath : rule.path;
-    return [{ reach: 'everyone', path }];
+    return [{ reach: 'everyone', path: rule.everyPeerPath }];
   }
   const entries: Array<{ reach: OpenReach; path: JsonPath; detail?: string }> = [];
   for (const peer of rule.peers) {

@@ -25,6 +25,8 @@ export interface PolicyRule {
   peersPath: JsonPath;
   /** A missing or empty `from`/`to` admits every source/destination, in and outside the cluster. */
   everyPeer: boolean;
+  /** Where a finding about "every peer" points: the written empty `from: []`/`to: []`, else the rule entry. */
+  everyPeerPath: JsonPath;
   peers: PolicyPeer[];
   /** A missing or empty `ports` admits every port of every protocol. */
   everyPort: boolean;
@@ -97,6 +99,7 @@ function parseRule(raw: unknown, direction: PolicyDirection, path: JsonPath): Po
     path,
     peersPath,
     everyPeer: peersRaw.length === 0,
+    everyPeerPath: rule[peersKey] !== undefined ? peersPath : path,
     peers: peersRaw.flatMap((p, j) => parsePeer(p, [...peersPath, j]) ?? []),
     everyPort: portsRaw.length === 0,
     ports: portsRaw.map((p, k) => parsePort(p, [...path, 'ports', k])),

@@ -2,9 +2,9 @@ import type { MeshSettings } from '../../config/types.js';
 import type { Inventory } from '../inventory.js';
 import { injectionOf } from '../mesh/injection.js';
 import type { JsonPath, Resource } from '../types.js';
-import { POD_BEARING_KINDS, getIn } from '../workload.js';
+import { POD_BEARING_KINDS } from '../workload.js';
 import { crossesNamespace, networkPoliciesOf } from './admission.js';
-import { isDefaultDeny, type NetworkPolicyModel, type PolicyDirection, type PolicyPeer, type PolicyPort, type PolicyRule } from './policy.js';
+import { isDefaultDeny, type NetworkPolicyModel, type PolicyDirection, type PolicyPeer, type PolicyPort } from './policy.js';
 import { NAMESPACE_NAME_LABEL, describeSelector, pinnedValues } from './selector.js';
 
 /**
@@ -64,7 +64,7 @@ export function nonTcpOpenings(policy: NetworkPolicyModel): NonTcpOpening[] {
       const beyond = rule.everyPeer ? undefined : rule.peers.filter((peer) => crossesNamespace(peer, policy.namespace));
       if (beyond && beyond.length === 0) continue;
       if (rule.everyPort) {
-        if (!beyond) out.push({ policy, direction, kind: 'allProtocols', path: everyPeerPath(policy, rule), peers: [everyone(direction)] });
+        if (!beyond) out.push({ policy, direction, kind: 'allProtocols', path: rule.everyPeerPath, peers: [everyone(direction)] });
         else for (const peer of beyond) out.push({ policy, direction, kind: 'allProtocols', path: peer.path, peers: [describePeer(peer)] });
         continue;
       }
@@ -85,10 +85,6 @@ export function nonTcpOpenings(policy: NetworkPolicyModel): NonTcpOpening[] {
     }
   }
   return out;
-}
-
-function everyPeerPath(policy: NetworkPolicyModel, rule: PolicyRule): JsonPath {
-  return getIn(policy.resource.object, rule.peersPath) !== undefined ? rule.peersPath : rule.path;
 }
 
 function everyone(direction: PolicyDirection): string {
