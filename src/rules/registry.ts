@@ -1,5 +1,7 @@
 import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
+import { captureBypassBulkheadRule } from './mesh/capture-bypass-bulkhead.js';
+import { captureBypassJustifiedRule } from './mesh/capture-bypass-justified.js';
 import { egressViaGatewayRule } from './mesh/egress-via-gateway.js';
 import { hpaSidecarSkewRule } from './mesh/hpa-sidecar-skew.js';
 import { injectionLabelsRule } from './mesh/injection-labels.js';
@@ -8,6 +10,7 @@ import { mtlsNoDowngradeRule } from './mesh/mtls-no-downgrade.js';
 import { sidecarProxyResourcesRule } from './mesh/sidecar-proxy-resources.js';
 import { sidecarQuotaRule } from './mesh/sidecar-quota.js';
 import { sidecarScopeRule } from './mesh/sidecar-scope.js';
+import { udpBulkheadRule } from './mesh/udp-bulkhead.js';
 import { waiverRule } from './meshguard/waiver.js';
 import type { Rule } from './rule.js';
 
@@ -20,6 +23,10 @@ export const BUILTIN_RULES: readonly Rule[] = [
   sidecarProxyResourcesRule,
   hpaSidecarSkewRule,
   jobSidecarTerminationRule,
+  // Mesh guardrails: traffic that bypasses the proxy.
+  captureBypassJustifiedRule,
+  captureBypassBulkheadRule,
+  udpBulkheadRule,
   // Mesh guardrails: Istio configuration.
   egressViaGatewayRule,
   mtlsNoDowngradeRule,

@@ -1,0 +1,162 @@
+import type { MeshSettings } from '../../config/types.js';
+import type { Inventory } from '../inventory.js';
+import { captureOf, type CaptureBypass } from '../mesh/capture.js';
+import { injectionOf } from '../mesh/injection.js';
+import type { JsonPath, Resource, ResourceRef } from '../types.js';
+import { POD_BEARING_KINDS, podTemplateOf } from '../workload.js';
+import { cidrContains } from './cidr.js';
+import { peerReach, podEndpointOf, policiesSelecting, ruleAdmittedPorts, type PodEndpoint } from './admission.js';
+import type { NetworkPolicyModel, PolicyDirection, PolicyPeer, PolicyRule } from './policy.js';
+import { describePorts, intersectPortSet, normalize, type PortRange } from './ports.js';
+import { describeSelector } from './selector.js';
+
+/**
+ * NetworkPolicy "bulkheads" behind capture bypasses: traffic that skips the sidecar has no mTLS and no
+ * AuthorizationPolicy, so only NetworkPolicy decides who reaches it. The union of all policies selecting
+ * the pod is what the CNI enforces (policies are additive), so ONE open rule is enough to leave a hole.
+ */
+
+/** An injected workload and the bypasses NetworkPolicy can govern (interface bypasses it cannot). */
+export interface BypassingWorkload {
+  resource: Resource;
+  pod: PodEndpoint;
+  bypasses: CaptureBypass[];
+}
+
+/** A bypass with no policy selecting the pod for that direction: the bypassed traffic is not filtered at all. */
+export interface UnguardedBypass {
+  resource: Resource;
+  bypass: CaptureBypass;
+  direction: PolicyDirection;
+}
+
+/** How an open entry reaches: no peers, every namespace, a pod label in every namespace, every address. */
+export type OpenReach = 'everyone' | 'allNamespaces' | 'labelInAnyNamespace' | 'anyAddress';
+
+/** A policy entry that admits bypassed traffic from/to an open peer, with every workload it exposes. */
+export interface BypassExposure {
+  policy: NetworkPolicyModel;
+  direction: PolicyDirection;
+  reach: OpenReach;
+  /** The peer (or the rule, when it has no peers) that opens the hole. */
+  path: JsonPath;
+  /** `namespaceSelector: {}` + `podSelector: app=zk`: the labels that narrow it, for messages. */
+  detail?: string;
+  exposed: Array<{ resource: Resource; ports: PortRange[]; destinations?: string }>;
+}
+
+export interface BulkheadAnalysis {
+  unguarded: UnguardedBypass[];
+  exposures: BypassExposure[];
+}
+
+const cache = new WeakMap<Inventory, WeakMap<MeshSettings, BulkheadAnalysis>>();
+
+export function bulkheadAnalysis(inventory: Inventory, mesh: MeshSettings): BulkheadAnalysis {
+  let byMesh = cache.get(inventory);
+  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
+  let analysis = byMesh.get(mesh);
+  if (!analysis) byMesh.set(mesh, (analysis = analyse(inventory, mesh)));
+  return analysis;
+}
+
+/** Injected workloads with at least one port/address bypass (capture on extra interfaces is out of NetworkPolicy's reach). */
+export function bypassingWorkloads(inventory: Inventory, mesh: MeshSettings): BypassingWorkload[] {
+  const out: BypassingWorkload[] = [];
+  for (const kind of POD_BEARING_KINDS) {
+    for (const resource of inventory.ofKind(kind)) {
+      const template = podTemplateOf(resource);
+      const pod = podEndpointOf(resource);
+      if (!template || !pod) continue;
+      const bypasses = captureOf(template).bypasses.filter((b) => b.interfaces === undefined);
+      if (bypasses.length === 0 || !injectionOf(resource, inventory, mesh)?.injected) continue;
+      out.push({ resource, pod, bypasses });
+    }
+  }
+  return out;
+}
+
+function analyse(inventory: Inventory, mesh: MeshSettings): BulkheadAnalysis {
+  const unguarded: UnguardedBypass[] = [];
+  const exposures = new Map<string, BypassExposure>();
+  for (const workload of bypassingWorkloads(inventory, mesh)) {
+    for (const direction of ['Ingress', 'Egress'] as const) {
+      const bypasses = workload.bypasses.filter((b) => b.direction === 'both' || b.direction === (direction === 'Ingress' ? 'inbound' : 'outbound'));
+      if (bypasses.length === 0) continue;
+      const policies = policiesSelecting(workload.pod, inventory, direction);
+      if (policies.length === 0) {
+        for (const bypass of bypasses) unguarded.push({ resource: workload.resource, bypass, direction });
+        continue;
+      }
+      for (const policy of policies) {
+        for (const rule of direction === 'Ingress' ? policy.ingress : policy.egress) {
+          collectExposures(policy, rule, workload, bypasses, exposures);
+        }
+      }
+    }
+  }
+  return { unguarded, exposures: [...exposures.values()] };
+}
+
+function collectExposures(policy: NetworkPolicyModel, rule: PolicyRule, workload: BypassingWorkload, bypasses: CaptureBypass[], out: Map<string, BypassExposure>): void {
+  // Ingress named ports resolve against the selected pod; egress ones name ports of unknown destinations.
+  const admitted = ruleAdmittedPorts(rule, 'TCP', rule.direction === 'Ingress' ? workload.pod : undefined);
+  for (const bypass of bypasses) {
+    const ports = intersectPortSet(bypass.ports, admitted);
+    if (ports.length === 0) continue;
+    for (const open of openEntries(rule, bypass)) {
+      const key = `${policy.resource.id}\u0000${open.path.join('/')}`;
+      let exposure = out.get(key);
+      if (!exposure) {
+        exposure = { policy, direction: rule.direction, reach: open.reach, path: open.path, ...(open.detail ? { detail: open.detail } : {}), exposed: [] };
+        out.set(key, exposure);
+      }
+      const destinations = bypass.destinations ? describeDestinations(bypass) : undefined;
+      const existing = exposure.exposed.find((e) => e.resource === workload.resource && e.destinations === destinations);
+      if (existing) existing.ports = normalize([...existing.ports, ...ports]);
+      else exposure.exposed.push({ resource: workload.resource, ports, ...(destinations ? { destinations } : {}) });
+    }
+  }
+}
+
+/** The open peers of a rule (or the rule itself, when it names no peers) relevant to a bypass. */
+function openEntries(rule: PolicyRule, bypass: CaptureBypass): Array<{ reach: OpenReach; path: JsonPath; detail?: string }> {
+  if (rule.everyPeer) {
+    return [{ reach: 'everyone', path: rule.everyPeerPath }];
+  }
+  const entries: Array<{ reach: OpenReach; path: JsonPath; detail?: string }> = [];
+  for (const peer of rule.peers) {
+    const reach = peerReach(peer);
+    if (reach.kind === 'allNamespaces' && !reach.podLabels) entries.push({ reach: 'allNamespaces', path: [...peer.path, 'namespaceSelector'] });
+    else if (reach.kind === 'allNamespaces' && reach.podLabels) {
+      entries.push({ reach: 'labelInAnyNamespace', path: [...peer.path, 'namespaceSelector'], detail: describeSelector(reach.podLabels) });
+    } else if (reach.kind === 'anyAddress' && !exceptCoversDestinations(peer, bypass)) {
+      entries.push({ reach: 'anyAddress', path: [...peer.path, 'ipBlock', 'cidr'], detail: reach.except.length > 0 ? `${reach.cidr} except ${reach.except.join(', ')}` : reach.cidr });
+    }
+  }
+  return entries;
+}
+
+/** An outbound range bypass is closed by `0.0.0.0/0 except [...]` when every bypassed range sits in an exception. */
+function exceptCoversDestinations(peer: PolicyPeer, bypass: CaptureBypass): boolean {
+  if (peer.kind !== 'ipBlock' || bypass.destinations?.kind !== 'only') return false;
+  return bypass.destinations.cidrs.every((cidr) => peer.except.some((except) => cidrContains(except, cidr)));
+}
+
+function describeDestinations(bypass: CaptureBypass): string {
+  const list = bypass.destinations!.cidrs.map((c) => c.text).join(', ');
+  if (bypass.destinations!.kind === 'only') return `to ${list}`;
+  return list === '' ? 'to any address' : `to addresses outside ${list}`;
+}
+
+/** `StatefulSet data/zk TCP 2181, 2888-3888`. */
+export function describeExposed(entry: BypassExposure['exposed'][number]): string {
+  const r = entry.resource;
+  const ports = describePorts(entry.ports);
+  return `${r.kind} ${r.namespace ?? ''}/${r.name} (TCP ${ports === 'all ports' ? 'any port' : ports}${entry.destinations ? ` ${entry.destinations}` : ''})`;
+}
+
+/** The identity findings name in `related`. */
+export function refOf(resource: Resource): ResourceRef {
+  return { apiVersion: resource.apiVersion, kind: resource.kind, ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}), name: resource.name };
+}
