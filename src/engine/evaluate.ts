@@ -128,6 +128,7 @@ function toFinding(
     resource: ref,
     path: toJsonPointer(descriptor.path as JsonPath),
     ...(descriptor.related && descriptor.related.length > 0 ? { related: descriptor.related } : {}),
+    ...(descriptor.missingCompanion ? { missingCompanion: true } : {}),
     ...(suppressed ? { suppressed } : {}),
   };
 }

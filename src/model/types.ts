@@ -75,6 +75,12 @@ export interface ReportDescriptor {
   severity?: Severity;
   /** Other resources this finding is about (named in the message too). */
   related?: ResourceRef[];
+  /**
+   * The finding is about resources that are absent (no default-deny policy, no Sidecar yet). At
+   * admission time such objects are often simply not created yet (a Namespace comes before its
+   * Sidecar), so the webhook warns instead of denying: denying would deadlock the bootstrap.
+   */
+  missingCompanion?: boolean;
 }
 
 export interface Suppression {
@@ -99,6 +105,8 @@ export interface Finding {
   /** JSON pointer (RFC 6901) into the resource object; '' for the whole document. */
   path: string;
   related?: ResourceRef[];
+  /** See ReportDescriptor.missingCompanion. */
+  missingCompanion?: boolean;
   suppressed?: Suppression;
   /** Stable across line moves, unique per finding: hash of rule, file, resource identity, path, messageId. */
   fingerprint: string;

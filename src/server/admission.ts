@@ -108,8 +108,9 @@ export function createAdmissionReviewer(options: AdmissionOptions = {}): Admissi
         : answer(uid, true, 'error', [], undefined, [truncate(message)]);
     }
 
-    const denying = findings.filter((f) => SEVERITY_RANK[f.severity] >= denyRank);
-    const warning = findings.filter((f) => SEVERITY_RANK[f.severity] < denyRank && SEVERITY_RANK[f.severity] >= warnRank);
+    // A missing companion (no Sidecar yet) is expected mid-rollout: warn, never deny (see ReportDescriptor).
+    const denying = findings.filter((f) => !f.missingCompanion && SEVERITY_RANK[f.severity] >= denyRank);
+    const warning = findings.filter((f) => !denying.includes(f) && SEVERITY_RANK[f.severity] >= warnRank);
     const warnings = warning.map((f) => truncate(formatFinding(f)));
     if (denying.length > 0) {
       return answer(uid, false, 'denied', findings, { code: 403, reason: 'Forbidden', message: denying.map(formatFinding).join('\n') }, warnings);

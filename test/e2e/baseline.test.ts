@@ -23,7 +23,7 @@ function makeRepository(): string {
   git(dir, 'commit', '-qm', 'base');
   git(dir, 'checkout', '-qb', 'feature');
   writeFileSync(path.join(dir, 'k8s/a.yaml'), `# moved down by a comment\n${ns('alpha', 'yes')}`);
-  writeFileSync(path.join(dir, 'k8s/b.yaml'), ns('beta', 'enabled'));
+  writeFileSync(path.join(dir, "k8s/b.yaml"), ns("beta", "disabled"));
   writeFileSync(path.join(dir, 'k8s/c.yaml'), ns('gamma', 'true'));
   git(dir, 'add', '.');
   git(dir, 'commit', '-qm', 'head');

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,7 +67,13 @@ describe('meshguard serve (real HTTPS server)', () => {
     makeCertificate(dir, 'first');
     // Severity overrides make a warning-level rule to test the warnings path.
     writeFileSync(path.join(dir, '.meshguard.yaml'), 'rules:\n  waiver: warning\n');
-    server = spawn(process.execPath, [CLI, 'serve', '--cert', path.join(dir, 'first.crt'), '--key', path.join(dir, 'first.key'), '--port', '0', '--host', '127.0.0.1', '--max-body-bytes', '65536'], { cwd: dir });
+    // The cluster snapshot: namespace payments already has its default Sidecar (cross-resource context).
+    mkdirSync(path.join(dir, 'inventory'));
+    writeFileSync(
+      path.join(dir, 'inventory', 'payments.yaml'),
+      'apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: payments}\nspec:\n  egress: [{hosts: ["./*", "istio-system/*"]}]\n  outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n',
+    );
+    server = spawn(process.execPath, [CLI, 'serve', '--cert', path.join(dir, 'first.crt'), '--key', path.join(dir, 'first.key'), '--port', '0', '--host', '127.0.0.1', '--max-body-bytes', '65536', '--inventory', path.join(dir, 'inventory')], { cwd: dir });
     exited = new Promise((resolve) => server.on('exit', (code) => resolve(code)));
     port = await new Promise<number>((resolve, reject) => {
       server.stderr!.on('data', (chunk: Buffer) => {
@@ -83,7 +89,7 @@ describe('meshguard serve (real HTTPS server)', () => {
     server.kill('SIGKILL');
   });
 
-  it('allows a compliant object', async () => {
+  it('allows a compliant object, using the inventory snapshot for cross-resource rules', async () => {
     const reply = await post(port, review('u-allow', namespace('payments', { 'istio-injection': 'enabled' })));
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u-allow', allowed: true } });
@@ -102,8 +108,15 @@ describe('meshguard serve (real HTTPS server)', () => {
     });
   });
 
+  it('warns, never denies, when companion objects are missing (a Namespace comes before its Sidecar)', async () => {
+    const reply = await post(port, review('u-new-ns', namespace('checkout', { 'istio-injection': 'enabled' })));
+    const response = JSON.parse(reply.body).response;
+    expect(response.allowed).toBe(true);
+    expect(response.warnings.map((w: string) => w.slice(0, w.indexOf(']') + 1))).toEqual(['[egress-via-gateway]', '[sidecar-scope]']);
+  });
+
   it('turns findings below the deny threshold into warnings of at most 120 characters', async () => {
-    const reply = await post(port, review('u-warn', namespace('payments', { 'istio-injection': 'enabled' }, { 'waive.meshguard.io/no-such-rule': 'x' })));
+    const reply = await post(port, review('u-warn', namespace('payments', { 'istio-injection': 'disabled' }, { 'waive.meshguard.io/no-such-rule': 'x' })));
     const response = JSON.parse(reply.body).response;
     expect(response.allowed).toBe(true);
     expect(response.warnings).toHaveLength(1);

@@ -62,7 +62,7 @@ const injectedWorkload = (name: string, namespace = 'team') =>
 describe('namespace-level findings without a Namespace object', () => {
   it('go on the first injected workload of the namespace, once', () => {
     const yaml = injectedWorkload('api') + injectedWorkload('worker');
-    expect(lint(yaml, { injectByDefault: true })).toEqual(['4 egress-via-gateway/registryOnlyMissing', '4 sidecar-scope/missingDefaultSidecar']);
+    expect(lint(yaml, { injectByDefault: true })).toEqual(['4 egress-via-gateway/registryOnlyMissing', '4 sidecar-scope/missingDefaultSidecar', '4 udp-bulkhead/missingDefaultDeny']);
     expect(lint(yaml)).toEqual([]);
   });
 });

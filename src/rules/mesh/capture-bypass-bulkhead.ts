@@ -39,6 +39,7 @@ function reportUnguarded(gap: UnguardedBypass, context: RuleContext): void {
   context.report({
     path: gap.bypass.path,
     messageId: ingress ? 'noIngressPolicy' : 'noEgressPolicy',
+    missingCompanion: true,
     message:
       `${describeSwitch(gap.bypass)} lets ${gap.bypass.description} bypass the sidecar, but no NetworkPolicy in namespace ` +
       `${gap.resource.namespace ?? ''} selects this pod for ${gap.direction}, so ${ingress ? 'anyone, in or outside the cluster, can connect' : 'the pod can reach anything'} ` +

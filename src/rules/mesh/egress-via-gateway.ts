@@ -102,6 +102,7 @@ function checkServiceEntry(resource: Resource, context: RuleContext): void {
     context.report({
       path,
       messageId: 'incompleteEgressChain',
+      missingCompanion: true,
       message: `external host ${host} can be reached without the egress gateway: missing ${missing.join('; ')}` +
         (found.length > 0 ? ` (found ${found.map((r) => describeRef(refOf(r))).join(', ')})` : ''),
       ...(found.length > 0 ? { related: found.map(refOf) } : {}),
@@ -276,6 +277,7 @@ function checkNamespace(namespace: string, resource: Resource, context: RuleCont
   context.report({
     path: ['metadata', 'name'],
     messageId: 'registryOnlyMissing',
+    missingCompanion: true,
     message:
       `injected namespace ${namespace} runs with outbound traffic policy ${policy.mode}` +
       `${policy.sidecar ? ` (the root-namespace default ${describeRef(refOf(policy.sidecar.resource))} does not set it)` : ''}: ` +

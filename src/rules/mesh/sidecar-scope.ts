@@ -57,6 +57,7 @@ function checkNamespace(namespace: string, resource: Resource, context: RuleCont
   context.report({
     path: ['metadata', 'name'],
     messageId: 'missingDefaultSidecar',
+    missingCompanion: true,
     message:
       `injected namespace ${namespace} has no selector-less Sidecar: its proxies are programmed with every service of the mesh. ` +
       `Add a Sidecar named default with ${RECOMMENDED}`,

@@ -56,8 +56,9 @@ export const udpBulkheadRule: Rule = {
     const others = workloads.filter((w) => w !== resource);
     const names = workloads.slice(0, 3).map((w) => `${w.kind} ${w.name}`).join(', ') + (workloads.length > 3 ? ` and ${workloads.length - 3} more` : '');
     context.report({
-      path: resource.kind === 'Namespace' ? ['metadata', 'name'] : ['metadata', 'namespace'],
+      path: ['metadata', 'name'],
       messageId: 'missingDefaultDeny',
+      missingCompanion: true,
       message:
         `namespace ${namespace} runs injected workloads (${names}) but has no default-deny NetworkPolicy for ${missing.join(' and ')} ` +
         `(podSelector: {}, policyTypes: [${missing.join(', ')}], no rules): UDP is never proxied, so nothing else stops it`,
