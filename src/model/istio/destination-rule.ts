@@ -1,7 +1,7 @@
 import type { JsonPath, Resource } from '../types.js';
 import { isRecord } from '../workload.js';
 import { specOf } from './api.js';
-import { hostCovers, qualifyHost } from './hosts.js';
+import { hostCovers, normalizeHost, qualifyHost } from './hosts.js';
 import type { MeshService } from './workloads.js';
 
 /** One `tls` block of a DestinationRule, wherever it sits. */
@@ -66,7 +66,19 @@ export function destinationHostOf(destinationRule: Resource): string | undefined
   return typeof host === 'string' && host !== '' ? qualifyHost(host, destinationRule.namespace ?? '') : undefined;
 }
 
+const servicesByFqdn = new WeakMap<readonly MeshService[], Map<string, MeshService[]>>();
+
 /** Services of the tree that a DestinationRule host (possibly a wildcard) applies to. */
 export function servicesForHost(host: string, services: readonly MeshService[]): MeshService[] {
+  // Most hosts are exact FQDNs: an index keeps one DestinationRule per service from being quadratic.
+  if (!host.includes('*')) {
+    let index = servicesByFqdn.get(services);
+    if (!index) {
+      index = new Map();
+      for (const service of services) index.set(service.fqdn, [...(index.get(service.fqdn) ?? []), service]);
+      servicesByFqdn.set(services, index);
+    }
+    return index.get(normalizeHost(host)) ?? [];
+  }
   return services.filter((s) => hostCovers(host, s.fqdn));
 }

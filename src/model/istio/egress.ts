@@ -1,5 +1,6 @@
 import type { MeshSettings } from '../../config/types.js';
 import type { Inventory } from '../inventory.js';
+import { memoize } from '../memo.js';
 import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord } from '../workload.js';
 import { istioResources, labelSelector, selectorMatches, specOf } from './api.js';
@@ -69,20 +70,24 @@ export function egressGatewaysFor(inventory: Inventory, mesh: MeshSettings, host
  * plus any Service of the tree that selects the egress gateway pods.
  */
 export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettings, configured: readonly string[] = []): string[] {
-  const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
-  for (const service of inventory.ofKind('Service')) {
-    const selector = labelSelector(getIn(service.object, ['spec', 'selector']));
-    if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(serviceFqdn(service.name, service.namespace ?? ''));
-  }
-  return [...hosts];
+  return memoize(inventory, mesh, `istio/egressGatewayServiceHosts/${configured.join(',')}`, () => {
+    const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
+    for (const service of inventory.ofKind('Service')) {
+      const selector = labelSelector(getIn(service.object, ['spec', 'selector']));
+      if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(serviceFqdn(service.name, service.namespace ?? ''));
+    }
+    return [...hosts];
+  });
 }
 
 /** DestinationRules whose host is the egress gateway Service. */
 export function egressGatewayDestinationRules(inventory: Inventory, gatewayHosts: readonly string[]): Resource[] {
-  return istioResources(inventory, 'DestinationRule').filter((dr) => {
-    const host = destinationHostOf(dr);
-    return host !== undefined && gatewayHosts.some((g) => hostCovers(host, g));
-  });
+  return memoize(inventory, `istio/egressGatewayDestinationRules/${gatewayHosts.join(',')}`, () =>
+    istioResources(inventory, 'DestinationRule').filter((dr) => {
+      const host = destinationHostOf(dr);
+      return host !== undefined && gatewayHosts.some((g) => hostCovers(host, g));
+    }),
+  );
 }
 
 /** The subset names a DestinationRule defines. */

@@ -1,6 +1,7 @@
 import type { MeshSettings } from '../../config/types.js';
 import type { Inventory } from '../inventory.js';
 import { injectionOf } from '../mesh/injection.js';
+import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
 import { POD_BEARING_KINDS, getIn, isRecord, podTemplateOf } from '../workload.js';
 import { labelSelector, selectorMatches } from './api.js';
@@ -16,18 +17,26 @@ export interface MeshWorkload {
   containerPorts: number[];
 }
 
-const cache = new WeakMap<Inventory, WeakMap<MeshSettings, MeshWorkload[]>>();
-
 /**
  * Every pod-bearing workload of the tree (optionally of one namespace), in load order. Memoised per
  * inventory and mesh settings: cross-resource rules ask for it once per resource they check.
  */
 export function meshWorkloads(inventory: Inventory, mesh: MeshSettings, namespace?: string): MeshWorkload[] {
-  let byMesh = cache.get(inventory);
-  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
-  let all = byMesh.get(mesh);
-  if (!all) byMesh.set(mesh, (all = collectWorkloads(inventory, mesh)));
-  return namespace === undefined ? all : all.filter((w) => w.namespace === namespace);
+  const all = memoize(inventory, mesh, 'istio/workloads', () => collectWorkloads(inventory, mesh));
+  if (namespace === undefined) return all;
+  const byNamespace = memoize(inventory, mesh, 'istio/workloadsByNamespace', () => groupBy(all, (w) => w.namespace));
+  return byNamespace.get(namespace) ?? [];
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 function collectWorkloads(inventory: Inventory, mesh: MeshSettings): MeshWorkload[] {
@@ -68,14 +77,15 @@ export interface MeshService {
 }
 
 export function meshServices(inventory: Inventory, mesh: MeshSettings): MeshService[] {
-  const workloads = meshWorkloads(inventory, mesh);
-  return inventory.ofKind('Service').map((resource) => {
-    const namespace = resource.namespace ?? '';
-    const selector = labelSelector(getIn(resource.object, ['spec', 'selector']));
-    // A Service without selector has hand-managed endpoints: meshguard cannot tell what is behind it.
-    const backends = selector ? workloads.filter((w) => w.namespace === namespace && selectorMatches(selector, w.labels)) : [];
-    return { resource, fqdn: serviceFqdn(resource.name, namespace), inMesh: backends.some((w) => w.injected), backends };
-  });
+  return memoize(inventory, mesh, 'istio/services', () =>
+    inventory.ofKind('Service').map((resource) => {
+      const namespace = resource.namespace ?? '';
+      const selector = labelSelector(getIn(resource.object, ['spec', 'selector']));
+      // A Service without selector has hand-managed endpoints: meshguard cannot tell what is behind it.
+      const backends = selector ? meshWorkloads(inventory, mesh, namespace).filter((w) => selectorMatches(selector, w.labels)) : [];
+      return { resource, fqdn: serviceFqdn(resource.name, namespace), inMesh: backends.some((w) => w.injected), backends };
+    }),
+  );
 }
 
 /**
