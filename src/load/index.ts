@@ -3,6 +3,8 @@ import micromatch from 'micromatch';
 import type { MeshguardConfig } from '../config/types.js';
 import type { DocumentFamily, Resource } from '../model/types.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
+import { loadGitlabPipelines } from './gitlab/pipelines.js';
+import { GITLAB_CUSTOM_TAGS } from './gitlab/tags.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
 import { readTextFile } from './read.js';
 import { extractResources } from './resources.js';
@@ -32,23 +34,40 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
   const resources: Resource[] = [];
   const problems: LoadProblem[] = [];
   const texts = await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
+  const sources: SourceText[] = [];
   texts.forEach((outcome, i) => {
-    if (!outcome.ok) {
-      problems.push(outcome.problem);
-      return;
-    }
-    const parsed = parseSourceText({ path: discovered[i]!.path, text: outcome.text }, config);
+    if (outcome.ok) sources.push({ path: discovered[i]!.path, text: outcome.text });
+    else problems.push(outcome.problem);
+  });
+  // GitLab CI files first: their local includes are merged into them and not linted again on their own.
+  const gitlab = await loadGitlabPipelines({
+    pipelines: sources.filter((s) => familyOf(s.path, config.gitlabCi) === 'gitlab-ci'),
+    known: new Map(sources.map((s) => [s.path, s.text])),
+    root: repositoryRoot(discovered),
+    maxFileBytes: config.maxFileBytes,
+  });
+  resources.push(...gitlab.resources);
+  problems.push(...gitlab.problems);
+  for (const source of sources) {
+    if (familyOf(source.path, config.gitlabCi) === 'gitlab-ci' || gitlab.consumed.has(source.path)) continue;
+    const parsed = parseSourceText(source, config);
     resources.push(...parsed.resources);
     problems.push(...parsed.problems);
-  });
+  }
   return { files: discovered.map((f) => f.path), resources, problems };
+}
+
+/** The root discovery resolved paths against (`absPath` = root + `path`). */
+function repositoryRoot(discovered: readonly DiscoveredFile[]): string | undefined {
+  const first = discovered.find((f) => f.absPath.replace(/\\/g, '/').endsWith(`/${f.path}`));
+  return first ? first.absPath.slice(0, first.absPath.length - first.path.length - 1) : undefined;
 }
 
 /** Parse one file's text. Pure: the baseline mode feeds it texts read from git. */
 export function parseSourceText(source: SourceText, config: LoadSettings): { resources: Resource[]; problems: LoadProblem[] } {
   const family = familyOf(source.path, config.gitlabCi);
   const problems: LoadProblem[] = [];
-  const { documents, problems: yamlProblems } = parseYaml(source.text);
+  const { documents, problems: yamlProblems } = parseYaml(source.text, family === 'gitlab-ci' ? { customTags: GITLAB_CUSTOM_TAGS } : {});
 
   const template = findTemplateAction(source.text);
   if (template && family === 'kubernetes' && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {
