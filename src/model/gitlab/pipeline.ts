@@ -158,6 +158,38 @@ class ExtendsError extends Error {
   }
 }
 
+/**
+ * Where a nested key of a job's extends-merged form is written: the job itself or the template
+ * (searched as extends merges, later parents first) that holds the deepest part of `subPath`.
+ */
+export function whereDefinedPath(pipeline: JobMap, name: string, subPath: JsonPath): JsonPath {
+  const holds = (job: string, path: JsonPath, seen: Set<string>): JsonPath | undefined => {
+    const value = pipeline[job];
+    if (!isPlainObject(value) || seen.has(job)) return undefined;
+    if (hasPath(value, path)) return [job, ...path];
+    seen.add(job);
+    for (const parent of extendsOf(value).reverse()) {
+      const found = holds(parent, path, seen);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (let length = subPath.length; length > 0; length--) {
+    const found = holds(name, subPath.slice(0, length), new Set());
+    if (found) return [...found, ...subPath.slice(length)];
+  }
+  return [name, ...subPath];
+}
+
+function hasPath(value: unknown, path: JsonPath): boolean {
+  let node = value;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object' || !(segment in node)) return false;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return true;
+}
+
 /** The stage a job runs in after extends: GitLab's default is `test`. */
 export function stageOf(job: Readonly<Record<string, unknown>>): string {
   return typeof job.stage === 'string' ? job.stage : DEFAULT_STAGE;

@@ -16,7 +16,12 @@ const CONTAINER_KEYWORDS = new Set(['anyOf', 'oneOf', 'if']);
  * complaints at a failed `anyOf` are dropped, and same-place alternatives are merged
  * ("expected a string or a list").
  */
-export function schemaIssues(errors: readonly ErrorObject[], value: unknown, skip: (path: JsonPath) => boolean): SchemaIssue[] {
+export function schemaIssues(
+  errors: readonly ErrorObject[],
+  value: unknown,
+  skip: (path: JsonPath) => boolean,
+  label: (path: JsonPath) => string = where,
+): SchemaIssue[] {
   const withPaths = errors.map((error) => ({ error, path: toPath(error.instancePath, value) }));
   const branchPoints = new Set(withPaths.filter((e) => CONTAINER_KEYWORDS.has(e.error.keyword) && e.error.keyword !== 'if').map((e) => e.error.instancePath));
   let leaves = withPaths.filter((e) => !CONTAINER_KEYWORDS.has(e.error.keyword));
@@ -39,16 +44,16 @@ export function schemaIssues(errors: readonly ErrorObject[], value: unknown, ski
       if (nonType.length > 0) remaining = nonType;
       if (remaining.every((e) => e.keyword === 'type')) {
         const types = [...new Set(remaining.map((e) => String(e.params.type)))];
-        issues.push({ path, messageId: 'wrongType', message: `${where(path)}: expected ${typeNames(types)}, found ${describeValue(at)}` });
+        issues.push({ path, messageId: 'wrongType', message: `${label(path)}: expected ${typeNames(types)}, found ${describeValue(at)}` });
         continue;
       }
       if (remaining.every((e) => e.keyword === 'required')) {
         const names = [...new Set(remaining.map((e) => String(e.params.missingProperty)))];
-        issues.push({ path, messageId: 'missingKeyword', message: `${where(path)}: needs ${names.length > 1 ? 'one of ' : ''}${names.map((n) => `'${n}'`).join(', ')}` });
+        issues.push({ path, messageId: 'missingKeyword', message: `${label(path)}: needs ${names.length > 1 ? 'one of ' : ''}${names.map((n) => `'${n}'`).join(', ')}` });
         continue;
       }
     }
-    for (const error of remaining) issues.push(describe(error, path, at));
+    for (const error of remaining) issues.push(describe(error, path, at, label(path)));
   }
   const seen = new Set<string>();
   return issues.filter((issue) => {
@@ -64,9 +69,8 @@ function isShapeError(error: ErrorObject): boolean {
   return ['type', 'required', 'additionalProperties', 'enum', 'const', 'pattern', 'minLength', 'not'].includes(error.keyword);
 }
 
-function describe(error: ErrorObject, path: JsonPath, at: unknown): SchemaIssue {
+function describe(error: ErrorObject, path: JsonPath, at: unknown, here: string): SchemaIssue {
   const params = error.params as Record<string, unknown>;
-  const here = where(path);
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);

@@ -1,14 +1,18 @@
 import { Ajv } from 'ajv';
 import { readJsonAsset } from '../../assets.js';
+import { extendsOf, isHidden, jobsOf, resolveJob, whereDefinedPath } from '../../model/gitlab/pipeline.js';
 import { resolveReferences } from '../../model/gitlab/reference.js';
+import type { JsonPath } from '../../model/types.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule } from '../rule.js';
-import { isOpaque, schemaIssues } from './schema-errors.js';
+import { isOpaque, schemaIssues, where } from './schema-errors.js';
 
 // GitLab's own schema test compiles with the same leniency (strictTypes/strictTuples off, matching
 // properties allowed): `patternProperties` for hidden keys overlaps the job `additionalProperties`.
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowMatchingProperties: true });
-export const validateGitlabCi = ajv.compile(readJsonAsset('schemas/gitlab-ci.schema.json'));
+const schema = readJsonAsset<{ $id: string }>('schemas/gitlab-ci.schema.json');
+export const validateGitlabCi = ajv.compile(schema);
+const validateJob = ajv.getSchema(`${schema.$id}#/definitions/job`)!;
 
 export const gitlabCiSchemaRule: Rule = {
   meta: {
@@ -24,10 +28,28 @@ export const gitlabCiSchemaRule: Rule = {
   },
   check(resource, context) {
     const { value, unresolved } = resolveReferences(resource.object);
-    if (validateGitlabCi(value)) return;
     // Broken !reference tags are gitlab-reference's; interpolated values are unknown until inclusion.
-    const skip = (path: readonly (string | number)[]): boolean =>
+    const skip = (path: JsonPath): boolean =>
       [...unresolved].some((u) => path.join('/') === u || path.join('/').startsWith(`${u}/`)) || isOpaque(value, path);
-    for (const issue of schemaIssues(validateGitlabCi.errors ?? [], value, skip)) context.report(issue);
+    if (!validateGitlabCi(value)) {
+      for (const issue of schemaIssues(validateGitlabCi.errors ?? [], value, skip)) context.report(issue);
+    }
+
+    // Hidden jobs are not validated as written (GitLab accepts anything there), but GitLab validates
+    // each job after extends: what a template gives a job is checked there and reported at the template.
+    const reported = new Set<string>();
+    for (const [name, raw] of jobsOf(value)) {
+      if (extendsOf(raw).length === 0) continue;
+      const merged = resolveJob(value, name).job;
+      if (validateJob(merged)) continue;
+      const label = (path: JsonPath): string => `${where(whereDefinedPath(value, name, path))} (inherited by job '${name}')`;
+      for (const issue of schemaIssues(validateJob.errors ?? [], merged, () => false, label)) {
+        const path = whereDefinedPath(value, name, issue.path);
+        const key = `${path.join('/')}|${issue.messageId}`;
+        if (!isHidden(String(path[0])) || reported.has(key) || skip(path)) continue;
+        reported.add(key);
+        context.report({ ...issue, path });
+      }
+    }
   },
 };
