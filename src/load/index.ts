@@ -3,8 +3,7 @@ import micromatch from 'micromatch';
 import type { MeshguardConfig } from '../config/types.js';
 import type { DocumentFamily, Resource } from '../model/types.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
-import { loadGitlabPipelines } from './gitlab/pipelines.js';
-import { GITLAB_CUSTOM_TAGS } from './gitlab/tags.js';
+import { loadGitlabPipelines, pipelineFromText } from './gitlab/pipelines.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
 import { readTextFile } from './read.js';
 import { extractResources } from './resources.js';
@@ -66,8 +65,10 @@ function repositoryRoot(discovered: readonly DiscoveredFile[]): string | undefin
 /** Parse one file's text. Pure: the baseline mode feeds it texts read from git. */
 export function parseSourceText(source: SourceText, config: LoadSettings): { resources: Resource[]; problems: LoadProblem[] } {
   const family = familyOf(source.path, config.gitlabCi);
+  // A CI file on its own (its includes are only followed by loadDiscovered).
+  if (family === 'gitlab-ci') return pipelineFromText(source);
   const problems: LoadProblem[] = [];
-  const { documents, problems: yamlProblems } = parseYaml(source.text, family === 'gitlab-ci' ? { customTags: GITLAB_CUSTOM_TAGS } : {});
+  const { documents, problems: yamlProblems } = parseYaml(source.text);
 
   const template = findTemplateAction(source.text);
   if (template && family === 'kubernetes' && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {

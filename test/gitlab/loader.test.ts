@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { runCheck } from '../../src/engine/check.js';
+import { parseSourceText } from '../../src/load/index.js';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -76,5 +77,15 @@ describe('GitLab CI loading', () => {
       ].join('\n'),
     });
     expect(await check(root, ['templates/lint.yml'], ['templates/*.yml'])).toEqual(['templates/lint.yml:4 gitlab-ci-schema/wrongType']);
+  });
+
+  it('parseSourceText reads a CI text on its own as one pipeline (header under spec, no includes followed)', () => {
+    const text = 'spec:\n  inputs:\n    stage: { default: test }\n---\ninclude:\n  - local: ci/x.yml\njob:\n  stage: $[[ inputs.stage ]]\n  script: !reference [.t, script]\n';
+    const { resources, problems } = parseSourceText({ path: '.gitlab-ci.yml', text }, DEFAULT_CONFIG);
+    expect(problems).toEqual([]);
+    expect(resources).toHaveLength(1);
+    expect(Object.keys(resources[0]!.object)).toEqual(['include', 'job', 'spec']);
+    expect(resources[0]!.source.locate(['spec', 'inputs', 'stage']).line).toBe(3);
+    expect(resources[0]!.source.locate(['job', 'script']).line).toBe(9);
   });
 });

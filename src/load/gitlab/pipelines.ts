@@ -77,7 +77,8 @@ export async function loadGitlabPipelines(input: GitlabLoadInput): Promise<Gitla
   for (const tree of roots) {
     problems.flush(tree.order.flatMap((f) => f.problems));
     problems.flushTree(tree);
-    const resource = mergedResource(tree, problems);
+    const { resource, duplicates } = mergedResource(tree);
+    problems.flush(duplicates);
     if (resource) resources.push(resource);
   }
   for (const tree of trees) problems.flush(tree.root.problems);
@@ -171,9 +172,19 @@ async function readCiFile(file: string, input: GitlabLoadInput, problems: Proble
   return parseCiFile(file, outcome.text);
 }
 
-function mergedResource(tree: Tree, problems: ProblemSink): Resource | undefined {
+/**
+ * One CI text on its own, includes not followed: for texts that do not come from the working tree
+ * (a baseline read from Git). Pure and synchronous, like `parseSourceText`.
+ */
+export function pipelineFromText(source: { path: string; text: string }): { resources: Resource[]; problems: LoadProblem[] } {
+  const file = parseCiFile(source.path, source.text);
+  const { resource } = mergedResource({ root: file, order: [file], opaque: [] });
+  return { resources: resource ? [resource] : [], problems: file.problems };
+}
+
+function mergedResource(tree: Tree): { resource?: Resource; duplicates: LoadProblem[] } {
   const main = tree.root;
-  if (!main.pipeline) return undefined;
+  if (!main.pipeline) return { duplicates: [] };
   const rootOrigin = originOf(main.path, main.pipeline.locate);
   const merged: Record<string, unknown> = {};
   const duplicates: LoadProblem[] = [];
@@ -182,8 +193,8 @@ function mergedResource(tree: Tree, problems: ProblemSink): Resource | undefined
     for (const key of file.anchoredKeys) anchoredKeys.add(key);
     if (!file.pipeline) continue;
     // Each file's `include:` was followed above; only the main file's stays in the model.
-    const { include, ...rest } = file.pipeline.value;
-    const own = file === main && include !== undefined ? { ...rest, include } : rest;
+    const { include: _followed, ...rest } = file.pipeline.value;
+    const own = file === main ? file.pipeline.value : rest;
     const doc = file.pipeline;
     mergeInto(merged, rootOrigin, own, originOf(file.path, doc.locate), (key) => {
       const previous = rootOrigin.children.get(key)?.file;
@@ -202,13 +213,12 @@ function mergedResource(tree: Tree, problems: ProblemSink): Resource | undefined
     merged.spec = (main.header.value as Record<string, unknown>).spec;
     rootOrigin.children.set('spec', originOf(main.path, main.header.locate, ['spec']));
   }
-  problems.flush(duplicates);
   recordPipelineFacts(merged, { anchoredKeys, opaqueIncludes: tree.opaque, files: tree.order.map((f) => f.path) });
   const locate = (at: JsonPath): SourceRange => {
     const { file, ...range } = locateInOrigin(rootOrigin, at);
     return file === main.path ? range : { ...range, file };
   };
-  return {
+  const resource: Resource = {
     id: `${main.path}#${main.pipeline.index}`,
     family: 'gitlab-ci',
     apiVersion: 'gitlab.com/ci',
@@ -219,6 +229,7 @@ function mergedResource(tree: Tree, problems: ProblemSink): Resource | undefined
     annotations: {},
     source: { file: main.path, documentIndex: main.pipeline.index, basePath: [], locate },
   };
+  return { resource, duplicates };
 }
 
 /** Collects problems once each, whichever pipelines share the file they are about. */
