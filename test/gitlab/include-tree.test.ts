@@ -34,6 +34,12 @@ describe('a multi-file include tree', () => {
     const result = await runCheck({ root: ROOT, inputs: [MAIN], config: DEFAULT_CONFIG, today: '2026-11-26' });
     expect(located(result.findings)).toEqual(EXPECTED);
     expect(result.resources).toBe(1);
+    // The component include is not fetched: a missing job or template may come from it.
+    const unknownJob = result.findings.find((f) => f.messageId === 'unknownJob')!;
+    expect(unknownJob.severity).toBe('info');
+    expect(unknownJob.message).toContain("unless it comes from '$CI_SERVER_FQDN/meshguard/meshguard/meshguard@1.0.0'");
+    expect(result.findings.find((f) => f.ruleId === 'gitlab-extends')!.severity).toBe('info');
+    expect(result.findings.find((f) => f.ruleId === 'gitlab-ci-schema')!.severity).toBe('error');
   });
 
   it('merges as GitLab does: nested includes first, maps deep-merged, the main file last', async () => {

@@ -215,3 +215,15 @@ export function recordPipelineFacts(pipeline: object, value: PipelineFacts): voi
 export function pipelineFacts(pipeline: object): PipelineFacts {
   return facts.get(pipeline) ?? { anchoredKeys: new Set(), opaqueIncludes: [], files: [] };
 }
+
+/**
+ * A name the merged pipeline lacks may still come from an include meshguard does not fetch
+ * (`extends: .auto-deploy` from a template include is the classic case). Such findings are softened
+ * to info with this note; without opaque includes the absence is certain.
+ */
+export function unverifiableNote(pipeline: object): string | undefined {
+  const opaque = pipelineFacts(pipeline).opaqueIncludes;
+  if (opaque.length === 0) return undefined;
+  const more = opaque.length > 1 ? ` (or ${opaque.length - 1} more)` : '';
+  return ` unless it comes from '${opaque[0]}'${more}, which meshguard does not fetch`;
+}

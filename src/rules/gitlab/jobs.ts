@@ -1,4 +1,4 @@
-import { hasInterpolation, isPlainObject, jobsOf, resolveJob, stageList, stageOf, whereDefined } from '../../model/gitlab/pipeline.js';
+import { hasInterpolation, isPlainObject, jobsOf, resolveJob, stageList, stageOf, unverifiableNote, whereDefined } from '../../model/gitlab/pipeline.js';
 import { resolveReferences } from '../../model/gitlab/reference.js';
 import type { JsonPath } from '../../model/types.js';
 import { ruleDocsUri } from '../docs.js';
@@ -18,6 +18,8 @@ export const gitlabStageRule: Rule = {
   check(resource, context) {
     const { value } = resolveReferences(resource.object);
     const stages = stageList(value);
+    // An unfetched include may declare `stages` when the files meshguard read do not.
+    const note = value.stages === undefined ? unverifiableNote(resource.object) : undefined;
     for (const [name] of jobsOf(value)) {
       const job = resolveJob(value, name).job;
       const stage = stageOf(job);
@@ -27,9 +29,10 @@ export const gitlabStageRule: Rule = {
         path: whereDefined(value, name, 'stage') ?? [name],
         messageId: 'undeclaredStage',
         message:
-          typeof job.stage === 'string'
+          (typeof job.stage === 'string'
             ? `job '${name}' runs in stage '${stage}', which is not declared in stages (${declared})`
-            : `job '${name}' has no stage, so it runs in 'test', which stages does not declare (${declared})`,
+            : `job '${name}' has no stage, so it runs in 'test', which stages does not declare (${declared})`) + (note ?? ''),
+        ...(note ? { severity: 'info' as const } : {}),
       });
     }
   },
@@ -52,6 +55,8 @@ export const gitlabNeedsRule: Rule = {
     const stages = stageList(value);
     const jobs = new Map(jobsOf(value).map(([name]) => [name, resolveJob(value, name).job]));
     const stageIndex = (job: Record<string, unknown>): number => stages.indexOf(stageOf(job));
+    const note = unverifiableNote(resource.object);
+    const missing = note ? { severity: 'info' as const } : {};
 
     for (const [name, job] of jobs) {
       const own = stageIndex(job);
@@ -66,7 +71,12 @@ export const gitlabNeedsRule: Rule = {
         const target = jobs.get(need.job);
         if (!target) {
           if (need.optional === true) return;
-          context.report({ path, messageId: 'unknownJob', message: `job '${name}' needs '${need.job}', which is not a job of this pipeline (add optional: true if it only exists sometimes)` });
+          context.report({
+            path,
+            messageId: 'unknownJob',
+            message: `job '${name}' needs '${need.job}', which is not a job of this pipeline${note ?? ''} (add optional: true if it only exists sometimes)`,
+            ...missing,
+          });
         } else if (own >= 0 && stageIndex(target) > own) {
           context.report({ path, messageId: 'laterStage', message: `job '${name}' (stage '${stageOf(job)}') needs '${need.job}', which runs later (stage '${stageOf(target)}')` });
         }
@@ -77,7 +87,7 @@ export const gitlabNeedsRule: Rule = {
         const path: JsonPath = [name, 'dependencies', i];
         const target = jobs.get(dependency);
         if (!target) {
-          context.report({ path, messageId: 'unknownDependency', message: `job '${name}' depends on '${dependency}', which is not a job of this pipeline` });
+          context.report({ path, messageId: 'unknownDependency', message: `job '${name}' depends on '${dependency}', which is not a job of this pipeline${note ?? ''}`, ...missing });
           return;
         }
         const theirs = stageIndex(target);

@@ -1,4 +1,5 @@
-import { extendsOf, isPlainObject, GLOBAL_KEYWORDS, resolveJob } from '../../model/gitlab/pipeline.js';
+import { extendsOf, isPlainObject, GLOBAL_KEYWORDS, resolveJob, unverifiableNote } from '../../model/gitlab/pipeline.js';
+import type { ReportDescriptor } from '../../model/types.js';
 import { resolveReferences } from '../../model/gitlab/reference.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule } from '../rule.js';
@@ -16,9 +17,10 @@ export const gitlabExtendsRule: Rule = {
   },
   check(resource, context) {
     const { value } = resolveReferences(resource.object);
+    const note = unverifiableNote(resource.object);
     for (const [name, job] of Object.entries(value)) {
       if (GLOBAL_KEYWORDS.has(name) || !isPlainObject(job) || extendsOf(job).length === 0) continue;
-      for (const problem of resolveJob(value, name).problems) context.report(problem);
+      for (const problem of resolveJob(value, name).problems) context.report(soften(problem, note));
     }
   },
 };
@@ -35,6 +37,13 @@ export const gitlabReferenceRule: Rule = {
     appliesTo: { family: 'gitlab-ci' },
   },
   check(resource, context) {
-    for (const problem of resolveReferences(resource.object).problems) context.report(problem);
+    const note = unverifiableNote(resource.object);
+    for (const problem of resolveReferences(resource.object).problems) context.report(soften(problem, note));
   },
 };
+
+/** A missing target is only certain when every include was read. */
+export function soften(problem: ReportDescriptor, note: string | undefined): ReportDescriptor {
+  if (!note || problem.messageId !== 'unknownTarget') return problem;
+  return { ...problem, severity: 'info', message: `${problem.message}${note}` };
+}
