@@ -145,8 +145,8 @@ async function missingReason(
   file: string,
   input: GitlabLoadInput,
 ): Promise<{ messageId: string; message: (written: string) => string } | undefined> {
-  if (input.known.has(file)) return undefined;
   if (!input.root) {
+    if (input.known.has(file)) return undefined;
     return { messageId: 'localMissing', message: (w) => `local include '${w}' cannot be read: no repository root is known` };
   }
   const absolute = path.join(input.root, file);
