@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../model/gitlab/pipeline.js';
 import type { LoadProblem } from '../problems.js';
 import { parseYaml, type PositionedDocument } from '../yaml.js';
 import { includeEntries, type IncludeEntry } from './include.js';
@@ -37,19 +38,15 @@ export function parseCiFile(path: string, text: string): CiFile {
   // (docs: ci/components "spec:inputs" header). `$[[ inputs.x ]]` stays as written.
   const first = present[0];
   let pipeline = first;
-  if (first && isMap(first.value) && Object.keys(first.value).length === 1 && 'spec' in first.value && documents.length > 1) {
+  if (first && isPlainObject(first.value) && Object.keys(first.value).length === 1 && 'spec' in first.value && documents.length > 1) {
     file.header = first;
     pipeline = present[1];
   }
-  if (pipeline && isMap(pipeline.value)) {
+  if (pipeline && isPlainObject(pipeline.value)) {
     file.pipeline = pipeline as CiFile['pipeline'];
     file.includes = includeEntries(pipeline.value);
   }
   return file;
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
