@@ -133,22 +133,6 @@ export function resolveJob(pipeline: JobMap, name: string): { job: Record<string
   return { job: deepMerge(merged, rest), problems };
 }
 
-/**
- * Where a job's (inherited) keyword is written: the job itself, else the parent that wins
- * (later parents win), searched the way extends merges. Used to report at the line that sets it.
- */
-export function whereDefined(pipeline: JobMap, name: string, key: string, seen: Set<string> = new Set()): JsonPath | undefined {
-  const job = pipeline[name];
-  if (!isPlainObject(job) || seen.has(name)) return undefined;
-  if (key in job) return [name, key];
-  seen.add(name);
-  for (const parent of extendsOf(job).reverse()) {
-    const found = whereDefined(pipeline, parent, key, seen);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 class ExtendsError extends Error {
   constructor(
     readonly messageId: 'cycle' | 'tooDeep',
@@ -159,10 +143,11 @@ class ExtendsError extends Error {
 }
 
 /**
- * Where a nested key of a job's extends-merged form is written: the job itself or the template
- * (searched as extends merges, later parents first) that holds the deepest part of `subPath`.
+ * Where a (nested) key of a job's extends-merged form is written: the job itself or the template
+ * (searched as extends merges, later parents first) that holds the deepest part of `subPath`, so
+ * that a finding lands on the line that sets the value. Undefined when no file writes its first key.
  */
-export function whereDefinedPath(pipeline: JobMap, name: string, subPath: JsonPath): JsonPath {
+export function whereDefined(pipeline: JobMap, name: string, subPath: JsonPath): JsonPath | undefined {
   const holds = (job: string, path: JsonPath, seen: Set<string>): JsonPath | undefined => {
     const value = pipeline[job];
     if (!isPlainObject(value) || seen.has(job)) return undefined;
@@ -178,7 +163,7 @@ export function whereDefinedPath(pipeline: JobMap, name: string, subPath: JsonPa
     const found = holds(name, subPath.slice(0, length), new Set());
     if (found) return [...found, ...subPath.slice(length)];
   }
-  return [name, ...subPath];
+  return undefined;
 }
 
 function hasPath(value: unknown, path: JsonPath): boolean {

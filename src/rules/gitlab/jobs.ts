@@ -26,7 +26,7 @@ export const gitlabStageRule: Rule = {
       if (hasInterpolation(stage) || stages.includes(stage)) continue;
       const declared = stages.filter((s) => s !== '.pre' && s !== '.post').join(', ');
       context.report({
-        path: whereDefined(value, name, 'stage') ?? [name],
+        path: whereDefined(value, name, ['stage']) ?? [name],
         messageId: 'undeclaredStage',
         message:
           (typeof job.stage === 'string'
@@ -122,7 +122,7 @@ export const gitlabRulesOnlyExceptRule: Rule = {
       const filters = (['only', 'except'] as const).filter((k) => job[k] !== undefined && job[k] !== null);
       if (filters.length === 0) continue;
       context.report({
-        path: whereDefined(value, name, 'rules') ?? [name],
+        path: whereDefined(value, name, ['rules']) ?? [name],
         messageId: 'rulesWithOnlyExcept',
         message: `job '${name}' combines rules with ${filters.join(' and ')} (possibly through extends): GitLab rejects the pipeline; express the conditions as rules`,
       });

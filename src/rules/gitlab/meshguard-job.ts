@@ -47,14 +47,14 @@ export const gitlabMeshguardJobRule: Rule = {
     for (const { name, job } of jobs) {
       if (!runsInMergeRequests(job)) {
         context.report({
-          path: whereDefined(value, name, 'rules') ?? whereDefined(value, name, 'only') ?? [name],
+          path: whereDefined(value, name, ['rules']) ?? whereDefined(value, name, ['only']) ?? [name],
           messageId: 'notInMergeRequests',
           message: `job '${name}' does not run in merge-request pipelines: add a rule such as if: $CI_PIPELINE_SOURCE == "merge_request_event"`,
         });
       }
       if (job.allow_failure === true || isPlainObject(job.allow_failure)) {
         context.report({
-          path: whereDefined(value, name, 'allow_failure') ?? [name],
+          path: whereDefined(value, name, ['allow_failure']) ?? [name],
           messageId: 'allowFailure',
           message: `job '${name}' sets allow_failure: its findings cannot block a merge request`,
         });

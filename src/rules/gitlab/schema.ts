@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { readJsonAsset } from '../../assets.js';
-import { extendsOf, isHidden, jobsOf, resolveJob, whereDefinedPath } from '../../model/gitlab/pipeline.js';
+import { extendsOf, isHidden, jobsOf, resolveJob, whereDefined } from '../../model/gitlab/pipeline.js';
 import { resolveReferences } from '../../model/gitlab/reference.js';
 import type { JsonPath } from '../../model/types.js';
 import { ruleDocsUri } from '../docs.js';
@@ -42,9 +42,9 @@ export const gitlabCiSchemaRule: Rule = {
       if (extendsOf(raw).length === 0) continue;
       const merged = resolveJob(value, name).job;
       if (validateJob(merged)) continue;
-      const label = (path: JsonPath): string => `${where(whereDefinedPath(value, name, path))} (inherited by job '${name}')`;
+      const label = (path: JsonPath): string => `${where(whereDefined(value, name, path) ?? [name, ...path])} (inherited by job '${name}')`;
       for (const issue of schemaIssues(validateJob.errors ?? [], merged, () => false, label)) {
-        const path = whereDefinedPath(value, name, issue.path);
+        const path = whereDefined(value, name, issue.path) ?? [name, ...issue.path];
         const key = `${path.join('/')}|${issue.messageId}`;
         if (!isHidden(String(path[0])) || reported.has(key) || skip(path)) continue;
         reported.add(key);
