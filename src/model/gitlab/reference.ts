@@ -59,53 +59,53 @@ export function resolveReferences(pipeline: Readonly<Record<string, unknown>>): 
     return { key: (segments as string[]).join('\u0000'), value: node };
   };
 
-  // `stack` holds the targets being expanded: meeting one again is a cycle (GitLab: "circular dependency").
-  const expand = (value: unknown, path: JsonPath, stack: string[], reportAt: JsonPath | undefined): unknown => {
+  /**
+   * The tag being resolved from the walk (`outer`, written at `at`), the targets on the way
+   * (`stack`: meeting one again is a cycle) and how many tags deep the expansion is.
+   */
+  interface Expansion {
+    outer: GitlabReference;
+    at: JsonPath;
+    stack: string[];
+    depth: number;
+  }
+
+  const expand = (value: unknown, path: JsonPath, within: Expansion | undefined): unknown => {
     if (value instanceof GitlabReference) {
-      const where = reportAt ?? path;
-      const target = targetOf(value);
+      const current: Expansion = within
+        ? { ...within, depth: within.depth + 1 }
+        : { outer: value, at: path, stack: selfKey(path), depth: 1 };
       const fail = (messageId: ReferenceProblem['messageId'], message: string): null => {
         // A broken tag met inside a target is reported where it is written (the walk gets there too);
         // a cycle or excess depth belongs to the outermost tag, which is what cannot be resolved.
-        if (!reportAt || messageId === 'cycle' || messageId === 'tooDeep') {
-          const key = where.join('/');
-          if (!unresolved.has(key)) problems.push({ path: where, messageId, message });
+        if (!within || messageId === 'cycle' || messageId === 'tooDeep') {
+          const key = current.at.join('/');
+          if (!unresolved.has(key)) problems.push({ path: current.at, messageId, message });
           unresolved.add(key);
         }
         return null;
       };
-      if ('error' in target) return fail(target.error, target.detail);
-      if (stack.includes(target.key)) return fail('cycle', `${value} is circular: it ends up referencing itself`);
-      if (stack.length >= MAX_REFERENCE_NESTING) {
-        return fail('tooDeep', `${value} nests more than ${MAX_REFERENCE_NESTING} !reference levels (GitLab's limit)`);
+      if (current.depth > MAX_REFERENCE_NESTING) {
+        return fail('tooDeep', `${current.outer} needs more than ${MAX_REFERENCE_NESTING} nested !reference levels to resolve (GitLab's limit)`);
       }
-      // Problems inside the target are reported where the inner tag is written, once, not per user.
-      return expand(target.value, path, [...stack, target.key], where);
+      const target = targetOf(value);
+      if ('error' in target) return fail(target.error, target.detail);
+      if (current.stack.includes(target.key)) return fail('cycle', `${current.outer} is circular: it ends up referencing itself`);
+      return expand(target.value, path, { ...current, stack: [...current.stack, target.key] });
     }
-    if (Array.isArray(value)) return value.map((item, i) => expand(item, [...path, i], stack, reportAt));
+    if (Array.isArray(value)) return value.map((item, i) => expand(item, [...path, i], within));
     if (typeof value === 'object' && value !== null) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = expand(v, [...path, k], stack, reportAt);
+      for (const [k, v] of Object.entries(value)) out[k] = expand(v, [...path, k], within);
       return out;
     }
     return value;
   };
 
-  const walk = (value: unknown, path: JsonPath): unknown => {
-    if (value instanceof GitlabReference) {
-      // The tag's own location is a target too: `.a: script: !reference [.a, script]` is a cycle.
-      const self = path.every((s) => typeof s === 'string') ? [path.join('\u0000')] : [];
-      return expand(value, path, self, undefined);
-    }
-    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
-    if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = walk(v, [...path, k]);
-      return out;
-    }
-    return value;
-  };
-  const value = walk(pipeline, []) as Record<string, unknown>;
+  // The tag's own location is a target too: `.a: script: !reference [.a, script]` is a cycle.
+  const selfKey = (path: JsonPath): string[] => (path.every((s) => typeof s === 'string') ? [path.join('\u0000')] : []);
+
+  const value = expand(pipeline, [], undefined) as Record<string, unknown>;
   const result = { value, problems, unresolved };
   cache.set(pipeline, result);
   return result;
