@@ -67,6 +67,7 @@ describe('GitLab CI loading', () => {
         '  inputs:',
         '    stage: { default: test }',
         '    shards: { type: number, default: "two" }',
+        '    image: { default: "node:20.19.0" }',
         '---',
         'lint:',
         '  stage: $[[ inputs.stage ]]',

@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.js';
+import { gitlabComponentInputsRule } from './component-inputs.js';
 import { gitlabImagePinnedRule } from './images.js';
 import { gitlabNeedsRule, gitlabRulesOnlyExceptRule, gitlabStageRule } from './jobs.js';
 import { gitlabMeshguardJobRule } from './meshguard-job.js';
@@ -17,4 +18,5 @@ export const GITLAB_RULES: readonly Rule[] = [
   gitlabUnusedTemplateRule,
   gitlabImagePinnedRule,
   gitlabMeshguardJobRule,
+  gitlabComponentInputsRule,
 ];
