@@ -89,4 +89,9 @@ describe('GitLab CI loading', () => {
     expect(resources[0]!.source.locate(['spec', 'inputs', 'stage']).line).toBe(3);
     expect(resources[0]!.source.locate(['job', 'script']).line).toBe(9);
   });
+
+  it('reports a CI file that is not a map where it starts', async () => {
+    const root = repo({ '.gitlab-ci.yml': '# comment\n- build\n- test\n' });
+    expect(await check(root)).toEqual(['.gitlab-ci.yml:2 gitlab-ci-schema/wrongType']);
+  });
 });

@@ -45,6 +45,16 @@ export function parseCiFile(path: string, text: string): CiFile {
   if (pipeline && isPlainObject(pipeline.value)) {
     file.pipeline = pipeline as CiFile['pipeline'];
     file.includes = includeEntries(pipeline.value);
+  } else if (pipeline) {
+    // GitLab: "Invalid configuration format". No resource is built, so the loader says it.
+    file.problems.push({
+      ruleId: 'gitlab-ci-schema',
+      messageId: 'wrongType',
+      severity: 'error',
+      message: `a GitLab CI file must be a map of jobs and keywords, found ${Array.isArray(pipeline.value) ? 'a list' : 'a single value'}`,
+      file: path,
+      range: pipeline.range,
+    });
   }
   return file;
 }
