@@ -4,6 +4,7 @@ import type { MeshguardConfig } from '../config/types.js';
 import type { DocumentFamily, Resource } from '../model/types.js';
 import { discoverFiles, selectsPath, type DiscoveredFile } from './discover.js';
 import { readTreeAtRevision } from './git.js';
+import { loadGitlabPipelines, pipelineFromText } from './gitlab/pipelines.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
 import { decodeText, readTextFile } from './read.js';
 import { extractResources } from './resources.js';
@@ -31,50 +32,77 @@ export async function loadWorkspace(inputs: readonly string[], root: string, con
 }
 
 export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings): Promise<LoadedWorkspace> {
-  const resources: Resource[] = [];
   const problems: LoadProblem[] = [];
   const texts = await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
+  const sources: SourceText[] = [];
   texts.forEach((outcome, i) => {
-    if (!outcome.ok) {
-      problems.push(outcome.problem);
-      return;
-    }
-    const parsed = parseSourceText({ path: discovered[i]!.path, text: outcome.text }, config);
-    resources.push(...parsed.resources);
-    problems.push(...parsed.problems);
+    if (outcome.ok) sources.push({ path: discovered[i]!.path, text: outcome.text });
+    else problems.push(outcome.problem);
   });
-  return { files: discovered.map((f) => f.path), resources, problems };
+  const loaded = await loadSources(sources, new Map(sources.map((s) => [s.path, s.text])), repositoryRoot(discovered), config);
+  return { files: discovered.map((f) => f.path), resources: loaded.resources, problems: [...problems, ...loaded.problems] };
 }
 
 /** The same inputs as `loadWorkspace`, read from a git revision instead of the working tree. */
 export async function loadRevision(inputs: readonly string[], root: string, ref: string, config: LoadSettings): Promise<LoadedWorkspace & { commit: string }> {
   const { commit, files } = await readTreeAtRevision(root, ref);
-  const selected = files.filter((f) => selectsPath(f.path, inputs, config)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const problems: LoadProblem[] = [];
+  const texts = new Map<string, string>();
+  for (const file of files) {
+    if (file.bytes.length > config.maxFileBytes) continue;
+    const outcome = decodeText(file.bytes, (messageId, message) => ({
+      ok: false,
+      problem: { ruleId: 'input-unreadable', messageId, severity: 'error', message, file: file.path, range: WHOLE_FILE },
+    }));
+    if (outcome.ok) texts.set(file.path, outcome.text);
+    else if (selectsPath(file.path, inputs, config)) problems.push(outcome.problem);
+  }
+  const selected = [...texts.keys()].filter((p) => selectsPath(p, inputs, config)).sort();
+  // Local CI includes resolve against the revision's own files, never the working tree.
+  const loaded = await loadSources(selected.map((p) => ({ path: p, text: texts.get(p)! })), texts, undefined, config);
+  return { commit, files: selected, resources: loaded.resources, problems: [...problems, ...loaded.problems] };
+}
+
+/**
+ * Parse the selected texts. GitLab CI files go first: their local includes (looked up in `known`,
+ * then below `root` when there is one) are merged into them and not linted again on their own.
+ */
+async function loadSources(
+  sources: readonly SourceText[],
+  known: ReadonlyMap<string, string>,
+  root: string | undefined,
+  config: LoadSettings,
+): Promise<{ resources: Resource[]; problems: LoadProblem[] }> {
   const resources: Resource[] = [];
   const problems: LoadProblem[] = [];
-  for (const file of selected) {
-    const outcome =
-      file.bytes.length > config.maxFileBytes
-        ? undefined
-        : decodeText(file.bytes, (messageId, message) => ({
-            ok: false,
-            problem: { ruleId: 'input-unreadable', messageId, severity: 'error', message, file: file.path, range: WHOLE_FILE },
-          }));
-    if (!outcome) continue;
-    if (!outcome.ok) {
-      problems.push(outcome.problem);
-      continue;
-    }
-    const parsed = parseSourceText({ path: file.path, text: outcome.text }, config);
+  const gitlab = await loadGitlabPipelines({
+    pipelines: sources.filter((s) => familyOf(s.path, config.gitlabCi) === 'gitlab-ci'),
+    known,
+    root,
+    maxFileBytes: config.maxFileBytes,
+  });
+  resources.push(...gitlab.resources);
+  problems.push(...gitlab.problems);
+  for (const source of sources) {
+    if (familyOf(source.path, config.gitlabCi) === 'gitlab-ci' || gitlab.consumed.has(source.path)) continue;
+    const parsed = parseSourceText(source, config);
     resources.push(...parsed.resources);
     problems.push(...parsed.problems);
   }
-  return { commit, files: selected.map((f) => f.path), resources, problems };
+  return { resources, problems };
+}
+
+/** The root discovery resolved paths against (`absPath` = root + `path`). */
+function repositoryRoot(discovered: readonly DiscoveredFile[]): string | undefined {
+  const first = discovered.find((f) => f.absPath.replace(/\\/g, '/').endsWith(`/${f.path}`));
+  return first ? first.absPath.slice(0, first.absPath.length - first.path.length - 1) : undefined;
 }
 
 /** Parse one file's text. Pure: the baseline mode feeds it texts read from git. */
 export function parseSourceText(source: SourceText, config: LoadSettings): { resources: Resource[]; problems: LoadProblem[] } {
   const family = familyOf(source.path, config.gitlabCi);
+  // A CI file on its own (its includes are only followed by loadDiscovered).
+  if (family === 'gitlab-ci') return pipelineFromText(source);
   const problems: LoadProblem[] = [];
   const { documents, problems: yamlProblems } = parseYamlFast(source.text);
 

@@ -1,5 +1,7 @@
+import { GITLAB_LOAD_RULES } from '../load/gitlab/rules.js';
 import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
+import { GITLAB_RULES } from './gitlab/index.js';
 import { captureBypassBulkheadRule } from './mesh/capture-bypass-bulkhead.js';
 import { captureBypassJustifiedRule } from './mesh/capture-bypass-justified.js';
 import { egressViaGatewayRule } from './mesh/egress-via-gateway.js';
@@ -31,9 +33,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
   egressViaGatewayRule,
   mtlsNoDowngradeRule,
   sidecarScopeRule,
+  // GitLab CI pipelines.
+  ...GITLAB_RULES,
 ];
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {
-  return [...LOAD_RULES, ...rules.map((r) => r.meta)].sort((a, b) => a.id.localeCompare(b.id));
+  return [...LOAD_RULES, ...GITLAB_LOAD_RULES, ...rules.map((r) => r.meta)].sort((a, b) => a.id.localeCompare(b.id));
 }
