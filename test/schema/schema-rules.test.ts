@@ -11,6 +11,14 @@ function withRules(rules: MeshguardConfig['rules']): MeshguardConfig {
 }
 
 describe('schema rules over whole directories', () => {
+  it('finds nothing in a valid tree of built-in, Istio and custom kinds', async () => {
+    const inputs = ['good.yaml', 'crd-pair/crd.yaml'].map((f) => `fixtures/rules/schema-validation/${f}`);
+    inputs.push('fixtures/rules/schema-unknown-kind/good.yaml', 'fixtures/rules/schema-deprecated-api/good.yaml');
+    const result = await runCheck({ root: ROOT, inputs, config: DEFAULT_CONFIG, today: '2026-11-26' });
+    expect(result.resources).toBe(22);
+    expect(result.findings).toEqual([]);
+  });
+
   it('validates custom resources against a CRD from the same directory, in the same run', async () => {
     const dir = 'fixtures/rules/schema-validation/crd-pair';
     const result = await runCheck({ root: ROOT, inputs: [dir], config: DEFAULT_CONFIG, today: '2026-11-26' });

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import AjvModule, { type ValidateFunction } from 'ajv';
-import { readJsonAsset } from '../../assets.js';
+import { PACKAGE_ROOT } from '../../assets.js';
 import type { Inventory } from '../inventory.js';
 import type { Resource } from '../types.js';
 import { crdVersions, type CrdVersion } from './crd.js';
@@ -10,6 +14,17 @@ const Ajv = AjvModule.default;
 /** The generated schema files (see scripts/generate-schemas.mjs and docs/schemas.md). */
 export const KUBERNETES_SCHEMA_FILE = 'schemas/kubernetes/v1.36.json';
 export const ISTIO_SCHEMA_FILE = 'schemas/istio/v1.29.json';
+
+/** Must equal AJV_OPTIONS in scripts/schema-bundles.mjs, which precompiles with them (a test checks). */
+export const AJV_OPTIONS = { strict: false, allErrors: true, verbose: true, validateFormats: false } as const;
+
+/** Written by scripts/compile-validators.mjs during `npm run build`. */
+export const PRECOMPILED_FILE = 'dist/schemas/validators.cjs';
+
+interface PrecompiledModule {
+  meta: { hash: string; index: Record<string, string> };
+  [name: string]: unknown;
+}
 
 interface SchemaBundle {
   $id: string;
@@ -30,16 +45,23 @@ export interface ResolvedSchema {
 /**
  * Where a resource's schema comes from, in order: a CRD among the checked files (it describes what the
  * target cluster actually runs, Istio's own CRDs included), the built-in Kubernetes kinds, the Istio kinds.
- * Every validator is compiled on first use, so a run only pays for the kinds it contains.
+ * Built-in and Istio validators come precompiled from the build (dist/schemas/validators.cjs); CRD
+ * validators, and all of them when that module is missing or stale, are compiled on first use, so a run
+ * only pays for the kinds it contains.
  */
 export class SchemaRegistry {
   private ajvInstance?: InstanceType<typeof Ajv>;
   private kubernetes?: SchemaBundle;
   private istio?: SchemaBundle;
   private kindsByApiVersion?: Map<string, string[]>;
+  private hash?: string;
+  private precompiledModule?: PrecompiledModule | null;
   private readonly compiled = new Map<string, ValidateFunction | null>();
   private readonly crdIndexes = new WeakMap<Inventory, Map<string, CrdVersion>>();
   private readonly crdCompiled = new WeakMap<CrdVersion, ValidateFunction | null>();
+
+  /** @param usePrecompiled false compiles everything at run time (tests compare both paths). */
+  constructor(private readonly usePrecompiled = true) {}
 
   /** The schema for `group/version/kind`, or undefined when meshguard knows none. */
   resolve(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory?: Inventory): ResolvedSchema | undefined {
@@ -101,7 +123,6 @@ export class SchemaRegistry {
   private compileCrd(crd: CrdVersion): ValidateFunction | undefined {
     if (!crd.schema) return undefined;
     if (!this.crdCompiled.has(crd)) {
-      this.bundles();
       this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
       // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
       this.ajv().removeSchema(crd.schema);
@@ -111,28 +132,62 @@ export class SchemaRegistry {
 
   private compile(key: string, schema: () => Record<string, unknown>): ValidateFunction | undefined {
     if (!this.compiled.has(key)) {
-      this.bundles();
-      this.compiled.set(key, tryCompile(this.ajv(), schema()));
+      const bundles = this.bundles();
+      const precompiled = this.precompiled(bundles.hash);
+      const name = precompiled?.meta.index[key];
+      const validate = name ? (precompiled[name] as ValidateFunction | undefined) : undefined;
+      this.compiled.set(key, validate ?? tryCompile(this.ajv(), schema()));
     }
     return this.compiled.get(key) ?? undefined;
+  }
+
+  /**
+   * The build's precompiled validators, when present and made from the same schemas, ajv and options;
+   * otherwise every kind is compiled at run time (same results, slower start).
+   */
+  private precompiled(hash: string): PrecompiledModule | undefined {
+    if (this.precompiledModule === undefined) {
+      this.precompiledModule = null;
+      const file = path.join(PACKAGE_ROOT, PRECOMPILED_FILE);
+      if (this.usePrecompiled && existsSync(file)) {
+        // ajv's standalone output is CommonJS; require keeps rule checks synchronous.
+        const loaded = createRequire(import.meta.url)(file) as PrecompiledModule;
+        if (loaded.meta?.hash === hash) this.precompiledModule = loaded;
+      }
+    }
+    return this.precompiledModule ?? undefined;
   }
 
   private ajv(): InstanceType<typeof Ajv> {
     // allErrors: report every unknown field at once, not one per run; verbose: errors carry their schema,
     // which the messages need (the fields a typo could have meant).
-    this.ajvInstance ??= new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: false });
+    if (!this.ajvInstance) {
+      // Created only when something is compiled at run time (CRDs, or no precompiled module): ~50 ms.
+      this.ajvInstance = new Ajv({ ...AJV_OPTIONS });
+      // Istio and CRD schemas refer to Kubernetes' ObjectMeta as `k8s#/$defs/V1ObjectMeta`.
+      this.ajvInstance.addSchema({ $id: 'k8s', $defs: this.bundles().kubernetes.$defs });
+    }
     return this.ajvInstance;
   }
 
-  private bundles(): { kubernetes: SchemaBundle; istio: SchemaBundle } {
-    if (!this.kubernetes || !this.istio) {
-      this.kubernetes = readJsonAsset<SchemaBundle>(KUBERNETES_SCHEMA_FILE);
-      this.istio = readJsonAsset<SchemaBundle>(ISTIO_SCHEMA_FILE);
-      // Istio and CRD schemas refer to Kubernetes' ObjectMeta as `k8s#/$defs/V1ObjectMeta`.
-      this.ajv().addSchema({ $id: 'k8s', $defs: this.kubernetes.$defs });
+  private bundles(): { kubernetes: SchemaBundle; istio: SchemaBundle; hash: string } {
+    if (!this.kubernetes || !this.istio || !this.hash) {
+      const texts = [KUBERNETES_SCHEMA_FILE, ISTIO_SCHEMA_FILE].map((file) => readFileSync(path.join(PACKAGE_ROOT, file)));
+      this.kubernetes = JSON.parse(texts[0]!.toString('utf8')) as SchemaBundle;
+      this.istio = JSON.parse(texts[1]!.toString('utf8')) as SchemaBundle;
+      this.hash = bundleHash(texts);
     }
-    return { kubernetes: this.kubernetes, istio: this.istio };
+    return { kubernetes: this.kubernetes, istio: this.istio, hash: this.hash };
   }
+}
+
+/** Same recipe as scripts/schema-bundles.mjs: schema files, ajv version, options. */
+function bundleHash(texts: readonly Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const text of texts) hash.update(text);
+  hash.update((createRequire(import.meta.url)('ajv/package.json') as { version: string }).version);
+  hash.update(JSON.stringify(AJV_OPTIONS));
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** A CRD's schema may still be one ajv refuses (a malformed `required`): that CRD then just goes unchecked. */
