@@ -51,6 +51,49 @@ const INT_OR_STRING = { type: ['integer', 'string'] };
 /** `cpu: 0.5` is a valid quantity too. */
 const QUANTITY = { type: ['number', 'string'] };
 
+/**
+ * Enums the API server enforces, from the Kubernetes API reference: the client keeps them only in prose,
+ * and a wrong case (`imagePullPolicy: always`) is a classic. Only long-stable ones, to avoid false alarms.
+ * Array fields (accessModes, policyTypes) constrain their items.
+ */
+const PROTOCOL = ['TCP', 'UDP', 'SCTP'];
+const K8S_ENUMS = {
+  'V1Container.imagePullPolicy': ['Always', 'Never', 'IfNotPresent'],
+  'V1EphemeralContainer.imagePullPolicy': ['Always', 'Never', 'IfNotPresent'],
+  'V1Container.terminationMessagePolicy': ['File', 'FallbackToLogsOnError'],
+  'V1PodSpec.restartPolicy': ['Always', 'OnFailure', 'Never'],
+  'V1PodSpec.dnsPolicy': ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'],
+  'V1PodSpec.preemptionPolicy': ['Never', 'PreemptLowerPriority'],
+  'V1ContainerPort.protocol': PROTOCOL,
+  'V1ServicePort.protocol': PROTOCOL,
+  'V1NetworkPolicyPort.protocol': PROTOCOL,
+  'V1ServiceSpec.type': ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'],
+  'V1ServiceSpec.externalTrafficPolicy': ['Cluster', 'Local'],
+  'V1ServiceSpec.internalTrafficPolicy': ['Cluster', 'Local'],
+  'V1ServiceSpec.sessionAffinity': ['ClientIP', 'None'],
+  'V1ServiceSpec.ipFamilyPolicy': ['SingleStack', 'PreferDualStack', 'RequireDualStack'],
+  'V1DeploymentStrategy.type': ['Recreate', 'RollingUpdate'],
+  'V1StatefulSetUpdateStrategy.type': ['OnDelete', 'RollingUpdate'],
+  'V1DaemonSetUpdateStrategy.type': ['OnDelete', 'RollingUpdate'],
+  'V1StatefulSetSpec.podManagementPolicy': ['OrderedReady', 'Parallel'],
+  'V1CronJobSpec.concurrencyPolicy': ['Allow', 'Forbid', 'Replace'],
+  'V1JobSpec.completionMode': ['NonIndexed', 'Indexed'],
+  'V1HTTPIngressPath.pathType': ['Exact', 'Prefix', 'ImplementationSpecific'],
+  'V1PersistentVolumeClaimSpec.accessModes': ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'],
+  'V1PersistentVolumeSpec.accessModes': ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'],
+  'V1PersistentVolumeClaimSpec.volumeMode': ['Filesystem', 'Block'],
+  'V1Toleration.operator': ['Exists', 'Equal'],
+  'V1Toleration.effect': ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+  'V1Taint.effect': ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+  'V1LabelSelectorRequirement.operator': ['In', 'NotIn', 'Exists', 'DoesNotExist'],
+  'V1NodeSelectorRequirement.operator': ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'],
+  'V1NetworkPolicySpec.policyTypes': ['Ingress', 'Egress'],
+  'V1SeccompProfile.type': ['RuntimeDefault', 'Unconfined', 'Localhost'],
+  'V1TopologySpreadConstraint.whenUnsatisfiable': ['DoNotSchedule', 'ScheduleAnyway'],
+  'V2MetricSpec.type': ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'],
+  'V2MetricTarget.type': ['AverageValue', 'Utilization', 'Value'],
+};
+
 function attributeTypeMap(model) {
   const js = readFileSync(path.join(modelsDir, `${model}.js`), 'utf8');
   const match = /\.attributeTypeMap = (\[[\s\S]*?\n\]);/.exec(js);
@@ -75,6 +118,8 @@ function defineModel(model) {
     if (QUANTITY_MAPS.has(key)) schema = { type: 'object', additionalProperties: QUANTITY };
     else if (attr.type === 'string' && QUANTITY_SCALARS.test(key)) schema = QUANTITY;
     else schema = typeSchema(attr.type, attr.format);
+    const values = K8S_ENUMS[key];
+    if (values) schema = schema.type === 'array' ? { ...schema, items: { type: 'string', enum: values } } : { type: 'string', enum: values };
     properties[attr.baseName] = schema;
     if (required.has(attr.name)) requiredJson.push(attr.baseName);
   }
@@ -122,6 +167,12 @@ for (const [gvk, model] of [['v1/List', 'V1List']]) {
   try { defineModel(model); k8sKinds[gvk] = { model, namespaced: false }; } catch { /* absent in this client */ }
 }
 
+// A renamed type or field in a newer client must not silently drop an enum.
+for (const key of Object.keys(K8S_ENUMS)) {
+  const [model, field] = key.split('.');
+  const property = k8sDefs[model]?.properties?.[field];
+  if (!property?.enum && !property?.items?.enum) throw new Error(`enum ${key} matches no field of the client`);
+}
 mkdirSync(path.join(OUT, 'kubernetes'), { recursive: true });
 writeFileSync(
   path.join(OUT, 'kubernetes', `v${k8sRelease}.json`),

@@ -55,7 +55,7 @@ describe('schema rules over whole directories', () => {
       path: '/spec/replica',
       message: "unknown field 'replica' in Deployment spec (did you mean 'replicas'?)",
     });
-    expect(byLine.get(37)).toMatchObject({
+    expect(byLine.get(40)).toMatchObject({
       column: 5,
       messageId: 'invalidEnum',
       path: '/spec/mtls/mode',
@@ -66,7 +66,7 @@ describe('schema rules over whole directories', () => {
       messageId: 'wrongType',
       message: 'spec.template.spec.containers[0].env[0].value must be a string, got integer 8080 (quote it: "8080")',
     });
-    expect(byLine.get(85)).toMatchObject({ messageId: 'missingField', message: "missing required field 'selector' in StatefulSet spec" });
+    expect(byLine.get(89)).toMatchObject({ messageId: 'missingField', message: "missing required field 'selector' in StatefulSet spec" });
   });
 
   it('unknownFields: warning softens only the unknown-field findings; ignore drops them', async () => {
