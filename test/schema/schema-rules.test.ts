@@ -106,3 +106,15 @@ describe('schema rules over whole directories', () => {
     ).rejects.toThrow(/kubernetesVersion/);
   });
 });
+
+describe('schema-unknown-kind severities', () => {
+  it('warns on a near miss of a known kind, notes the rest', async () => {
+    const file = 'fixtures/rules/schema-unknown-kind/bad.yaml';
+    const result = await runCheck({ root: ROOT, inputs: [file], config: DEFAULT_CONFIG, today: '2026-11-26' });
+    expect(result.findings.map((f) => [f.line, f.messageId, f.severity])).toEqual([
+      [2, 'noSchema', 'info'],
+      [11, 'unknownKind', 'warning'],
+      [17, 'unknownKind', 'info'],
+    ]);
+  });
+});

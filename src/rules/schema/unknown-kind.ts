@@ -6,15 +6,15 @@ import type { Rule } from '../rule.js';
 
 /**
  * A resource whose schema meshguard does not know goes unvalidated. That is worth a note (info), not an
- * error: most CRDs live outside the repository. A misspelt built-in or Istio kind, though, is an error:
- * the API server answers "no matches for kind".
+ * error: most CRDs live outside the repository. A near miss of a built-in or Istio kind is a warning: the
+ * API server would answer "no matches for kind", unless the kind is newer than the shipped schemas.
  */
 export const schemaUnknownKindRule: Rule = {
   meta: {
     id: 'schema-unknown-kind',
     title: 'Resources should have a known schema',
     description:
-      'Reports resources whose kind has no schema: a misspelt built-in or Istio kind (error), or a custom kind whose ' +
+      'Reports resources whose kind has no schema: a misspelt built-in or Istio kind (warning), or a custom kind whose ' +
       'CustomResourceDefinition is not among the checked files (info), so that it is known what went unvalidated.',
     severity: 'info',
     helpUri: ruleDocsUri('schema-unknown-kind'),
@@ -40,7 +40,8 @@ export const schemaUnknownKindRule: Rule = {
       context.report({
         path: ['kind'],
         messageId: 'unknownKind',
-        severity: 'error',
+        // A near miss is almost surely a typo; anything else may be a kind newer than the shipped schemas.
+        severity: suggestion ? 'warning' : 'info',
         message: `${resource.apiVersion} has no kind '${resource.kind}'${suggestion ? ` (did you mean '${suggestion}'?)` : `; it serves ${kinds.join(', ')}`}`,
       });
       return;
