@@ -42,6 +42,10 @@ describe('schema registry', () => {
     expect(source('policy/v1beta1', 'PodDisruptionBudget')).toBeUndefined();
     expect(source('example.com/v1', 'Widget')).toBeUndefined();
     expect(registry.kindsOf('security.istio.io/v1')).toEqual(['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication']);
+    expect(registry.sources()).toEqual({
+      kubernetes: '@kubernetes/client-node@2.0.1 (Kubernetes OpenAPI release-1.36)',
+      istio: '@kubernetes-models/istio@3.0.1 (Istio 1.29.2 crd-all.gen.yaml)',
+    });
 
     const [crdSide] = await problemsOf(['fixtures/rules/schema-validation/crd-pair'], registry).then((all) => all.filter((r) => r.id.includes('widgets')));
     expect(crdSide?.source).toBe('crd');

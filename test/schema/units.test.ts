@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toAjvSchema } from '../../src/model/schema/crd.js';
 import { compareMinor, isRemovedIn } from '../../src/model/schema/deprecations.js';
-import { closest, dotted, toPath } from '../../src/model/schema/errors.js';
+import { closest, describeErrors, dotted, toPath } from '../../src/model/schema/errors.js';
 import { withoutNulls } from '../../src/model/schema/validate.js';
 
 describe('ajv error paths and wording', () => {
@@ -11,6 +11,16 @@ describe('ajv error paths and wording', () => {
     expect(toPath('/spec/ports/0/port', data)).toEqual(['spec', 'ports', 0, 'port']);
     expect(toPath('/spec/a~1b', data)).toEqual(['spec', 'a/b']);
     expect(toPath('', data)).toEqual([]);
+  });
+
+  it('words type errors with the value and the likely fix', () => {
+    const data = { spec: { args: [null, 'x'], replicas: '3', env: 8080 } };
+    const error = (instancePath: string, type: string | string[]) => ({ instancePath, keyword: 'type', params: { type }, schemaPath: '#/type' });
+    expect(describeErrors([error('/spec/args/0', 'string'), error('/spec/replicas', 'integer'), error('/spec/env', 'string')], data, 'Deployment').map((p) => p.message)).toEqual([
+      'spec.args[0] must be a string, got null',
+      "spec.replicas must be an integer, got string '3' (remove the quotes)",
+      'spec.env must be a string, got integer 8080 (quote it: "8080")',
+    ]);
   });
 
   it('prints paths as kubectl does', () => {

@@ -85,7 +85,7 @@ export class SchemaRegistry {
     return undefined;
   }
 
-  /** True when a CRD among the checked files declares the kind, with or without a schema. */
+  /** The CRD version among the checked files that declares the kind (with or without a schema). */
   hasCrd(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory: Inventory): CrdVersion | undefined {
     return this.crdsOf(inventory).get(gvkKey(resource.apiVersion, resource.kind));
   }
@@ -105,7 +105,7 @@ export class SchemaRegistry {
     return this.kindsByApiVersion.get(apiVersion) ?? [];
   }
 
-  /** Names of the schema sources, for docs and messages. */
+  /** The packages and releases the shipped schemas were generated from (e.g. for `--version` output). */
   sources(): { kubernetes: string; istio: string } {
     const { kubernetes, istio } = this.bundles();
     return { kubernetes: kubernetes.source, istio: istio.source };
