@@ -15,7 +15,7 @@ describe('schema rules over whole directories', () => {
     const inputs = ['good.yaml', 'crd-pair/crd.yaml'].map((f) => `fixtures/rules/schema-validation/${f}`);
     inputs.push('fixtures/rules/schema-unknown-kind/good.yaml', 'fixtures/rules/schema-deprecated-api/good.yaml');
     const result = await runCheck({ root: ROOT, inputs, config: DEFAULT_CONFIG, today: '2026-11-26' });
-    expect(result.resources).toBe(22);
+    expect(result.resources).toBe(24);
     expect(result.findings).toEqual([]);
   });
 

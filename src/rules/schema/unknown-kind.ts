@@ -5,6 +5,12 @@ import { ruleDocsUri } from '../docs.js';
 import type { Rule } from '../rule.js';
 
 /**
+ * Files of client-side tools that look like resources but never reach an API server (kustomization.yaml,
+ * kubeadm/kubelet/kube-proxy configuration, audit policy, skaffold.yaml): no schema is expected for them.
+ */
+const CLIENT_SIDE_CONFIG = /^(([a-z0-9-]+\.)*config\.k8s\.io|kubeadm\.k8s\.io|audit\.k8s\.io|skaffold)\//;
+
+/**
  * A resource whose schema meshguard does not know goes unvalidated. That is worth a note (info), not an
  * error: most CRDs live outside the repository. A near miss of a built-in or Istio kind is a warning: the
  * API server would answer "no matches for kind", unless the kind is newer than the shipped schemas.
@@ -23,6 +29,7 @@ export const schemaUnknownKindRule: Rule = {
   },
   check(resource, context) {
     if (schemaRegistry.resolve(resource, context.inventory)) return;
+    if (CLIENT_SIDE_CONFIG.test(resource.apiVersion)) return;
     // Removed built-in API versions are schema-deprecated-api's finding, with the replacement named.
     if (deprecationOf(resource.apiVersion, resource.kind)) return;
     const crd = schemaRegistry.hasCrd(resource, context.inventory);
