@@ -123,7 +123,6 @@ function defineModel(model) {
     properties[attr.baseName] = schema;
     if (required.has(attr.name)) requiredJson.push(attr.baseName);
   }
-  // Every object carries apiVersion/kind when embedded whole (e.g. RawExtension): keep them allowed.
   k8sDefs[model] = {
     type: 'object',
     properties,
