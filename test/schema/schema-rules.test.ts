@@ -66,7 +66,7 @@ describe('schema rules over whole directories', () => {
       messageId: 'wrongType',
       message: 'spec.template.spec.containers[0].env[0].value must be a string, got integer 8080 (quote it: "8080")',
     });
-    expect(byLine.get(89)).toMatchObject({ messageId: 'missingField', message: "missing required field 'selector' in StatefulSet spec" });
+    expect(byLine.get(89)).toMatchObject({ messageId: 'missingField', path: '/spec/selector', message: "missing required field 'selector' in StatefulSet spec" });
   });
 
   it('unknownFields: warning softens only the unknown-field findings; ignore drops them', async () => {

@@ -64,7 +64,8 @@ function describeError(error: ErrorObject, data: unknown, kind: string): SchemaP
     case 'required':
       return {
         messageId: 'missingField',
-        path,
+        // The missing field's own path: located on the object that lacks it, and a distinct fingerprint per field.
+        path: [...path, String(params.missingProperty)],
         message: `missing required field '${String(params.missingProperty)}' in ${where(kind, path)}`,
       };
     case 'if':
