@@ -14,12 +14,19 @@ import { sidecarQuotaRule } from './mesh/sidecar-quota.js';
 import { sidecarScopeRule } from './mesh/sidecar-scope.js';
 import { udpBulkheadRule } from './mesh/udp-bulkhead.js';
 import { waiverRule } from './meshguard/waiver.js';
+import { schemaDeprecatedApiRule } from './schema/deprecated-api.js';
+import { schemaUnknownKindRule } from './schema/unknown-kind.js';
+import { schemaValidationRule } from './schema/validation.js';
 import type { Rule } from './rule.js';
 
 /** Every built-in rule module. Adding a rule = writing its module and listing it here (one per line). */
 export const BUILTIN_RULES: readonly Rule[] = [
   waiverRule,
   injectionLabelsRule,
+  // Schemas: Kubernetes, Istio and the CRDs of the tree.
+  schemaValidationRule,
+  schemaUnknownKindRule,
+  schemaDeprecatedApiRule,
   // Mesh guardrails: sidecar resources and lifecycle.
   sidecarQuotaRule,
   sidecarProxyResourcesRule,

@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import AjvModule, { type ValidateFunction } from 'ajv';
+import { PACKAGE_ROOT } from '../../assets.js';
+import type { Inventory } from '../inventory.js';
+import type { Resource } from '../types.js';
+import { crdVersions, type CrdVersion } from './crd.js';
+
+// ajv is CommonJS: under NodeNext its class is the default export's `default`.
+const Ajv = AjvModule.default;
+
+/** The generated schema files (see scripts/generate-schemas.mjs and docs/schemas.md). */
+export const KUBERNETES_SCHEMA_FILE = 'schemas/kubernetes/v1.36.json';
+export const ISTIO_SCHEMA_FILE = 'schemas/istio/v1.29.json';
+
+/** Must equal AJV_OPTIONS in scripts/schema-bundles.mjs, which precompiles with them (a test checks). */
+export const AJV_OPTIONS = { strict: false, allErrors: true, verbose: true, validateFormats: false } as const;
+
+/** Written by scripts/compile-validators.mjs during `npm run build`. */
+export const PRECOMPILED_FILE = 'dist/schemas/validators.cjs';
+
+interface PrecompiledModule {
+  meta: { hash: string; index: Record<string, string> };
+  [name: string]: unknown;
+}
+
+interface SchemaBundle {
+  $id: string;
+  source: string;
+  kinds: Record<string, { namespaced: boolean; model?: string; schema?: string }>;
+  $defs: Record<string, Record<string, unknown>>;
+}
+
+export type SchemaSource = 'kubernetes' | 'istio' | 'crd';
+
+export interface ResolvedSchema {
+  source: SchemaSource;
+  validate: ValidateFunction;
+  /** The CRD version that declared the schema, for custom resources. */
+  crd?: CrdVersion;
+}
+
+/**
+ * Where a resource's schema comes from, in order: a CRD among the checked files (it describes what the
+ * target cluster actually runs, Istio's own CRDs included), the built-in Kubernetes kinds, the Istio kinds.
+ * Built-in and Istio validators come precompiled from the build (dist/schemas/validators.cjs); CRD
+ * validators, and all of them when that module is missing or stale, are compiled on first use, so a run
+ * only pays for the kinds it contains.
+ */
+export class SchemaRegistry {
+  private ajvInstance?: InstanceType<typeof Ajv>;
+  private kubernetes?: SchemaBundle;
+  private istio?: SchemaBundle;
+  private kindsByApiVersion?: Map<string, string[]>;
+  private hash?: string;
+  private precompiledModule?: PrecompiledModule | null;
+  private readonly compiled = new Map<string, ValidateFunction | null>();
+  private readonly crdIndexes = new WeakMap<Inventory, Map<string, CrdVersion>>();
+  private readonly crdCompiled = new WeakMap<CrdVersion, ValidateFunction | null>();
+
+  /** @param usePrecompiled false compiles everything at run time (tests compare both paths). */
+  constructor(private readonly usePrecompiled = true) {}
+
+  /** The schema for `group/version/kind`, or undefined when meshguard knows none. */
+  resolve(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory?: Inventory): ResolvedSchema | undefined {
+    const key = gvkKey(resource.apiVersion, resource.kind);
+    const crd = inventory ? this.crdsOf(inventory).get(key) : undefined;
+    if (crd) {
+      const validate = this.compileCrd(crd);
+      return validate ? { source: 'crd', validate, crd } : undefined;
+    }
+    const k8s = this.bundles().kubernetes.kinds[key];
+    if (k8s?.model) {
+      const validate = this.compile(`k8s:${key}`, () => ({ $ref: `k8s#/$defs/${k8s.model}` }));
+      return validate ? { source: 'kubernetes', validate } : undefined;
+    }
+    const istio = this.bundles().istio.kinds[key];
+    if (istio?.schema) {
+      const schema = this.bundles().istio.$defs[istio.schema];
+      const validate = schema ? this.compile(`istio:${istio.schema}`, () => schema) : undefined;
+      return validate ? { source: 'istio', validate } : undefined;
+    }
+    return undefined;
+  }
+
+  /** The CRD version among the checked files that declares the kind (with or without a schema). */
+  hasCrd(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory: Inventory): CrdVersion | undefined {
+    return this.crdsOf(inventory).get(gvkKey(resource.apiVersion, resource.kind));
+  }
+
+  /** Kinds meshguard ships schemas for under one `group/version` (built-in or Istio); empty when none. */
+  kindsOf(apiVersion: string): readonly string[] {
+    if (!this.kindsByApiVersion) {
+      this.kindsByApiVersion = new Map();
+      const { kubernetes, istio } = this.bundles();
+      for (const key of [...Object.keys(kubernetes.kinds), ...Object.keys(istio.kinds)]) {
+        const slash = key.lastIndexOf('/');
+        const list = this.kindsByApiVersion.get(key.slice(0, slash)) ?? [];
+        list.push(key.slice(slash + 1));
+        this.kindsByApiVersion.set(key.slice(0, slash), list);
+      }
+    }
+    return this.kindsByApiVersion.get(apiVersion) ?? [];
+  }
+
+  /** The packages and releases the shipped schemas were generated from (e.g. for `--version` output). */
+  sources(): { kubernetes: string; istio: string } {
+    const { kubernetes, istio } = this.bundles();
+    return { kubernetes: kubernetes.source, istio: istio.source };
+  }
+
+  private crdsOf(inventory: Inventory): Map<string, CrdVersion> {
+    let index = this.crdIndexes.get(inventory);
+    if (!index) {
+      index = crdVersions(inventory);
+      this.crdIndexes.set(inventory, index);
+    }
+    return index;
+  }
+
+  private compileCrd(crd: CrdVersion): ValidateFunction | undefined {
+    if (!crd.schema) return undefined;
+    if (!this.crdCompiled.has(crd)) {
+      this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
+      // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
+      this.ajv().removeSchema(crd.schema);
+    }
+    return this.crdCompiled.get(crd) ?? undefined;
+  }
+
+  private compile(key: string, schema: () => Record<string, unknown>): ValidateFunction | undefined {
+    if (!this.compiled.has(key)) {
+      const bundles = this.bundles();
+      const precompiled = this.precompiled(bundles.hash);
+      const name = precompiled?.meta.index[key];
+      const validate = name ? (precompiled[name] as ValidateFunction | undefined) : undefined;
+      this.compiled.set(key, validate ?? tryCompile(this.ajv(), schema()));
+    }
+    return this.compiled.get(key) ?? undefined;
+  }
+
+  /**
+   * The build's precompiled validators, when present and made from the same schemas, ajv and options;
+   * otherwise every kind is compiled at run time (same results, slower start).
+   */
+  private precompiled(hash: string): PrecompiledModule | undefined {
+    if (this.precompiledModule === undefined) {
+      this.precompiledModule = null;
+      const file = path.join(PACKAGE_ROOT, PRECOMPILED_FILE);
+      if (this.usePrecompiled && existsSync(file)) {
+        // ajv's standalone output is CommonJS; require keeps rule checks synchronous.
+        const loaded = createRequire(import.meta.url)(file) as PrecompiledModule;
+        if (loaded.meta?.hash === hash) this.precompiledModule = loaded;
+      }
+    }
+    return this.precompiledModule ?? undefined;
+  }
+
+  private ajv(): InstanceType<typeof Ajv> {
+    // allErrors: report every unknown field at once, not one per run; verbose: errors carry their schema,
+    // which the messages need (the fields a typo could have meant).
+    if (!this.ajvInstance) {
+      // Created only when something is compiled at run time (CRDs, or no precompiled module): ~50 ms.
+      this.ajvInstance = new Ajv({ ...AJV_OPTIONS });
+      // Istio and CRD schemas refer to Kubernetes' ObjectMeta as `k8s#/$defs/V1ObjectMeta`.
+      this.ajvInstance.addSchema({ $id: 'k8s', $defs: this.bundles().kubernetes.$defs });
+    }
+    return this.ajvInstance;
+  }
+
+  private bundles(): { kubernetes: SchemaBundle; istio: SchemaBundle; hash: string } {
+    if (!this.kubernetes || !this.istio || !this.hash) {
+      const texts = [KUBERNETES_SCHEMA_FILE, ISTIO_SCHEMA_FILE].map((file) => readFileSync(path.join(PACKAGE_ROOT, file)));
+      this.kubernetes = JSON.parse(texts[0]!.toString('utf8')) as SchemaBundle;
+      this.istio = JSON.parse(texts[1]!.toString('utf8')) as SchemaBundle;
+      this.hash = bundleHash(texts);
+    }
+    return { kubernetes: this.kubernetes, istio: this.istio, hash: this.hash };
+  }
+}
+
+/** Same recipe as scripts/schema-bundles.mjs: schema files, ajv version, options. */
+function bundleHash(texts: readonly Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const text of texts) hash.update(text);
+  hash.update((createRequire(import.meta.url)('ajv/package.json') as { version: string }).version);
+  hash.update(JSON.stringify(AJV_OPTIONS));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** A CRD's schema may still be one ajv refuses (a malformed `required`): that CRD then just goes unchecked. */
+function tryCompile(ajv: InstanceType<typeof Ajv>, schema: Record<string, unknown>): ValidateFunction | null {
+  try {
+    return ajv.compile(schema);
+  } catch {
+    return null;
+  }
+}
+
+export function gvkKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}
+
+/** One registry per process: compiled validators are pure functions of the shipped schemas. */
+export const schemaRegistry = new SchemaRegistry();
