@@ -57,7 +57,7 @@ describe('mtls-no-downgrade', () => {
 });
 
 const injectedWorkload = (name: string, namespace = 'team') =>
-  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: x}]}\n---\n`;
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: x}]}\n---\n`;
 
 describe('namespace-level findings without a Namespace object', () => {
   it('go on the first injected workload of the namespace, once', () => {

@@ -16,7 +16,8 @@ describe('schema rules over whole directories', () => {
     inputs.push('fixtures/rules/schema-unknown-kind/good.yaml', 'fixtures/rules/schema-deprecated-api/good.yaml');
     const result = await runCheck({ root: ROOT, inputs, config: DEFAULT_CONFIG, today: '2026-11-26' });
     expect(result.resources).toBe(24);
-    expect(result.findings).toEqual([]);
+    // The mesh guardrails have opinions on these objects too; this test is about schemas.
+    expect(result.findings.filter((f) => f.ruleId.startsWith('schema-'))).toEqual([]);
   });
 
   it('validates custom resources against a CRD from the same directory, in the same run', async () => {
