@@ -26,7 +26,7 @@ if (mode === 'parse-js-yaml' || mode === 'parse-yaml') {
   }
   detail = { files: files.length, documents };
 } else if (mode === 'check') {
-  const result = await runCheck({ root, inputs: ['.'], config: DEFAULT_CONFIG, ...(rest.includes('--cache') ? { cache: true } : {}) });
+  const result = await runCheck({ root, inputs: ['.'], config: DEFAULT_CONFIG, ...(rest.includes('--cache') ? { cacheFile: '.meshguard-cache/parse.json' } : {}) });
   const output = renderReport('json', toReportInput(result, 'error'));
   detail = { files: result.files.length, resources: result.resources, findings: result.findings.length, outputBytes: output.length };
 }

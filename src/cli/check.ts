@@ -21,6 +21,9 @@ Options:
                             report only findings in those files (pre-commit)
       --baseline <git-ref>  merge-request mode: report only findings that are new since <git-ref>
                             (default in GitLab merge-request pipelines: $CI_MERGE_REQUEST_DIFF_BASE_SHA)
+      --cache               keep parsed files between runs (.meshguard-cache/parse.json); a re-run after
+                            one edit re-parses one file. Findings are never cached.
+      --cache-location <f>  where to keep that cache
       --today <yyyy-mm-dd>  evaluate waiver expiry as of this date (default: today, UTC)
       --color / --no-color  force or disable colour (default: colour on a terminal)
   -h, --help                show this help
@@ -54,6 +57,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
     ...(today ? { today } : {}),
     ...(baseline ? { baseline } : {}),
+    ...(values.cache || values['cache-location'] ? { cacheFile: values['cache-location'] ?? DEFAULT_CACHE_FILE } : {}),
     ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
   });
 
@@ -88,6 +92,8 @@ function parseCheckArgs(argv: string[]) {
         config: { type: 'string', short: 'c' },
         only: { type: 'boolean' },
         baseline: { type: 'string' },
+        cache: { type: 'boolean' },
+        'cache-location': { type: 'string' },
         today: { type: 'string' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
@@ -98,6 +104,8 @@ function parseCheckArgs(argv: string[]) {
     throw new UsageError((error as Error).message);
   }
 }
+
+export const DEFAULT_CACHE_FILE = '.meshguard-cache/parse.json';
 
 export type FailOn = Severity | 'none';
 

@@ -1,5 +1,7 @@
 import type { MeshguardConfig } from '../config/types.js';
+import path from 'node:path';
 import { loadRevision, loadWorkspace } from '../load/index.js';
+import { ParseCache } from '../load/parse-cache.js';
 import { Inventory } from '../model/inventory.js';
 import type { Finding, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
@@ -22,6 +24,8 @@ export interface CheckRequest {
   only?: readonly string[];
   /** Merge-request mode: a git revision whose findings are not reported again (matched by fingerprint). */
   baseline?: string;
+  /** Keep parsed documents between runs in this file (content-hash keyed); see ParseCache. */
+  cacheFile?: string;
 }
 
 export interface CheckResult {
@@ -66,8 +70,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const settings = resolveRuleSettings(request.config, metas, request.configFile);
   const today = request.today ?? todayUtc();
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
+  const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile)) : undefined;
   const [workspace, base] = await Promise.all([
-    loadWorkspace(request.inputs, request.root, request.config),
+    loadWorkspace(request.inputs, request.root, request.config, cache),
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
   const baseInventory = base ? new Inventory(base.resources) : undefined;
@@ -84,6 +89,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     const baseFindings = evaluate({ ...evaluationBase, resources: base.resources, inventory: baseInventory, problems: base.problems }).findings;
     ({ findings, comparison } = compareWithBaseline(findings, baseFindings, request.baseline!, base.commit));
   }
+  // Positions resolved for this run's findings are part of what the next run reuses.
+  await cache?.save();
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
   return {
     ...(comparison ? { baseline: comparison } : {}),

@@ -4,7 +4,8 @@ import { Inventory } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
 import { isWaiverInForce, waiversOf } from '../model/waivers.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
-import { assignFingerprints, toJsonPointer } from './fingerprint.js';
+import { refOf, toJsonPointer } from '../model/refs.js';
+import { assignFingerprints } from './fingerprint.js';
 import type { EffectiveRuleSetting } from './settings.js';
 
 export interface EvaluationInput {
@@ -138,14 +139,6 @@ function applies(meta: RuleMeta, resource: Resource): boolean {
   return !meta.appliesTo.kinds || meta.appliesTo.kinds.includes(resource.kind);
 }
 
-export function refOf(resource: Resource): ResourceRef {
-  return {
-    apiVersion: resource.apiVersion,
-    kind: resource.kind,
-    ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
-    name: resource.name,
-  };
-}
 
 export function compareFindings(a: Omit<Finding, 'fingerprint'>, b: Omit<Finding, 'fingerprint'>): number {
   return (

@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding, JsonPath } from '../model/types.js';
 
-/** RFC 6901 JSON pointer. */
-export function toJsonPointer(path: JsonPath): string {
-  return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
 
 /**
  * Fingerprints must survive lines moving (GitLab diffs head against base by fingerprint) and be unique

@@ -1,5 +1,7 @@
 import jsyaml from 'js-yaml';
+import { toJsonPointer } from '../model/refs.js';
 import type { JsonPath, SourceRange } from '../model/types.js';
+import { ParseCache } from './parse-cache.js';
 import { parseYaml, type ParseResult, type PositionedDocument } from './yaml.js';
 
 /**
@@ -15,16 +17,28 @@ import { parseYaml, type ParseResult, type PositionedDocument } from './yaml.js'
 const { merge } = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types;
 const CORE_WITH_MERGE = jsyaml.CORE_SCHEMA.extend({ implicit: [merge] });
 
-/** `&anchor`, `*alias`, `!tag` or a `? ` complex key where YAML syntax allows them (possibly inside quotes: harmless). */
-const NEEDS_EXACT_PATH = /(?:^|[\s,[{:-])[&*!][^\s,\]}]|^\s*\?(?:\s|$)/m;
+/**
+ * `&anchor` or `*alias` (alias budgets), or a `? ` complex key, where YAML syntax allows them. Inside a
+ * quoted string a match only costs the slower path. Unknown `!tags` need no test: js-yaml rejects them.
+ * Anchor names start with a name character, so cron schedules such as "5 2 * * *" stay on the fast path.
+ */
+const NEEDS_EXACT_PATH = /(?:^|[\s,[{:-])[&*][\w.-]|^\s*\?(?:\s|$)/m;
 
-export function parseYamlFast(text: string): ParseResult {
-  if (NEEDS_EXACT_PATH.test(text)) return parseYaml(text);
-  const values: unknown[] = [];
-  try {
-    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: false });
-  } catch {
-    return parseYaml(text);
+export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
+  const key = cache ? ParseCache.keyOf(text) : '';
+  let entry = cache?.get(key);
+  let values: unknown[];
+  if (entry) {
+    values = entry.values;
+  } else {
+    if (NEEDS_EXACT_PATH.test(text)) return parseYaml(text);
+    values = [];
+    try {
+      jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: false });
+    } catch {
+      return parseYaml(text);
+    }
+    entry = cache?.put(key, values);
   }
 
   let exact: ParseResult | undefined;
@@ -37,8 +51,14 @@ export function parseYamlFast(text: string): ParseResult {
       return positions().documents.find((d) => d.index === index)?.range ?? origin;
     },
     locate(path: JsonPath): SourceRange {
-      return positions().documents.find((d) => d.index === index)?.locate(path) ?? origin;
+      const rangeKey = `${index}${toJsonPointer(path)}`;
+      const known = entry?.ranges[rangeKey];
+      if (known) return known;
+      const range = positions().documents.find((d) => d.index === index)?.locate(path) ?? origin;
+      if (entry && cache) cache.recordRange(entry, rangeKey, range);
+      return range;
     },
   }));
   return { documents, problems: [] };
 }
+

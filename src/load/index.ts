@@ -9,6 +9,7 @@ import { WHOLE_FILE, type LoadProblem } from './problems.js';
 import { decodeText, readTextFile } from './read.js';
 import { extractResources } from './resources.js';
 import { parseYamlFast } from './fast-yaml.js';
+import type { ParseCache } from './parse-cache.js';
 import type { YamlProblem } from './yaml.js';
 
 export interface LoadedWorkspace {
@@ -26,12 +27,12 @@ export interface SourceText {
 type LoadSettings = Pick<MeshguardConfig, 'include' | 'exclude' | 'gitlabCi' | 'defaultNamespace' | 'reportNonKubernetes' | 'maxFileBytes'>;
 
 /** Discover, read and parse everything the command line names. */
-export async function loadWorkspace(inputs: readonly string[], root: string, config: LoadSettings): Promise<LoadedWorkspace> {
+export async function loadWorkspace(inputs: readonly string[], root: string, config: LoadSettings, cache?: ParseCache): Promise<LoadedWorkspace> {
   const discovered = await discoverFiles(inputs, { root, include: config.include, exclude: config.exclude });
-  return loadDiscovered(discovered, config);
+  return loadDiscovered(discovered, config, cache);
 }
 
-export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings): Promise<LoadedWorkspace> {
+export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings, cache?: ParseCache): Promise<LoadedWorkspace> {
   const problems: LoadProblem[] = [];
   const texts = await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
   const sources: SourceText[] = [];
@@ -39,7 +40,7 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
     if (outcome.ok) sources.push({ path: discovered[i]!.path, text: outcome.text });
     else problems.push(outcome.problem);
   });
-  const loaded = await loadSources(sources, new Map(sources.map((s) => [s.path, s.text])), repositoryRoot(discovered), config);
+  const loaded = await loadSources(sources, new Map(sources.map((s) => [s.path, s.text])), repositoryRoot(discovered), config, cache);
   return { files: discovered.map((f) => f.path), resources: loaded.resources, problems: [...problems, ...loaded.problems] };
 }
 
@@ -72,6 +73,7 @@ async function loadSources(
   known: ReadonlyMap<string, string>,
   root: string | undefined,
   config: LoadSettings,
+  cache?: ParseCache,
 ): Promise<{ resources: Resource[]; problems: LoadProblem[] }> {
   const resources: Resource[] = [];
   const problems: LoadProblem[] = [];
@@ -85,7 +87,7 @@ async function loadSources(
   problems.push(...gitlab.problems);
   for (const source of sources) {
     if (familyOf(source.path, config.gitlabCi) === 'gitlab-ci' || gitlab.consumed.has(source.path)) continue;
-    const parsed = parseSourceText(source, config);
+    const parsed = parseSourceText(source, config, cache);
     resources.push(...parsed.resources);
     problems.push(...parsed.problems);
   }
@@ -99,12 +101,12 @@ function repositoryRoot(discovered: readonly DiscoveredFile[]): string | undefin
 }
 
 /** Parse one file's text. Pure: the baseline mode feeds it texts read from git. */
-export function parseSourceText(source: SourceText, config: LoadSettings): { resources: Resource[]; problems: LoadProblem[] } {
+export function parseSourceText(source: SourceText, config: LoadSettings, cache?: ParseCache): { resources: Resource[]; problems: LoadProblem[] } {
   const family = familyOf(source.path, config.gitlabCi);
   // A CI file on its own (its includes are only followed by loadDiscovered).
   if (family === 'gitlab-ci') return pipelineFromText(source);
   const problems: LoadProblem[] = [];
-  const { documents, problems: yamlProblems } = parseYamlFast(source.text);
+  const { documents, problems: yamlProblems } = parseYamlFast(source.text, cache);
 
   const template = findTemplateAction(source.text);
   if (template && family === 'kubernetes' && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {

@@ -58,14 +58,7 @@ export function sameSelector(a: Readonly<Record<string, string>>, b: Readonly<Re
   return ak.length === Object.keys(b).length && ak.every((k) => a[k] === b[k]);
 }
 
-export function refOf(resource: Resource): ResourceRef {
-  return {
-    apiVersion: resource.apiVersion,
-    kind: resource.kind,
-    ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
-    name: resource.name,
-  };
-}
+export { refOf } from '../refs.js';
 
 /** `Kind namespace/name`, the way messages name another resource. */
 export function describeRef(resource: ResourceRef): string {

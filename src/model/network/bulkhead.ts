@@ -156,7 +156,4 @@ export function describeExposed(entry: BypassExposure['exposed'][number]): strin
   return `${r.kind} ${r.namespace ?? ''}/${r.name} (TCP ${ports === 'all ports' ? 'any port' : ports}${entry.destinations ? ` ${entry.destinations}` : ''})`;
 }
 
-/** The identity findings name in `related`. */
-export function refOf(resource: Resource): ResourceRef {
-  return { apiVersion: resource.apiVersion, kind: resource.kind, ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}), name: resource.name };
-}
+export { refOf } from '../refs.js';

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PACKAGE_VERSION } from '../assets.js';
+import type { SourceRange } from '../model/types.js';
+
+interface CachedFile {
+  /** The documents' values, as the fast parser produced them. */
+  values: unknown[];
+  /** Positions resolved in earlier runs, by `<document index><JSON pointer>`: positions depend on the text alone. */
+  ranges: Record<string, SourceRange>;
+}
+
+interface CacheFile {
+  format: string;
+  entries: Record<string, CachedFile>;
+}
+
+/** Bump when what is stored changes meaning: old caches are then ignored, never misread. */
+const FORMAT = `meshguard-parse-cache/1/${PACKAGE_VERSION}`;
+
+/**
+ * Parsed documents by content hash, kept between runs (`meshguard check --cache`): a re-run after one
+ * edit re-parses one file. Only parse results are cached — never findings, which depend on the whole
+ * tree, the rules and the configuration — so a cached run reports exactly what an uncached run does.
+ */
+export class ParseCache {
+  private readonly used = new Map<string, CachedFile>();
+  private dirty = false;
+
+  private constructor(
+    private readonly location: string,
+    private readonly previous: Record<string, CachedFile>,
+  ) {}
+
+  static async open(location: string): Promise<ParseCache> {
+    try {
+      const stored = JSON.parse(await readFile(location, 'utf8')) as CacheFile;
+      if (stored.format === FORMAT && stored.entries && typeof stored.entries === 'object') return new ParseCache(location, stored.entries);
+    } catch {
+      // A missing, corrupt or foreign cache is the same as an empty one.
+    }
+    return new ParseCache(location, {});
+  }
+
+  static keyOf(text: string): string {
+    return createHash('sha1').update(text).digest('hex');
+  }
+
+  get(key: string): CachedFile | undefined {
+    const entry = this.used.get(key) ?? this.previous[key];
+    if (entry) this.used.set(key, entry);
+    return entry;
+  }
+
+  /** Values that do not survive JSON (Infinity, NaN from `.inf`/`.nan`) are not cached: the file is re-parsed. */
+  put(key: string, values: unknown[]): CachedFile | undefined {
+    let lossless = true;
+    JSON.stringify(values, (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) lossless = false;
+      return v;
+    });
+    if (!lossless) return undefined;
+    const entry: CachedFile = { values, ranges: {} };
+    this.used.set(key, entry);
+    this.dirty = true;
+    return entry;
+  }
+
+  recordRange(entry: CachedFile, key: string, range: SourceRange): void {
+    entry.ranges[key] = range;
+    this.dirty = true;
+  }
+
+  /** Write the entries this run used (files that left the tree drop out); atomic via rename. */
+  async save(): Promise<void> {
+    if (!this.dirty && this.used.size === Object.keys(this.previous).length) return;
+    const data: CacheFile = { format: FORMAT, entries: Object.fromEntries(this.used) };
+    await mkdir(path.dirname(this.location), { recursive: true });
+    const temporary = `${this.location}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(data));
+    await rename(temporary, this.location);
+  }
+}

@@ -1,0 +1,16 @@
+import type { JsonPath, Resource, ResourceRef } from './types.js';
+
+/** The identity findings carry and messages name: apiVersion, kind, namespace (if namespaced), name. */
+export function refOf(resource: Resource): ResourceRef {
+  return {
+    apiVersion: resource.apiVersion,
+    kind: resource.kind,
+    ...(resource.namespace !== undefined ? { namespace: resource.namespace } : {}),
+    name: resource.name,
+  };
+}
+
+/** RFC 6901 JSON pointer of a path. */
+export function toJsonPointer(path: JsonPath): string {
+  return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
