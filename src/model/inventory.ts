@@ -1,6 +1,41 @@
 import type { Resource } from './types.js';
 
 /**
+ * While a memoised view is computed, the kinds it reads are recorded here (see memo.ts): a view that
+ * never read a kind cannot change when an object of that kind is added, which is what lets an
+ * admission request reuse the snapshot's views. Entries are a kind (all namespaces), `Kind@namespace`
+ * (one namespace; `Kind@` for cluster-scoped kinds), or `*` ("read everything").
+ */
+let readKinds: Set<string> | undefined;
+
+export function trackKindsRead<T>(compute: () => T): { value: T; kinds: Set<string> } {
+  const outer = readKinds;
+  const kinds = new Set<string>();
+  readKinds = kinds;
+  try {
+    return { value: compute(), kinds };
+  } finally {
+    readKinds = outer;
+    if (outer) for (const kind of kinds) outer.add(kind);
+  }
+}
+
+/** What a view read when it asked for one kind in one namespace (or, with '', one cluster-scoped kind). */
+export function scopedKind(kind: string, namespace: string): string {
+  return `${kind}@${namespace}`;
+}
+
+/** Could adding or replacing `resource` change a view that read `kinds`? */
+export function isAffectedBy(kinds: ReadonlySet<string>, resource: Resource): boolean {
+  return kinds.has('*') || kinds.has(resource.kind) || kinds.has(scopedKind(resource.kind, resource.namespace ?? ''));
+}
+
+/** A view reused from a cache still depends on what it read: report that to an enclosing computation. */
+export function noteKindsRead(kinds: Iterable<string>): void {
+  if (readKinds) for (const kind of kinds) readKinds.add(kind);
+}
+
+/**
  * A read-only index of every loaded Kubernetes resource, built once per run so that
  * cross-resource rules do not rescan the tree.
  */
@@ -13,7 +48,7 @@ export class Inventory {
   constructor(
     resources: readonly Resource[],
     /** Admission mode: one object laid over a snapshot, sharing the snapshot's indexes. */
-    private readonly overlay?: { base: Inventory; resource: Resource },
+    readonly overlay?: { readonly base: Inventory; readonly resource: Resource },
   ) {
     this.allResources = resources;
     for (const resource of resources) {
@@ -34,6 +69,7 @@ export class Inventory {
   }
 
   get all(): readonly Resource[] {
+    readKinds?.add('*');
     if (this.overlay && this.allResources.length === 0) {
       const { base, resource } = this.overlay;
       const identity = identityOf(resource);
@@ -44,6 +80,7 @@ export class Inventory {
 
   /** Every resource of a kind, optionally restricted to one namespace. */
   ofKind(kind: string, namespace?: string): readonly Resource[] {
+    readKinds?.add(namespace === undefined ? kind : scopedKind(kind, namespace));
     if (this.overlay) {
       const { base, resource } = this.overlay;
       const list = base.ofKind(kind, namespace);
@@ -56,6 +93,7 @@ export class Inventory {
   }
 
   get(kind: string, namespace: string | undefined, name: string): Resource | undefined {
+    readKinds?.add(scopedKind(kind, namespace ?? ''));
     const identity = identityKey(kind, namespace, name);
     if (this.overlay) {
       const { base, resource } = this.overlay;
@@ -79,6 +117,13 @@ export class Inventory {
     }
     return [...names].sort();
   }
+}
+
+/** Load order (files in path order, then documents, then List items), without reading the whole tree. */
+export function compareTreeOrder(a: Resource, b: Resource): number {
+  if (a.source.file !== b.source.file) return a.source.file < b.source.file ? -1 : 1;
+  if (a.source.documentIndex !== b.source.documentIndex) return a.source.documentIndex - b.source.documentIndex;
+  return Number(a.source.basePath[1] ?? -1) - Number(b.source.basePath[1] ?? -1);
 }
 
 function identityOf(resource: Resource): string {

@@ -1,25 +1,67 @@
-import type { Inventory } from './inventory.js';
+import { isAffectedBy, noteKindsRead, trackKindsRead, type Inventory } from './inventory.js';
 
 /** Views that depend on the tree alone share this key. */
 const NO_SETTINGS = {};
 
-const store = new WeakMap<Inventory, WeakMap<object, Map<string, unknown>>>();
+interface Entry {
+  value: unknown;
+  /** Kinds the computation read from the inventory. */
+  kinds: ReadonlySet<string>;
+}
+
+const store = new WeakMap<Inventory, WeakMap<object, Map<string, Entry>>>();
 
 /**
  * Derived views of the tree (workloads, services, policy analyses) are computed once per run: rules
  * ask for them once per resource they check, which would otherwise make cross-resource rules
- * quadratic. Keyed by inventory and settings object, so a new run (or admission request) recomputes.
+ * quadratic. Keyed by inventory and settings object, so a new run recomputes.
+ *
+ * An admission request lays one object over the cluster snapshot (`Inventory.withResource`). A view
+ * that never read that object's kind is the snapshot's view, unchanged: it is reused, so a request costs
+ * only the views its object can affect instead of re-deriving the whole tree.
  */
-export function memoize<T>(inventory: Inventory, settings: object, key: string, compute: () => T): T;
-export function memoize<T>(inventory: Inventory, key: string, compute: () => T): T;
-export function memoize<T>(inventory: Inventory, ...args: [object, string, () => T] | [string, () => T]): T {
+export function memoize<T>(inventory: Inventory, settings: object, key: string, compute: (tree: Inventory) => T): T;
+export function memoize<T>(inventory: Inventory, key: string, compute: (tree: Inventory) => T): T;
+export function memoize<T>(inventory: Inventory, ...args: [object, string, (tree: Inventory) => T] | [string, (tree: Inventory) => T]): T {
   const [settings, key, compute] = args.length === 3 ? args : [NO_SETTINGS, ...args];
+  const overlay = inventory.overlay;
+  if (overlay) {
+    // `compute` derives from the inventory it is given, so the snapshot's view is computed on the snapshot.
+    const base = entry(overlay.base, settings, key, compute as (tree: Inventory) => unknown);
+    if (!isAffectedBy(base.kinds, overlay.resource)) {
+      noteKindsRead(base.kinds);
+      return base.value as T;
+    }
+  }
+  return entry(inventory, settings, key, compute as (tree: Inventory) => unknown).value as T;
+}
+
+function entry(inventory: Inventory, settings: object, key: string, compute: (tree: Inventory) => unknown): Entry {
   let bySettings = store.get(inventory);
   if (!bySettings) store.set(inventory, (bySettings = new WeakMap()));
   let byKey = bySettings.get(settings);
   if (!byKey) bySettings.set(settings, (byKey = new Map()));
-  if (byKey.has(key)) return byKey.get(key) as T;
-  const value = compute();
-  byKey.set(key, value);
-  return value;
+  const cached = byKey.get(key);
+  if (cached) {
+    noteKindsRead(cached.kinds);
+    return cached;
+  }
+  const { value, kinds } = trackKindsRead(() => compute(inventory));
+  const created = { value, kinds };
+  byKey.set(key, created);
+  return created;
+}
+
+/**
+ * Cache a derivation that depends on one object alone (a pod template of a resource): resources are
+ * shared between a run's views and between admission requests, so each is derived once.
+ */
+export function perObject<K extends object, V>(derive: (key: K) => V): (key: K) => V {
+  const cache = new WeakMap<K, V>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as V;
+    const value = derive(key);
+    cache.set(key, value);
+    return value;
+  };
 }

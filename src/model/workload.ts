@@ -1,3 +1,4 @@
+import { perObject } from './memo.js';
 import type { JsonPath, Resource } from './types.js';
 
 /** The pod template of a pod-bearing workload, with the JSON path at which it sits. */
@@ -23,7 +24,9 @@ const TEMPLATE_PATHS: Record<string, JsonPath> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
 };
 
-export function podTemplateOf(resource: Resource): PodTemplate | undefined {
+export const podTemplateOf: (resource: Resource) => PodTemplate | undefined = perObject(derivePodTemplate);
+
+function derivePodTemplate(resource: Resource): PodTemplate | undefined {
   if (resource.family !== 'kubernetes') return undefined;
   const path = TEMPLATE_PATHS[resource.kind];
   if (!path) return undefined;

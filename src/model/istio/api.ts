@@ -28,7 +28,7 @@ export function isIstio(resource: Resource, kind: IstioKind): boolean {
 
 /** Every Istio resource of a kind in the tree (optionally one namespace), in load order. */
 export function istioResources(inventory: Inventory, kind: IstioKind, namespace?: string): Resource[] {
-  return memoize(inventory, `istio/${kind}/${namespace ?? '*'}`, () => inventory.ofKind(kind, namespace).filter((r) => isIstio(r, kind)));
+  return memoize(inventory, `istio/${kind}/${namespace ?? '*'}`, (tree) => tree.ofKind(kind, namespace).filter((r) => isIstio(r, kind)));
 }
 
 /** The `spec` of a resource, or an empty object when it is missing or malformed. */

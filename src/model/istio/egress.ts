@@ -70,9 +70,9 @@ export function egressGatewaysFor(inventory: Inventory, mesh: MeshSettings, host
  * plus any Service of the tree that selects the egress gateway pods.
  */
 export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettings, configured: readonly string[] = []): string[] {
-  return memoize(inventory, mesh, `istio/egressGatewayServiceHosts/${configured.join(',')}`, () => {
+  return memoize(inventory, mesh, `istio/egressGatewayServiceHosts/${configured.join(',')}`, (tree) => {
     const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
-    for (const service of inventory.ofKind('Service')) {
+    for (const service of tree.ofKind('Service')) {
       const selector = labelSelector(getIn(service.object, ['spec', 'selector']));
       if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(serviceFqdn(service.name, service.namespace ?? ''));
     }
@@ -82,8 +82,8 @@ export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettin
 
 /** DestinationRules whose host is the egress gateway Service. */
 export function egressGatewayDestinationRules(inventory: Inventory, gatewayHosts: readonly string[]): Resource[] {
-  return memoize(inventory, `istio/egressGatewayDestinationRules/${gatewayHosts.join(',')}`, () =>
-    istioResources(inventory, 'DestinationRule').filter((dr) => {
+  return memoize(inventory, `istio/egressGatewayDestinationRules/${gatewayHosts.join(',')}`, (tree) =>
+    istioResources(tree, 'DestinationRule').filter((dr) => {
       const host = destinationHostOf(dr);
       return host !== undefined && gatewayHosts.some((g) => hostCovers(host, g));
     }),

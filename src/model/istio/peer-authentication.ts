@@ -1,4 +1,5 @@
 import type { Inventory } from '../inventory.js';
+import { memoize } from '../memo.js';
 import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord } from '../workload.js';
 import { isIstio, labelSelector, selectorMatches, specOf } from './api.js';
@@ -84,15 +85,9 @@ export interface MtlsSubject {
   labels: Readonly<Record<string, string>>;
 }
 
-const resolved = new WeakMap<Inventory, Map<string, PeerAuthenticationSet>>();
-
 /** The resolution for a whole tree; memoised per inventory because every rule call on the tree needs it. */
 export function resolvePeerAuthentications(inventory: Inventory, rootNamespace: string): PeerAuthenticationSet {
-  let byRoot = resolved.get(inventory);
-  if (!byRoot) resolved.set(inventory, (byRoot = new Map()));
-  let set = byRoot.get(rootNamespace);
-  if (!set) byRoot.set(rootNamespace, (set = collectPeerAuthentications(inventory.ofKind('PeerAuthentication'), rootNamespace)));
-  return set;
+  return memoize(inventory, `istio/peerAuthentications/${rootNamespace}`, (tree) => collectPeerAuthentications(tree.ofKind('PeerAuthentication'), rootNamespace));
 }
 
 /** Build the resolution from PeerAuthentication resources in load order (other kinds are skipped). */

@@ -1,5 +1,5 @@
 import type { MeshSettings } from '../../config/types.js';
-import type { Inventory } from '../inventory.js';
+import { compareTreeOrder, type Inventory } from '../inventory.js';
 import { injectionOf } from '../mesh/injection.js';
 import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
@@ -22,9 +22,9 @@ export interface MeshWorkload {
  * inventory and mesh settings: cross-resource rules ask for it once per resource they check.
  */
 export function meshWorkloads(inventory: Inventory, mesh: MeshSettings, namespace?: string): MeshWorkload[] {
-  const all = memoize(inventory, mesh, 'istio/workloads', () => collectWorkloads(inventory, mesh));
+  const all = memoize(inventory, mesh, 'istio/workloads', (tree) => collectWorkloads(tree, mesh));
   if (namespace === undefined) return all;
-  const byNamespace = memoize(inventory, mesh, 'istio/workloadsByNamespace', () => groupBy(all, (w) => w.namespace));
+  const byNamespace = memoize(inventory, mesh, 'istio/workloadsByNamespace', (tree) => groupBy(meshWorkloads(tree, mesh), (w) => w.namespace));
   return byNamespace.get(namespace) ?? [];
 }
 
@@ -54,8 +54,7 @@ function collectWorkloads(inventory: Inventory, mesh: MeshSettings): MeshWorkloa
       });
     }
   }
-  const order = new Map(inventory.all.map((r, i) => [r, i]));
-  return out.sort((a, b) => (order.get(a.resource) ?? 0) - (order.get(b.resource) ?? 0));
+  return out.sort((a, b) => compareTreeOrder(a.resource, b.resource));
 }
 
 function containerPortsOf(spec: Record<string, unknown>): number[] {
@@ -77,12 +76,12 @@ export interface MeshService {
 }
 
 export function meshServices(inventory: Inventory, mesh: MeshSettings): MeshService[] {
-  return memoize(inventory, mesh, 'istio/services', () =>
-    inventory.ofKind('Service').map((resource) => {
+  return memoize(inventory, mesh, 'istio/services', (tree) =>
+    tree.ofKind('Service').map((resource) => {
       const namespace = resource.namespace ?? '';
       const selector = labelSelector(getIn(resource.object, ['spec', 'selector']));
       // A Service without selector has hand-managed endpoints: meshguard cannot tell what is behind it.
-      const backends = selector ? meshWorkloads(inventory, mesh, namespace).filter((w) => selectorMatches(selector, w.labels)) : [];
+      const backends = selector ? meshWorkloads(tree, mesh, namespace).filter((w) => selectorMatches(selector, w.labels)) : [];
       return { resource, fqdn: serviceFqdn(resource.name, namespace), inMesh: backends.some((w) => w.injected), backends };
     }),
   );

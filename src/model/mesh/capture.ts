@@ -1,5 +1,6 @@
 import { parseCidr, type Cidr } from '../network/cidr.js';
 import { describePorts, portSetRanges, type PortSet } from '../network/ports.js';
+import { perObject } from '../memo.js';
 import type { JsonPath } from '../types.js';
 import { isRecord, type PodTemplate } from '../workload.js';
 
@@ -57,7 +58,9 @@ export interface CaptureAnalysis {
 const ALL: PortSet = { kind: 'allExcept', ports: [] };
 
 /** Read every capture annotation of a pod template the way Istio's injector and istio-iptables do. */
-export function captureOf(template: PodTemplate): CaptureAnalysis {
+export const captureOf: (template: PodTemplate) => CaptureAnalysis = perObject(deriveCapture);
+
+function deriveCapture(template: PodTemplate): CaptureAnalysis {
   const bypasses: CaptureBypass[] = [];
   const problems: CaptureProblem[] = [];
   const annotations = template.annotations;

@@ -35,6 +35,18 @@ export interface InjectionDecision {
  * then an enabling switch at pod or namespace level; else the mesh default.
  */
 export function injectionOf(resource: Resource, inventory: Inventory, mesh: MeshSettings): InjectionDecision | undefined {
+  // The decision depends on the workload, its Namespace object and the mesh settings alone.
+  const namespace = inventory.namespace(resource.namespace ?? '');
+  const cached = decisions.get(resource);
+  if (cached && cached.mesh === mesh && cached.namespace === namespace) return cached.decision;
+  const decision = decideInjection(resource, namespace, mesh);
+  decisions.set(resource, { mesh, namespace, decision });
+  return decision;
+}
+
+const decisions = new WeakMap<Resource, { mesh: MeshSettings; namespace: Resource | undefined; decision: InjectionDecision | undefined }>();
+
+function decideInjection(resource: Resource, namespace: Resource | undefined, mesh: MeshSettings): InjectionDecision | undefined {
   const template = podTemplateOf(resource);
   if (!template) return undefined;
   const namespaceName = resource.namespace ?? '';
@@ -48,7 +60,6 @@ export function injectionOf(resource: Resource, inventory: Inventory, mesh: Mesh
 
   if (template.spec.hostNetwork === true) return decide(false, 'hostNetwork', [...template.path, 'spec', 'hostNetwork']);
   if (mesh.ignoredNamespaces.includes(namespaceName)) return decide(false, 'ignoredNamespace');
-  const namespace = inventory.namespace(namespaceName);
   const nsLabels = namespace?.labels ?? {};
   if (nsLabels[DATAPLANE_MODE] === 'ambient') return decide(false, 'ambientNamespace');
 

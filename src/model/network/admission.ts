@@ -1,4 +1,5 @@
 import type { Inventory } from '../inventory.js';
+import { memoize, perObject } from '../memo.js';
 import type { Resource } from '../types.js';
 import { getIn, isRecord, podTemplateOf } from '../workload.js';
 import { isAnyAddress } from './cidr.js';
@@ -19,7 +20,9 @@ export interface ContainerPort {
   protocol: Protocol;
 }
 
-export function podEndpointOf(resource: Resource): PodEndpoint | undefined {
+export const podEndpointOf: (resource: Resource) => PodEndpoint | undefined = perObject(derivePodEndpoint);
+
+function derivePodEndpoint(resource: Resource): PodEndpoint | undefined {
   const template = podTemplateOf(resource);
   if (!template) return undefined;
   const containerPorts: ContainerPort[] = [];
@@ -39,15 +42,8 @@ export function podEndpointOf(resource: Resource): PodEndpoint | undefined {
   return { namespace: resource.namespace ?? '', labels: template.labels, containerPorts };
 }
 
-const parsedPolicies = new WeakMap<Inventory, Map<Resource, NetworkPolicyModel>>();
-
 function parsedPoliciesOf(inventory: Inventory): Map<Resource, NetworkPolicyModel> {
-  let policies = parsedPolicies.get(inventory);
-  if (!policies) {
-    policies = new Map(inventory.ofKind('NetworkPolicy').filter(isNetworkPolicy).map((r) => [r, parseNetworkPolicy(r)]));
-    parsedPolicies.set(inventory, policies);
-  }
-  return policies;
+  return memoize(inventory, 'network/policies', (tree) => new Map(tree.ofKind('NetworkPolicy').filter(isNetworkPolicy).map((r) => [r, parseNetworkPolicy(r)])));
 }
 
 /** Every NetworkPolicy of the tree, parsed once per inventory. */
@@ -62,9 +58,12 @@ export function networkPolicyOf(resource: Resource, inventory: Inventory): Netwo
 
 /** Policies whose podSelector picks the pod (same namespace only) and that isolate it for `direction`. */
 export function policiesSelecting(pod: PodEndpoint, inventory: Inventory, direction: PolicyDirection): NetworkPolicyModel[] {
-  return networkPoliciesOf(inventory).filter(
-    (policy) => policy.namespace === pod.namespace && policy.policyTypes.includes(direction) && selectorMatches(policy.podSelector, pod.labels),
-  );
+  // NetworkPolicies select pods of their own namespace only: read just that namespace's policies.
+  return inventory
+    .ofKind('NetworkPolicy', pod.namespace)
+    .filter(isNetworkPolicy)
+    .map(parseNetworkPolicy)
+    .filter((policy) => policy.policyTypes.includes(direction) && selectorMatches(policy.podSelector, pod.labels));
 }
 
 /** Labels of a namespace as selectors see them: the Namespace object's, plus the automatic name label. */

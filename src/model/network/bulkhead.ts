@@ -1,5 +1,6 @@
 import type { MeshSettings } from '../../config/types.js';
 import type { Inventory } from '../inventory.js';
+import { memoize } from '../memo.js';
 import { captureOf, type CaptureBypass } from '../mesh/capture.js';
 import { injectionOf } from '../mesh/injection.js';
 import type { JsonPath, Resource, ResourceRef } from '../types.js';
@@ -50,14 +51,8 @@ export interface BulkheadAnalysis {
   exposures: BypassExposure[];
 }
 
-const cache = new WeakMap<Inventory, WeakMap<MeshSettings, BulkheadAnalysis>>();
-
 export function bulkheadAnalysis(inventory: Inventory, mesh: MeshSettings): BulkheadAnalysis {
-  let byMesh = cache.get(inventory);
-  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
-  let analysis = byMesh.get(mesh);
-  if (!analysis) byMesh.set(mesh, (analysis = analyse(inventory, mesh)));
-  return analysis;
+  return memoize(inventory, mesh, 'network/bulkhead', (tree) => analyse(tree, mesh));
 }
 
 /** Injected workloads with at least one port/address bypass (capture on extra interfaces is out of NetworkPolicy's reach). */

@@ -2,6 +2,7 @@ import type { JsonPath, Resource } from '../types.js';
 import { isRecord } from '../workload.js';
 import { parseCidr, type Cidr } from './cidr.js';
 import { isEmptySelector, parseLabelSelector, type LabelSelector } from './selector.js';
+import { perObject } from '../memo.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export type PolicyDirection = 'Ingress' | 'Egress';
@@ -67,7 +68,10 @@ export function isNetworkPolicy(resource: Resource): boolean {
   return resource.family === 'kubernetes' && resource.kind === 'NetworkPolicy' && resource.apiVersion.startsWith('networking.k8s.io/');
 }
 
-export function parseNetworkPolicy(resource: Resource): NetworkPolicyModel {
+/** Parsed once per resource object: a snapshot's policies are not re-parsed for every admission request. */
+export const parseNetworkPolicy: (resource: Resource) => NetworkPolicyModel = perObject(deriveNetworkPolicy);
+
+function deriveNetworkPolicy(resource: Resource): NetworkPolicyModel {
   const spec = isRecord(resource.object.spec) ? resource.object.spec : {};
   const ingressRaw = Array.isArray(spec.ingress) ? spec.ingress : [];
   const egressRaw = Array.isArray(spec.egress) ? spec.egress : [];

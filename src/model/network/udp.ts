@@ -1,5 +1,6 @@
 import type { MeshSettings } from '../../config/types.js';
-import type { Inventory } from '../inventory.js';
+import { compareTreeOrder, type Inventory } from '../inventory.js';
+import { memoize } from '../memo.js';
 import { injectionOf } from '../mesh/injection.js';
 import type { JsonPath, Resource } from '../types.js';
 import { POD_BEARING_KINDS } from '../workload.js';
@@ -13,21 +14,16 @@ import { NAMESPACE_NAME_LABEL, describeSelector, pinnedValues } from './selector
  * open non-TCP protocols across namespace or cluster boundaries (DNS to kube-dns excepted).
  */
 
-const cache = new WeakMap<Inventory, WeakMap<MeshSettings, Map<string, Resource[]>>>();
-
 /** Injected pod-bearing workloads per namespace, in tree order (computed once per inventory and mesh). */
 export function injectedWorkloadsByNamespace(inventory: Inventory, mesh: MeshSettings): Map<string, Resource[]> {
-  let byMesh = cache.get(inventory);
-  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
-  let byNamespace = byMesh.get(mesh);
-  if (!byNamespace) byMesh.set(mesh, (byNamespace = collectInjected(inventory, mesh)));
-  return byNamespace;
+  return memoize(inventory, mesh, 'network/injectedByNamespace', (tree) => collectInjected(tree, mesh));
 }
 
 function collectInjected(inventory: Inventory, mesh: MeshSettings): Map<string, Resource[]> {
   const byNamespace = new Map<string, Resource[]>();
-  for (const resource of inventory.all) {
-    if (resource.family !== 'kubernetes' || !(POD_BEARING_KINDS as readonly string[]).includes(resource.kind)) continue;
+  // Per kind rather than `inventory.all`: a view that reads only pod-bearing kinds survives other admissions.
+  const workloads = POD_BEARING_KINDS.flatMap((kind) => inventory.ofKind(kind)).sort(compareTreeOrder);
+  for (const resource of workloads) {
     if (!injectionOf(resource, inventory, mesh)?.injected) continue;
     const namespace = resource.namespace ?? '';
     const list = byNamespace.get(namespace);

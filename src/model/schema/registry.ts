@@ -5,6 +5,7 @@ import path from 'node:path';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import { PACKAGE_ROOT } from '../../assets.js';
 import type { Inventory } from '../inventory.js';
+import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
 import { crdVersions, type CrdVersion } from './crd.js';
 
@@ -57,7 +58,6 @@ export class SchemaRegistry {
   private hash?: string;
   private precompiledModule?: PrecompiledModule | null;
   private readonly compiled = new Map<string, ValidateFunction | null>();
-  private readonly crdIndexes = new WeakMap<Inventory, Map<string, CrdVersion>>();
   private readonly crdCompiled = new WeakMap<CrdVersion, ValidateFunction | null>();
 
   /** @param usePrecompiled false compiles everything at run time (tests compare both paths). */
@@ -112,12 +112,8 @@ export class SchemaRegistry {
   }
 
   private crdsOf(inventory: Inventory): Map<string, CrdVersion> {
-    let index = this.crdIndexes.get(inventory);
-    if (!index) {
-      index = crdVersions(inventory);
-      this.crdIndexes.set(inventory, index);
-    }
-    return index;
+    // Shared with admission overlays that do not add a CRD, so compiled CRD validators are reused too.
+    return memoize(inventory, this, 'schema/crds', (tree) => crdVersions(tree));
   }
 
   private compileCrd(crd: CrdVersion): ValidateFunction | undefined {
