@@ -38,14 +38,17 @@ export function startServer(kind: 'meshguard' | 'echo', tls: { cert: string; key
   return new Promise((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`${kind} server did not start: ${log}`)), 60_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       log += chunk.toString();
       const match = /"msg":"listening","port":(\d+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ port: Number(match[1]), process: child });
-      }
-    });
+      if (!match) return;
+      clearTimeout(timer);
+      // From here on only drain the per-request logs: holding them would make the client the bottleneck.
+      child.stderr!.off('data', onData);
+      child.stderr!.resume();
+      resolve({ port: Number(match[1]), process: child });
+    };
+    child.stderr!.on('data', onData);
   });
 }
 

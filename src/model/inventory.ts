@@ -72,8 +72,8 @@ export class Inventory {
     readKinds?.add('*');
     if (this.overlay && this.allResources.length === 0) {
       const { base, resource } = this.overlay;
-      const identity = identityOf(resource);
-      this.allResources = [...base.all.filter((r) => r.family !== 'kubernetes' || identityOf(r) !== identity), resource];
+      const replaced = base.get(resource.kind, resource.namespace, resource.name);
+      this.allResources = replaced ? base.all.map((r) => (r === replaced ? resource : r)) : [...base.all, resource];
     }
     return this.allResources;
   }
@@ -85,8 +85,15 @@ export class Inventory {
       const { base, resource } = this.overlay;
       const list = base.ofKind(kind, namespace);
       if (resource.kind !== kind || (namespace !== undefined && resource.namespace !== namespace)) return list;
-      const identity = identityOf(resource);
-      return [...list.filter((r) => identityOf(r) !== identity), resource];
+      const key = `${kind}\u0000${namespace ?? '*'}`;
+      let merged = this.byKindNamespace.get(key);
+      if (!merged) {
+        // The object takes the place of the snapshot's object of the same identity (an UPDATE), or comes last.
+        const replaced = base.get(resource.kind, resource.namespace, resource.name);
+        merged = replaced && list.includes(replaced) ? list.map((r) => (r === replaced ? resource : r)) : [...list, resource];
+        this.byKindNamespace.set(key, merged);
+      }
+      return merged;
     }
     if (namespace === undefined) return this.byKind.get(kind) ?? [];
     return this.byKindNamespace.get(`${kind}\u0000${namespace}`) ?? [];

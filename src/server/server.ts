@@ -38,7 +38,7 @@ export interface RunningServer {
 const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
 
 export async function startAdmissionServer(options: ServeOptions): Promise<RunningServer> {
-  const log = options.log ?? ((entry) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`));
+  const log = options.log ?? batchedStderrLog();
   const webhookPath = options.path ?? '/validate';
   const maxBodyBytes = options.maxBodyBytes ?? 3 * 1024 * 1024;
   const metrics = new AdmissionMetrics();
@@ -160,6 +160,24 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
     return shuttingDown;
   };
   return { port, metrics, shutdown, closed };
+}
+
+/**
+ * One JSON line per request, written once per event-loop turn: a write per request cost more than the
+ * admission review itself under load. Lines are flushed before the process exits.
+ */
+function batchedStderrLog(): (entry: Record<string, unknown>) => void {
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    process.stderr.write(pending.join(''));
+    pending = [];
+  };
+  process.once('exit', flush);
+  return (entry) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  };
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {

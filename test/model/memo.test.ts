@@ -46,9 +46,9 @@ describe('memoize over admission overlays', () => {
     for (const resource of sample) {
       const copy: Resource = { ...resource, id: `admission#${resource.id}` };
       const viaOverlay = evaluate({ ...base, resources: [copy], inventory: Inventory.withResource(snapshot, copy) }).findings;
-      // An admitted object replaces every object of its identity (the fixtures repeat some namespaces).
-      const same = (r: Resource) => r.kind === copy.kind && r.namespace === copy.namespace && r.name === copy.name;
-      const fresh = new Inventory([...resources.filter((r) => !same(r)), copy]);
+      // An admitted object replaces the snapshot's object of its identity (the first one, where fixtures repeat one).
+      const replaced = snapshot.get(copy.kind, copy.namespace, copy.name);
+      const fresh = new Inventory(replaced ? resources.map((r) => (r === replaced ? copy : r)) : [...resources, copy]);
       const viaFresh = evaluate({ ...base, resources: [copy], inventory: fresh }).findings;
       expect(viaOverlay.map((f) => `${f.ruleId}/${f.messageId} ${f.path} ${f.message}`), `${resource.kind}/${resource.name}`).toEqual(
         viaFresh.map((f) => `${f.ruleId}/${f.messageId} ${f.path} ${f.message}`),

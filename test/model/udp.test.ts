@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG, DEFAULT_MESH_SETTINGS } from '../../src/config/types.js
 import { parseSourceText } from '../../src/load/index.js';
 import { Inventory } from '../../src/model/inventory.js';
 import { networkPoliciesOf } from '../../src/model/network/admission.js';
-import { injectedWorkloadsByNamespace, isKubeDnsPeer, missingDefaultDeny, nonTcpOpenings } from '../../src/model/network/udp.js';
+import { injectedWorkloadsIn, isKubeDnsPeer, missingDefaultDeny, nonTcpOpenings } from '../../src/model/network/udp.js';
 
 function load(yaml: string) {
   const { resources } = parseSourceText({ path: 'x.yaml', text: yaml }, DEFAULT_CONFIG);
@@ -12,7 +12,7 @@ function load(yaml: string) {
 const policy = (spec: string, name = 'p') => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: data}\nspec: ${spec}\n---\n`;
 const openings = (spec: string) => nonTcpOpenings(networkPoliciesOf(load(policy(spec)))[0]!).map((o) => [o.kind, o.path.join('.'), o.port ?? '', o.peers.join(' | ')]);
 
-describe('injectedWorkloadsByNamespace', () => {
+describe('injectedWorkloadsIn', () => {
   it('groups injected workloads in tree order', () => {
     const inventory = load(
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: data, labels: {istio-injection: enabled}}\n---\n' +
@@ -20,8 +20,8 @@ describe('injectedWorkloadsByNamespace', () => {
         'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: web}\nspec: {template: {spec: {containers: []}}}\n---\n' +
         'apiVersion: batch/v1\nkind: Job\nmetadata: {name: c, namespace: web}\nspec: {template: {metadata: {labels: {sidecar.istio.io/inject: "true"}}, spec: {containers: []}}}\n',
     );
-    const byNamespace = injectedWorkloadsByNamespace(inventory, DEFAULT_MESH_SETTINGS);
-    expect([...byNamespace].map(([ns, list]) => [ns, list.map((r) => r.name)])).toEqual([['data', ['a']], ['web', ['c']]]);
+    const names = (namespace: string) => injectedWorkloadsIn(namespace, inventory, DEFAULT_MESH_SETTINGS).map((r) => r.name);
+    expect([names('data'), names('web'), names('other')]).toEqual([['a'], ['c'], []]);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Inventory } from '../inventory.js';
-import { memoize } from '../memo.js';
+import { memoize, perObject } from '../memo.js';
 import type { Resource, ResourceRef } from '../types.js';
 import { isRecord } from '../workload.js';
 
@@ -20,11 +20,16 @@ export type IstioKind = 'ServiceEntry' | 'Gateway' | 'VirtualService' | 'Destina
 
 /** True when the resource is the Istio kind (not, say, a Gateway API `Gateway` of gateway.networking.k8s.io). */
 export function isIstio(resource: Resource, kind: IstioKind): boolean {
-  if (resource.family !== 'kubernetes' || resource.kind !== kind) return false;
-  const api = ISTIO_GROUPS[kind];
+  return resource.kind === kind && isIstioApi(resource);
+}
+
+/** Whether the resource's apiVersion is a served version of its Istio kind's group (cached per resource). */
+const isIstioApi = perObject((resource: Resource): boolean => {
+  if (resource.family !== 'kubernetes') return false;
+  const api = ISTIO_GROUPS[resource.kind];
   const [group, version] = resource.apiVersion.split('/');
   return api !== undefined && group === api.group && version !== undefined && api.versions.includes(version);
-}
+});
 
 /** Every Istio resource of a kind in the tree (optionally one namespace), in load order. */
 export function istioResources(inventory: Inventory, kind: IstioKind, namespace?: string): Resource[] {

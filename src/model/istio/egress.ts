@@ -1,6 +1,6 @@
 import type { MeshSettings } from '../../config/types.js';
 import type { Inventory } from '../inventory.js';
-import { memoize } from '../memo.js';
+import { memoize, perObject } from '../memo.js';
 import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord } from '../workload.js';
 import { istioResources, labelSelector, selectorMatches, specOf } from './api.js';
@@ -73,12 +73,15 @@ export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettin
   return memoize(inventory, mesh, `istio/egressGatewayServiceHosts/${configured.join(',')}`, (tree) => {
     const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
     for (const service of tree.ofKind('Service')) {
-      const selector = labelSelector(getIn(service.object, ['spec', 'selector']));
+      const selector = serviceSelector(service);
       if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(serviceFqdn(service.name, service.namespace ?? ''));
     }
     return [...hosts];
   });
 }
+
+/** A Service's pod selector, read once per Service object (every Service request re-derives the hosts). */
+const serviceSelector = perObject((service: Resource) => labelSelector(getIn(service.object, ['spec', 'selector'])));
 
 /** DestinationRules whose host is the egress gateway Service. */
 export function egressGatewayDestinationRules(inventory: Inventory, gatewayHosts: readonly string[]): Resource[] {

@@ -42,28 +42,20 @@ function derivePodEndpoint(resource: Resource): PodEndpoint | undefined {
   return { namespace: resource.namespace ?? '', labels: template.labels, containerPorts };
 }
 
-function parsedPoliciesOf(inventory: Inventory): Map<Resource, NetworkPolicyModel> {
-  return memoize(inventory, 'network/policies', (tree) => new Map(tree.ofKind('NetworkPolicy').filter(isNetworkPolicy).map((r) => [r, parseNetworkPolicy(r)])));
-}
-
-/** Every NetworkPolicy of the tree, parsed once per inventory. */
+/** Every NetworkPolicy of the tree, parsed (each policy once per resource object). */
 export function networkPoliciesOf(inventory: Inventory): NetworkPolicyModel[] {
-  return [...parsedPoliciesOf(inventory).values()];
-}
-
-/** The parsed form of one NetworkPolicy resource of the inventory. */
-export function networkPolicyOf(resource: Resource, inventory: Inventory): NetworkPolicyModel | undefined {
-  return parsedPoliciesOf(inventory).get(resource);
+  return inventory.ofKind('NetworkPolicy').filter(isNetworkPolicy).map(parseNetworkPolicy);
 }
 
 /** Policies whose podSelector picks the pod (same namespace only) and that isolate it for `direction`. */
 export function policiesSelecting(pod: PodEndpoint, inventory: Inventory, direction: PolicyDirection): NetworkPolicyModel[] {
   // NetworkPolicies select pods of their own namespace only: read just that namespace's policies.
-  return inventory
-    .ofKind('NetworkPolicy', pod.namespace)
-    .filter(isNetworkPolicy)
-    .map(parseNetworkPolicy)
-    .filter((policy) => policy.policyTypes.includes(direction) && selectorMatches(policy.podSelector, pod.labels));
+  return networkPoliciesIn(pod.namespace, inventory).filter((policy) => policy.policyTypes.includes(direction) && selectorMatches(policy.podSelector, pod.labels));
+}
+
+/** The parsed NetworkPolicies of one namespace (a view of that namespace only). */
+export function networkPoliciesIn(namespace: string, inventory: Inventory): NetworkPolicyModel[] {
+  return memoize(inventory, `network/policies/${namespace}`, (tree) => tree.ofKind('NetworkPolicy', namespace).filter(isNetworkPolicy).map(parseNetworkPolicy));
 }
 
 /** Labels of a namespace as selectors see them: the Namespace object's, plus the automatic name label. */

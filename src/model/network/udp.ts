@@ -4,7 +4,7 @@ import { memoize } from '../memo.js';
 import { injectionOf } from '../mesh/injection.js';
 import type { JsonPath, Resource } from '../types.js';
 import { POD_BEARING_KINDS } from '../workload.js';
-import { crossesNamespace, networkPoliciesOf } from './admission.js';
+import { crossesNamespace, networkPoliciesIn } from './admission.js';
 import { isDefaultDeny, type NetworkPolicyModel, type PolicyDirection, type PolicyPeer, type PolicyPort } from './policy.js';
 import { NAMESPACE_NAME_LABEL, describeSelector, pinnedValues } from './selector.js';
 
@@ -14,28 +14,21 @@ import { NAMESPACE_NAME_LABEL, describeSelector, pinnedValues } from './selector
  * open non-TCP protocols across namespace or cluster boundaries (DNS to kube-dns excepted).
  */
 
-/** Injected pod-bearing workloads per namespace, in tree order (computed once per inventory and mesh). */
-export function injectedWorkloadsByNamespace(inventory: Inventory, mesh: MeshSettings): Map<string, Resource[]> {
-  return memoize(inventory, mesh, 'network/injectedByNamespace', (tree) => collectInjected(tree, mesh));
-}
-
-function collectInjected(inventory: Inventory, mesh: MeshSettings): Map<string, Resource[]> {
-  const byNamespace = new Map<string, Resource[]>();
-  // Per kind rather than `inventory.all`: a view that reads only pod-bearing kinds survives other admissions.
-  const workloads = POD_BEARING_KINDS.flatMap((kind) => inventory.ofKind(kind)).sort(compareTreeOrder);
-  for (const resource of workloads) {
-    if (!injectionOf(resource, inventory, mesh)?.injected) continue;
-    const namespace = resource.namespace ?? '';
-    const list = byNamespace.get(namespace);
-    if (list) list.push(resource);
-    else byNamespace.set(namespace, [resource]);
-  }
-  return byNamespace;
+/**
+ * Injected pod-bearing workloads of one namespace, in tree order. Per namespace (reading only that
+ * namespace's workloads), so an admission request in one namespace leaves the others' views intact.
+ */
+export function injectedWorkloadsIn(namespace: string, inventory: Inventory, mesh: MeshSettings): Resource[] {
+  return memoize(inventory, mesh, `network/injected/${namespace}`, (tree) =>
+    POD_BEARING_KINDS.flatMap((kind) => tree.ofKind(kind, namespace))
+      .filter((resource) => injectionOf(resource, tree, mesh)?.injected)
+      .sort(compareTreeOrder),
+  );
 }
 
 /** The directions (of those asked for) for which no default-deny policy exists in the namespace. */
 export function missingDefaultDeny(namespace: string, inventory: Inventory, directions: readonly PolicyDirection[]): PolicyDirection[] {
-  const policies = networkPoliciesOf(inventory).filter((p) => p.namespace === namespace);
+  const policies = networkPoliciesIn(namespace, inventory);
   return directions.filter((direction) => !policies.some((p) => isDefaultDeny(p, direction)));
 }
 

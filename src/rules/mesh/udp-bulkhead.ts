@@ -1,7 +1,7 @@
-import { describePolicy, networkPolicyOf } from '../../model/network/admission.js';
+import { describePolicy } from '../../model/network/admission.js';
 import { refOf } from '../../model/network/bulkhead.js';
-import { isNetworkPolicy, type PolicyDirection } from '../../model/network/policy.js';
-import { injectedWorkloadsByNamespace, missingDefaultDeny, nonTcpOpenings, type NonTcpOpening } from '../../model/network/udp.js';
+import { isNetworkPolicy, parseNetworkPolicy, type PolicyDirection } from '../../model/network/policy.js';
+import { injectedWorkloadsIn, missingDefaultDeny, nonTcpOpenings, type NonTcpOpening } from '../../model/network/udp.js';
 import { POD_BEARING_KINDS } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule, RuleContext } from '../rule.js';
@@ -35,18 +35,16 @@ export const udpBulkheadRule: Rule = {
     },
   },
   check(resource, context) {
-    const injected = injectedWorkloadsByNamespace(context.inventory, context.mesh);
     if (resource.kind === 'NetworkPolicy') {
-      if (!isNetworkPolicy(resource) || !injected.has(resource.namespace ?? '')) return;
-      const policy = networkPolicyOf(resource, context.inventory);
-      if (policy) for (const opening of nonTcpOpenings(policy)) reportOpening(opening, context);
+      if (!isNetworkPolicy(resource) || injectedWorkloadsIn(resource.namespace ?? '', context.inventory, context.mesh).length === 0) return;
+      for (const opening of nonTcpOpenings(parseNetworkPolicy(resource))) reportOpening(opening, context);
       return;
     }
 
     // One finding per namespace: on its Namespace object, or on its first injected workload when the tree has none.
     const namespace = resource.kind === 'Namespace' ? resource.name : (resource.namespace ?? '');
-    const workloads = injected.get(namespace);
-    if (!workloads || workloads.length === 0) return;
+    const workloads = injectedWorkloadsIn(namespace, context.inventory, context.mesh);
+    if (workloads.length === 0) return;
     const anchor = context.inventory.namespace(namespace) ?? workloads[0];
     if (anchor !== resource) return;
 
