@@ -104,6 +104,11 @@ describe('platform tree: bad', () => {
     expect(bulkhead.message).toContain('bypasses the sidecar of StatefulSet search/hazelcast (TCP 5701)');
     expect(bulkhead.related).toContainEqual(expect.objectContaining({ kind: 'StatefulSet', name: 'hazelcast' }));
 
+    // The planted 4-CPU proxy limit also breaks the batch compute quota: the cascade is real and named.
+    const batchQuota = one('quotaExceeded', 'batch/namespace.yaml');
+    expect(batchQuota.message).toContain('limits.cpu: the workloads of namespace batch need 13500m');
+    expect(batchQuota.message).toContain('CronJob batch/ledger-reconcile 1 pods (parallelism 1 x 1 concurrent run under concurrencyPolicy Forbid) x 4500m');
+
     expect(one('limitRangeMax', 'batch/cronjobs.yaml').message).toContain('above the max 2 of LimitRange batch/container-bounds');
     expect(one('utilizationIncludesProxy', 'checkout/api.yaml').message).toContain('100m proxy (istio-proxy) on Deployment checkout/checkout-api');
     expect(one('missingDefaultDeny', 'ledger/namespace.yaml').message).toContain('namespace ledger runs injected workloads (Deployment ledger)');

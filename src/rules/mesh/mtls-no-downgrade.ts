@@ -10,7 +10,7 @@ import {
   type PeerAuthenticationSet,
 } from '../../model/istio/peer-authentication.js';
 import { mtlsRegressions } from '../../model/istio/mtls-regressions.js';
-import { meshServices, meshWorkloads } from '../../model/istio/workloads.js';
+import { meshServices, meshWorkloads, servicePortBypassesSidecars } from '../../model/istio/workloads.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Resource } from '../../model/types.js';
 import { POD_BEARING_KINDS } from '../../model/workload.js';
@@ -172,6 +172,9 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
   const related = inMesh.map((s) => refOf(s.resource));
   for (const setting of tlsSettingsOf(resource)) {
     if (setting.mode !== 'DISABLE' && setting.mode !== 'SIMPLE') continue;
+    // A port every backend excludes from inbound capture (ZooKeeper's 2181, Hazelcast's 5701) has no sidecar
+    // to terminate mTLS: plaintext there is the only thing that works, and the bypass rules guard the port.
+    if (setting.mode === 'DISABLE' && setting.port !== undefined && inMesh.every((s) => servicePortBypassesSidecars(s, setting.port!))) continue;
     const where = [setting.subset !== undefined ? `subset ${setting.subset}` : '', setting.port !== undefined ? `port ${setting.port}` : '']
       .filter(Boolean)
       .join(', ');
