@@ -106,12 +106,20 @@ describe('platform tree: bad', () => {
 
     // The planted 4-CPU proxy limit also breaks the batch compute quota: the cascade is real and named.
     const batchQuota = one('quotaExceeded', 'batch/namespace.yaml');
-    expect(batchQuota.message).toContain('limits.cpu: the workloads of namespace batch need 13500m');
+    expect(batchQuota.message).toContain('limits.cpu: the workloads of namespace batch need 16200m');
     expect(batchQuota.message).toContain('CronJob batch/ledger-reconcile 1 pods (parallelism 1 x 1 concurrent run under concurrencyPolicy Forbid) x 4500m');
 
+    // Only proxyCPU annotated: Istio drops every other default, the LimitRange fills the proxy's limits (and the
+    // requests from them) with its max, and the checkout quota breaks three ways, all of it sidecar.
+    expect(one('partialAnnotations', 'checkout/api.yaml').message).toContain('only sidecar.istio.io/proxyCPU is set');
+    const checkoutQuota = result.findings.filter((f) => f.messageId === 'quotaExceeded' && f.file === `${tree}/checkout/namespace.yaml`);
+    expect(checkoutQuota.map((f) => f.message.slice(0, f.message.indexOf(':')))).toEqual(['requests.memory', 'limits.cpu', 'limits.memory']);
+    expect(checkoutQuota[1]!.message).toContain('Deployment checkout/checkout-api 15 pods (HPA checkout/checkout-api maxReplicas 12 + 3 surge) x 5 = 75, 60 of it sidecar');
+    expect(one('simpleTlsInMesh', 'ledger/ledger.yaml').message).toContain('toward Service ledger/ledger');
+
     expect(one('limitRangeMax', 'batch/cronjobs.yaml').message).toContain('above the max 2 of LimitRange batch/container-bounds');
-    expect(one('utilizationIncludesProxy', 'checkout/api.yaml').message).toContain('100m proxy (istio-proxy) on Deployment checkout/checkout-api');
-    expect(one('missingDefaultDeny', 'ledger/namespace.yaml').message).toContain('namespace ledger runs injected workloads (Deployment ledger)');
+    expect(one('utilizationIncludesProxy', 'checkout/api.yaml').message).toContain('500m total incl. 200m proxy (istio-proxy) on Deployment checkout/checkout-api');
+    expect(one('missingDefaultDeny', 'ledger/namespace.yaml').message).toContain('namespace ledger runs injected workloads (Deployment ledger, Deployment ledger-archiver)');
     expect(one('incompleteEgressChain', 'checkout/payment-provider.yaml').message).toContain(
       'missing a Gateway selecting istio=egressgateway with a server for api.fraudscore.example',
     );
