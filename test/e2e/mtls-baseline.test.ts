@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMeshguard } from '../helpers/cli.js';
+import { REPO_ROOT, runMeshguard } from '../helpers/cli.js';
+import { expectedFindings } from '../helpers/expectations.js';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
@@ -100,5 +101,54 @@ describe('mtls-no-downgrade in merge-request mode (real git repository)', () => 
     const run = await runMeshguard(['check', 'k8s', '--baseline', 'HEAD', '--format', 'json'], { cwd: dir });
     const { findings } = JSON.parse(run.stdout);
     expect(findings.filter((f: any) => !f.suppressed)).toEqual([]);
+  });
+});
+
+/**
+ * The integrated platform as a merge request: `main` holds fixtures/platform/good, the branch turns it into
+ * fixtures/platform/bad. Every planted problem is new, and the two planted mTLS relaxations are also reported
+ * as weaker than the base: the payments namespace policy (STRICT -> PERMISSIVE) and Hazelcast's port 5701.
+ */
+describe('the platform tree as a merge request (good -> bad)', () => {
+  it('reports every planted problem as new, plus the two mTLS regressions against the base', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-platform-mr-'));
+    try {
+      git(dir, 'init', '-q', '-b', 'main');
+      cpSync(path.join(REPO_ROOT, 'fixtures/platform/good'), path.join(dir, 'platform'), { recursive: true });
+      git(dir, 'add', '.');
+      git(dir, 'commit', '-qm', 'the platform, compliant');
+      git(dir, 'checkout', '-qb', 'feature');
+      rmSync(path.join(dir, 'platform'), { recursive: true });
+      cpSync(path.join(REPO_ROOT, 'fixtures/platform/bad'), path.join(dir, 'platform'), { recursive: true });
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', 'the platform, with problems');
+
+      const run = await runMeshguard(['check', 'platform', '--baseline', 'main', '--today', '2026-11-26', '--format', 'json'], { cwd: dir });
+      const { findings } = JSON.parse(run.stdout);
+      const live = findings.filter((f: any) => !f.suppressed);
+      const regressions = live.filter((f: any) => f.messageId === 'weakerThanBase' || f.messageId === 'strictPolicyRemoved' || f.messageId === 'lostSidecar');
+      const markLine = (file: string, needle: string): number =>
+        readFileSync(path.join(dir, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+      expect(regressions.map((f: any) => `${f.file}:${f.line} ${f.messageId}`)).toEqual([
+        `platform/payments/namespace.yaml:${markLine('platform/payments/namespace.yaml', 'mode: PERMISSIVE # expect')} weakerThanBase`,
+        `platform/search/workloads.yaml:${markLine('platform/search/workloads.yaml', 'mode: DISABLE # expect')} weakerThanBase`,
+      ]);
+      expect(regressions[0].message).toContain('Deployment payments/payments-api was STRICT (namespace-wide PeerAuthentication payments/default)');
+      expect(regressions[1].message).toContain('StatefulSet search/hazelcast port 5701 was STRICT (mesh-wide PeerAuthentication istio-system/default)');
+
+      // Everything else that is live is exactly the planted marks: the base had none of it.
+      const marks = (file: string) => expectedFindings(path.join(dir, file)).map((m) => `${file}:${m}`);
+      const files = readdirSync(path.join(dir, 'platform'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => `platform/${f.split(path.sep).join('/')}`);
+      expect(
+        live
+          .filter((f: any) => !regressions.includes(f))
+          .map((f: any) => `${f.file}:${f.line}:${f.ruleId}`)
+          .sort(),
+      ).toEqual(files.flatMap(marks).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
