@@ -117,6 +117,11 @@ describe('platform tree: bad', () => {
     expect(checkoutQuota[1]!.message).toContain('Deployment checkout/checkout-api 15 pods (HPA checkout/checkout-api maxReplicas 12 + 3 surge) x 5 = 75, 60 of it sidecar');
     expect(one('simpleTlsInMesh', 'ledger/ledger.yaml').message).toContain('toward Service ledger/ledger');
 
+    expect(one('overlappingSelector', 'checkout/namespace.yaml').message).toContain('overlaps Sidecar checkout/checkout-api (both select Deployment checkout-api)');
+    expect(one('admitsAnyAddress', 'ledger/namespace.yaml').message).toContain('bypasses the sidecar of Deployment ledger/ledger (TCP 5432 to 10.20.30.40/32)');
+    expect(one('meshRouteBypassesGateway', 'checkout/payment-provider.yaml').message).toContain(
+      'instead of the egress gateway service istio-egressgateway.istio-system.svc.cluster.local',
+    );
     expect(one('limitRangeMax', 'batch/cronjobs.yaml').message).toContain('above the max 2 of LimitRange batch/container-bounds');
     expect(one('utilizationIncludesProxy', 'checkout/api.yaml').message).toContain('500m total incl. 200m proxy (istio-proxy) on Deployment checkout/checkout-api');
     expect(one('missingDefaultDeny', 'ledger/namespace.yaml').message).toContain('namespace ledger runs injected workloads (Deployment ledger, Deployment ledger-archiver)');
