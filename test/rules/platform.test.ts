@@ -43,7 +43,7 @@ describe('platform tree: bad', () => {
 
   const files = filesOf(tree);
   it('is a multi-namespace tree of several files', () => {
-    expect(new Set(files.map((f) => f.split('/')[3]))).toEqual(new Set(['istio-system', 'payments', 'ledger', 'search', 'batch', 'checkout']));
+    expect(new Set(files.map((f) => f.split('/')[3]))).toEqual(new Set(['istio-system', 'istio-ingress', 'payments', 'ledger', 'search', 'batch', 'checkout']));
     expect(files.length).toBeGreaterThanOrEqual(12);
   });
 
