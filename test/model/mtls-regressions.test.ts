@@ -66,9 +66,19 @@ describe('mtls-no-downgrade against the merge request base', () => {
     const { findings, messages } = compare(base, head);
     expect(findings).toEqual([`${line(head, 'mode: PERMISSIVE')} weakerThanBase`]);
     expect(messages[0]).toContain('mtls.mode PERMISSIVE');
-    expect(messages[0]).toContain('Deployment payments/ledger was STRICT (namespace-wide PeerAuthentication payments/payments)');
-    expect(messages[0]).toContain('Deployment payments/ledger port 5701 was STRICT');
-    expect(messages[0]).toContain('Deployment payments/ledger port 8080 was STRICT');
+    expect(messages[0]).toContain(
+      'Deployment payments/ledger and its ports 5701, 8080 was STRICT (namespace-wide PeerAuthentication payments/payments) at the base revision',
+    );
+  });
+
+  it('names at most ten workloads/ports in one finding and counts the rest', () => {
+    const many = Array.from({ length: 12 }, (_, i) => deployment(`svc${i}`, 'payments', '', '8080')).join('');
+    const before = namespace('payments') + many + meshStrict;
+    const { findings, messages } = compare(before, before.replace('mode: STRICT', 'mode: PERMISSIVE'));
+    expect(findings).toHaveLength(1);
+    // One item per workload (the workload and its port 8080 together): 12 items.
+    expect(messages[0]).toContain('Deployment payments/svc0 and its port 8080 was STRICT');
+    expect(messages[0]).toMatch(/; and 2 more$/);
   });
 
   it('reports a new port-level DISABLE on the port entry, for that port only', () => {

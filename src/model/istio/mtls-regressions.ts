@@ -64,6 +64,8 @@ function sides(inventory: Inventory, mesh: MeshSettings): Map<string, WorkloadSi
 const modeAt = (side: WorkloadSide, port: number | undefined): WorkloadMtls =>
   port === undefined ? side.whole : (side.ports.get(port) ?? side.whole);
 
+const MAX_ITEMS = 10;
+
 /** Collects regressions per (kind, anchor, path) so that each node carries one finding. */
 class Collector {
   private readonly groups = new Map<string, { kind: MtlsRegressionKind; anchor: Resource; path: JsonPath; items: string[]; related: Map<string, ResourceRef>; lead: string }>();
@@ -81,7 +83,8 @@ class Collector {
       kind: g.kind,
       anchor: g.anchor,
       path: g.path,
-      message: `${g.lead}${g.items.join('; ')}`,
+      // A mesh-wide policy can weaken hundreds of workloads: name enough to act on, count the rest.
+      message: `${g.lead}${g.items.slice(0, MAX_ITEMS).join('; ')}${g.items.length > MAX_ITEMS ? `; and ${g.items.length - MAX_ITEMS} more` : ''}`,
       related: [...g.related.values()],
     }));
   }
@@ -114,14 +117,16 @@ function compare(head: Inventory, base: Inventory, mesh: MeshSettings): MtlsRegr
     // Without a sidecar at base no PeerAuthentication was enforced there: nothing to compare against.
     if (!before.whole.injected) continue;
     const ports = [...new Set([...before.ports.keys(), ...now.ports.keys()])].sort((a, b) => a - b);
+    const weakened: Weakened[] = [];
     for (const port of [undefined, ...ports]) {
       const was = modeAt(before, port);
       const is = modeAt(now, port);
       if (!isWeaker(is.mode, was.mode)) continue;
       // A weakening caused by a removed STRICT policy is reported once, as that removal (it names the workload).
       if (was.policy && removedIds.has(identity(was.policy))) continue;
-      weakerThanBase(out, head, now, port, was, is);
+      weakened.push({ port, was, is });
     }
+    weakerThanBase(out, head, now, weakened);
   }
 
   for (const policy of removed) {
@@ -136,16 +141,36 @@ function describeEntry(entry: WorkloadMtls): string {
   return `${entry.mode} (${level.replace('workload-wide', 'workload policy')})`;
 }
 
-function weakerThanBase(out: Collector, head: Inventory, now: WorkloadSide, port: number | undefined, was: WorkloadMtls, is: WorkloadMtls): void {
-  const what = `${now.resource.kind} ${now.resource.namespace ?? ''}/${now.resource.name}${port !== undefined ? ` port ${port}` : ''}`;
-  const item = `${what} was ${describeEntry(was)} at the base revision`;
-  const related = was.policy ? [was.policy] : [];
-  const policy = is.policy ? head.get(is.policy.kind, is.policy.namespace, is.policy.name) : undefined;
-  if (policy && is.path) {
-    out.add('weakerThanBase', policy, is.path, `mtls.mode ${is.mode} here makes mTLS weaker than at the merge request's base revision: `, item, related);
-  } else {
-    // No policy decides any more: Istio's PERMISSIVE default applies, so the workload itself carries it.
-    out.add('weakerThanBase', now.resource, ['metadata', 'name'], `no PeerAuthentication decides this workload's mTLS any more, so Istio's default PERMISSIVE applies: weaker than at the merge request's base revision: `, item, related);
+interface Weakened {
+  port: number | undefined;
+  was: WorkloadMtls;
+  is: WorkloadMtls;
+}
+
+/**
+ * One item per workload, head node and former mode: "Deployment payments/ledger and its ports 5701, 8080 was
+ * STRICT (...)" rather than a line per port, reported on the node that decides the weaker mode at head.
+ */
+function weakerThanBase(out: Collector, head: Inventory, now: WorkloadSide, weakened: readonly Weakened[]): void {
+  const groups = new Map<string, Weakened[]>();
+  for (const w of weakened) {
+    const key = `${w.is.policy ? identity(w.is.policy) : ''}\u0000${JSON.stringify(w.is.path ?? null)}\u0000${w.is.mode}\u0000${describeEntry(w.was)}`;
+    groups.set(key, [...(groups.get(key) ?? []), w]);
+  }
+  for (const group of groups.values()) {
+    const { was, is } = group[0]!;
+    const ports = group.flatMap((w) => (w.port !== undefined ? [w.port] : []));
+    const whole = group.some((w) => w.port === undefined);
+    const portText = ports.length === 0 ? '' : `${whole ? ' and its' : ''} port${ports.length === 1 ? '' : 's'} ${ports.join(', ')}`;
+    const item = `${now.resource.kind} ${now.resource.namespace ?? ''}/${now.resource.name}${portText} was ${describeEntry(was)} at the base revision`;
+    const related = was.policy ? [was.policy] : [];
+    const policy = is.policy ? head.get(is.policy.kind, is.policy.namespace, is.policy.name) : undefined;
+    if (policy && is.path) {
+      out.add('weakerThanBase', policy, is.path, `mtls.mode ${is.mode} here makes mTLS weaker than at the merge request's base revision: `, item, related);
+    } else {
+      // No policy decides any more: Istio's PERMISSIVE default applies, so the workload itself carries it.
+      out.add('weakerThanBase', now.resource, ['metadata', 'name'], `no PeerAuthentication decides this workload's mTLS any more, so Istio's default PERMISSIVE applies: weaker than at the merge request's base revision: `, item, related);
+    }
   }
 }
 
@@ -202,7 +227,7 @@ function strictPolicyRemoved(
   const now = (side: WorkloadSide): string => {
     const modes = [side.whole, ...side.ports.values()].map((e) => e.mode);
     const weakest = modes.reduce((a, b) => (isWeaker(b, a) ? b : a));
-    return `${side.resource.kind} ${side.resource.namespace ?? ''}/${side.resource.name} is now ${side.whole.injected ? `${side.whole.mode}${weakest !== side.whole.mode ? ` (${weakest} on some ports)` : ''}` : 'without a sidecar'}`;
+    return `${side.resource.kind} ${side.resource.namespace ?? ''}/${side.resource.name} is now ${side.whole.injected ? `${describeEntry(side.whole)}${weakest !== side.whole.mode ? `, ${weakest} on some ports` : ''}` : 'without a sidecar'}`;
   };
   const related = [refOf(policy.resource)];
   if (policy.scope === 'workload' && protectedWorkloads.length > 0) {
