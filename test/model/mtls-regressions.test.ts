@@ -135,6 +135,22 @@ describe('mtls-no-downgrade against the merge request base', () => {
     expect(compare(base, renamed).findings).toEqual([]);
   });
 
+  it('reports a removed STRICT mesh-wide policy on the root Namespace, naming each workload it protected', () => {
+    const root = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n---\n';
+    const before = root + namespace('payments') + deployment('ledger', 'payments') + deployment('api', 'payments', '', '8080') + meshStrict;
+    const head = root + namespace('payments') + deployment('ledger', 'payments') + deployment('api', 'payments', '', '8080');
+    const { findings, messages } = compare(before, head);
+    expect(findings).toEqual([`${line(head, 'name: istio-system')} strictPolicyRemoved`]);
+    expect(messages[0]).toContain(
+      "Deployment payments/ledger is now PERMISSIVE (Istio's default, no policy); Deployment payments/api is now PERMISSIVE (Istio's default, no policy)",
+    );
+  });
+
+  it('reports a lost sidecar on hostNetwork', () => {
+    const head = base.replace('    spec:\n      containers:', '    spec:\n      hostNetwork: true\n      containers:');
+    expect(compare(base, head).findings).toEqual([`${line(head, 'hostNetwork: true')} lostSidecar`]);
+  });
+
   it('reports a removed STRICT workload policy on the workloads it selected', () => {
     const before = namespace('payments') + deployment('ledger', 'payments') + pa('ledger', 'payments', '  selector:\n    matchLabels:\n      app: ledger\n  mtls:\n    mode: STRICT');
     const head = namespace('payments') + deployment('ledger', 'payments');

@@ -240,8 +240,9 @@ function strictPolicyRemoved(
   const namespace = policy.scope === 'mesh' ? mesh.rootNamespace : policy.namespace;
   const anchor = namespaceAnchor(head, mesh, namespace) ?? protectedWorkloads[0]?.resource ?? [...headSides.values()][0]?.resource;
   if (!anchor) return;
-  const affected = protectedWorkloads.length > 0 ? protectedWorkloads.map(now).join(', ') : 'no workload of the tree relied on it';
-  out.add('strictPolicyRemoved', anchor, ['metadata', 'name'], lead, affected, related);
+  // One item per protected workload, so that a mesh-wide removal names ten and counts the rest.
+  const affected = protectedWorkloads.length > 0 ? protectedWorkloads.map(now) : ['no workload of the tree relied on it'];
+  for (const item of affected) out.add('strictPolicyRemoved', anchor, ['metadata', 'name'], lead, item, related);
 }
 
 const NAMESPACE_REASONS: ReadonlySet<InjectionDecision['reason']> = new Set(['namespaceLabel', 'namespaceRevision', 'ambientNamespace', 'meshDefault']);
