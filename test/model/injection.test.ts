@@ -32,6 +32,13 @@ describe('injectionOf', () => {
   it('a pod label opts in where the namespace says nothing', () => {
     expect(decide(ns('') + deploy(', sidecar.istio.io/inject: "true"'))).toMatchObject({ injected: true, reason: 'podLabel' });
   });
+  it('recognises the gateway injection template (the pod\'s own istio-proxy is the gateway, nothing is added)', () => {
+    const gateway = deploy(', sidecar.istio.io/inject: "true"').replace('labels: {app: api', 'annotations: {inject.istio.io/templates: gateway}\n      labels: {app: api');
+    expect(decide(ns('') + gateway)).toMatchObject({ injected: true, reason: 'podLabel', gateway: true, nativeSidecar: false });
+    expect(decide(ns('') + gateway.replace('templates: gateway', 'templates: "sidecar,spire"'))).toMatchObject({ injected: true, gateway: false });
+    expect(decide(ns('istio-injection: enabled') + deploy())).toMatchObject({ gateway: false });
+    expect(decide(ns('istio-injection: disabled') + gateway)).toMatchObject({ injected: false, gateway: false });
+  });
   it('never injects hostNetwork pods', () => {
     expect(decide(ns('istio-injection: enabled') + deploy('', 'hostNetwork: true\n      '))).toMatchObject({ injected: false, reason: 'hostNetwork' });
   });

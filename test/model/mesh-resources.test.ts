@@ -195,6 +195,12 @@ spec:
     expect(budget(cron('concurrencyPolicy: Replace'), 'CronJob')).toMatchObject({ pods: 1 });
     expect(budget(cron('concurrencyPolicy: Allow'), 'CronJob', { cronJobConcurrentRuns: { Allow: 4, Forbid: 1, Replace: 1 } })).toMatchObject({ pods: 4 });
   });
+  it('budgets nothing for a suspended CronJob or Job (they start no pods until resumed)', () => {
+    expect(budget(cron('concurrencyPolicy: Allow\n  suspend: true', 'parallelism: 3'), 'CronJob')).toMatchObject({ pods: 0, explanation: 'suspended' });
+    expect(budget(cron('suspend: false', 'parallelism: 3'), 'CronJob')).toMatchObject({ pods: 6 });
+    const job = `apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, namespace: team}\nspec:\n  suspend: true\n  parallelism: 2\n  template:\n    spec:\n      containers: [{name: j, image: x}]\n`;
+    expect(budget(job, 'Job')).toMatchObject({ pods: 0 });
+  });
   it('has no budget for DaemonSets', () => {
     expect(budget(deployment().replace('Deployment', 'DaemonSet'), 'DaemonSet')).toBeUndefined();
   });

@@ -56,6 +56,29 @@ describe('mtls-no-downgrade', () => {
   });
 });
 
+describe('mtls-no-downgrade: plaintext toward ports that bypass the sidecar', () => {
+  const zookeeper = (annotations: string) =>
+    `apiVersion: v1\nkind: Namespace\nmetadata: {name: search, labels: {istio-injection: enabled}}\n---\n` +
+    `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: zookeeper, namespace: search}\nspec:\n  serviceName: zookeeper\n  selector: {matchLabels: {app: zookeeper}}\n` +
+    `  template:\n    metadata:\n      labels: {app: zookeeper}\n      annotations: {${annotations}}\n` +
+    `    spec: {containers: [{name: zk, image: x, ports: [{name: client, containerPort: 2181}, {name: admin, containerPort: 8080}]}]}\n---\n` +
+    `apiVersion: v1\nkind: Service\nmetadata: {name: zookeeper, namespace: search}\nspec:\n  selector: {app: zookeeper}\n  ports: [{name: tcp-client, port: 2181, targetPort: client}, {name: http-admin, port: 80, targetPort: 8080}]\n---\n`;
+  const rule = (port: number) =>
+    `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: zk, namespace: search}\nspec:\n  host: zookeeper\n  trafficPolicy:\n    portLevelSettings:\n      - port: {number: ${port}}\n        tls: {mode: DISABLE}\n`;
+  const mtls = (yaml: string) => lint(yaml).filter((f) => f.includes('mtls-no-downgrade'));
+  const excluded = '"traffic.sidecar.istio.io/excludeInboundPorts": "2181", "meshguard.io/capture-bypass-reason": "quorum by pod IP"';
+
+  it('accepts DISABLE on a Service port whose target port every backend excludes from inbound capture', () => {
+    expect(mtls(zookeeper(excluded) + rule(2181))).toEqual([]);
+    expect(mtls(zookeeper('"sidecar.istio.io/interceptionMode": "NONE", "meshguard.io/capture-bypass-reason": "r"') + rule(2181))).toEqual([]);
+  });
+
+  it('still reports DISABLE on a captured port, or when the backends still proxy it', () => {
+    expect(mtls(zookeeper(excluded) + rule(80))).toEqual(['32 mtls-no-downgrade/tlsDisabledInMesh']);
+    expect(mtls(zookeeper('"meshguard.io/capture-bypass-reason": "r"') + rule(2181))).toEqual(['32 mtls-no-downgrade/tlsDisabledInMesh']);
+  });
+});
+
 const injectedWorkload = (name: string, namespace = 'team') =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: x}]}\n---\n`;
 

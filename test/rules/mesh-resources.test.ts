@@ -36,6 +36,45 @@ ${o.extra ?? ''}      containers:
 
 const quota = (hard: string, extra = '') => `apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: compute, namespace: team}\nspec:\n  hard: {${hard}}\n${extra}---\n`;
 
+describe('gateway-template pods (Istio\'s gateway Helm chart)', () => {
+  // The chart's Deployment: the container named istio-proxy is the gateway itself, sized by the chart.
+  const gateway = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: team}
+spec:
+  replicas: 3
+  strategy: {type: Recreate}
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata:
+      annotations: {inject.istio.io/templates: gateway}
+      labels: {istio: ingressgateway, sidecar.istio.io/inject: "true"}
+    spec:
+      containers:
+        - name: istio-proxy
+          image: auto
+          resources: {requests: {cpu: 500m, memory: 256Mi}, limits: {cpu: "2", memory: 1Gi}}
+---
+`;
+  const hpa = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: istio-ingressgateway, namespace: team}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: istio-ingressgateway}
+  maxReplicas: 3
+  metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}
+`;
+  it('adds no sidecar to the quota sums: 3 pods x 500m fit 1500m exactly', () => {
+    expect(check(ns('team', 'team: platform') + quota('requests.cpu: 1500m, limits.cpu: "6"') + gateway, 'sidecar-quota')).toEqual([]);
+    expect(check(ns('team', 'team: platform') + quota('requests.cpu: 1400m') + gateway, 'sidecar-quota')[0]!.message).toContain('1500m');
+  });
+  it('has no proxy share for the HPA to skew', () => {
+    expect(check(ns('team', 'team: platform') + gateway + hpa, 'hpa-sidecar-skew')).toEqual([]);
+  });
+});
+
 describe('sidecar-quota', () => {
   it('does the arithmetic over all workloads and names the sidecar share and top contributors', () => {
     const tree = ns('team') + quota('requests.cpu: 2500m') + deployment('a', { replicas: 3 }) + deployment('b', { replicas: 1, resources: '{requests: {cpu: 100m}}' });

@@ -1,6 +1,6 @@
 import type { MeshSettings } from '../../config/types.js';
 import type { Inventory } from '../inventory.js';
-import type { ResourceRef } from '../types.js';
+import type { JsonPath, ResourceRef } from '../types.js';
 import { refOf } from './api.js';
 import { effectiveMtls, resolvePeerAuthentications, workloadPolicyOf, type EffectiveMtls } from './peer-authentication.js';
 import { meshWorkloads } from './workloads.js';
@@ -14,6 +14,8 @@ export interface WorkloadMtls {
   mode: EffectiveMtls['mode'];
   scope: EffectiveMtls['scope'];
   policy?: ResourceRef;
+  /** Path of the deciding mode inside `policy` (where a regression of this entry is reported at head). */
+  path?: JsonPath;
 }
 
 /**
@@ -38,6 +40,7 @@ export function mtlsSnapshot(inventory: Inventory, mesh: MeshSettings): Workload
         mode: effective.mode,
         scope: effective.scope,
         ...(effective.policy ? { policy: refOf(effective.policy.resource) } : {}),
+        ...(effective.path ? { path: effective.path } : {}),
       });
     }
   }

@@ -1,7 +1,9 @@
 import type { MeshSettings } from '../../config/types.js';
 import { compareTreeOrder, type Inventory } from '../inventory.js';
+import { captureOf } from '../mesh/capture.js';
 import { injectionOf } from '../mesh/injection.js';
 import { memoize } from '../memo.js';
+import { portSetRanges } from '../network/ports.js';
 import type { Resource } from '../types.js';
 import { POD_BEARING_KINDS, getIn, isRecord, podTemplateOf } from '../workload.js';
 import { labelSelector, selectorMatches } from './api.js';
@@ -93,4 +95,40 @@ export function meshServices(inventory: Inventory, mesh: MeshSettings): MeshServ
  */
 export function namespaceAnchor(inventory: Inventory, mesh: MeshSettings, namespace: string): Resource | undefined {
   return inventory.namespace(namespace) ?? meshWorkloads(inventory, mesh, namespace).find((w) => w.injected)?.resource;
+}
+
+/**
+ * Whether traffic to a Service port reaches every injected backend without passing its sidecar: the target
+ * port (the Service's `targetPort`, a name resolved through each backend's container ports, else the port
+ * itself) is excluded from inbound capture (`excludeInboundPorts`, `includeInboundPorts` without it,
+ * `interceptionMode: NONE`). No sidecar terminates mTLS on such a port, so a client must send it plaintext.
+ * False when the Service does not declare the port or has no injected backend.
+ */
+export function servicePortBypassesSidecars(service: MeshService, servicePort: number): boolean {
+  const ports = getIn(service.resource.object, ['spec', 'ports']);
+  const entry = Array.isArray(ports) ? ports.find((p) => isRecord(p) && p.port === servicePort) : undefined;
+  if (!isRecord(entry)) return false;
+  const injected = service.backends.filter((w) => w.injected);
+  if (injected.length === 0) return false;
+  return injected.every((workload) => {
+    const template = podTemplateOf(workload.resource);
+    const target = resolveTargetPort(entry.targetPort ?? servicePort, template?.spec);
+    if (!template || target === undefined) return false;
+    return captureOf(template).bypasses.some(
+      (b) => (b.direction === 'inbound' || b.direction === 'both') && b.interfaces === undefined && portSetRanges(b.ports).some((r) => r.from <= target && target <= r.to),
+    );
+  });
+}
+
+function resolveTargetPort(target: unknown, spec: Record<string, unknown> | undefined): number | undefined {
+  if (typeof target === 'number') return target;
+  if (typeof target !== 'string') return undefined;
+  if (/^\d+$/.test(target)) return Number(target);
+  const containers = spec && Array.isArray(spec.containers) ? spec.containers : [];
+  for (const container of containers) {
+    const list = isRecord(container) && Array.isArray(container.ports) ? container.ports : [];
+    const named = list.find((p) => isRecord(p) && p.name === target);
+    if (isRecord(named) && typeof named.containerPort === 'number') return named.containerPort;
+  }
+  return undefined;
 }

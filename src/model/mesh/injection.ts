@@ -27,6 +27,12 @@ export interface InjectionDecision {
   path?: JsonPath;
   /** True when the sidecar runs as a native sidecar (restartable init container). */
   nativeSidecar: boolean;
+  /**
+   * True when the injection template is Istio's `gateway` (`inject.istio.io/templates: gateway`, how the
+   * gateway Helm chart deploys ingress/egress gateways): the pod's own `istio-proxy` container IS the gateway,
+   * the injector only fills in its image and settings, and adds neither a sidecar nor an init container.
+   */
+  gateway: boolean;
 }
 
 /**
@@ -51,11 +57,13 @@ function decideInjection(resource: Resource, namespace: Resource | undefined, me
   if (!template) return undefined;
   const namespaceName = resource.namespace ?? '';
   const nativeSidecar = isNativeSidecar(template, mesh);
+  const gateway = isGatewayTemplate(template);
   const decide = (injected: boolean, reason: InjectionReason, path?: JsonPath): InjectionDecision => ({
     injected,
     reason,
     ...(path ? { path } : {}),
-    nativeSidecar: injected && nativeSidecar,
+    nativeSidecar: injected && nativeSidecar && !gateway,
+    gateway: injected && gateway,
   });
 
   if (template.spec.hostNetwork === true) return decide(false, 'hostNetwork', [...template.path, 'spec', 'hostNetwork']);
@@ -85,6 +93,12 @@ function decideInjection(resource: Resource, namespace: Resource | undefined, me
 
 function parsePodSwitch(value: string): boolean {
   return /^(y|yes|true|on)$/i.test(value.trim());
+}
+
+/** `inject.istio.io/templates` names the injection templates to apply, comma-separated; `gateway` alone makes a gateway. */
+function isGatewayTemplate(template: PodTemplate): boolean {
+  const templates = (template.annotations['inject.istio.io/templates'] ?? '').split(',').map((t) => t.trim());
+  return templates.includes('gateway') && !templates.includes('sidecar');
 }
 
 /** `sidecar.istio.io/nativeSidecar` overrides the mesh default either way. */

@@ -42,6 +42,7 @@ export function hpaTargeting(workload: Resource, inventory: Inventory): Resource
  *   rounds up, of the budgeted replicas) during every rollout;
  * - Job: parallelism (default 1), capped by completions;
  * - CronJob: the Job's parallelism x the runs its concurrencyPolicy lets overlap;
+ * - a suspended Job or CronJob (`spec.suspend: true`): 0, as it starts nothing until resumed;
  * - Pod: 1.
  * DaemonSets scale with the node count, which manifests do not show: no budget (undefined).
  */
@@ -62,10 +63,14 @@ export function replicaBudgetOf(workload: Resource, inventory: Inventory, option
       return { pods: base + surge, base, surge, explanation: surge > 0 ? `${from} + ${surge} surge` : from, ...(hpa ? { hpa } : {}) };
     }
     case 'Job': {
+      // A suspended Job (spec.suspend) has no pods until someone resumes it: nothing for a quota to hold.
+      if (spec.suspend === true) return { pods: 0, base: 0, surge: 0, explanation: 'suspended' };
       const parallel = jobParallelism(spec);
       return { pods: parallel, base: parallel, surge: 0, explanation: `parallelism ${parallel}` };
     }
     case 'CronJob': {
+      // A suspended CronJob schedules no runs, like a Deployment scaled to 0 replicas.
+      if (spec.suspend === true) return { pods: 0, base: 0, surge: 0, explanation: 'suspended' };
       const jobSpec = getIn(spec, ['jobTemplate', 'spec']);
       const parallel = jobParallelism(isRecord(jobSpec) ? jobSpec : {});
       const policy: ConcurrencyPolicy = spec.concurrencyPolicy === 'Forbid' || spec.concurrencyPolicy === 'Replace' ? spec.concurrencyPolicy : 'Allow';

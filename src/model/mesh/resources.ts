@@ -121,7 +121,9 @@ export function workloadPodOf(resource: Resource, inventory: Inventory, mesh: Me
     limits: amountsOf(podResources.limits, [...specPath, 'resources', 'limits'], problems),
   };
   const appShape: PodShape = { containers, initContainers, overhead, podLevel };
-  if (!injection.injected) return { template, injection, shape: appShape, appShape, limitRanges, problems };
+  // A gateway-template pod declares its own istio-proxy container (the gateway) with its own resources:
+  // nothing is added to it, so its shape is the declared one and it carries no sidecar cost.
+  if (!injection.injected || injection.gateway) return { template, injection, shape: appShape, appShape, limitRanges, problems };
 
   const proxy = proxyResourcesOf(template, mesh);
   problems.push(...proxy.problems);

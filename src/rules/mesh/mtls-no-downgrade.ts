@@ -9,8 +9,11 @@ import {
   type PeerAuthenticationPolicy,
   type PeerAuthenticationSet,
 } from '../../model/istio/peer-authentication.js';
-import { meshServices, meshWorkloads } from '../../model/istio/workloads.js';
+import { mtlsRegressions } from '../../model/istio/mtls-regressions.js';
+import { meshServices, meshWorkloads, servicePortBypassesSidecars } from '../../model/istio/workloads.js';
+import type { Inventory } from '../../model/inventory.js';
 import type { Resource } from '../../model/types.js';
+import { POD_BEARING_KINDS } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule, RuleContext } from '../rule.js';
 
@@ -26,17 +29,37 @@ export const mtlsNoDowngradeRule: Rule = {
     description:
       'Resolves PeerAuthentications (mesh, namespace, workload, port) and reports every workload or port policy weaker than the ' +
       'mesh-wide or namespace-wide mode, ignored duplicate or root-namespace selector policies, DestinationRule tls DISABLE/SIMPLE ' +
-      'toward in-mesh services at any level, and meshConfig.enableAutoMtls: false.',
+      'toward in-mesh services at any level, and meshConfig.enableAutoMtls: false. In merge-request mode (--baseline) also every ' +
+      'workload/port whose effective mode got weaker than at the base revision, a removed STRICT policy and a workload that lost its sidecar.',
     severity: 'error',
     helpUri: ruleDocsUri('mtls-no-downgrade'),
     tags: ['mesh', 'mtls', 'security'],
-    appliesTo: { family: 'kubernetes', kinds: ['PeerAuthentication', 'DestinationRule'] },
+    // Workloads and Namespaces too: baseline regressions are reported where they show at head (a workload
+    // that lost its sidecar, the namespace a removed policy protected).
+    appliesTo: { family: 'kubernetes', kinds: ['PeerAuthentication', 'DestinationRule', 'Namespace', ...POD_BEARING_KINDS] },
   },
   check(resource, context) {
     if (isIstio(resource, 'PeerAuthentication')) checkPeerAuthentication(resource, context);
     else if (isIstio(resource, 'DestinationRule')) checkDestinationRule(resource, context);
+    if (context.baseline) checkAgainstBaseline(resource, context, context.baseline);
   },
 };
+
+/**
+ * Merge-request mode: the regressions between the base revision and head (computed once per run) that sit
+ * on this resource. Outside merge-request mode there is no base and nothing of this runs.
+ */
+function checkAgainstBaseline(resource: Resource, context: RuleContext, baseline: Inventory): void {
+  for (const regression of mtlsRegressions(context.inventory, baseline, context.mesh)) {
+    if (regression.anchor !== resource) continue;
+    context.report({
+      path: regression.path,
+      messageId: regression.kind,
+      message: regression.message,
+      ...(regression.related.length > 0 ? { related: regression.related } : {}),
+    });
+  }
+}
 
 function checkPeerAuthentication(resource: Resource, context: RuleContext): void {
   const set = resolvePeerAuthentications(context.inventory, context.mesh.rootNamespace);
@@ -149,6 +172,9 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
   const related = inMesh.map((s) => refOf(s.resource));
   for (const setting of tlsSettingsOf(resource)) {
     if (setting.mode !== 'DISABLE' && setting.mode !== 'SIMPLE') continue;
+    // A port every backend excludes from inbound capture (ZooKeeper's 2181, Hazelcast's 5701) has no sidecar
+    // to terminate mTLS: plaintext there is the only thing that works, and the bypass rules guard the port.
+    if (setting.mode === 'DISABLE' && setting.port !== undefined && inMesh.every((s) => servicePortBypassesSidecars(s, setting.port!))) continue;
     const where = [setting.subset !== undefined ? `subset ${setting.subset}` : '', setting.port !== undefined ? `port ${setting.port}` : '']
       .filter(Boolean)
       .join(', ');
