@@ -54,7 +54,8 @@ export async function generateTree(dir: string, options: GeneratorOptions = PLAT
   for (const team of teams) {
     const file = `${team}/namespace.yaml`;
     add(file, namespaceDoc(team, '    istio-injection: enabled\n'));
-    add(file, quotaDoc(team, 4 + Math.floor(random() * 28)));
+    // Sized like a real platform's quotas: room for the team's workloads at HPA peak, sidecars included.
+    add(file, quotaDoc(team, 60 + Math.floor(random() * 40)));
     add(file, limitRangeDoc(team));
     add(file, sidecarDoc('default', team));
     add(file, peerAuthentication('default', team, 'STRICT'));
@@ -121,7 +122,7 @@ function defaultDenyDoc(ns: string): string {
 }
 
 function dnsEgressDoc(ns: string): string {
-  return `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns-and-mesh\n  namespace: ${ns}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n    - to:\n        - namespaceSelector:\n            matchLabels: {kubernetes.io/metadata.name: kube-system}\n          podSelector:\n            matchLabels: {k8s-app: kube-dns}\n      ports:\n        - {protocol: UDP, port: 53}\n        - {protocol: TCP, port: 53}\n    - to:\n        - namespaceSelector:\n            matchLabels: {kubernetes.io/metadata.name: istio-system}\n`;
+  return `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns-and-mesh\n  namespace: ${ns}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n    - to:\n        - namespaceSelector:\n            matchLabels: {kubernetes.io/metadata.name: kube-system}\n          podSelector:\n            matchLabels: {k8s-app: kube-dns}\n      ports:\n        - {protocol: UDP, port: 53}\n        - {protocol: TCP, port: 53}\n    - to:\n        - namespaceSelector:\n            matchLabels: {kubernetes.io/metadata.name: istio-system}\n      ports:\n        - {protocol: TCP, port: 15012}\n        - {protocol: TCP, port: 443}\n`;
 }
 
 function serviceDocs(ns: string, name: string, replicas: number, cpu: string, memory: string, index: number): string[] {

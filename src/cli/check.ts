@@ -58,6 +58,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     ...(today ? { today } : {}),
     ...(baseline ? { baseline } : {}),
     ...(values.cache || values['cache-location'] ? { cacheFile: values['cache-location'] ?? DEFAULT_CACHE_FILE } : {}),
+    ...(environment.env.MESHGUARD_TIMING ? { timing: true } : {}),
     ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
   });
 
@@ -77,7 +78,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
   }
   // On GitHub Actions, the most severe findings also become annotations on the pull request diff.
   await emitGitHubAnnotations(input, { env: environment.env });
-  return { exitCode, stdout, stderr: '' };
+  return { exitCode, stdout, stderr: result.timings ? formatTimings(result.timings) : '' };
 }
 
 function parseCheckArgs(argv: string[]) {
@@ -145,4 +146,13 @@ export function toReportInput(result: CheckResult, failOn: FailOn): ReportInput 
     },
     failOn: failOn === 'none' ? 'error' : failOn,
   };
+}
+
+/** MESHGUARD_TIMING=1: where the time went, on stderr so that reports on stdout stay clean. */
+function formatTimings(timings: NonNullable<CheckResult['timings']>): string {
+  const lines = ['stage / rule                      ms'];
+  for (const [name, ms] of [...Object.entries(timings.stages), ...Object.entries(timings.rules).map(([id, t]) => [`  ${id}`, t] as const)]) {
+    lines.push(`${String(name).padEnd(30)} ${ms.toFixed(1).padStart(7)}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

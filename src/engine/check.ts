@@ -26,6 +26,8 @@ export interface CheckRequest {
   baseline?: string;
   /** Keep parsed documents between runs in this file (content-hash keyed); see ParseCache. */
   cacheFile?: string;
+  /** Measure stages and rules (MESHGUARD_TIMING=1). */
+  timing?: boolean;
 }
 
 export interface CheckResult {
@@ -37,6 +39,8 @@ export interface CheckResult {
   resources: number;
   durationMs: number;
   baseline?: BaselineComparison;
+  /** Milliseconds per stage and per rule, when the request asked for them. */
+  timings?: { stages: Record<string, number>; rules: Record<string, number> };
 }
 
 export interface BaselineComparison {
@@ -69,19 +73,30 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const metas = [...allRuleMetas(rules), ...ENGINE_RULES];
   const settings = resolveRuleSettings(request.config, metas, request.configFile);
   const today = request.today ?? todayUtc();
+  const stages: Record<string, number> = {};
+  const ruleTimings = request.timing ? new Map<string, number>() : undefined;
+  let mark = performance.now();
+  const lap = (stage: string): void => {
+    const now = performance.now();
+    stages[stage] = now - mark;
+    mark = now;
+  };
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile)) : undefined;
   const [workspace, base] = await Promise.all([
     loadWorkspace(request.inputs, request.root, request.config, cache),
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
+  lap('load');
   const baseInventory = base ? new Inventory(base.resources) : undefined;
   const head = evaluate({
     ...evaluationBase,
     resources: workspace.resources,
     problems: workspace.problems,
     ...(baseInventory ? { baseline: baseInventory } : {}),
+    ...(ruleTimings ? { ruleTimings } : {}),
   });
+  lap('rules');
   let findings = head.findings;
   const checked = head.checked;
   let comparison: BaselineComparison | undefined;
@@ -91,6 +106,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   }
   // Positions resolved for this run's findings are part of what the next run reuses.
   await cache?.save();
+  lap('baseline+cache');
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
   return {
     ...(comparison ? { baseline: comparison } : {}),
@@ -100,6 +116,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     files: workspace.files,
     resources: workspace.resources.length,
     durationMs: performance.now() - started,
+    ...(ruleTimings ? { timings: { stages, rules: Object.fromEntries([...ruleTimings].sort((a, b) => b[1] - a[1])) } } : {}),
   };
 }
 

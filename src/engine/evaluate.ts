@@ -24,6 +24,8 @@ export interface EvaluationInput {
   baseline?: Inventory;
   /** `performance.now()` time after which no further rule is started (admission latency budget). */
   deadline?: number;
+  /** When given, each rule's total time in milliseconds is added here (MESHGUARD_TIMING=1). */
+  ruleTimings?: Map<string, number>;
 }
 
 /** The evaluation ran out of its time budget; rules are synchronous, so this is checked between rules. */
@@ -90,6 +92,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
         ...(input.baseline ? { baseline: input.baseline } : {}),
         report,
       };
+      const started = input.ruleTimings ? performance.now() : 0;
       try {
         rule.check(resource, context);
       } catch (error) {
@@ -103,6 +106,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
           }),
         );
       }
+      if (input.ruleTimings) input.ruleTimings.set(rule.meta.id, (input.ruleTimings.get(rule.meta.id) ?? 0) + performance.now() - started);
     }
   }
 
