@@ -2,6 +2,7 @@ import type { MeshguardConfig } from '../config/types.js';
 import path from 'node:path';
 import { loadRevision, loadWorkspace } from '../load/index.js';
 import { ParseCache } from '../load/parse-cache.js';
+import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
 import type { Finding, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
@@ -89,12 +90,18 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   ]);
   lap('load');
   const baseInventory = base ? new Inventory(base.resources) : undefined;
+  // Rule results are cached only outside merge-request mode: there rules also read the base revision.
+  const resultCache =
+    cache && workspace.fileHashes && !base
+      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources)
+      : undefined;
   const head = evaluate({
     ...evaluationBase,
     resources: workspace.resources,
     problems: workspace.problems,
     ...(baseInventory ? { baseline: baseInventory } : {}),
     ...(ruleTimings ? { ruleTimings } : {}),
+    ...(resultCache ? { resultCache } : {}),
   });
   lap('rules');
   let findings = head.findings;
@@ -105,7 +112,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     ({ findings, comparison } = compareWithBaseline(findings, baseFindings, request.baseline!, base.commit));
   }
   // Positions resolved for this run's findings are part of what the next run reuses.
-  await cache?.save();
+  await Promise.all([cache?.save(), resultCache?.save()]);
   lap('baseline+cache');
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
   return {
@@ -142,6 +149,11 @@ export function compareWithBaseline(
   });
   const fixed = [...baseFingerprints].filter((fp) => !headFingerprints.has(fp)).length;
   return { findings, comparison: { ref, commit, new: headFingerprints.size - unchanged, fixed, unchanged } };
+}
+
+/** Rule results live beside the parse cache: `parse.json` -> `parse.results.json`. */
+function resultsLocation(parseCacheFile: string): string {
+  return parseCacheFile.replace(/(\.json)?$/, '.results.json');
 }
 
 function normalizeRelative(file: string): string {

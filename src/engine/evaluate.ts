@@ -1,11 +1,12 @@
 import type { MeshSettings } from '../config/types.js';
 import type { LoadProblem } from '../load/problems.js';
-import { Inventory } from '../model/inventory.js';
+import { Inventory, trackKindsRead } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
 import { isWaiverInForce, waiversOf } from '../model/waivers.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import { refOf, toJsonPointer } from '../model/refs.js';
 import { assignFingerprints } from './fingerprint.js';
+import type { RuleResultCache } from './result-cache.js';
 import type { EffectiveRuleSetting } from './settings.js';
 
 export interface EvaluationInput {
@@ -26,6 +27,8 @@ export interface EvaluationInput {
   deadline?: number;
   /** When given, each rule's total time in milliseconds is added here (MESHGUARD_TIMING=1). */
   ruleTimings?: Map<string, number>;
+  /** Results of earlier runs to replay where still valid (`--cache`). */
+  resultCache?: RuleResultCache;
 }
 
 /** The evaluation ran out of its time budget; rules are synchronous, so this is checked between rules. */
@@ -93,8 +96,18 @@ export function evaluate(input: EvaluationInput): Evaluation {
         report,
       };
       const started = input.ruleTimings ? performance.now() : 0;
+      const cache = resource.family === 'kubernetes' ? input.resultCache : undefined;
+      const replay = cache?.lookup(rule.meta.id, resource);
       try {
-        rule.check(resource, context);
+        if (replay) {
+          for (const descriptor of replay) report(descriptor);
+        } else if (cache) {
+          const descriptors: ReportDescriptor[] = [];
+          const { kinds } = trackKindsRead(() => rule.check(resource, { ...context, report: (d) => (descriptors.push(d), report(d)) }));
+          cache.store(rule.meta.id, resource, descriptors, kinds);
+        } else {
+          rule.check(resource, context);
+        }
       } catch (error) {
         // A rule bug must not take the run down or hide other findings: report it where it happened.
         raw.push(

@@ -9,11 +9,13 @@ import { WHOLE_FILE, type LoadProblem } from './problems.js';
 import { decodeText, readTextFile } from './read.js';
 import { extractResources } from './resources.js';
 import { parseYamlFast } from './fast-yaml.js';
-import type { ParseCache } from './parse-cache.js';
+import { ParseCache } from './parse-cache.js';
 import type { YamlProblem } from './yaml.js';
 
 export interface LoadedWorkspace {
   files: string[];
+  /** Content hash per file read, when a cache is in use (rule results are keyed by it). */
+  fileHashes?: Map<string, string>;
   resources: Resource[];
   problems: LoadProblem[];
 }
@@ -41,7 +43,12 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
     else problems.push(outcome.problem);
   });
   const loaded = await loadSources(sources, new Map(sources.map((s) => [s.path, s.text])), repositoryRoot(discovered), config, cache);
-  return { files: discovered.map((f) => f.path), resources: loaded.resources, problems: [...problems, ...loaded.problems] };
+  return {
+    files: discovered.map((f) => f.path),
+    resources: loaded.resources,
+    problems: [...problems, ...loaded.problems],
+    ...(cache ? { fileHashes: new Map(sources.map((s) => [s.path, ParseCache.keyOf(s.text)])) } : {}),
+  };
 }
 
 /** The same inputs as `loadWorkspace`, read from a git revision instead of the working tree. */

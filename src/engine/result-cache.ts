@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PACKAGE_VERSION } from '../assets.js';
+import type { ReportDescriptor, Resource } from '../model/types.js';
+
+interface StoredResult {
+  /** Content hash of the resource's file when the result was computed. */
+  fileHash: string;
+  /** What the rule read from the inventory (kinds, `Kind@namespace`, or `*`). */
+  reads: string[];
+  descriptors: ReportDescriptor[];
+}
+
+interface StoredFile {
+  hash: string;
+  /** `Kind` and `Kind@namespace` of every resource the file held. */
+  scopes: string[];
+}
+
+interface CacheFile {
+  key: string;
+  files: Record<string, StoredFile>;
+  results: Record<string, StoredResult>;
+}
+
+/**
+ * Rule results between runs (`--cache`). A (rule, resource) result is replayed when the resource's file
+ * is unchanged and nothing the rule read changed: the engine records which kinds (and namespaces) each
+ * rule read from the inventory, the same tracking that lets admission requests reuse the snapshot's
+ * views. Everything else is recomputed, so a cached run reports exactly what an uncached run does.
+ */
+export class RuleResultCache {
+  private readonly results: Record<string, StoredResult> = {};
+  private readonly changed: Set<string>;
+  private readonly anythingChanged: boolean;
+
+  private constructor(
+    private readonly location: string,
+    private readonly key: string,
+    private readonly previous: CacheFile | undefined,
+    private readonly files: Record<string, StoredFile>,
+  ) {
+    this.changed = new Set();
+    const before = previous?.files ?? {};
+    for (const file of new Set([...Object.keys(before), ...Object.keys(files)])) {
+      if (before[file]?.hash === files[file]?.hash) continue;
+      for (const scope of [...(before[file]?.scopes ?? []), ...(files[file]?.scopes ?? [])]) this.changed.add(scope);
+    }
+    this.anythingChanged = this.changed.size > 0 || !previous;
+  }
+
+  /**
+   * @param key everything else results depend on: meshguard version, configuration, rules, date.
+   * @param fileHashes content hash per file of this run.
+   */
+  static async open(location: string, key: string, fileHashes: ReadonlyMap<string, string>, resources: readonly Resource[]): Promise<RuleResultCache> {
+    const files: Record<string, StoredFile> = {};
+    for (const [file, hash] of fileHashes) files[file] = { hash, scopes: [] };
+    for (const resource of resources) {
+      const file = files[resource.source.file];
+      if (file) file.scopes.push(resource.kind, `${resource.kind}@${resource.namespace ?? ''}`);
+    }
+    let previous: CacheFile | undefined;
+    try {
+      const stored = JSON.parse(await readFile(location, 'utf8')) as CacheFile;
+      if (stored.key === key && stored.files && stored.results) previous = stored;
+    } catch {
+      // No usable cache: every result is computed.
+    }
+    return new RuleResultCache(location, key, previous, files);
+  }
+
+  static keyOf(parts: unknown): string {
+    return createHash('sha1').update(`${PACKAGE_VERSION}\u0000${JSON.stringify(parts)}`).digest('hex');
+  }
+
+  /** The stored findings of this rule on this resource, when they are still valid. */
+  lookup(ruleId: string, resource: Resource): ReportDescriptor[] | undefined {
+    const stored = this.previous?.results[`${ruleId}\u0000${resource.id}`];
+    if (!stored || stored.fileHash !== this.files[resource.source.file]?.hash) return undefined;
+    if (stored.reads.some((read) => (read === '*' ? this.anythingChanged : this.changed.has(read)))) return undefined;
+    this.results[`${ruleId}\u0000${resource.id}`] = stored;
+    return stored.descriptors;
+  }
+
+  store(ruleId: string, resource: Resource, descriptors: ReportDescriptor[], reads: ReadonlySet<string>): void {
+    const fileHash = this.files[resource.source.file]?.hash;
+    if (!fileHash) return;
+    this.results[`${ruleId}\u0000${resource.id}`] = { fileHash, reads: [...reads], descriptors };
+  }
+
+  async save(): Promise<void> {
+    const data: CacheFile = { key: this.key, files: this.files, results: this.results };
+    await mkdir(path.dirname(this.location), { recursive: true });
+    const temporary = `${this.location}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(data));
+    await rename(temporary, this.location);
+  }
+}
