@@ -37,7 +37,7 @@ class State {
 
 let st = new State();
 let steps: i64 = 0;
-const STEP_LIMIT: i64 = 200000000;
+const STEP_LIMIT: i64 = 20000000;
 let depth: i32 = 0;
 const DEPTH_LIMIT: i32 = 4000;
 
