@@ -67,6 +67,26 @@ export function decodeRegorus(v: unknown): unknown {
   return v;
 }
 
+/**
+ * Regorus' files contain multi-line flow sequences indented less than their key, which serde_yaml
+ * accepts and the `yaml` package rejects; join such sequences onto one line before parsing.
+ */
+function joinFlowSequences(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^\s*[^#\s][^#]*:\s*\[\s*$/.test(line)) {
+      let joined = line;
+      let j = i + 1;
+      while (j < lines.length && !/^\s*\]\s*$/.test(lines[j]!)) { joined += ' ' + lines[j]!.trim(); j++; }
+      if (j < lines.length) { out.push(joined + ' ]'); i = j; continue; }
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
 export function loadCases(paths: string[]): Case[] {
   const out: Case[] = [];
   for (const p of paths) {
@@ -74,7 +94,13 @@ export function loadCases(paths: string[]): Case[] {
     for (const f of files) {
       const { root, suite } = suiteRoot(f);
       const rel = relative(root, f);
-      const doc = parseYaml(readFileSync(f, 'utf8')) as { cases?: Record<string, unknown>[] } | null;
+      const text = readFileSync(f, 'utf8');
+      let doc: { cases?: Record<string, unknown>[] } | null;
+      try {
+        doc = parseYaml(text) as typeof doc;
+      } catch {
+        doc = parseYaml(joinFlowSequences(text)) as typeof doc;
+      }
       for (const c of doc?.cases ?? []) out.push(suite === 'opa' ? opaCase(c, rel) : regorusCase(c, rel));
     }
   }
