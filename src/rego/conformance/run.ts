@@ -7,7 +7,7 @@ import { sameResults, sortArrays, deepEqual } from './values.js';
 
 export interface CaseResult { status: 'pass' | 'fail'; reason?: string; ms: number }
 
-const RESULT_VAR = '__conformance_result__';
+const RESULT_VAR = 'conformance_result__';
 
 /** Regorus reports the value of a lone expression query; bind it so the module returns it. */
 function regorusQuery(q: string): { query: string; wrapped: boolean } {
