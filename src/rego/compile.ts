@@ -141,7 +141,7 @@ class Compiler {
       const alias = imp.alias ?? (last.type === 'string' ? last.value : last.type === 'var' ? last.name : undefined);
       if (alias) imports.set(alias, p);
     }
-    const pkgNode = this.nodeAt(pkg);
+    const pkgNode = m ? this.nodeAt(pkg) : undefined;
     const str = (s: string, loc: Location): Term => ({ type: 'string', value: s, loc });
     const self = this;
     const ctx: PlanContext = {

@@ -223,7 +223,16 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   trim_space: { arity: 1, fn: (s) => str('trim_space', s, 1).trim() },
   trim_prefix: { arity: 2, fn: (s, p) => { const x = str('trim_prefix', s, 1), q = str('trim_prefix', p, 2); return x.startsWith(q) ? x.slice(q.length) : x; } },
   trim_suffix: { arity: 2, fn: (s, p) => { const x = str('trim_suffix', s, 1), q = str('trim_suffix', p, 2); return q && x.endsWith(q) ? x.slice(0, x.length - q.length) : x; } },
-  split: { arity: 2, fn: (s, d) => str('split', s, 1).split(str('split', d, 2)) },
+  'strings.split_n': { arity: 3, fn: (s, d, n) => {
+    const parts = cps(str('strings.split_n', s, 1)).join('') === '' ? [''] : splitCp(str('strings.split_n', s, 1), str('strings.split_n', d, 2));
+    const k = intArg('strings.split_n', n, 3);
+    return k >= 0 ? parts.slice(0, k) : parts.slice(Math.max(0, parts.length + k));
+  } },
+  'array.flatten': { arity: 1, fn: (a) => {
+    if (!Array.isArray(a)) t('array.flatten', `operand 1 must be array but got ${typeName(a)}`);
+    return (a as Json[]).flatMap((x) => (Array.isArray(x) ? x : [x]));
+  } },
+  split: { arity: 2, fn: (s, d) => splitCp(str('split', s, 1), str('split', d, 2)) },
   replace: { arity: 3, fn: (s, o, n) => str('replace', s, 1).split(str('replace', o, 2)).join(str('replace', n, 3)) },
   'strings.replace_n': { arity: 2, fn: (m, s) => {
     if (m === null || typeof m !== 'object' || Array.isArray(m)) t('strings.replace_n', 'operand 1 must be object');
@@ -297,6 +306,11 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     return ns(base.getTime()) + (numArg('time.add_date', x, 1) % 1e6);
   } },
 };
+
+/** Go's strings.Split: an empty separator splits into code points. */
+function splitCp(s: string, d: string): string[] {
+  return d === '' ? cps(s) : s.split(d);
+}
 
 function trimWith(s: string, cutset: string, left: boolean, right: boolean): string {
   const set = new Set(cps(cutset));

@@ -9,6 +9,8 @@ export interface ParseOptions {
   v0?: boolean;
 }
 
+const NOT_KEYWORD_AFTER = new Set([':=', '=', '==', '!=', '.', '(', ')', ',', ';', '}', ']']);
+
 const INFIX: Record<string, string> = {
   '==': 'equal', '!=': 'neq', '<': 'lt', '>': 'gt', '<=': 'lte', '>=': 'gte',
   '|': 'or', '&': 'and', '+': 'plus', '-': 'minus', '*': 'mul', '/': 'div', '%': 'rem',
@@ -192,10 +194,10 @@ class Parser {
       negated = true;
     }
     let kind: ExprKind;
-    if (this.isKw('some') && this.peekAt(1).kind === 'ident' && !negated) kind = this.some();
+    if (this.isKw('some') && !negated && !NOT_KEYWORD_AFTER.has(this.peekAt(1).text) && this.peekAt(1).kind !== 'eof') kind = this.some();
     else if (this.isKw('every') && this.peekAt(1).kind === 'ident' && !negated) kind = this.every();
     else {
-      const left = this.term();
+      const left = this.termWithComma();
       if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.term() }; }
       else if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.term() }; }
       else kind = { kind: 'term', term: left };
@@ -248,6 +250,28 @@ class Parser {
   }
 
   // ---------- terms ----------
+  /** `key, value in collection` membership, allowed at expression level and inside parens. */
+  termWithComma(): Term {
+    const first = this.relation();
+    if (!this.is(',') || !this.cont()) return this.inChain(first);
+    const save = this.p;
+    this.next();
+    const second = this.relation();
+    if (!this.isKw('in')) { this.p = save; return this.inChain(first); }
+    this.next();
+    const coll = this.relation();
+    return this.inChain(call('internal.member_3', [first, second, coll], first.loc));
+  }
+
+  private inChain(left: Term): Term {
+    while (this.isKw('in') && this.cont()) {
+      this.next();
+      const right = this.relation();
+      left = call('internal.member_2', [left, right], left.loc);
+    }
+    return left;
+  }
+
   term(): Term {
     let left = this.relation();
     while (this.isKw('in') && this.cont()) {
@@ -307,7 +331,7 @@ class Parser {
         if (t.text === '(') {
           this.next();
           this.nest++;
-          const inner = this.term();
+          const inner = this.termWithComma();
           this.expect(')');
           this.nest--;
           return this.postfix(inner, true);

@@ -225,6 +225,16 @@ export class Planner {
       throw new RegoError('rego_type_error', `${dotted}: arity mismatch: ${args.length} arguments given, ${arity} expected`, t.loc);
     }
     const ops = args.map((a) => this.value(a));
+    if (dotted === 'walk' && fid === undefined && output) {
+      // walk is a relation: one [path, value] solution per node.
+      const all = this.alloc();
+      this.emit([OP.call, dotted, ops, all, `${t.loc.file}:${t.loc.line}`]);
+      this.bound.add(all);
+      const out = this.pattern(output);
+      this.emit([OP.scan, all, this.alloc(), out]);
+      this.markBound(out);
+      return out;
+    }
     const dst = output ? this.pattern(output) : this.alloc();
     const loc = `${t.loc.file}:${t.loc.line}`;
     if (fid !== undefined) this.emit([OP.callFunc, fid, ops, dst]);

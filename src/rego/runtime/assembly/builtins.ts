@@ -163,7 +163,7 @@ function toNumber(a: V, loc: string): V | null {
       ok = (c >= 48 && c <= 57) || c == 46 || c == 45 || c == 43 || c == 101 || c == 69;
     }
     const n = parseFloat(s);
-    if (!ok || isNaN(n)) return berr("to_number", loc, "invalid syntax");
+    if (!ok || isNaN(n)) return terr("to_number", loc, "invalid syntax");
     return vNum(n);
   }
   return terr("to_number", loc, "operand 1 must be one of {null, boolean, number, string} but got " + typeName(a));
