@@ -2,9 +2,10 @@
 // opa-wasm SDK ("sdk": it implements a few itself) or in our TypeScript host builtins ("host").
 // A builtin missing here is a compile error naming it.
 import { HOST_BUILTINS } from './host-builtins.js';
+import { HOST_ALIAS_PREFIX_LOCAL as HOST_ALIAS_PREFIX } from './host-alias.js';
 
 export type BuiltinPlace = 'native' | 'sdk' | 'host';
-export interface BuiltinInfo { arity: number; place: BuiltinPlace }
+export interface BuiltinInfo { arity: number; place: BuiltinPlace; hostName?: string }
 
 const NATIVE: Record<string, number> = {
   equal: 2, neq: 2, lt: 2, lte: 2, gt: 2, gte: 2,
@@ -21,17 +22,17 @@ const NATIVE: Record<string, number> = {
   'bits.and': 2, 'bits.or': 2, 'bits.xor': 2, 'bits.lsh': 2, 'bits.rsh': 2, 'bits.negate': 1,
 };
 
-const SDK: Record<string, number> = {
-  sprintf: 2, 'json.is_valid': 1, 'regex.split': 2, 'yaml.is_valid': 1, 'yaml.marshal': 1, 'yaml.unmarshal': 1,
-};
+/**
+ * opa-wasm implements these itself and its versions win over customBuiltins (and differ from OPA,
+ * e.g. sprintf("%v", {...}) prints [object Object]); ours are imported under an alias instead.
+ */
+const SDK_SHADOWED = new Set(['sprintf', 'json.is_valid', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal']);
 
 export function builtinInfo(name: string): BuiltinInfo | undefined {
   const n = NATIVE[name];
   if (n !== undefined) return { arity: n, place: 'native' };
-  const s = SDK[name];
-  if (s !== undefined) return { arity: s, place: 'sdk' };
   const h = HOST_BUILTINS[name];
-  if (h) return { arity: h.arity, place: 'host' };
+  if (h) return { arity: h.arity, place: 'host', hostName: SDK_SHADOWED.has(name) ? HOST_ALIAS_PREFIX + name : name };
   return undefined;
 }
 

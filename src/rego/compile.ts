@@ -4,12 +4,13 @@
 import type { Expr, Module, Rule, Term } from './ast.js';
 import { RegoError, RegoErrors, locString, type Location } from './errors.js';
 import { OP, RULE_KIND, type IrDef, type IrProgram, type IrQuery, type IrRule, type IrValue, type Operand } from './ir.js';
+export type { Operand };
 import { Planner, namesOf, type PlanContext, type Resolved } from './plan.js';
 import { builtinInfo } from './builtin-table.js';
 
 type Kind = keyof typeof RULE_KIND;
 
-interface Def { rule: Rule; module: Module; key: Term[]; value: Term | undefined; args: Term[] | undefined }
+interface Def { rule: Rule | undefined; module: Module; key: Term[]; value: Term | undefined; args: Term[] | undefined }
 
 interface Group {
   id: number;
@@ -251,9 +252,10 @@ class Compiler {
     const defs: IrDef[] = [];
     for (const d of g.defs) {
       try {
-        const first = this.planDef(g, d, d.rule.body, d.value, d.rule.loc);
+        const rule = d.rule!;
+        const first = this.planDef(g, d, rule.body, d.value, rule.loc);
         let tail = first;
-        for (const e of d.rule.else) {
+        for (const e of rule.else) {
           const v = e.value ?? { type: 'boolean', value: true, loc: e.loc } as Term;
           const x = this.planDef(g, d, e.body, v, e.loc);
           tail.else = x;
@@ -264,12 +266,12 @@ class Compiler {
         if (e instanceof RegoError) this.errors.push(e); else throw e;
       }
     }
-    let dflt: Operand | undefined;
+    let dflt: IrDef | undefined;
     if (g.default) {
-      const p = new Planner(this.context(g.default.module), new Set(), new Set());
+      // A default value may hold comprehensions; it is planned like a body-less definition.
+      const d: Def = { rule: undefined, module: g.default.module, key: [], value: g.default.term, args: undefined };
       try {
-        dflt = p.value(g.default.term);
-        if (p.out.length > 0 || !p.isGround(dflt)) throw new RegoError('rego_type_error', 'default rule value cannot contain vars or calls', g.default.term.loc);
+        dflt = this.planDef(g, d, [], g.default.term, g.default.term.loc);
       } catch (e) {
         if (e instanceof RegoError) this.errors.push(e);
         else throw e;

@@ -2,6 +2,9 @@
 // Arguments arrive as JSON (sets become arrays). Returning undefined makes the call undefined;
 // argument errors are undefined in OPA's default mode and thrown in strict mode.
 
+import { FormatError, jsonPatch, jsonSelect, sprintf, yamlMarshal, yamlUnmarshal } from './host-format.js';
+import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
+
 export class HostBuiltinError extends Error {
   constructor(readonly code: 'eval_type_error' | 'eval_builtin_error', name: string, msg: string) {
     super(`${code}: ${name}: ${msg}`);
@@ -203,6 +206,18 @@ function fmtInt(name: string, n: number, base: number): string {
 }
 
 export const HOST_BUILTINS: Record<string, HostBuiltin> = {
+  sprintf: { arity: 2, fn: (f, a) => {
+    if (!Array.isArray(a)) t('sprintf', `operand 2 must be array but got ${typeName(a)}`);
+    return sprintf(str('sprintf', f, 1), a as Json[]);
+  } },
+  'json.is_valid': { arity: 1, fn: (s) => { if (typeof s !== 'string') return false; try { JSON.parse(s); return true; } catch { return false; } } },
+  'yaml.is_valid': { arity: 1, fn: (s) => { if (typeof s !== 'string') return false; try { yamlUnmarshal(s); return true; } catch { return false; } } },
+  'yaml.unmarshal': { arity: 1, fn: (s) => { try { return yamlUnmarshal(str('yaml.unmarshal', s, 1)); } catch (e) { if (e instanceof HostBuiltinError) throw e; return b('yaml.unmarshal', (e as Error).message); } } },
+  'yaml.marshal': { arity: 1, fn: (v) => yamlMarshal(v) },
+  'regex.split': { arity: 2, fn: (p, s) => str('regex.split', s, 2).split(re('regex.split', str('regex.split', p, 1), 'g')) },
+  'json.patch': { arity: 2, fn: (d, p) => guard('json.patch', () => jsonPatch(d, p)) },
+  'json.filter': { arity: 2, fn: (d, p) => guard('json.filter', () => jsonSelect(d, p, true)) },
+  'json.remove': { arity: 2, fn: (d, p) => guard('json.remove', () => jsonSelect(d, p, false)) },
   'regex.match': { arity: 2, fn: (p, s) => re('regex.match', str('regex.match', p, 1)).test(str('regex.match', s, 2)) },
   re_match: { arity: 2, fn: (p, s) => re('re_match', str('re_match', p, 1)).test(str('re_match', s, 2)) },
   'regex.is_valid': { arity: 1, fn: (p) => { if (typeof p !== 'string') return false; try { re('regex.is_valid', p); return true; } catch { return false; } } },
@@ -312,6 +327,15 @@ function splitCp(s: string, d: string): string[] {
   return d === '' ? cps(s) : s.split(d);
 }
 
+function guard(name: string, f: () => Json): Json {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FormatError) return b(name, e.message);
+    throw e;
+  }
+}
+
 function trimWith(s: string, cutset: string, left: boolean, right: boolean): string {
   const set = new Set(cps(cutset));
   const c = cps(s);
@@ -328,7 +352,7 @@ function trimWith(s: string, cutset: string, left: boolean, right: boolean): str
 export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (...args: unknown[]) => unknown> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
   for (const [name, h] of Object.entries(HOST_BUILTINS)) {
-    out[name] = (...args: unknown[]) => {
+    out[name] = out[HOST_ALIAS_PREFIX_LOCAL + name] = (...args: unknown[]) => {
       try {
         return h.fn(...args);
       } catch (e) {

@@ -25,7 +25,7 @@ export interface IrRule {
   path: string[];
   loc: string;
   defs: IrDef[];
-  default?: Operand;
+  default?: IrDef;
 }
 
 export interface IrDef {

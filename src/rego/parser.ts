@@ -331,7 +331,10 @@ class Parser {
         if (t.text === '(') {
           this.next();
           this.nest++;
+          const saveBar = this.noBar;
+          this.noBar = 0;
           const inner = this.termWithComma();
+          this.noBar = saveBar;
           this.expect(')');
           this.nest--;
           return this.postfix(inner, true);
@@ -346,6 +349,12 @@ class Parser {
   }
 
   arrayTerm(): Term {
+    const saveBar = this.noBar;
+    this.noBar = 0;
+    try { return this.arrayTermInner(); } finally { this.noBar = saveBar; }
+  }
+
+  arrayTermInner(): Term {
     const start = this.next();
     this.nest++;
     if (this.is(']')) { this.next(); this.nest--; return { type: 'array', items: [], loc: start.loc }; }
@@ -379,6 +388,12 @@ class Parser {
   }
 
   braceTerm(): Term {
+    const saveBar = this.noBar;
+    this.noBar = 0;
+    try { return this.braceTermInner(); } finally { this.noBar = saveBar; }
+  }
+
+  braceTermInner(): Term {
     const start = this.next();
     this.nest++;
     if (this.is('}')) { this.next(); this.nest--; return { type: 'object', entries: [], loc: start.loc }; }

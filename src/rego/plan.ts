@@ -208,11 +208,13 @@ export class Planner {
     const fid = this.ctx.resolveFunc(t.name);
     const dotted = t.name.join('.');
     let arity: number;
+    let callName = dotted;
     if (fid === undefined) {
       const info = builtinInfo(dotted);
       if (!info) throw new RegoError('rego_type_error', `undefined function ${dotted}`, t.loc);
       arity = info.arity;
-      if (info.place !== 'native') this.ctx.useBuiltin(dotted);
+      callName = info.hostName ?? dotted;
+      if (info.place !== 'native') this.ctx.useBuiltin(callName);
     } else {
       arity = -1;
       this.ctx.dependsOn(fid);
@@ -238,7 +240,7 @@ export class Planner {
     const dst = output ? this.pattern(output) : this.alloc();
     const loc = `${t.loc.file}:${t.loc.line}`;
     if (fid !== undefined) this.emit([OP.callFunc, fid, ops, dst]);
-    else this.emit([OP.call, dotted, ops, dst, loc]);
+    else this.emit([OP.call, callName, ops, dst, loc]);
     this.markBound(dst);
     return dst;
   }
@@ -419,8 +421,13 @@ export class Planner {
           ? [v.head.name, ...v.path.map((x) => (x.type === 'string' ? x.value : ''))] : undefined;
         const target = vname ? this.ctx.funcMockName(vname) : undefined;
         if (target && target.kind === 'func') { this.ctx.dependsOn(target.id!); items.push([2, mock.name, 1, target.id!]); }
-        else if (target) { this.ctx.useBuiltin(target.name); items.push([2, mock.name, 2, target.name]); }
-        else items.push([2, mock.name, 0, this.value(v)]);
+        else if (target) {
+          const info = builtinInfo(target.name);
+          const hn = info?.hostName ?? target.name;
+          if (info && info.place !== 'native') this.ctx.useBuiltin(hn);
+          items.push([2, builtinInfo(mock.name)?.hostName ?? mock.name, 2, hn]);
+        }
+        else items.push([2, builtinInfo(mock.name)?.hostName ?? mock.name, 0, this.value(v)]);
         continue;
       }
       if (rootName === 'data') { items.push([1, strs, this.value(w.value)]); continue; }

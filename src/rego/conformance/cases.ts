@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { compareJson } from './values.js';
+import { compareJson, ExpectedSet } from './values.js';
 
 export type Suite = 'opa' | 'regorus';
 
@@ -53,7 +53,7 @@ export function decodeRegorus(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(decodeRegorus);
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    if ('set!' in o && Object.keys(o).length === 1) return (o['set!'] as unknown[]).map(decodeRegorus).sort(compareJson);
+    if ('set!' in o && Object.keys(o).length === 1) return new ExpectedSet((o['set!'] as unknown[]).map(decodeRegorus).sort(compareJson));
     if ('object!' in o && Object.keys(o).length === 1) {
       const out: Record<string, unknown> = {};
       for (const e of o['object!'] as { key: unknown; value: unknown }[]) {

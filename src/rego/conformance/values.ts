@@ -47,7 +47,13 @@ export function compareJson(a: unknown, b: unknown): number {
   }
 }
 
+/** An expected Rego set (Regorus' `set!`): compared with the actual array regardless of order. */
+export class ExpectedSet {
+  constructor(readonly items: unknown[]) {}
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
+  if (b instanceof ExpectedSet) return Array.isArray(a) && sameResults(a, b.items);
   if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
   if (rank(a) !== rank(b)) return false;
   if (Array.isArray(a)) {

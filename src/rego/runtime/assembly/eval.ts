@@ -578,8 +578,17 @@ function computeRule(r: Rule): V | null {
   if (sk.acc == null) {
     if (r.kind == R_SET) return vSet();
     if (r.kind == R_OBJECT) return vObj();
-    if (r.dflt != null) return evalOp(r.dflt!, new Frame(0));
+    if (r.dflt != null) return evalDefault(r);
   }
+  return sk.acc;
+}
+
+function evalDefault(r: Rule): V | null {
+  const d = r.dflt!;
+  const sk = new Sink();
+  sk.kind = 1; sk.rule = r; sk.def = d;
+  const f = new Frame(d.nslots);
+  run(d.body, 0, f, kSink(sk, f));
   return sk.acc;
 }
 
@@ -602,7 +611,7 @@ export function callFunc(id: i32, args: Array<V>): V | null {
     }
   }
   depth--;
-  if (sk.acc == null && r.dflt != null) return evalOp(r.dflt!, new Frame(0));
+  if (sk.acc == null && r.dflt != null) return evalDefault(r);
   return sk.acc;
 }
 

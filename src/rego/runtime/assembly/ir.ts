@@ -73,7 +73,7 @@ export class Rule {
   name: string = "";
   path: Array<V> = [];
   defs: Array<Def> = [];
-  dflt: Op | null = null;
+  dflt: Def | null = null;
   loc: string = "";
 }
 
@@ -207,7 +207,7 @@ export function decodeRule(v: V): Rule {
   const defs = arr(objGetS(v, "defs"));
   for (let i = 0; i < defs.length; i++) r.defs.push(decodeDef(defs[i]));
   const d = objGetS(v, "default");
-  if (d != null) r.dflt = decodeOp(d);
+  if (d != null) r.dflt = decodeDef(d);
   return r;
 }
 
