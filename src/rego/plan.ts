@@ -340,7 +340,7 @@ export class Planner {
         if (!this.isGround(a) && !this.isGround(b)) {
           const bothArrays = Array.isArray(a) && Array.isArray(b) && a[0] === 'a' && b[0] === 'a' && a.length === b.length;
           if (!bothArrays || !this.pairwiseGround(a, b)) {
-            const u = this.firstUnbound(a) ?? this.firstUnbound(b)!;
+            const u = this.firstUnbound(b) ?? this.firstUnbound(a)!;
             throw new Unsafe(this.slotName(u), e.loc);
           }
         }

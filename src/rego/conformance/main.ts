@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const skipFile = args.skips ?? (existsSync('test/rego/conformance-skips.yaml') ? 'test/rego/conformance-skips.yaml' : undefined);
-  const skips: Skip[] = skipFile ? ((parseYaml(readFileSync(skipFile, 'utf8')) as { skips?: Skip[] }).skips ?? []) : [];
+  const skips: Skip[] = skipFile ? ((parseYaml(readFileSync(skipFile, 'utf8')) as { skips?: Skip[] } | null)?.skips ?? []) : [];
   for (const s of skips) if (!s.reason) throw new Error(`skip entry without a reason: ${JSON.stringify(s)}`);
   const cases = loadCases(args.dirs);
   const rows: Row[] = [];

@@ -47,11 +47,15 @@ export function resetState(input: V | null, data: V): void {
   st.baseData = data;
   steps = 0;
   depth = 0;
+  trailF = new Array<Frame>();
+  trailI = new Array<i32>();
 }
 
 // ---- trail (undo log) ----
-const trailF = new Array<Frame>();
-const trailI = new Array<i32>();
+// Recreated per evaluation: a buffer grown during one evaluation lives above the heap mark and is
+// reclaimed when the host resets the heap pointer for the next one.
+let trailF = new Array<Frame>();
+let trailI = new Array<i32>();
 
 @inline function mark(): i32 { return trailF.length; }
 function undo(m: i32): void {

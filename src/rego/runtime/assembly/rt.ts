@@ -62,6 +62,9 @@ export function __alloc(size: usize): usize {
   grow(end);
   store<u32>(ptr - BLOCK_OVERHEAD, <u32>(end - ptr));
   heapTop = end;
+  // Memory below a reset heap pointer is reused, and AssemblyScript assumes fresh allocations are
+  // zeroed (it skips storing zero field initialisers), so clear it.
+  memory.fill(ptr, 0, end - ptr);
   return ptr;
 }
 
@@ -73,6 +76,7 @@ export function __realloc(ptr: usize, size: usize): usize {
   if (ptr + old == heapTop) {
     const end = align16(ptr + size);
     grow(end);
+    memory.fill(ptr + old, 0, end - ptr - old);
     store<u32>(ptr - BLOCK_OVERHEAD, <u32>(end - ptr));
     heapTop = end;
     return ptr;
