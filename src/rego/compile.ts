@@ -39,13 +39,15 @@ class Compiler {
   byPath = new Map<string, Group>();
   tree: TreeNode = { children: new Map(), rule: undefined };
   treeIds = new Map<TreeNode, number>();
-  trees: [string[], IrValue][] = [];
+  trees: [string[], IrValue, number][] = [];
   hostBuiltins = new Set<string>();
   deps = new Map<number, Set<number>>();
   errors: RegoError[] = [];
 
   constructor(readonly modules: Module[]) {
     for (const m of modules) for (const r of m.rules) this.addRule(m, r);
+    // A package defined by a module exists as a document ({}), even without rules.
+    for (const m of modules) this.insertPath(m.package);
     for (const g of this.groups) this.insertTree(g);
   }
 
@@ -53,6 +55,10 @@ class Compiler {
     const ref = r.head.ref;
     const head = ref[0]!;
     if (head.type !== 'var') throw new RegoError('rego_parse_error', 'rule name must be a var', r.loc);
+    if (ref.length === 1 && (head.name === 'input' || head.name === 'data')) {
+      throw new RegoError('rego_compile_error', `rules must not shadow ${head.name} (${head.name} cannot be shadowed)`, r.loc);
+    }
+    if (r.isDefault && r.head.value) checkDefaultValue(r.head.value);
     const prefix = [head.name];
     let i = 1;
     while (i < ref.length && ref[i]!.type === 'string') { prefix.push((ref[i] as { value: string }).value); i++; }
@@ -89,6 +95,16 @@ class Compiler {
     g.defs.push({ rule: r, module: m, key, value, args: r.head.args });
   }
 
+  private insertPath(path: string[]): TreeNode {
+    let n = this.tree;
+    for (const seg of path) {
+      let c = n.children.get(seg);
+      if (!c) { c = { children: new Map(), rule: undefined }; n.children.set(seg, c); }
+      n = c;
+    }
+    return n;
+  }
+
   private insertTree(g: Group): void {
     let n = this.tree;
     for (const seg of g.path) {
@@ -104,17 +120,19 @@ class Compiler {
     if (id === undefined) {
       id = this.trees.length;
       this.treeIds.set(node, id);
+      // A leaf rule is its id; a rule with rules beneath it (a.b := ... and a.b.c := ...) is
+      // [id, children]; a plain package node is an object of children.
       const enc = (x: TreeNode): IrValue => {
         const o: Record<string, IrValue> = {};
         for (const [k, c] of x.children) {
-          if (c.rule !== undefined) {
-            if (this.groups[c.rule]!.kind === 'func') continue;
-            o[k] = c.rule;
-          } else o[k] = enc(c);
+          if (c.rule !== undefined && this.groups[c.rule]!.kind === 'func') continue;
+          if (c.rule !== undefined) o[k] = c.children.size ? [c.rule, enc(c)] : c.rule;
+          else o[k] = enc(c);
         }
         return o;
       };
-      this.trees.push([path, enc(node)]);
+      const self = node.rule !== undefined && this.groups[node.rule]!.kind !== 'func' ? node.rule : -1;
+      this.trees.push([path, enc(node), self]);
       for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
     }
     else for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
@@ -216,6 +234,17 @@ class Compiler {
       }
       consumed.push(s.value);
       node = child;
+      if (child.rule !== undefined && child.children.size > 0) {
+        // Rules both at and below this path: keep walking while the path names a sub-rule,
+        // otherwise materialise the merged document here.
+        const next = segs[i + 1];
+        if (next?.type === 'string' && child.children.has(next.value)) continue;
+        this.curDeps?.add(child.rule);
+        const tmp = p.alloc();
+        p.emit([OP.vdoc, this.treeId(child, consumed), tmp]);
+        p.bound.add(tmp);
+        return p.dynamic(tmp, segs.slice(i + 1));
+      }
       if (child.rule !== undefined) {
         const g = this.groups[child.rule]!;
         if (g.kind === 'func') throw new RegoError('rego_type_error', `function data.${g.path.join('.')} used as a value`, s.loc);
@@ -353,6 +382,17 @@ class Compiler {
       state.set(id, 2);
     };
     for (const g of this.groups) if (!state.has(g.id)) visit(g.id);
+  }
+}
+
+/** Default values are constants: no refs or calls outside comprehensions. */
+function checkDefaultValue(t: Term): void {
+  switch (t.type) {
+    case 'ref': throw new RegoError('rego_type_error', 'invalid `ref` in default value', t.loc);
+    case 'call': throw new RegoError('rego_type_error', `invalid call ${t.name.join('.')} in default value`, t.loc);
+    case 'array': case 'set': t.items.forEach(checkDefaultValue); break;
+    case 'object': t.entries.forEach(([k, v]) => { checkDefaultValue(k); checkDefaultValue(v); }); break;
+    default: break;
   }
 }
 

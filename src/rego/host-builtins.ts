@@ -215,7 +215,8 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'yaml.unmarshal': { arity: 1, fn: (s) => { try { return yamlUnmarshal(str('yaml.unmarshal', s, 1)); } catch (e) { if (e instanceof HostBuiltinError) throw e; return b('yaml.unmarshal', (e as Error).message); } } },
   'yaml.marshal': { arity: 1, fn: (v) => yamlMarshal(v) },
   'regex.split': { arity: 2, fn: (p, s) => str('regex.split', s, 2).split(re('regex.split', str('regex.split', p, 1), 'g')) },
-  'json.patch': { arity: 2, fn: (d, p) => guard('json.patch', () => jsonPatch(d, p)) },
+  // A patch that cannot be applied makes the call undefined (as Regorus and OPA's topdown do).
+  'json.patch': { arity: 2, fn: (d, p) => { try { return jsonPatch(d, p); } catch (e) { if (e instanceof FormatError) return undefined; throw e; } } },
   'json.filter': { arity: 2, fn: (d, p) => guard('json.filter', () => jsonSelect(d, p, true)) },
   'json.remove': { arity: 2, fn: (d, p) => guard('json.remove', () => jsonSelect(d, p, false)) },
   'regex.match': { arity: 2, fn: (p, s) => re('regex.match', str('regex.match', p, 1)).test(str('regex.match', s, 2)) },

@@ -45,7 +45,7 @@ export interface IrQuery {
 
 export interface IrProgram {
   rules: IrRule[];
-  trees: [string[], IrValue][];
+  trees: [string[], IrValue, number][];
   queries: IrQuery[];
   entrypoints: Record<string, number>;
   builtins: string[];

@@ -63,6 +63,13 @@ class Parser {
       let alias: string | undefined;
       if (this.isKw('as')) { this.next(); alias = this.next().text; }
       const txt = refText(path);
+      // rego.v1 implies every future keyword; importing either after it (or it twice) shadows.
+      if (txt === 'rego.v1' || txt.startsWith('future.keywords')) {
+        const prior = imports.map((x) => refText(x.path));
+        if (prior.includes('rego.v1') || (txt === 'rego.v1' && prior.some((x) => x.startsWith('future.keywords')))) {
+          this.fail(`import ${txt} shadows previous import`, t);
+        }
+      }
       if (txt === 'rego.v1') regoV1 = true;
       imports.push({ path, alias, loc: t.loc });
     }
@@ -127,10 +134,15 @@ class Parser {
     let body: Expr[] = [];
     let hasBody = false;
     if (this.isKw('if') && !this.tok.nl) { this.next(); body = this.ifBody(); hasBody = true; }
-    else if (this.is('{') && !this.tok.nl) { body = this.block(); hasBody = true; }
+    else if (this.is('{') && !this.tok.nl) {
+      if (v1) this.fail('`if` keyword is required before rule body');
+      body = this.block(); hasBody = true;
+    }
     const rule: Rule = { head, body, isDefault, else: [], v0Set, loc: start.loc, file };
     const out = [rule];
-    if (!hasBody && !value && !contains && !args && !v0Set && ref.length === 1) {
+    if (!hasBody && !value && !contains && !args && !v0Set) {
+      if (v1 && ref.length === 2 && lastRef.type !== 'string') this.fail('`contains` keyword is required for partial set rules', start);
+      if (ref.length > 1 || v1) this.fail(`rule ${refText(refT)} must have a body or assignment`, start);
       this.fail(`rule ${refText(refT)} has no body or value`, start);
     }
     // `else` chains, and v0's `p { a } { b }` (one rule per extra body).
@@ -141,7 +153,10 @@ class Parser {
         if (this.is('=') || this.is(':=')) { this.next(); evalue = this.term(); }
         let ebody: Expr[] = [];
         if (this.isKw('if')) { this.next(); ebody = this.ifBody(); }
-        else if (this.is('{')) ebody = this.block();
+        else if (this.is('{')) {
+          if (v1) this.fail('`if` keyword is required before rule body');
+          ebody = this.block();
+        }
         rule.else.push({ value: evalue, body: ebody, loc: et.loc });
         continue;
       }
@@ -306,8 +321,7 @@ class Parser {
         this.next();
         return this.postfix({ type: 'number', text: '-' + n.text, loc: t.loc }, true);
       }
-      const x = this.unary();
-      return call('minus', [{ type: 'number', text: '0', loc: t.loc }, x], t.loc);
+      return this.fail('unary - can only be used with numeric literals', t);
     }
     return this.primary();
   }

@@ -397,7 +397,13 @@ export class Planner {
   }
 
   private checkAssignable(t: Term): void {
-    if (t.type === 'var' || t.type === 'array' || t.type === 'object') return;
+    if (t.type === 'var' && (t.name === 'input' || t.name === 'data')) {
+      throw new RegoError('rego_compile_error', `variables must not shadow ${t.name} (${t.name} cannot be shadowed)`, t.loc);
+    }
+    if (t.type === 'array') { t.items.forEach((x) => this.checkAssignable(x)); return; }
+    if (t.type === 'object') { t.entries.forEach(([, v]) => this.checkAssignable(v)); return; }
+    if (t.type === 'var') return;
+    if (t.type !== 'ref' && t.type !== 'call' && t.type !== 'arraycomp' && t.type !== 'setcomp' && t.type !== 'objcomp' && t.type !== 'set') return;
     throw new RegoError('rego_compile_error', `cannot assign to ${t.type}`, t.loc);
   }
 

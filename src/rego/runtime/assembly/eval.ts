@@ -21,6 +21,7 @@ export class Frame { s: Array<V | null>; constructor(n: i32) { this.s = new Arra
 export let rules: Array<Rule> = [];
 export let trees: Array<V> = [];
 export let treePaths: Array<Array<V>> = [];
+export let treeRules: Array<i32> = [];
 
 class Override { path: Array<V> = []; value: V = vNull(); }
 class Mock { name: string = ""; kind: i32 = 0; value: V | null = null; ref: i32 = 0; refName: string = ""; }
@@ -384,7 +385,7 @@ function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
       return cont(s.c, v, stmts, i, f, k);
     }
     case S_VDOC: {
-      const v = vdoc(trees[s.n], treePaths[s.n]);
+      const v = vdoc(trees[s.n], treePaths[s.n], treeRules[s.n]);
       if (v == null) return false;
       return cont(s.c, v, stmts, i, f, k);
     }
@@ -620,10 +621,24 @@ export function callFunc(id: i32, args: Array<V>): V | null {
 }
 
 // Materialises the document at a package node: base data merged with every rule beneath it.
-function vdoc(node: V, path: Array<V>): V | null {
+function vdoc(node: V, path: Array<V>, self: i32): V | null {
   let base: V | null = curData();
   for (let i = 0; i < path.length && base != null; i++) base = index(base!, path[i]);
-  return vdocAt(node, base);
+  const sub = vdocAt(node, base);
+  return self >= 0 ? mergeDocs(evalRule(self), sub) : sub;
+}
+
+// A rule's object value merged with the documents of the rules beneath it.
+function mergeDocs(a: V | null, b: V | null): V | null {
+  if (a == null) return b;
+  if (b == null) return a;
+  if (a.kind != K_OBJ || b.kind != K_OBJ) return a;
+  const r = objCopy(a);
+  for (let i = 0; i < b.a.length; i++) {
+    const prev = objGet(r, b.a[i]);
+    objPut(r, b.a[i], prev != null ? mergeDocs(prev, b.o[i])! : b.o[i]);
+  }
+  return r;
 }
 
 function vdocAt(node: V, base: V | null): V | null {
@@ -632,8 +647,10 @@ function vdocAt(node: V, base: V | null): V | null {
     const key = node.a[i];
     const child = node.o[i];
     let v: V | null;
+    const sub = base != null && base.kind == K_OBJ ? objGet(base, key) : null;
     if (child.kind == K_NUM) v = evalRule(<i32>child.n);
-    else v = vdocAt(child, base != null && base.kind == K_OBJ ? objGet(base, key) : null);
+    else if (child.kind == K_ARR) v = mergeDocs(evalRule(<i32>child.a[0].n), vdocAt(child.a[1], sub));
+    else v = vdocAt(child, sub);
     if (v != null) objPut(out, key, v);
   }
   return out;

@@ -3,7 +3,7 @@ import { V, K_OBJ, K_STR, K_ARR, vObj, vNum, vStr, objPut, objGetS, objGet, objC
 import { parseJSON, dump, cstr } from "./json";
 import { IR_HEADER, heapGet, heapSet } from "./rt";
 import { decodeRule, decodeQuery, Query } from "./ir";
-import { rules, trees, treePaths, resetState, runQuery } from "./eval";
+import { rules, trees, treePaths, treeRules, resetState, runQuery } from "./eval";
 import { hostNames, setStrict } from "./builtins";
 
 export const opa_wasm_abi_version: i32 = 1;
@@ -27,6 +27,7 @@ function init(): void {
   if (ts != null) for (let i = 0; i < ts.a.length; i++) {
     trees.push(ts.a[i].a[1]);
     treePaths.push(ts.a[i].a[0].a);
+    treeRules.push(<i32>ts.a[i].a[2].n);
   }
   const qs = objGetS(ir, "queries");
   if (qs != null) for (let i = 0; i < qs.a.length; i++) queries.push(decodeQuery(qs.a[i]));
