@@ -204,7 +204,8 @@ export class Planner {
     return cur;
   }
 
-  call(t: Extract<Term, { type: 'call' }>, output: Term | undefined): Operand {
+  /** `statement`: the call is a whole expression, so `f(x, out)` may bind its output argument. */
+  call(t: Extract<Term, { type: 'call' }>, output: Term | undefined, statement = false): Operand {
     const fid = this.ctx.resolveFunc(t.name);
     const dotted = t.name.join('.');
     let arity: number;
@@ -220,7 +221,7 @@ export class Planner {
       this.ctx.dependsOn(fid);
     }
     let args = t.args;
-    if (arity >= 0 && args.length === arity + 1 && !output) {
+    if (arity >= 0 && args.length === arity + 1 && !output && statement) {
       output = args[arity];
       args = args.slice(0, arity);
     } else if (arity >= 0 && args.length !== arity) {
@@ -269,8 +270,13 @@ export class Planner {
   }
 
   // ---------- expressions ----------
+  /** Vars declared before the body (function arguments), for the redeclaration check. */
+  predeclared = new Set<string>();
+
   /** Plans a body, reordering expressions so each runs once the vars it reads are bound. */
   body(exprs: Expr[], loc: Location): void {
+    checkDeclarations(exprs, this.predeclared);
+    this.predeclared = new Set();
     const pending = [...exprs];
     while (pending.length > 0) {
       let firstErr: Unsafe | undefined;
@@ -326,7 +332,7 @@ export class Planner {
         if (t.type === 'call') {
           const fid = this.ctx.resolveFunc(t.name);
           const info = fid === undefined ? builtinInfo(t.name.join('.')) : undefined;
-          if (info && t.args.length === info.arity + 1) { this.call(t, undefined); return; }
+          if (info && t.args.length === info.arity + 1) { this.call(t, undefined, true); return; }
         }
         this.emit([OP.test, this.value(t)]);
         return;
@@ -454,6 +460,53 @@ export class Planner {
   private lookupIsGlobal(name: string): boolean {
     const r = this.lookup(name, { file: '', line: 0, col: 0 });
     return !('slot' in r);
+  }
+}
+
+/**
+ * OPA's declaration rules, checked in source order: `x := ...` and `some x` may not redeclare a
+ * var, nor declare one already referenced earlier in the same body.
+ */
+function checkDeclarations(exprs: Expr[], predeclared: Set<string>): void {
+  const declared = new Set(predeclared);
+  const used = new Set<string>();
+  const fail = (name: string, what: string, loc: Location): never => {
+    throw new RegoError('rego_compile_error', `var ${name} ${what} above (var \`${name}\` used before definition below)`, loc);
+  };
+  const declare = (t: Term, loc: Location): void => {
+    const vars = new Set<string>();
+    collectPatternVars(t, vars);
+    for (const v of vars) {
+      if (declared.has(v)) fail(v, 'assigned', loc);
+      if (used.has(v)) fail(v, 'referenced', loc);
+      declared.add(v);
+    }
+  };
+  for (const e of exprs) {
+    if (e.kind === 'assign') {
+      const vars = new Set<string>();
+      collectPatternVars(e.left, vars);
+      if (vars.size === 0) throw new RegoError('rego_compile_error', 'assignment operator := requires left-hand side to have bindable variables', e.loc);
+      namesOf([{ ...e, kind: 'term', term: e.right } as Expr]).names.forEach((n) => used.add(n));
+      declare(e.left, e.loc);
+    } else if (e.kind === 'some') {
+      for (const v of e.vars) declare(v, e.loc);
+    } else if (e.kind === 'somein') {
+      namesOf([{ ...e, kind: 'term', term: e.collection } as Expr]).names.forEach((n) => used.add(n));
+      if (e.key) declare(e.key, e.loc);
+      declare(e.value, e.loc);
+    } else {
+      namesOf([e]).names.forEach((n) => used.add(n));
+    }
+  }
+}
+
+function collectPatternVars(t: Term, into: Set<string>): void {
+  switch (t.type) {
+    case 'var': if (t.name !== '_') into.add(t.name); break;
+    case 'array': t.items.forEach((x) => collectPatternVars(x, into)); break;
+    case 'object': t.entries.forEach(([, v]) => collectPatternVars(v, into)); break;
+    default: break;
   }
 }
 
