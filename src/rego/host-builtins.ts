@@ -2,8 +2,12 @@
 // Arguments arrive as JSON (sets become arrays). Returning undefined makes the call undefined;
 // argument errors are undefined in OPA's default mode and thrown in strict mode.
 
+import { randomUUID } from 'node:crypto';
 import { FormatError, jsonPatch, jsonSelect, sprintf, yamlMarshal, yamlUnmarshal } from './host-format.js';
 import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
+
+const RANDOM = new Map<string, number>();
+const UUIDS = new Map<string, string>();
 
 export class HostBuiltinError extends Error {
   constructor(readonly code: 'eval_type_error' | 'eval_builtin_error', name: string, msg: string) {
@@ -92,35 +96,45 @@ function globToRegExp(name: string, pattern: string, delims: string[]): RegExp {
   return new RegExp(`^${out}$`, 'su');
 }
 
-// Kubernetes-style quantities: decimal SI (k, M, G...), binary (Ki, Mi...), milli (m).
-const UNITS: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  ki: 2 ** 10, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+// Quantities: SI prefixes (m is milli, M mega; other prefixes match either case, as OPA does),
+// and binary Ki..Yi suffixes in any case. An unknown suffix makes the call undefined.
+const SI: Record<string, number> = {
+  Q: 1e30, R: 1e27, Y: 1e24, Z: 1e21, E: 1e18, P: 1e15, T: 1e12, G: 1e9, M: 1e6, k: 1e3, K: 1e3, h: 1e2, da: 1e1,
+  '': 1, d: 1e-1, c: 1e-2, m: 1e-3, 'μ': 1e-6, n: 1e-9, f: 1e-15, a: 1e-18, z: 1e-21, y: 1e-24, r: 1e-27, q: 1e-30,
+  e: 1e18, p: 1e15, t: 1e12, g: 1e9,
 };
+const BINARY: Record<string, bigint> = { ki: 1n << 10n, mi: 1n << 20n, gi: 1n << 30n, ti: 1n << 40n, pi: 1n << 50n, ei: 1n << 60n, zi: 1n << 70n, yi: 1n << 80n };
+const BYTES: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, e: 1e18, z: 1e21, y: 1e24 };
 
-function parseUnits(name: string, s: string, bytes: boolean): number {
+function scaled(n: string, factor: number | bigint): number {
+  if (typeof factor === 'bigint' && /^\d+$/.test(n)) return Number(BigInt(n) * factor);
+  const r = Number(n) * Number(factor);
+  return Number.isInteger(r) ? r : Number(r.toPrecision(15));
+}
+
+function parseUnits(name: string, s: string, bytes: boolean): number | undefined {
   const raw = s.replace(/"/g, '');
-  if (/\s/.test(raw.trim()) || raw.length === 0) b(name, 'spaces not allowed in resource strings');
-  const m = /^([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?|[0-9]+\.)(.*)$/.exec(raw);
-  if (!m) b(name, bytes ? 'no byte amount provided' : 'no amount provided');
-  const n = Number(m![1]);
-  let unit = m![2]!;
+  if (/\s/.test(raw)) b(name, 'spaces not allowed in resource strings');
+  const m = /^([0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?)(.*)$/.exec(raw);
+  const amount = m?.[1] ?? '';
+  if (!/[0-9]/.test(amount)) b(name, bytes ? 'no byte amount provided' : 'no amount provided');
+  if (!/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(amount)) b(name, 'could not parse amount to a number');
+  const exp = /[eE]([-+]?[0-9]+)$/.exec(amount);
+  if (exp && Math.abs(Number(exp[1])) > 1000) b(name, 'exponent too large');
+  const unit = m![2]!;
   if (bytes) {
     const lu = unit.toLowerCase();
-    const map: Record<string, number> = {
-      '': 1, b: 1, k: 1e3, kb: 1e3, ki: 2 ** 10, kib: 2 ** 10, m: 1e6, mb: 1e6, mi: 2 ** 20, mib: 2 ** 20,
-      g: 1e9, gb: 1e9, gi: 2 ** 30, gib: 2 ** 30, t: 1e12, tb: 1e12, ti: 2 ** 40, tib: 2 ** 40,
-      p: 1e15, pb: 1e15, pi: 2 ** 50, pib: 2 ** 50, e: 1e18, eb: 1e18, ei: 2 ** 60, eib: 2 ** 60,
-    };
-    const f = map[lu];
-    if (f === undefined) b(name, `unknown unit "${unit}"`);
-    return Math.round(n * f!);
+    const bin = BINARY[lu.replace(/b$/, '')];
+    if (bin !== undefined && lu.replace(/b$/, '').endsWith('i')) return scaled(amount, bin);
+    const dec = BYTES[lu.replace(/b$/, '')];
+    if (dec !== undefined) return Math.round(scaled(amount, dec));
+    return undefined;
   }
-  if (unit === 'mi' || unit === 'Mi' || unit === 'MI') unit = unit === 'mi' ? 'mi' : 'Mi';
-  const f = UNITS[unit] ?? (unit.length === 2 && unit[1] === 'i' ? UNITS[unit[0]!.toUpperCase() + 'i'] : undefined);
-  if (f === undefined) b(name, `unknown unit "${unit}"`);
-  const r = n * f!;
-  return Number.isInteger(r) ? r : Number(r.toPrecision(15));
+  const bin = BINARY[unit.toLowerCase()];
+  if (bin !== undefined) return scaled(amount, bin);
+  const f = SI[unit];
+  if (f === undefined) return undefined;
+  return scaled(amount, f);
 }
 
 interface Semver { major: number; minor: number; patch: number; pre: string[]; }
@@ -304,6 +318,21 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'urlquery.encode': { arity: 1, fn: (s) => encodeURIComponent(str('urlquery.encode', s, 1)).replace(/%20/g, '+') },
   'urlquery.decode': { arity: 1, fn: (s) => decodeURIComponent(str('urlquery.decode', s, 1).replace(/\+/g, ' ')) },
   'net.cidr_contains': { arity: 2, fn: (a, c) => cidrContains('net.cidr_contains', str('net.cidr_contains', a, 1), str('net.cidr_contains', c, 2)) },
+  // Random values are stable for the same arguments within a process, like OPA's per-query cache.
+  'rand.intn': { arity: 2, fn: (k, n) => {
+    const key = `${str('rand.intn', k, 1)}\u0000${intArg('rand.intn', n, 2)}`;
+    const lim = Math.abs(n as number);
+    if (lim === 0) return 0;
+    let v = RANDOM.get(key);
+    if (v === undefined) { v = Math.floor(Math.random() * lim); RANDOM.set(key, v); }
+    return v;
+  } },
+  'uuid.rfc4122': { arity: 1, fn: (k) => {
+    const key = `uuid\u0000${str('uuid.rfc4122', k, 1)}`;
+    let v = UUIDS.get(key);
+    if (v === undefined) { v = randomUUID(); UUIDS.set(key, v); }
+    return v;
+  } },
   'time.now_ns': { arity: 0, fn: () => ns(Date.now()) },
   'time.parse_rfc3339_ns': { arity: 1, fn: (s) => {
     const x = str('time.parse_rfc3339_ns', s, 1);

@@ -340,6 +340,7 @@ export class Planner {
       case 'unify':
       case 'assign': {
         if (e.kind === 'assign') this.checkAssignable(e.left);
+        checkShapes(e.left, e.right);
         // Evaluate refs/calls on either side first; what remains are patterns.
         const a = this.pattern(e.left);
         const b = this.pattern(e.right);
@@ -497,6 +498,27 @@ function checkDeclarations(exprs: Expr[], predeclared: Set<string>): void {
       declare(e.value, e.loc);
     } else {
       namesOf([e]).names.forEach((n) => used.add(n));
+    }
+  }
+}
+
+/** Literal arrays/objects that can never unify are a compile-time type error, as in OPA. */
+function checkShapes(a: Term, b: Term): void {
+  const composite = (t: Term): boolean => t.type === 'array' || t.type === 'object';
+  if (!composite(a) || !composite(b)) return;
+  if (a.type !== b.type) throw new RegoError('rego_type_error', 'match error: incompatible destructuring patterns: both sides must be arrays or objects with matching structure', a.loc);
+  if (a.type === 'array' && b.type === 'array') {
+    if (a.items.length !== b.items.length) throw new RegoError('rego_type_error', 'match error: mismatch in number of array elements', a.loc);
+    a.items.forEach((x, i) => checkShapes(x, b.items[i]!));
+  }
+  if (a.type === 'object' && b.type === 'object') {
+    const keys = (t: typeof a): string[] | undefined => {
+      const ks = t.entries.map(([k]) => (k.type === 'string' ? k.value : undefined));
+      return ks.every((k) => k !== undefined) ? (ks as string[]).sort() : undefined;
+    };
+    const ka = keys(a), kb = keys(b);
+    if (ka && kb && ka.join('\u0000') !== kb.join('\u0000')) {
+      throw new RegoError('rego_type_error', `match error: object literal keys mismatch. Expected keys ${JSON.stringify(ka)} got ${JSON.stringify(kb)}.`, a.loc);
     }
   }
 }
