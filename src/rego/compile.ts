@@ -55,7 +55,7 @@ class Compiler {
     const ref = r.head.ref;
     const head = ref[0]!;
     if (head.type !== 'var') throw new RegoError('rego_parse_error', 'rule name must be a var', r.loc);
-    if (ref.length === 1 && (head.name === 'input' || head.name === 'data')) {
+    if (m.regoV1 && ref.length === 1 && (head.name === 'input' || head.name === 'data')) {
       throw new RegoError('rego_compile_error', `rules must not shadow ${head.name} (${head.name} cannot be shadowed)`, r.loc);
     }
     if (r.isDefault && r.head.value) checkDefaultValue(r.head.value);
@@ -191,6 +191,7 @@ class Compiler {
         return undefined;
       },
       useBuiltin(name) { self.hostBuiltins.add(name); },
+      regoV1: m?.regoV1 ?? true,
       dependsOn(id) { self.curDeps?.add(id); },
     };
     return ctx;
@@ -235,10 +236,7 @@ class Compiler {
       consumed.push(s.value);
       node = child;
       if (child.rule !== undefined && child.children.size > 0) {
-        // Rules both at and below this path: keep walking while the path names a sub-rule,
-        // otherwise materialise the merged document here.
-        const next = segs[i + 1];
-        if (next?.type === 'string' && child.children.has(next.value)) continue;
+        // Rules both at and below this path: materialise the merged document here.
         this.curDeps?.add(child.rule);
         const tmp = p.alloc();
         p.emit([OP.vdoc, this.treeId(child, consumed), tmp]);

@@ -317,7 +317,7 @@ class Parser {
     if (this.is('-')) {
       const t = this.next();
       const n = this.tok;
-      if (n.kind === 'number' && n.offset === t.offset + 1) {
+      if (n.kind === 'number') {
         this.next();
         return this.postfix({ type: 'number', text: '-' + n.text, loc: t.loc }, true);
       }

@@ -26,6 +26,8 @@ export interface PlanContext {
   /** Name under which a function is mocked by `with` (builtin name or rule path). */
   funcMockName(name: string[]): { name: string; kind: 'builtin' | 'func'; id?: number } | undefined;
   useBuiltin(name: string): void;
+  /** Rego v1 module: stricter checks (no shadowing of input/data). */
+  regoV1: boolean;
   dependsOn(id: number): void;
 }
 
@@ -404,7 +406,7 @@ export class Planner {
   }
 
   private checkAssignable(t: Term): void {
-    if (t.type === 'var' && (t.name === 'input' || t.name === 'data')) {
+    if (t.type === 'var' && (t.name === 'input' || t.name === 'data') && this.ctx.regoV1) {
       throw new RegoError('rego_compile_error', `variables must not shadow ${t.name} (${t.name} cannot be shadowed)`, t.loc);
     }
     if (t.type === 'array') { t.items.forEach((x) => this.checkAssignable(x)); return; }
@@ -471,16 +473,20 @@ export class Planner {
 function checkDeclarations(exprs: Expr[], predeclared: Set<string>): void {
   const declared = new Set(predeclared);
   const used = new Set<string>();
+  // `some x` followed by a first assignment `x := ...` is fine.
+  const someOnly = new Set<string>();
   const fail = (name: string, what: string, loc: Location): never => {
     throw new RegoError('rego_compile_error', `var ${name} ${what} above (var \`${name}\` used before definition below)`, loc);
   };
-  const declare = (t: Term, loc: Location): void => {
+  const declare = (t: Term, loc: Location, bySome = false): void => {
     const vars = new Set<string>();
     collectPatternVars(t, vars);
     for (const v of vars) {
+      if (someOnly.has(v) && !bySome) { someOnly.delete(v); continue; }
       if (declared.has(v)) fail(v, 'assigned', loc);
       if (used.has(v)) fail(v, 'referenced', loc);
       declared.add(v);
+      if (bySome) someOnly.add(v);
     }
   };
   for (const e of exprs) {
@@ -491,7 +497,7 @@ function checkDeclarations(exprs: Expr[], predeclared: Set<string>): void {
       namesOf([{ ...e, kind: 'term', term: e.right } as Expr]).names.forEach((n) => used.add(n));
       declare(e.left, e.loc);
     } else if (e.kind === 'some') {
-      for (const v of e.vars) declare(v, e.loc);
+      for (const v of e.vars) declare(v, e.loc, true);
     } else if (e.kind === 'somein') {
       namesOf([{ ...e, kind: 'term', term: e.collection } as Expr]).names.forEach((n) => used.add(n));
       if (e.key) declare(e.key, e.loc);
