@@ -245,7 +245,15 @@ class Compiler {
       }
       if (child.rule !== undefined) {
         const g = this.groups[child.rule]!;
-        if (g.kind === 'func') throw new RegoError('rego_type_error', `function data.${g.path.join('.')} used as a value`, s.loc);
+        if (g.kind === 'func') {
+          // A zero-argument function referenced without parentheses evaluates to its value.
+          if (!g.defs.every((d) => (d.args?.length ?? 0) === 0)) throw new RegoError('rego_type_error', `function data.${g.path.join('.')} used as a value`, s.loc);
+          this.curDeps?.add(g.id);
+          const out = p.alloc();
+          p.emit([OP.callFunc, g.id, [], out]);
+          p.bound.add(out);
+          return p.dynamic(out, segs.slice(i + 1));
+        }
         this.curDeps?.add(g.id);
         const tmp = p.alloc();
         p.emit([OP.rule, g.id, tmp]);

@@ -320,7 +320,8 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'net.cidr_contains': { arity: 2, fn: (a, c) => cidrContains('net.cidr_contains', str('net.cidr_contains', a, 1), str('net.cidr_contains', c, 2)) },
   // Random values are stable for the same arguments within a process, like OPA's per-query cache.
   'rand.intn': { arity: 2, fn: (k, n) => {
-    const key = `${str('rand.intn', k, 1)}\u0000${intArg('rand.intn', n, 2)}`;
+    if (typeof n !== 'number' || !Number.isInteger(n)) return undefined;
+    const key = `${str('rand.intn', k, 1)}\u0000${n}`;
     const lim = Math.abs(n as number);
     if (lim === 0) return 0;
     let v = RANDOM.get(key);

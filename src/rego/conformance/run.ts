@@ -10,11 +10,17 @@ export interface CaseResult { status: 'pass' | 'fail'; reason?: string; ms: numb
 const RESULT_VAR = 'conformance_result__';
 
 /** Regorus reports the value of a lone expression query; bind it so the module returns it. */
-function regorusQuery(q: string): { query: string; wrapped: boolean } {
+function regorusQuery(q: string): { query: string; wrapped: boolean; count?: number } {
   try {
     const body = parseQuery(q);
-    if (body.length === 1 && body[0]!.kind === 'term' && !body[0]!.negated && body[0]!.with.length === 0) {
+    const plain = body.every((e) => e.kind === 'term' && !e.negated && e.with.length === 0);
+    if (body.length === 1 && plain) {
       return { query: `${RESULT_VAR} := (${q.trim()})`, wrapped: true };
+    }
+    // Several plain expressions, one per line: Regorus reports the list of their values.
+    const lines = q.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    if (body.length > 1 && plain && lines.length === body.length) {
+      return { query: lines.map((l, i) => `${RESULT_VAR}${i} := (${l})`).join('\n'), wrapped: true, count: body.length };
     }
   } catch {
     // Leave parse errors to the compiler so they are reported like any other.
@@ -30,7 +36,7 @@ function message(e: unknown): string {
 
 async function evaluateAll(c: Case): Promise<{ results: unknown[][]; prints: string[] }> {
   const modules = c.modules.map((source, i) => ({ path: c.suite === 'opa' ? `test-${i}.rego` : `rego_${i}.rego`, source }));
-  const q = c.suite === 'regorus' ? regorusQuery(c.query) : { query: c.query, wrapped: false };
+  const q: { query: string; wrapped: boolean; count?: number } = c.suite === 'regorus' ? regorusQuery(c.query) : { query: c.query, wrapped: false };
   const compiled = await compilePolicyDetailed(modules, {
     entrypoints: [], queries: [{ name: 'q', query: q.query }], v0: c.v0, strictBuiltinErrors: c.strict,
   });
@@ -50,6 +56,7 @@ async function evaluateAll(c: Case): Promise<{ results: unknown[][]; prints: str
   try {
     const results = inputs.map((input) => {
       const rs = policy.evaluate(input, 'q') as Record<string, unknown>[];
+      if (q.count !== undefined) return rs.map((r) => Array.from({ length: q.count! }, (_, i) => r[`${RESULT_VAR}${i}`]));
       return q.wrapped ? rs.map((r) => (RESULT_VAR in r ? r[RESULT_VAR] : '#undefined')) : rs;
     });
     return { results, prints };
