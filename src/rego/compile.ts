@@ -192,6 +192,7 @@ class Compiler {
       },
       useBuiltin(name) { self.hostBuiltins.add(name); },
       regoV1: m?.regoV1 ?? true,
+      funcArity(id) { return self.groups[id]!.defs[0]?.args?.length ?? 0; },
       dependsOn(id) { self.curDeps?.add(id); },
     };
     return ctx;

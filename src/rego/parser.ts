@@ -170,12 +170,24 @@ class Parser {
   }
 
   ifBody(): Expr[] {
-    if (this.is('{') && !this.looksLikeTermBrace()) return this.block();
+    if (this.is('{')) {
+      // `if {` usually opens a body, but may start a term (`if {x: i | ...}`): backtrack.
+      const save = this.p, saveNest = this.nest;
+      try {
+        return this.block();
+      } catch (e) {
+        if (!(e instanceof RegoError)) throw e;
+        this.p = save;
+        this.nest = saveNest;
+        try {
+          return [this.literal()];
+        } catch {
+          throw e;
+        }
+      }
+    }
     return [this.literal()];
   }
-
-  /** `if {` starts a body unless the brace is clearly an object/set term followed by an operator. */
-  looksLikeTermBrace(): boolean { return false; }
 
   block(): Expr[] {
     this.expect('{');
@@ -218,7 +230,8 @@ class Parser {
       else kind = { kind: 'term', term: left };
     }
     const withs: With[] = [];
-    while (this.isKw('with') && this.cont()) {
+    // `with` cannot start an expression, so it may continue one on the next line.
+    while (this.isKw('with')) {
       const wt = this.next();
       const target = this.refTerm();
       if (!this.isKw('as')) this.fail(`unexpected ${this.describe()} token: expected as`);

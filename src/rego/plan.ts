@@ -26,6 +26,7 @@ export interface PlanContext {
   /** Name under which a function is mocked by `with` (builtin name or rule path). */
   funcMockName(name: string[]): { name: string; kind: 'builtin' | 'func'; id?: number } | undefined;
   useBuiltin(name: string): void;
+  funcArity(id: number): number;
   /** Rego v1 module: stricter checks (no shadowing of input/data). */
   regoV1: boolean;
   dependsOn(id: number): void;
@@ -219,7 +220,7 @@ export class Planner {
       callName = info.hostName ?? dotted;
       if (info.place !== 'native') this.ctx.useBuiltin(callName);
     } else {
-      arity = -1;
+      arity = this.ctx.funcArity(fid);
       this.ctx.dependsOn(fid);
     }
     let args = t.args;
@@ -333,8 +334,8 @@ export class Planner {
         }
         if (t.type === 'call') {
           const fid = this.ctx.resolveFunc(t.name);
-          const info = fid === undefined ? builtinInfo(t.name.join('.')) : undefined;
-          if (info && t.args.length === info.arity + 1) { this.call(t, undefined, true); return; }
+          const arity = fid === undefined ? builtinInfo(t.name.join('.'))?.arity : this.ctx.funcArity(fid);
+          if (arity !== undefined && t.args.length === arity + 1) { this.call(t, undefined, true); return; }
         }
         this.emit([OP.test, this.value(t)]);
         return;
