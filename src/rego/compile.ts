@@ -19,6 +19,7 @@ interface Group {
   defs: Def[];
   default: { term: Term; module: Module } | undefined;
   loc: Location;
+  arity: number;
 }
 
 interface TreeNode { children: Map<string, TreeNode>; rule: number | undefined }
@@ -79,7 +80,7 @@ class Compiler {
     const pk = path.join('\u0000');
     let g = this.byPath.get(pk);
     if (!g) {
-      g = { id: this.groups.length, kind, path, defs: [], default: undefined, loc: r.loc };
+      g = { id: this.groups.length, kind, path, defs: [], default: undefined, loc: r.loc, arity: r.head.args?.length ?? 0 };
       this.groups.push(g);
       this.byPath.set(pk, g);
     } else if (g.kind !== kind && !r.isDefault) {
@@ -192,7 +193,7 @@ class Compiler {
       },
       useBuiltin(name) { self.hostBuiltins.add(name); },
       regoV1: m?.regoV1 ?? true,
-      funcArity(id) { return self.groups[id]!.defs[0]?.args?.length ?? 0; },
+      funcArity(id) { return self.groups[id]!.arity; },
       dependsOn(id) { self.curDeps?.add(id); },
     };
     return ctx;

@@ -7,6 +7,7 @@ import { FormatError, jsonPatch, jsonSelect, sprintf, yamlMarshal, yamlUnmarshal
 import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
 
 const RANDOM = new Map<string, number>();
+let NOW: number | undefined;
 const UUIDS = new Map<string, string>();
 
 export class HostBuiltinError extends Error {
@@ -115,17 +116,17 @@ function scaled(n: string, factor: number | bigint): number {
 function parseUnits(name: string, s: string, bytes: boolean): number | undefined {
   const raw = s.replace(/"/g, '');
   if (/\s/.test(raw)) b(name, 'spaces not allowed in resource strings');
-  const m = /^([0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?)(.*)$/.exec(raw);
+  const m = /^(-?[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?)(.*)$/.exec(raw);
   const amount = m?.[1] ?? '';
   if (!/[0-9]/.test(amount)) b(name, bytes ? 'no byte amount provided' : 'no amount provided');
-  if (!/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(amount)) b(name, 'could not parse amount to a number');
+  if (!/^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(amount)) b(name, 'could not parse amount to a number');
   const exp = /[eE]([-+]?[0-9]+)$/.exec(amount);
   if (exp && Math.abs(Number(exp[1])) > 1000) b(name, 'exponent too large');
   const unit = m![2]!;
   if (bytes) {
     const lu = unit.toLowerCase();
     const bin = BINARY[lu.replace(/b$/, '')];
-    if (bin !== undefined && lu.replace(/b$/, '').endsWith('i')) return scaled(amount, bin);
+    if (bin !== undefined && lu.replace(/b$/, '').endsWith('i')) return Math.round(scaled(amount, bin));
     const dec = BYTES[lu.replace(/b$/, '')];
     if (dec !== undefined) return Math.round(scaled(amount, dec));
     return undefined;
@@ -334,7 +335,11 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     if (v === undefined) { v = randomUUID(); UUIDS.set(key, v); }
     return v;
   } },
-  'time.now_ns': { arity: 0, fn: () => ns(Date.now()) },
+  // One value per synchronous evaluation: OPA fixes "now" for the whole query.
+  'time.now_ns': { arity: 0, fn: () => {
+    if (NOW === undefined) { NOW = ns(Date.now()); queueMicrotask(() => { NOW = undefined; }); }
+    return NOW;
+  } },
   'time.parse_rfc3339_ns': { arity: 1, fn: (s) => {
     const x = str('time.parse_rfc3339_ns', s, 1);
     const d = Date.parse(x);
@@ -377,6 +382,23 @@ function trimWith(s: string, cutset: string, left: boolean, right: boolean): str
 }
 
 /**
+ * opa-wasm JSON.stringify()s results, which prints integers beyond 2^53 rounded
+ * (11529215046068469760 -> 11529215046068470000). Handing it the JSON text as an ArrayBuffer
+ * keeps every integer-valued double exact.
+ */
+function exactJson(v: unknown): unknown {
+  if (v === undefined) return undefined;
+  let big = false;
+  const text = JSON.stringify(v, (_k, x: unknown) => {
+    if (typeof x === 'number' && Number.isInteger(x) && Math.abs(x) > Number.MAX_SAFE_INTEGER) { big = true; return `\u0000${BigInt(x).toString()}\u0000`; }
+    return x;
+  });
+  if (!big) return v;
+  const exact = text.replace(/"\\u0000(-?\d+)\\u0000"/g, '$1');
+  return new TextEncoder().encode(exact).buffer;
+}
+
+/**
  * The customBuiltins object for loadPolicy(). In strict mode argument errors throw (the
  * evaluation fails); otherwise they make the call undefined, as OPA does by default.
  */
@@ -385,7 +407,7 @@ export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (.
   for (const [name, h] of Object.entries(HOST_BUILTINS)) {
     out[name] = out[HOST_ALIAS_PREFIX_LOCAL + name] = (...args: unknown[]) => {
       try {
-        return h.fn(...args);
+        return exactJson(h.fn(...args));
       } catch (e) {
         if (opts.strict || !(e instanceof HostBuiltinError)) throw e;
         return undefined;

@@ -519,13 +519,12 @@ function findMock(name: string): Mock | null {
 function callMock(mk: Mock, args: Array<V>, loc: string): V | null {
   if (mk.kind == 0) return mk.value;
   if (mk.kind == 1) {
-    // Inside the replacement, the mocked name means the original again (OPA semantics).
+    // Inside a replacement function no mock applies: the mocked name means the original again.
     const outer = st;
     const inner = new State();
     inner.input = outer.input;
     inner.baseData = outer.baseData;
     inner.overrides = outer.overrides;
-    for (let i = 0; i < outer.mocks.length; i++) if (outer.mocks[i].name != mk.name) inner.mocks.push(outer.mocks[i]);
     st = inner;
     const r = callFunc(mk.ref, args);
     st = outer;
