@@ -4,6 +4,18 @@ import { parse as parseYaml } from 'yaml';
 import { loadCases, type Case, type Suite } from './cases.js';
 import { runCase } from './run.js';
 
+/**
+ * Where our semantics knowingly differ from OPA's. Printed with every report so a pass rate is
+ * never read as exactness.
+ */
+export const APPROXIMATIONS = [
+  'numbers: arithmetic in IEEE double; literals and parsed JSON keep their text (big integers round-trip and compare exactly), computed results beyond 2^53 are rounded',
+  'strings: ordering compares UTF-16 code units (differs from code-point order only for astral vs U+E000-U+FFFF characters); count/substring/indexof use code points',
+  'regex: JavaScript RegExp with the u flag instead of RE2 (leading (?i)/(?s) flags translated)',
+  'host builtins receive sets as JSON arrays (opa-wasm ABI)',
+  'opa-wasm treats falsy inputs (false, 0, "", null) as "no input"',
+];
+
 interface Skip { suite: Suite; file: string; note?: string; reason: string }
 interface Row { suite: Suite; topic: string; file: string; note: string; status: 'pass' | 'fail' | 'skip'; reason?: string; ms: number }
 type Floor = Partial<Record<Suite, { passed: number }>>;
@@ -55,7 +67,7 @@ async function main(): Promise<number> {
   const total = { passed: 0, failed: 0, skipped: 0 };
   for (const s of bySuite.values()) { total.passed += s.passed; total.failed += s.failed; total.skipped += s.skipped; }
   if (args.json) {
-    process.stdout.write(JSON.stringify({ suites: Object.fromEntries(bySuite), total, cases: rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ suites: Object.fromEntries(bySuite), total, approximations: APPROXIMATIONS, cases: rows }, null, 2) + '\n');
   } else {
     const topics = new Map<string, { p: number; f: number; s: number }>();
     for (const r of rows) {
@@ -67,6 +79,7 @@ async function main(): Promise<number> {
     const lines = [`${'suite  topic'.padEnd(44)} pass  fail  skip`];
     for (const [k, t] of [...topics].sort()) lines.push(`${k.padEnd(44)} ${String(t.p).padStart(4)}  ${String(t.f).padStart(4)}  ${String(t.s).padStart(4)}`);
     if (args.verbose) for (const r of rows) if (r.status === 'fail') lines.push(`FAIL ${r.suite}:${r.file} ${r.note}: ${(r.reason ?? '').slice(0, 300)}`);
+    lines.push('approximations:', ...APPROXIMATIONS.map((a) => `  - ${a}`));
     for (const [suite, s] of bySuite) {
       const n = s.passed + s.failed + s.skipped;
       lines.push(`${suite}: ${s.passed}/${n} passed (${((100 * s.passed) / Math.max(1, n)).toFixed(1)}%), ${s.failed} failed, ${s.skipped} skipped`);

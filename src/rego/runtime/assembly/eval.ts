@@ -11,6 +11,7 @@ import {
 } from "./ir";
 import { dump, cstr } from "./json";
 import { callBuiltin, fail } from "./builtins";
+import { evalRule, callFunc, vdoc } from "./rules";
 
 @external("env", "opa_println")
 declare function opa_println(addr: usize): void;
@@ -23,10 +24,10 @@ export let trees: Array<V> = [];
 export let treePaths: Array<Array<V>> = [];
 export let treeRules: Array<i32> = [];
 
-class Override { path: Array<V> = []; value: V = vNull(); }
-class Mock { name: string = ""; kind: i32 = 0; value: V | null = null; ref: i32 = 0; refName: string = ""; }
+export class Override { path: Array<V> = []; value: V = vNull(); }
+export class Mock { name: string = ""; kind: i32 = 0; value: V | null = null; ref: i32 = 0; refName: string = ""; }
 
-class State {
+export class State {
   input: V | null = null;
   baseData: V = vObj();
   overrides: Array<Override> = [];
@@ -37,10 +38,14 @@ class State {
 }
 
 let st = new State();
+export function state(): State { return st; }
 let steps: i64 = 0;
 const STEP_LIMIT: i64 = 20000000;
 let depth: i32 = 0;
 const DEPTH_LIMIT: i32 = 4000;
+
+export function enter(): void { if (++depth > DEPTH_LIMIT) fail("eval_cancel_error: evaluation depth limit exceeded"); }
+export function leave(): void { depth--; }
 
 export function resetState(input: V | null, data: V): void {
   st = new State();
@@ -69,7 +74,7 @@ function undo(m: i32): void {
 function bind(f: Frame, i: i32, v: V): void { f.s[i] = v; trailF.push(f); trailI.push(i); }
 
 // ---- operands ----
-function curData(): V {
+export function curData(): V {
   if (st.data == null) {
     let d = st.baseData;
     for (let i = 0; i < st.overrides.length; i++) d = upsert(d, st.overrides[i].path, 0, st.overrides[i].value);
@@ -131,7 +136,7 @@ function ground(o: Op, f: Frame): bool {
 }
 
 // Unifies a (possibly non-ground) pattern with a value, binding unbound slots.
-function unify(o: Op, v: V, f: Frame): bool {
+export function unify(o: Op, v: V, f: Frame): bool {
   switch (o.k) {
     case O_SLOT: {
       const cur = f.s[o.slot];
@@ -188,7 +193,7 @@ const K_SEQ = 0;
 const K_SINK = 1;
 const K_WITHEND = 2;
 
-class Sink {
+export class Sink {
   kind: i32 = 0;       // 0 any, 1 rule def, 2 comprehension, 3 query
   found: bool = false;
   rule: Rule | null = null;
@@ -213,7 +218,7 @@ class K {
 function kSeq(stmts: Array<Stmt>, idx: i32, f: Frame, next: K | null): K {
   const k = new K(); k.kind = K_SEQ; k.stmts = stmts; k.idx = idx; k.frame = f; k.next = next; return k;
 }
-function kSink(s: Sink, f: Frame): K { const k = new K(); k.kind = K_SINK; k.sink = s; k.frame = f; return k; }
+export function kSink(s: Sink, f: Frame): K { const k = new K(); k.kind = K_SINK; k.sink = s; k.frame = f; return k; }
 
 function resume(k: K): bool {
   if (k.kind == K_SEQ) return run(k.stmts, k.idx, k.frame!, k.next!);
@@ -308,7 +313,7 @@ function putPath(o: V, keys: Array<V>, i: i32, val: V, r: Rule): V {
 }
 
 // ---- statements ----
-function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
+export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
   if (i == stmts.length) return resume(k);
   if (++steps > STEP_LIMIT) fail("eval_cancel_error: evaluation step limit exceeded");
   const s = stmts[i];
@@ -541,132 +546,6 @@ export function callNamed(name: string, args: Array<V>, loc: string): V | null {
   return callBuiltin(name, args, loc);
 }
 
-// ---- rules ----
-function pathHasPrefix(p: Array<V>, pre: Array<V>): bool {
-  if (pre.length > p.length) return false;
-  for (let i = 0; i < pre.length; i++) if (!equal(p[i], pre[i])) return false;
-  return true;
-}
-
-export function evalRule(id: i32): V | null {
-  const r = rules[id];
-  // `with data.x as v` replaces virtual documents as well as base ones.
-  for (let i = st.overrides.length - 1; i >= 0; i--) {
-    const o = st.overrides[i];
-    if (pathHasPrefix(r.path, o.path)) {
-      let v: V | null = o.value;
-      for (let j = o.path.length; j < r.path.length && v != null; j++) v = index(v!, r.path[j]);
-      return v;
-    }
-  }
-  if (id < st.cached.length && st.cached[id]) return st.cache[id];
-  const v = computeRule(r);
-  while (st.cached.length <= id) { st.cached.push(false); st.cache.push(null); }
-  st.cached[id] = true;
-  st.cache[id] = v;
-  let out = v;
-  for (let i = 0; i < st.overrides.length; i++) {
-    const o = st.overrides[i];
-    if (o.path.length > r.path.length && pathHasPrefix(o.path, r.path)) {
-      out = upsert(out, o.path.slice(r.path.length), 0, o.value);
-    }
-  }
-  return out;
-}
-
-function enter(): void { if (++depth > DEPTH_LIMIT) fail("eval_cancel_error: evaluation depth limit exceeded"); }
-
-function computeRule(r: Rule): V | null {
-  enter();
-  const sk = new Sink();
-  sk.kind = 1; sk.rule = r;
-  for (let i = 0; i < r.defs.length; i++) {
-    let d: Def | null = r.defs[i];
-    while (d != null) {
-      sk.def = d; sk.found = false;
-      const f = new Frame(d.nslots);
-      run(d.body, 0, f, kSink(sk, f));
-      if (sk.found || r.kind == R_SET || r.kind == R_OBJECT) break;
-      d = d.els;
-    }
-  }
-  depth--;
-  if (sk.acc == null) {
-    if (r.kind == R_SET) return vSet();
-    if (r.kind == R_OBJECT) return vObj();
-    if (r.dflt != null) return evalDefault(r);
-  }
-  return sk.acc;
-}
-
-function evalDefault(r: Rule): V | null {
-  const d = r.dflt!;
-  const sk = new Sink();
-  sk.kind = 1; sk.rule = r; sk.def = d;
-  const f = new Frame(d.nslots);
-  run(d.body, 0, f, kSink(sk, f));
-  return sk.acc;
-}
-
-export function callFunc(id: i32, args: Array<V>): V | null {
-  const r = rules[id];
-  enter();
-  const sk = new Sink();
-  sk.kind = 1; sk.rule = r;
-  for (let i = 0; i < r.defs.length; i++) {
-    let d: Def | null = r.defs[i];
-    while (d != null) {
-      sk.def = d; sk.found = false;
-      if (d.args.length != args.length) break;
-      const f = new Frame(d.nslots);
-      let ok = true;
-      for (let j = 0; j < args.length && ok; j++) ok = unify(d.args[j], args[j], f);
-      if (ok) run(d.body, 0, f, kSink(sk, f));
-      if (sk.found) break;
-      d = d.els;
-    }
-  }
-  depth--;
-  if (sk.acc == null && r.dflt != null) return evalDefault(r);
-  return sk.acc;
-}
-
-// Materialises the document at a package node: base data merged with every rule beneath it.
-function vdoc(node: V, path: Array<V>, self: i32): V | null {
-  let base: V | null = curData();
-  for (let i = 0; i < path.length && base != null; i++) base = index(base!, path[i]);
-  const sub = vdocAt(node, base);
-  return self >= 0 ? mergeDocs(evalRule(self), sub) : sub;
-}
-
-// A rule's object value merged with the documents of the rules beneath it.
-function mergeDocs(a: V | null, b: V | null): V | null {
-  if (a == null) return b;
-  if (b == null) return a;
-  if (a.kind != K_OBJ || b.kind != K_OBJ) return a;
-  const r = objCopy(a);
-  for (let i = 0; i < b.a.length; i++) {
-    const prev = objGet(r, b.a[i]);
-    objPut(r, b.a[i], prev != null ? mergeDocs(prev, b.o[i])! : b.o[i]);
-  }
-  return r;
-}
-
-function vdocAt(node: V, base: V | null): V | null {
-  const out = base != null && base.kind == K_OBJ ? objCopy(base) : vObj();
-  for (let i = 0; i < node.a.length; i++) {
-    const key = node.a[i];
-    const child = node.o[i];
-    let v: V | null;
-    const sub = base != null && base.kind == K_OBJ ? objGet(base, key) : null;
-    if (child.kind == K_NUM) v = evalRule(<i32>child.n);
-    else if (child.kind == K_ARR) v = mergeDocs(evalRule(<i32>child.a[0].n), vdocAt(child.a[1], sub));
-    else v = vdocAt(child, sub);
-    if (v != null) objPut(out, key, v);
-  }
-  return out;
-}
-
 export function runQuery(q: Query): V {
   const sk = new Sink();
   sk.kind = 3; sk.q = q; sk.acc = vSet();
@@ -675,4 +554,3 @@ export function runQuery(q: Query): V {
   return sk.acc!;
 }
 
-export function unused(): i32 { return compare(vNull(), vStr("")) + K_NULL + K_SET; }
