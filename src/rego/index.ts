@@ -12,6 +12,7 @@ export { parseModule, parseQuery, parseTerm } from './parser.js';
 export { hostBuiltins, HOST_BUILTINS } from './host-builtins.js';
 export type { Module, Rule, Expr, Term } from './ast.js';
 export type { Comment } from './lexer.js';
+export { metadataBlocks, type MetadataBlock } from './metadata.js';
 
 export interface PolicySource { path: string; source: string }
 

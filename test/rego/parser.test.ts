@@ -39,3 +39,17 @@ describe('rego parser', () => {
     expect(body.map((e) => e.kind)).toEqual(['term', 'every', 'somein']);
   });
 });
+
+describe('METADATA blocks', () => {
+  it('attaches YAML annotations to the package and to the following rule', async () => {
+    const { metadataBlocks } = await import('../../src/rego/metadata.js');
+    const m = parseModule('m.rego', [
+      '# METADATA', '# title: pkg', 'package p', '', 'import rego.v1', '',
+      '# METADATA', '# title: Privileged', '# custom:', '#   severity: high', 'deny contains "x" if true', '',
+    ].join('\n'));
+    const blocks = metadataBlocks(m);
+    expect(blocks.map((b) => b.target.kind)).toEqual(['package', 'rule']);
+    expect(blocks[1]!.annotations).toEqual({ title: 'Privileged', custom: { severity: 'high' } });
+    expect(blocks[1]!.loc).toEqual({ file: 'm.rego', line: 7, col: 1 });
+  });
+});
