@@ -130,7 +130,8 @@ class Parser {
       return [{ head, body: [], isDefault, else: [], v0Set: false, loc: start.loc, file }];
     }
     const lastRef = ref[ref.length - 1]!;
-    const v0Set = !v1 && !contains && !value && !args && ref.length > 1 && lastRef.type !== 'string';
+    // v0: `p[x] { }` and `p.q { }` (= p contains "q") are partial set rules.
+    const v0Set = !v1 && !contains && !value && !args && ref.length > 1 && (ref.length === 2 || lastRef.type !== 'string');
     let body: Expr[] = [];
     let hasBody = false;
     if (this.isKw('if') && !this.tok.nl) { this.next(); body = this.ifBody(); hasBody = true; }

@@ -245,7 +245,7 @@ function emit(s: Sink, f: Frame): bool {
         if (e == null) return false;
         if (s.acc == null) s.acc = vSet();
         setAdd(s.acc!, e);
-        return false;
+        return d.constHead;
       }
       const val = d.value != null ? evalOp(d.value!, f) : vBool(true);
       if (val == null) return false;
@@ -258,7 +258,7 @@ function emit(s: Sink, f: Frame): bool {
           keys.push(k);
         }
         s.acc = putPath(s.acc!, keys, 0, val, r);
-        return false;
+        return d.constHead;
       }
       if (s.acc != null && !equal(s.acc!, val)) {
         conflict(r.kind == R_FUNC ? "functions must not produce multiple outputs for same inputs"
@@ -266,7 +266,8 @@ function emit(s: Sink, f: Frame): bool {
       }
       s.acc = val;
       s.found = true;
-      return false;
+      // A constant head cannot produce another value: stop at the first solution (as OPA does).
+      return d.constHead;
     }
     case 2: {
       const h = evalOp(s.head1, f);
@@ -306,7 +307,7 @@ function putPath(o: V, keys: Array<V>, i: i32, val: V, r: Rule): V {
   }
   let child: V;
   if (prev == null) child = vObj();
-  else if (prev.kind == K_OBJ) child = prev;
+  else if (prev.kind == K_OBJ) child = objCopy(prev);
   else { conflict("object keys must be unique", r.loc); child = vObj(); }
   objPut(o, k, putPath(child, keys, i + 1, val, r));
   return o;

@@ -61,6 +61,7 @@ export class Def {
   key: Array<Op> = [];
   value: Op | null = null;
   els: Def | null = null;
+  constHead: bool = false;   // key and value are constants: the first solution decides
 }
 
 export const R_COMPLETE = 0;
@@ -195,6 +196,9 @@ export function decodeDef(v: V): Def {
   if (val != null) d.value = decodeOp(val);
   const e = objGetS(v, "else");
   if (e != null) d.els = decodeDef(e);
+  let ch = d.value == null || d.value!.k == O_CONST;
+  for (let i = 0; i < d.key.length; i++) if (d.key[i].k != O_CONST) ch = false;
+  d.constHead = ch;
   return d;
 }
 
