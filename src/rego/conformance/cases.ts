@@ -1,7 +1,7 @@
 // Reads the two conformance case formats (OPA's and Regorus') into one shape.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { compareJson, ExpectedSet } from './values.js';
 
 export type Suite = 'opa' | 'regorus';
@@ -64,6 +64,26 @@ export function decodeRegorus(v: unknown): unknown {
     }
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeRegorus(x)]));
   }
+  return v;
+}
+
+/**
+ * YAML keys may be null/true/7; the `yaml` package would turn `null:` into "". Rego results render
+ * non-string keys as their JSON text, so read mappings as Maps and key them the same way.
+ */
+function parseYaml(text: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw doc.errors[0]!;
+  return plain(doc.toJS({ mapAsMap: true }));
+}
+
+function plain(v: unknown): unknown {
+  if (v instanceof Map) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of v) o[typeof k === 'string' ? k : JSON.stringify(k)] = plain(x);
+    return o;
+  }
+  if (Array.isArray(v)) return v.map(plain);
   return v;
 }
 
