@@ -229,13 +229,15 @@ class Compiler {
     let i = 0;
     for (; i < segs.length; i++) {
       const s = segs[i]!;
-      if (s.type !== 'string') break;
-      const child = node.children.get(s.value);
+      // Package and rule paths are strings; data.x[2] also names data.x["2"].
+      const key = s.type === 'string' ? s.value : s.type === 'number' && /^\d+$/.test(s.text) ? s.text : undefined;
+      if (key === undefined) break;
+      const child = node.children.get(key);
       if (!child) {
         // Nothing virtual below this point: plain base data.
-        return p.dynamic(['d'], segs);
+        return p.dynamic(['d'], segs, true);
       }
-      consumed.push(s.value);
+      consumed.push(key);
       node = child;
       if (child.rule !== undefined && child.children.size > 0) {
         // Rules both at and below this path: materialise the merged document here.

@@ -165,12 +165,13 @@ export class Planner {
   }
 
   /** Index `base` by each key: a ground key is a lookup, otherwise an iteration binding it. */
-  dynamic(base: Operand, path: Term[]): Operand {
+  dynamic(base: Operand, path: Term[], dataRef = false): Operand {
     let cur = base;
     for (const key of path) {
       const tmp = this.alloc();
       const kp = this.pattern(key);
-      if (this.isGround(kp)) this.emit([OP.dot, cur, kp, tmp]);
+      // In a ref into base data, a number key also finds the object key with the same text.
+      if (this.isGround(kp)) this.emit(dataRef ? [OP.dot, cur, kp, tmp, 1] : [OP.dot, cur, kp, tmp]);
       else { this.emit([OP.scan, cur, kp, tmp]); this.markBound(kp); }
       this.bound.add(tmp);
       cur = tmp;
@@ -202,12 +203,12 @@ export class Planner {
       throw new RegoError('rego_type_error', `${dotted}: arity mismatch: ${args.length} arguments given, ${arity} expected`, t.loc);
     }
     const ops = args.map((a) => this.value(a));
-    if (dotted === 'walk' && fid === undefined && output) {
-      // walk is a relation: one [path, value] solution per node.
+    if (dotted === 'walk' && fid === undefined) {
+      // walk is a relation: one [path, value] solution per node, as an output or as a value.
       const all = this.alloc();
       this.emit([OP.call, dotted, ops, all, `${t.loc.file}:${t.loc.line}`]);
       this.bound.add(all);
-      const out = this.pattern(output);
+      const out = output ? this.pattern(output) : this.alloc();
       this.emit([OP.scan, all, this.alloc(), out]);
       this.markBound(out);
       return out;

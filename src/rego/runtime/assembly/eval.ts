@@ -9,7 +9,7 @@ import {
   S_UNIFY, S_SCAN, S_DOT, S_CALL, S_CALLF, S_RULE, S_VDOC, S_NOT, S_COMPR, S_EVERY, S_WITH, S_TEST, S_PRINT,
   R_COMPLETE, R_SET, R_OBJECT, R_FUNC,
 } from "./ir";
-import { dump, cstr } from "./json";
+import { dump, cstr, numText } from "./json";
 import { callBuiltin, fail } from "./builtins";
 import { evalRule, callFunc, vdoc } from "./rules";
 
@@ -365,9 +365,10 @@ export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
       const c = evalOp(s.a, f);
       const key = evalOp(s.b, f);
       if (c == null || key == null) return false;
-      const v = index(c, key);
+      let v = index(c, key);
+      if (v == null && s.n == 1 && c.kind == K_OBJ && key.kind == K_NUM) v = objGet(c, vStr(numText(key)));
       if (v == null) return false;
-      return cont(s.c, v, stmts, i, f, k);
+      return cont(s.c, v!, stmts, i, f, k);
     }
     case S_CALL: {
       const args = evalArgs(s.args, f);

@@ -149,7 +149,7 @@ function decodeStmt(v: V): Stmt {
   switch (s.op) {
     case S_UNIFY: s.a = decodeOp(f[1]); s.b = decodeOp(f[2]); break;
     case S_SCAN: s.a = decodeOp(f[1]); s.b = decodeOp(f[2]); s.c = decodeOp(f[3]); break;
-    case S_DOT: s.a = decodeOp(f[1]); s.b = decodeOp(f[2]); s.c = decodeOp(f[3]); break;
+    case S_DOT: s.a = decodeOp(f[1]); s.b = decodeOp(f[2]); s.c = decodeOp(f[3]); s.n = f.length > 4 ? int(f[4]) : 0; break;
     case S_CALL: s.name = f[1].t; s.args = ops(f[2]); s.c = decodeOp(f[3]); s.loc = str(f.length > 4 ? f[4] : null); break;
     case S_CALLF: s.n = int(f[1]); s.args = ops(f[2]); s.c = decodeOp(f[3]); break;
     case S_RULE: s.n = int(f[1]); s.c = decodeOp(f[2]); break;
