@@ -1,6 +1,6 @@
 // Host builtins that format or restructure JSON documents: sprintf (Go fmt verbs, OPA's %v
 // rendering of composite values), JSON/YAML (de)serialisation, and JSON Patch (RFC 6902).
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 
 type Json = unknown;
 
@@ -54,8 +54,12 @@ function typeName(v: Json): string {
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
+/** Like OPA (go-yaml): a multi-document stream is valid and yields its first document. */
 export function yamlUnmarshal(s: string): Json {
-  return parseYaml(s) as Json;
+  const docs = parseAllDocuments(s);
+  if (!Array.isArray(docs)) return null;
+  for (const d of docs) if (d.errors.length > 0) throw new FormatError(d.errors[0]!.message);
+  return (docs[0]?.toJS() ?? null) as Json;
 }
 
 export function yamlMarshal(v: Json): string {

@@ -320,8 +320,8 @@ export class Planner {
         const a = this.pattern(e.left);
         const b = this.pattern(e.right);
         if (!this.isGround(a) && !this.isGround(b)) {
-          const bothArrays = Array.isArray(a) && Array.isArray(b) && a[0] === 'a' && b[0] === 'a' && a.length === b.length;
-          if (!bothArrays || !this.pairwiseGround(a, b)) {
+          const sameShape = Array.isArray(a) && Array.isArray(b) && a[0] === b[0] && (a[0] === 'a' || a[0] === 'o') && a.length === b.length;
+          if (!sameShape || !this.pairwiseGround(a, b)) {
             const u = this.firstUnbound(b) ?? this.firstUnbound(a)!;
             throw new Unsafe(this.slotName(u), e.loc);
           }
@@ -371,7 +371,18 @@ export class Planner {
     }
   }
 
+  /** Each element pair (array index, or object entry with the same constant key) has a ground side. */
   private pairwiseGround(a: IrValue[], b: IrValue[]): boolean {
+    if (a[0] === 'o') {
+      for (let i = 1; i < a.length; i += 2) {
+        const key = JSON.stringify(a[i]);
+        let j = 1;
+        while (j < b.length && JSON.stringify(b[j]) !== key) j += 2;
+        if (j >= b.length || !Array.isArray(a[i]) || (a[i] as IrValue[])[0] !== 'c') return false;
+        if (!this.isGround(a[i + 1] as Operand) && !this.isGround(b[j + 1] as Operand)) return false;
+      }
+      return true;
+    }
     for (let i = 1; i < a.length; i++) {
       if (!this.isGround(a[i] as Operand) && !this.isGround(b[i] as Operand)) return false;
     }

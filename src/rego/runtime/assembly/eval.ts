@@ -184,7 +184,34 @@ function unifyOps(a: Op, b: Op, f: Frame): bool {
     }
     return pending == 0;
   }
-  if (a.k == O_SLOT && b.k == O_SLOT) return false;
+  if (a.k == O_OBJ && b.k == O_OBJ && a.items.length == b.items.length) {
+    // Pair entries by (ground) key, then resolve pairs as for arrays.
+    const la = new Array<Op>(), lb = new Array<Op>();
+    for (let i = 0; i + 1 < a.items.length; i += 2) {
+      const ka = evalOp(a.items[i], f);
+      if (ka == null) return false;
+      let found = false;
+      for (let j = 0; j + 1 < b.items.length; j += 2) {
+        const kb = evalOp(b.items[j], f);
+        if (kb != null && equal(ka!, kb!)) { la.push(a.items[i + 1]); lb.push(b.items[j + 1]); found = true; break; }
+      }
+      if (!found) return false;
+    }
+    let pending = la.length;
+    let progress = true;
+    const done = new Array<bool>(la.length);
+    while (pending > 0 && progress) {
+      progress = false;
+      for (let i = 0; i < la.length; i++) {
+        if (done[i]) continue;
+        if (ground(la[i], f) || ground(lb[i], f)) {
+          if (!unifyOps(la[i], lb[i], f)) return false;
+          done[i] = true; pending--; progress = true;
+        }
+      }
+    }
+    return pending == 0;
+  }
   return false;
 }
 
