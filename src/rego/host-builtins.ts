@@ -345,10 +345,10 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     const d = Date.parse(x);
     if (Number.isNaN(d) || !/^\d{4}-\d{2}-\d{2}T/.test(x)) b('time.parse_rfc3339_ns', `parsing time "${x}" as RFC3339 failed`);
     const frac = /\.(\d+)/.exec(x)?.[1] ?? '';
-    const r = Math.floor(d / 1000) * 1e9 + Number((frac + '000000000').slice(0, 9));
+    const r = BigInt(Math.floor(d / 1000)) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
     // Nanoseconds since the epoch must fit an int64 (years 1677-2262).
-    if (Math.abs(r) >= 9223372036854775807) b('time.parse_rfc3339_ns', `time outside of valid range: ${x}`);
-    return r;
+    if (r < -(1n << 63n) || r >= 1n << 63n) b('time.parse_rfc3339_ns', `time outside of valid range: ${x}`);
+    return Number(r);
   } },
   'time.parse_duration_ns': { arity: 1, fn: (s) => parseDuration('time.parse_duration_ns', str('time.parse_duration_ns', s, 1)) },
   'time.date': { arity: 1, fn: (x) => { const d = dateOf('time.date', x); return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()]; } },
