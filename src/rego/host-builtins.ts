@@ -3,6 +3,7 @@
 // argument errors are undefined in OPA's default mode and thrown in strict mode.
 
 import { randomUUID } from 'node:crypto';
+import { civil, diff, formatLayout, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
 import { FormatError, jsonPatch, jsonSelect, sprintf, yamlMarshal, yamlUnmarshal } from './host-format.js';
 import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
 
@@ -202,10 +203,28 @@ function parseDuration(name: string, s: string): number {
   }
   return sign * total;
 }
-function dateOf(name: string, v: Json): Date {
-  if (typeof v === 'number') return new Date(v / 1e6);
-  if (Array.isArray(v) && typeof v[0] === 'number') return new Date(v[0] / 1e6);
-  return t(name, 'operand 1 must be number or array');
+/** A time argument: nanoseconds, or [nanoseconds, zone] / [nanoseconds, zone, layout]. */
+function nsTz(name: string, v: Json): [number, string] {
+  if (typeof v === 'number') return [v, 'UTC'];
+  if (Array.isArray(v) && typeof v[0] === 'number') {
+    if (v[1] !== undefined && typeof v[1] !== 'string') t(name, 'time zone must be a string');
+    return [v[0], (v[1] as string | undefined) ?? 'UTC'];
+  }
+  return t(name, `operand 1 must be one of {number, array} but got ${typeName(v)}`);
+}
+
+function civilOf(name: string, v: Json): Civil {
+  const [n, tz] = nsTz(name, v);
+  return civil(n, tz);
+}
+
+function timeGuard(name: string, f: () => Json): Json {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TimeError) return b(name, e.message);
+    throw e;
+  }
 }
 
 function b64decode(name: string, s: string, url: boolean): string {
@@ -351,13 +370,25 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     return Number(r);
   } },
   'time.parse_duration_ns': { arity: 1, fn: (s) => parseDuration('time.parse_duration_ns', str('time.parse_duration_ns', s, 1)) },
-  'time.date': { arity: 1, fn: (x) => { const d = dateOf('time.date', x); return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()]; } },
-  'time.clock': { arity: 1, fn: (x) => { const d = dateOf('time.clock', x); return [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]; } },
-  'time.weekday': { arity: 1, fn: (x) => ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][dateOf('time.weekday', x).getUTCDay()] },
+  'time.date': { arity: 1, fn: (x) => timeGuard('time.date', () => { const c = civilOf('time.date', x); return [c.year, c.month, c.day]; }) },
+  'time.clock': { arity: 1, fn: (x) => timeGuard('time.clock', () => { const c = civilOf('time.clock', x); return [c.hour, c.minute, c.second]; }) },
+  'time.weekday': { arity: 1, fn: (x) => timeGuard('time.weekday', () => ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][civilOf('time.weekday', x).weekday]) },
+  'time.format': { arity: 1, fn: (x) => timeGuard('time.format', () => {
+    const layout = Array.isArray(x) && x.length > 2 ? str('time.format', x[2], 1) : RFC3339_NANO;
+    return formatLayout(civilOf('time.format', x), layout);
+  }) },
+  'time.parse_ns': { arity: 2, fn: (l, v) => timeGuard('time.parse_ns', () => parseLayout(str('time.parse_ns', l, 1), str('time.parse_ns', v, 2))) },
+  'time.diff': { arity: 2, fn: (x, y) => timeGuard('time.diff', () => {
+    const [n1, z1] = nsTz('time.diff', x), [n2, z2] = nsTz('time.diff', y);
+    return diff(n1, n2, z1, z2);
+  }) },
   'time.add_date': { arity: 4, fn: (x, y, m, d) => {
-    const base = new Date(numArg('time.add_date', x, 1) / 1e6);
+    const n = numArg('time.add_date', x, 1);
+    const base = new Date(Math.floor(n / 1e6));
     base.setUTCFullYear(base.getUTCFullYear() + intArg('time.add_date', y, 2), base.getUTCMonth() + intArg('time.add_date', m, 3), base.getUTCDate() + intArg('time.add_date', d, 4));
-    return ns(base.getTime()) + (numArg('time.add_date', x, 1) % 1e6);
+    const r = ns(base.getTime()) + (((n % 1e6) + 1e6) % 1e6);
+    // Results must stay within int64 nanoseconds; beyond that the call is undefined.
+    return Number.isFinite(r) && Math.abs(r) < 9.2e18 ? r : undefined;
   } },
 };
 
