@@ -18,7 +18,7 @@ const NATIVE: Record<string, number> = {
   concat: 2, startswith: 2, endswith: 2, contains: 2, lower: 1, upper: 1,
   'array.concat': 2, 'array.reverse': 1, 'array.slice': 3,
   'object.get': 3, 'object.keys': 1, 'object.remove': 2, 'object.filter': 2, 'object.union': 2, 'object.union_n': 1,
-  'numbers.range': 2, walk: 1, 'json.marshal': 1, 'json.unmarshal': 1,
+  sprintf: 2, 'numbers.range': 2, walk: 1, 'json.marshal': 1, 'json.unmarshal': 1,
   'bits.and': 2, 'bits.or': 2, 'bits.xor': 2, 'bits.lsh': 2, 'bits.rsh': 2, 'bits.negate': 1,
 };
 
@@ -29,9 +29,9 @@ const NATIVE: Record<string, number> = {
 const SDK_SHADOWED = new Set(['sprintf', 'json.is_valid', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal']);
 
 export function builtinInfo(name: string): BuiltinInfo | undefined {
-  const n = NATIVE[name];
+  const n = Object.hasOwn(NATIVE, name) ? NATIVE[name] : undefined;
   if (n !== undefined) return { arity: n, place: 'native' };
-  const h = HOST_BUILTINS[name];
+  const h = Object.hasOwn(HOST_BUILTINS, name) ? HOST_BUILTINS[name] : undefined;
   if (h) return { arity: h.arity, place: 'host', hostName: SDK_SHADOWED.has(name) ? HOST_ALIAS_PREFIX + name : name };
   return undefined;
 }

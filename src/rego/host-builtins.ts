@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { civil, diff, formatLayout, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
-import { FormatError, jsonPatch, jsonSelect, sprintf, yamlMarshal, yamlUnmarshal } from './host-format.js';
+import { FormatError, jsonPatch, jsonSelect, yamlMarshal, yamlUnmarshal } from './host-format.js';
 import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
 
 const RANDOM = new Map<string, number>();
@@ -240,10 +240,6 @@ function fmtInt(name: string, n: number, base: number): string {
 }
 
 export const HOST_BUILTINS: Record<string, HostBuiltin> = {
-  sprintf: { arity: 2, fn: (f, a) => {
-    if (!Array.isArray(a)) t('sprintf', `operand 2 must be array but got ${typeName(a)}`);
-    return sprintf(str('sprintf', f, 1), a as Json[]);
-  } },
   'json.is_valid': { arity: 1, fn: (s) => { if (typeof s !== 'string') return false; try { JSON.parse(s); return true; } catch { return false; } } },
   'yaml.is_valid': { arity: 1, fn: (s) => { if (typeof s !== 'string') return false; try { yamlUnmarshal(s); return true; } catch { return false; } } },
   'yaml.unmarshal': { arity: 1, fn: (s) => { try { return yamlUnmarshal(str('yaml.unmarshal', s, 1)); } catch (e) { if (e instanceof HostBuiltinError) throw e; return b('yaml.unmarshal', (e as Error).message); } } },
@@ -262,6 +258,22 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     return k < 0 ? all : all.slice(0, k);
   } },
   'regex.replace': { arity: 3, fn: (s, p, r) => str('regex.replace', s, 1).replace(re('regex.replace', str('regex.replace', p, 2), 'g'), str('regex.replace', r, 3).replace(/\$\{?(\w+)\}?/g, '$$<$1>').replace(/\$<(\d+)>/g, '$$$1')) },
+  'regex.find_all_string_submatch_n': { arity: 3, fn: (p, s, n) => {
+    const all = [...str('regex.find_all_string_submatch_n', s, 2).matchAll(re('regex.find_all_string_submatch_n', str('regex.find_all_string_submatch_n', p, 1), 'g'))]
+      .map((m) => Array.from(m, (x) => x ?? ''));
+    const k = intArg('regex.find_all_string_submatch_n', n, 3);
+    return k < 0 ? all : all.slice(0, k);
+  } },
+  // Deprecated in OPA 1.0 but common in older conftest/Gatekeeper policies.
+  any: { arity: 1, fn: (c) => { if (!Array.isArray(c)) t('any', `operand 1 must be one of {array, set} but got ${typeName(c)}`); return (c as Json[]).some((x) => x === true); } },
+  all: { arity: 1, fn: (c) => { if (!Array.isArray(c)) t('all', `operand 1 must be one of {array, set} but got ${typeName(c)}`); return (c as Json[]).every((x) => x === true); } },
+  trace: { arity: 1, fn: (s) => { str('trace', s, 1); return true; } },
+  'net.cidr_intersects': { arity: 2, fn: (a, c) => {
+    const x = cidr('net.cidr_intersects', str('net.cidr_intersects', a, 1)), y = cidr('net.cidr_intersects', str('net.cidr_intersects', c, 2));
+    if (x.size !== y.size) return false;
+    const shift = BigInt(x.size - Math.min(x.len, y.len));
+    return x.bits >> shift === y.bits >> shift;
+  } },
   'glob.match': { arity: 3, fn: (p, d, s) => {
     const delims = d === null ? ['.'] : strs('glob.match', d, 2);
     return globToRegExp('glob.match', str('glob.match', p, 1), delims.length ? delims : []).test(str('glob.match', s, 3));

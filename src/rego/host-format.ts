@@ -1,58 +1,9 @@
-// Host builtins that format or restructure JSON documents: sprintf (Go fmt verbs, OPA's %v
-// rendering of composite values), JSON/YAML (de)serialisation, and JSON Patch (RFC 6902).
+// Host builtins that restructure JSON documents: YAML (de)serialisation and JSON Patch (RFC 6902).
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 
 type Json = unknown;
 
 export class FormatError extends Error {}
-
-/** Rego's textual form of a value, as OPA's %v prints composites. */
-export function regoText(v: Json, top = true): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') return top ? v : JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return '[' + v.map((x) => regoText(x, false)).join(', ') + ']';
-  return '{' + Object.entries(v as Record<string, Json>).map(([k, x]) => `${JSON.stringify(k)}: ${regoText(x, false)}`).join(', ') + '}';
-}
-
-export function sprintf(format: string, args: Json[]): string {
-  let i = 0;
-  return format.replace(/%([-+# 0]*)(\d+|\*)?(?:\.(\d+))?([a-zA-Z%])/g, (m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (i >= args.length) return `%!${verb}(MISSING)`;
-    const a = args[i++];
-    let out: string;
-    switch (verb) {
-      case 'v': case 's': out = regoText(a); break;
-      case 'q': out = JSON.stringify(typeof a === 'string' ? a : regoText(a)); break;
-      case 'd': out = typeof a === 'number' && Number.isInteger(a) ? String(a) : `%!d(${typeName(a)}=${regoText(a)})`; break;
-      case 'f': case 'F': out = typeof a === 'number' ? a.toFixed(prec === undefined ? 6 : +prec) : `%!f(${regoText(a)})`; break;
-      case 'e': out = typeof a === 'number' ? a.toExponential(prec === undefined ? 6 : +prec).replace(/e([+-])(\d)$/, 'e$10$2') : `%!e(${regoText(a)})`; break;
-      case 'g': out = typeof a === 'number' ? String(a) : `%!g(${regoText(a)})`; break;
-      case 'x': case 'X': {
-        const s = typeof a === 'number' ? Math.trunc(a).toString(16) : Buffer.from(String(a)).toString('hex');
-        out = verb === 'X' ? s.toUpperCase() : s;
-        break;
-      }
-      case 'o': out = typeof a === 'number' ? Math.trunc(a).toString(8) : `%!o(${regoText(a)})`; break;
-      case 'b': out = typeof a === 'number' ? Math.trunc(a).toString(2) : `%!b(${regoText(a)})`; break;
-      case 't': out = typeof a === 'boolean' ? String(a) : `%!t(${regoText(a)})`; break;
-      default: out = m;
-    }
-    if (flags.includes('+') && typeof a === 'number' && a >= 0 && 'dfeg'.includes(verb)) out = '+' + out;
-    if (width && width !== '*' && out.length < +width) {
-      const pad = (flags.includes('0') && !flags.includes('-') ? '0' : ' ').repeat(+width - out.length);
-      out = flags.includes('-') ? out + pad : pad + out;
-    }
-    return out;
-  });
-}
-
-function typeName(v: Json): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v === 'object' ? 'object' : typeof v;
-}
 
 /** Like OPA (go-yaml): a multi-document stream is valid and yields its first document. */
 export function yamlUnmarshal(s: string): Json {

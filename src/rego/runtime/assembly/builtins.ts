@@ -5,6 +5,7 @@ import {
   objPut, objGet, setAdd, setHas, equal, compare, objCopy, typeName, isInt, setCopy,
 } from "./value";
 import { cstr, dump, parseJSON } from "./json";
+import { sprintf } from "./format";
 
 @external("env", "opa_abort") declare function opa_abort(addr: usize): void;
 @external("env", "opa_builtin0") declare function opa_builtin0(id: i32, ctx: i32): usize;
@@ -316,6 +317,11 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
     const out = new Array<V>();
     walkInto([], a, out);
     return vArr(out);
+  }
+  if (name == "sprintf") {
+    if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string but got " + typeName(a));
+    if (b.kind != K_ARR) return terr(name, loc, "operand 2 must be array but got " + typeName(b));
+    return vStr(sprintf(a.t, b.a));
   }
   if (name == "json.marshal") return vStr(dump(a, false));
   if (name == "json.unmarshal") {
