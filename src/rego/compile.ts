@@ -68,7 +68,10 @@ class Compiler {
     let key: Term[] = [];
     let value = r.head.value;
     if (r.head.args) kind = 'func';
-    else if (r.head.contains) { kind = 'set'; key = [r.head.key!]; if (rest.length) throw new RegoError('rego_parse_error', 'contains rule head must be a constant ref', r.loc); }
+    else if (r.head.contains && rest.length > 0) {
+      // `a[x][y] contains v`: an object whose leaves are sets.
+      kind = 'multi'; key = rest; value = r.head.key;
+    } else if (r.head.contains) { kind = 'set'; key = [r.head.key!]; }
     else if (r.v0Set) {
       kind = 'set';
       if (rest.length === 0) { key = [{ type: 'string', value: prefix.pop()!, loc: r.loc }]; }

@@ -15,7 +15,7 @@ export const OP = {
   with: 11, test: 12, print: 13,
 } as const;
 
-export const RULE_KIND = { complete: 0, set: 1, object: 2, func: 3 } as const;
+export const RULE_KIND = { complete: 0, set: 1, object: 2, func: 3, multi: 4 } as const;
 
 export type Operand = number | IrValue[];
 

@@ -2,12 +2,12 @@
 // closures, so continuations are explicit objects (K) and result collectors are Sinks.
 import {
   V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNum, vStr, vArr, vObj, vSet,
-  objPut, objGet, setAdd, equal, search, objCopy, compare,
+  objPut, objGet, setAdd, equal, search, objCopy, compare, setCopy,
 } from "./value";
 import {
   Op, Stmt, Def, Rule, Query, O_SLOT, O_CONST, O_ARR, O_OBJ, O_SET, O_INPUT, O_DATA,
   S_UNIFY, S_SCAN, S_DOT, S_CALL, S_CALLF, S_RULE, S_VDOC, S_NOT, S_COMPR, S_EVERY, S_WITH, S_TEST, S_PRINT,
-  R_COMPLETE, R_SET, R_OBJECT, R_FUNC,
+  R_COMPLETE, R_SET, R_OBJECT, R_FUNC, R_MULTI,
 } from "./ir";
 import { dump, cstr, numText } from "./json";
 import { callBuiltin, fail } from "./builtins";
@@ -276,7 +276,7 @@ function emit(s: Sink, f: Frame): bool {
       }
       const val = d.value != null ? evalOp(d.value!, f) : vBool(true);
       if (val == null) return false;
-      if (r.kind == R_OBJECT) {
+      if (r.kind == R_OBJECT || r.kind == R_MULTI) {
         if (s.acc == null) s.acc = vObj();
         const keys = new Array<V>();
         for (let i = 0; i < d.key.length; i++) {
@@ -328,6 +328,12 @@ function putPath(o: V, keys: Array<V>, i: i32, val: V, r: Rule): V {
   const k = keys[i];
   const prev = objGet(o, k);
   if (i == keys.length - 1) {
+    if (r.kind == R_MULTI) {
+      const set = prev != null && prev.kind == K_SET ? setCopy(prev) : vSet();
+      setAdd(set, val);
+      objPut(o, k, set);
+      return o;
+    }
     if (prev != null && !equal(prev, val)) conflict("object keys must be unique", r.loc);
     objPut(o, k, val);
     return o;

@@ -68,6 +68,7 @@ export const R_COMPLETE = 0;
 export const R_SET = 1;
 export const R_OBJECT = 2;
 export const R_FUNC = 3;
+export const R_MULTI = 4;   // object whose leaves are sets (`a[x] contains v`)
 
 export class Rule {
   kind: i32 = 0;

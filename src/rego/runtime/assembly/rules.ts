@@ -1,7 +1,7 @@
 // Rule evaluation: complete/partial rules with caching and `with data` overrides, functions,
 // defaults, and the virtual documents of package nodes (base data merged with rule values).
 import { V, K_NUM, K_ARR, K_OBJ, vObj, vSet, objPut, objGet, objCopy, equal } from "./value";
-import { Rule, Def, R_SET, R_OBJECT } from "./ir";
+import { Rule, Def, R_SET, R_OBJECT, R_MULTI } from "./ir";
 import { Frame, Sink, kSink, run, state, enter, leave, curData, index, upsert, evalOp, unify, rules } from "./eval";
 
 // ---- rules ----
@@ -48,14 +48,14 @@ function computeRule(r: Rule): V | null {
       sk.def = d; sk.found = false;
       const f = new Frame(d.nslots);
       run(d.body, 0, f, kSink(sk, f));
-      if (sk.found || r.kind == R_SET || r.kind == R_OBJECT) break;
+      if (sk.found || r.kind == R_SET || r.kind == R_OBJECT || r.kind == R_MULTI) break;
       d = d.els;
     }
   }
   leave();
   if (sk.acc == null) {
     if (r.kind == R_SET) return vSet();
-    if (r.kind == R_OBJECT) return vObj();
+    if (r.kind == R_OBJECT || r.kind == R_MULTI) return vObj();
     if (r.dflt != null) return evalDefault(r);
   }
   return sk.acc;
