@@ -275,8 +275,10 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     return x.bits >> shift === y.bits >> shift;
   } },
   'glob.match': { arity: 3, fn: (p, d, s) => {
-    const delims = d === null ? ['.'] : strs('glob.match', d, 2);
-    return globToRegExp('glob.match', str('glob.match', p, 1), delims.length ? delims : []).test(str('glob.match', s, 3));
+    // OPA: null means no delimiters (* crosses everything); an empty list means the default ".".
+    const given = d === null ? [] : strs('glob.match', d, 2);
+    const delims = d !== null && given.length === 0 ? ['.'] : given;
+    return globToRegExp('glob.match', str('glob.match', p, 1), delims).test(str('glob.match', s, 3));
   } },
   'glob.quote_meta': { arity: 1, fn: (s) => str('glob.quote_meta', s, 1).replace(/[*?\\[\]{}]/g, '\\$&') },
   trim: { arity: 2, fn: (s, c) => trimWith(str('trim', s, 1), str('trim', c, 2), true, true) },
