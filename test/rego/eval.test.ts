@@ -92,6 +92,11 @@ describe('rego -> wasm through opa-wasm', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 
+  it('stops a memory bomb at the memory limit', async () => {
+    const src = 'package p\nbig := concat("", [s | some i in numbers.range(1, 20000); s := concat("", [t | some j in numbers.range(1, 200); t := "abcdefghij"])])\n';
+    await expect(evalQuery('n := count(data.p.big)', [{ path: 'm.rego', source: src }])).rejects.toThrow(/eval_memory_limit_error/);
+  });
+
   it('supports with for input, data and function mocks', async () => {
     const src = 'package p\nf(x) := x + 1\ng(x) := x * 10\nq := f(input.v)\n';
     const r = await evalQuery('a := data.p.q with input.v as 1; b := data.p.q with input.v as 1 with data.p.f as data.p.g', [{ path: 'w.rego', source: src }]);
