@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { compilePolicyDetailed, evaluateCompiled, parseQuery, type PolicySource } from './index.js';
+import { compilePolicyDetailed, entrypointName, evaluateCompiled, parseQuery, type PolicySource } from './index.js';
 import { RegoError, RegoErrors } from './errors.js';
 
 export interface CliResult { exitCode: number; stdout: string; stderr: string }
@@ -60,7 +60,7 @@ const flag = (p: Parsed, ...names: string[]): string[] => names.flatMap((n) => p
 export async function runPolicyBuild(argv: string[]): Promise<CliResult> {
   const p = parseArgv(argv, ['-e', '--entrypoint', '-o', '--output'], ['--v0', '--strict']);
   if (typeof p === 'string') return { exitCode: 2, stdout: '', stderr: `${p}\n${BUILD_USAGE}` };
-  const entrypoints = flag(p, '-e', '--entrypoint').map((e) => e.replace(/^data\./, '').replace(/\./g, '/'));
+  const entrypoints = flag(p, '-e', '--entrypoint').map(entrypointName);
   const output = flag(p, '-o', '--output').at(-1) ?? 'policy.wasm';
   if (p.positional.length === 0 || entrypoints.length === 0) return { exitCode: 2, stdout: '', stderr: BUILD_USAGE };
   try {

@@ -17,7 +17,7 @@ export { metadataBlocks, type MetadataBlock } from './metadata.js';
 export interface PolicySource { path: string; source: string }
 
 export interface CompilePolicyOptions {
-  /** Entrypoints as `pkg/rule` paths (e.g. `kubernetes/admission/deny`). */
+  /** Entrypoints as `pkg/rule` paths (e.g. `kubernetes/admission/deny`; `data.kubernetes.admission.deny` also works). */
   entrypoints: string[];
   /** Ad-hoc queries compiled as extra entrypoints (result set = one bindings object per solution). */
   queries?: { name: string; query: string }[];
@@ -41,9 +41,14 @@ export function parseModules(sources: PolicySource[], opts: { v0?: boolean } = {
   return sources.map((s) => parseModule(s.path, s.source, { v0: !!opts.v0 }));
 }
 
+/** `data.k8s.deny` and `k8s.deny` name the same entrypoint as OPA's `k8s/deny`. */
+export function entrypointName(e: string): string {
+  return e.includes('/') ? e.replace(/^\/+/, '') : e.replace(/^data\./, '').split('.').join('/');
+}
+
 export function compileToIr(modules: Module[], options: CompilePolicyOptions): IrProgram {
   return compileProgram(modules, {
-    entrypoints: options.entrypoints,
+    entrypoints: options.entrypoints.map(entrypointName),
     queries: (options.queries ?? []).map((q) => ({ name: q.name, source: parseQuery(q.query) })),
     strictBuiltinErrors: !!options.strictBuiltinErrors,
   });
