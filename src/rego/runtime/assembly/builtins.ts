@@ -344,4 +344,3 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
   return host(name, args);
 }
 
-export function unusedB(): V { return vObj(); }

@@ -1,7 +1,7 @@
 // The OPA wasm ABI 1.2 surface. Value addresses handed to the host are plain object pointers.
 import { V, K_OBJ, K_STR, K_ARR, vObj, vNum, vStr, objPut, objGetS, objGet, objCopy } from "./value";
 import { parseJSON, dump, cstr } from "./json";
-import { IR_HEADER, heapGet, heapSet } from "./rt";
+import { IR_HEADER, heapGet, heapSet } from "./heap";
 import { decodeRule, decodeQuery, Query } from "./ir";
 import { rules, trees, treePaths, treeRules, resetState, runQuery } from "./eval";
 import { hostNames, setStrict } from "./builtins";
@@ -136,4 +136,3 @@ export function opa_value_remove_path(base: usize, path: usize): i32 {
   return 3;
 }
 
-export function unusedIdx(): V { return vStr("") .kind == K_STR ? vObj() : vObj(); }

@@ -1,52 +1,6 @@
-// Bump allocator used as the AssemblyScript runtime. Its pointer *is* the OPA heap pointer:
-// opa_heap_ptr_set(mark) frees everything allocated after `mark`, which is how the SDK resets
-// per-evaluation garbage. Nothing is ever freed individually.
-
-// The linker writes [irPtr u32, irLen u32] at this address (below --memoryBase).
-export const IR_HEADER: usize = 16;
-// Bounded memory: a malicious policy hits this instead of exhausting the host (256 MiB).
-const MAX_PAGES: i32 = 4096;
-
-let heapTop: usize = 0;
-
-@inline function align16(p: usize): usize { return (p + 15) & ~(<usize>15); }
-
-export function heapStart(): usize {
-  const irEnd = <usize>load<u32>(IR_HEADER) + <usize>load<u32>(IR_HEADER + 4);
-  return align16(max<usize>(__heap_base, irEnd) + 16);
-}
-
-export function heapGet(): usize {
-  if (heapTop == 0) heapTop = heapStart();
-  return heapTop;
-}
-
-export function heapSet(p: usize): void { heapTop = p; }
-
-@external("env", "opa_abort")
-declare function opa_abort(addr: usize): void;
-
-function oom(): void {
-  // Write the message below the heap start region we own (the IR header area is 0..1023).
-  const msg = "eval_memory_limit_error: memory limit exceeded";
-  const p: usize = 128;
-  for (let i = 0; i < msg.length; i++) store<u8>(p + <usize>i, <u8>msg.charCodeAt(i));
-  store<u8>(p + <usize>msg.length, 0);
-  opa_abort(p);
-  unreachable();
-}
-
-function grow(end: usize): void {
-  const have = <usize>memory.size() << 16;
-  if (end <= have) return;
-  const need = <i32>((end - have + 0xffff) >>> 16);
-  const cur = memory.size();
-  if (cur + need > MAX_PAGES) oom();
-  const want = min(max(cur, need), MAX_PAGES - cur);
-  if (memory.grow(want) < 0) {
-    if (memory.grow(need) < 0) oom();
-  }
-}
+// The AssemblyScript runtime hooks (passed to asc as --runtime): a bump allocator over heap.ts.
+// Nothing is ever freed individually.
+import { heapTop, heapStart, grow, align16, setTop } from "./heap";
 
 // Block layout mirrors AssemblyScript's expectations: BLOCK (mmInfo) + OBJECT header (16 bytes).
 const BLOCK_OVERHEAD: usize = 4;
@@ -55,13 +9,13 @@ const OBJECT_OVERHEAD: usize = 16;
 // @ts-ignore: decorator
 @unsafe @global
 export function __alloc(size: usize): usize {
-  if (heapTop == 0) heapTop = heapStart();
+  if (heapTop == 0) setTop(heapStart());
   const block = heapTop;
   const ptr = align16(block + BLOCK_OVERHEAD + 12) ;
   const end = align16(ptr + size);
   grow(end);
   store<u32>(ptr - BLOCK_OVERHEAD, <u32>(end - ptr));
-  heapTop = end;
+  setTop(end);
   // Memory below a reset heap pointer is reused, and AssemblyScript assumes fresh allocations are
   // zeroed (it skips storing zero field initialisers), so clear it.
   memory.fill(ptr, 0, end - ptr);
@@ -78,7 +32,7 @@ export function __realloc(ptr: usize, size: usize): usize {
     grow(end);
     memory.fill(ptr + old, 0, end - ptr - old);
     store<u32>(ptr - BLOCK_OVERHEAD, <u32>(end - ptr));
-    heapTop = end;
+    setTop(end);
     return ptr;
   }
   const np = __alloc(max<usize>(size, old << 1));
