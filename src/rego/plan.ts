@@ -301,7 +301,12 @@ export class Planner {
       case 'term': {
         const t = e.term;
         if (t.type === 'call' && t.name.length === 1 && t.name[0] === 'print' && !this.ctx.resolveFunc(t.name)) {
-          this.emit([OP.print, t.args.map((a) => this.value(a))]);
+          // print never fails: each argument is captured as a set (empty when undefined).
+          const ops = t.args.map((a, i) => {
+            const v: Term = { type: 'var', name: `$print${i}`, loc: a.loc };
+            return this.compr(1, v, undefined, [{ kind: 'assign', left: v, right: a, negated: false, with: [], loc: a.loc }], a.loc);
+          });
+          this.emit([OP.print, ops]);
           return;
         }
         if (t.type === 'call') {

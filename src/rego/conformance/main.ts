@@ -10,7 +10,6 @@ import { runCase } from './run.js';
  */
 export const APPROXIMATIONS = [
   'numbers: arithmetic in IEEE double; literals and parsed JSON keep their text (big integers round-trip and compare exactly), computed results beyond 2^53 are rounded',
-  'strings: ordering compares UTF-16 code units (differs from code-point order only for astral vs U+E000-U+FFFF characters); count/substring/indexof use code points',
   'regex: JavaScript RegExp with the u flag instead of RE2 (leading (?i)/(?s) flags translated)',
   'host builtins receive sets as JSON arrays (opa-wasm ABI)',
   'opa-wasm treats falsy inputs (false, 0, "", null) as "no input"',

@@ -476,7 +476,9 @@ export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
     case S_PRINT: {
       const parts = new Array<string>();
       for (let j = 0; j < s.args.length; j++) {
-        const v = evalOp(s.args[j], f);
+        // Each argument arrives as the set of its values (see the planner): empty = undefined.
+        const set = evalOp(s.args[j], f);
+        const v: V | null = set != null && set.kind == K_SET && set.a.length > 0 ? set.a[0] : null;
         parts.push(v == null ? "<undefined>" : (v.kind == K_STR ? v.t : dump(v, true)));
       }
       opa_println(cstr(parts.join(" ")));

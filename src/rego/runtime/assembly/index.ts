@@ -4,7 +4,7 @@ import { parseJSON, dump, cstr } from "./json";
 import { IR_HEADER, heapGet, heapSet } from "./heap";
 import { decodeRule, decodeQuery, Query } from "./ir";
 import { rules, trees, treePaths, treeRules, resetState, runQuery } from "./eval";
-import { hostNames, setStrict } from "./builtins";
+import { hostNames, setStrict, fail } from "./builtins";
 
 export const opa_wasm_abi_version: i32 = 1;
 export const opa_wasm_abi_minor_version: i32 = 2;
@@ -89,6 +89,7 @@ export function opa_eval(reserved: i32, ep: i32, data: usize, input: usize, inpu
   let inp: V | null = null;
   if (inputLen > 0) {
     inp = parseJSON(input, inputLen);
+    if (inp == null) fail("invalid input: not a JSON document");
   }
   const r = evalEp(ep, inp, data == 0 ? vObj() : changetype<V>(data));
   return cstr(dump(r, format == 1));

@@ -65,8 +65,20 @@ export function cmpNum(a: V, b: V): i32 {
   return 0;
 }
 
+/**
+ * Code-point order (Go compares UTF-8 bytes, which orders by code point). UTF-16 unit order
+ * differs only when a surrogate (astral character) meets a unit in U+E000..U+FFFF.
+ */
 export function cmpStr(x: string, y: string): i32 {
-  return x < y ? -1 : (x > y ? 1 : 0);
+  const n = min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const a = x.charCodeAt(i), b = y.charCodeAt(i);
+    if (a == b) continue;
+    const sa = a >= 0xd800 && a <= 0xdfff, sb = b >= 0xd800 && b <= 0xdfff;
+    if (sa != sb) return sa ? 1 : -1;
+    return a < b ? -1 : 1;
+  }
+  return x.length == y.length ? 0 : (x.length < y.length ? -1 : 1);
 }
 
 export function compare(a: V, b: V): i32 {
