@@ -253,7 +253,9 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
     const xs = a.a.slice(0); xs.reverse(); return vArr(xs);
   }
   if (name == "array.slice") {
-    if (a.kind != K_ARR || !num(b) || !num(c)) return terr(name, loc, "bad operands");
+    if (a.kind != K_ARR) return terr(name, loc, "operand 1 must be array but got " + typeName(a));
+    if (!num(b) || !num(c)) return terr(name, loc, "operands 2 and 3 must be numbers");
+    if (!isInt(b) || !isInt(c)) return null; // non-integer bounds: undefined
     let s = <i32>Math.max(0, Math.floor(b.n)), e = <i32>Math.min(<f64>a.a.length, Math.floor(c.n));
     if (s > a.a.length) s = a.a.length;
     if (e < s) e = s;
