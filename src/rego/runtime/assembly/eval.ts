@@ -1,7 +1,7 @@
 // The IR evaluator: a backtracking interpreter over flat statement lists. AssemblyScript has no
 // closures, so continuations are explicit objects (K) and result collectors are Sinks.
 import {
-  V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNum, vStr, vArr, vObj, vSet,
+  V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNum, vStr, vArr, vObj, vSet, vIdx,
   objPut, objGet, setAdd, equal, search, objCopy, compare, setCopy,
 } from "./value";
 import {
@@ -366,7 +366,7 @@ export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
         for (let j = 0; j < c.a.length; j++) {
           const m = mark();
           let stop = false;
-          if (unify(s.b, vNum(<f64>j), f) && unify(s.c, c.a[j], f)) stop = run(stmts, i + 1, f, k);
+          if (unify(s.b, vIdx(j), f) && unify(s.c, c.a[j], f)) stop = run(stmts, i + 1, f, k);
           undo(m);
           if (stop) return true;
         }
@@ -453,7 +453,7 @@ export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
       if (c.kind == K_ARR || c.kind == K_OBJ || c.kind == K_SET) {
         for (let j = 0; j < c.a.length; j++) {
           const m = mark();
-          const key = c.kind == K_ARR ? vNum(<f64>j) : c.a[j];
+          const key = c.kind == K_ARR ? vIdx(j) : c.a[j];
           const val = c.kind == K_OBJ ? c.o[j] : c.a[j];
           let ok = unify(s.b, key, f) && unify(s.c, val, f);
           if (ok) {

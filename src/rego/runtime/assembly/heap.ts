@@ -35,8 +35,13 @@ export function oom(): void {
   unreachable();
 }
 
+// Memory never shrinks, so a size seen once stays valid (the host may grow it too).
+let known: usize = 0;
+
 export function grow(end: usize): void {
+  if (end <= known) return;
   const have = <usize>memory.size() << 16;
+  known = have;
   if (end <= have) return;
   const need = <i32>((end - have + 0xffff) >>> 16);
   const cur = memory.size();

@@ -33,6 +33,12 @@ export function vNull(): V { return NULLV; }
 export function vBool(b: bool): V { return b ? TRUEV : FALSEV; }
 export function vNum(n: f64): V { const v = mk(K_NUM); v.n = n; return v; }
 export function vNumT(n: f64, t: string): V { const v = mk(K_NUM); v.n = n; v.t = t; return v; }
+// Array indexes as values, allocated once at instantiation (below any heap mark, so they survive
+// heap resets): iteration over arrays is the hottest allocation site otherwise.
+const SMALL_INTS = new Array<V>(1024);
+for (let i = 0; i < 1024; i++) SMALL_INTS[i] = vNum(<f64>i);
+export function vIdx(i: i32): V { return i >= 0 && i < 1024 ? SMALL_INTS[i] : vNum(<f64>i); }
+
 export function vStr(s: string): V { const v = mk(K_STR); v.t = s; return v; }
 export function vArr(items: Array<V>): V { const v = mk(K_ARR); v.a = items; return v; }
 export function vObj(): V { return mk(K_OBJ); }
