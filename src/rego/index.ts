@@ -7,6 +7,7 @@ import { link } from './link.js';
 import { hostBuiltins } from './host-builtins.js';
 import type { Module } from './ast.js';
 
+import { RegoError, type RegoErrorCode } from './errors.js';
 export { RegoError, RegoErrors, type Location, type RegoErrorCode } from './errors.js';
 export { parseModule, parseQuery, parseTerm } from './parser.js';
 export { hostBuiltins, HOST_BUILTINS } from './host-builtins.js';
@@ -84,6 +85,25 @@ export async function evalQuery(query: string, sources: PolicySource[], opts: Ev
 export async function evaluateCompiled(compiled: CompiledPolicy, entrypoint: string, opts: EvalOptions = {}): Promise<Record<string, unknown>[]> {
   const policy = await loadPolicy(compiled.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, compiled.memoryPages) },
     hostBuiltins({ strict: opts.strictBuiltinErrors }));
-  if (opts.data !== undefined) policy.setData(opts.data as object);
-  return policy.evaluate(opts.input, entrypoint) as Record<string, unknown>[];
+  try {
+    if (opts.data !== undefined) policy.setData(opts.data as object);
+    return policy.evaluate(opts.input, entrypoint) as Record<string, unknown>[];
+  } catch (e) {
+    throw evalError(e);
+  }
+}
+
+const ABORT = /^(?:(.+?):(\d+)(?::(\d+))?: )?([a-z_]+_error): ([\s\S]*)$/;
+
+/**
+ * opa-wasm surfaces a module abort as a thrown string ("file:line: eval_conflict_error: ...");
+ * turn it (and host builtin errors) into a RegoError carrying the OPA code and location.
+ */
+export function evalError(e: unknown): unknown {
+  const text = typeof e === 'string' ? e : e instanceof Error && !(e instanceof RegoError) ? e.message : undefined;
+  if (text === undefined) return e;
+  const m = ABORT.exec(text);
+  if (!m) return typeof e === 'string' ? new RegoError('internal_error', text) : e;
+  const loc = m[1] ? { file: m[1], line: Number(m[2]), col: Number(m[3] ?? 0) } : undefined;
+  return new RegoError(m[4] as RegoErrorCode, m[5]!, loc);
 }

@@ -61,8 +61,10 @@ describe('rego -> wasm through opa-wasm', () => {
   });
 
   it('reports conflicts at runtime as eval_conflict_error', async () => {
-    await expect(evalQuery('x := data.p.q', [{ path: 'c.rego', source: 'package p\nq := 1\nq := 2 if true\n' }]))
-      .rejects.toThrow(/eval_conflict_error/);
+    const err = await evalQuery('x := data.p.q', [{ path: 'c.rego', source: 'package p\nq := 1\nq := 2 if true\n' }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegoError);
+    expect((err as RegoError).code).toBe('eval_conflict_error');
+    expect((err as RegoError).location).toEqual({ file: 'c.rego', line: 2, col: 1 });
   });
 
   it('reports unsafe variables with file:line:col and the OPA code', async () => {
