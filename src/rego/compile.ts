@@ -171,14 +171,15 @@ class Compiler {
       resolveGlobal(name): Resolved | undefined {
         if (name === 'input') return { kind: 'input', path: [] };
         if (name === 'data') return { kind: 'data', path: [] };
+        // A rule of the package shadows an import alias of the same name.
+        if (pkgNode?.children.has(name)) {
+          const loc = m?.packageLoc ?? { file: '', line: 0, col: 0 };
+          return { kind: 'data', path: [...pkg, name].map((s) => str(s, loc)) };
+        }
         const imp = imports.get(name);
         if (imp) {
           const root = (imp[0] as { name: string }).name;
           return root === 'input' ? { kind: 'input', path: imp.slice(1) } : { kind: 'data', path: imp.slice(1) };
-        }
-        if (pkgNode?.children.has(name)) {
-          const loc = m?.packageLoc ?? { file: '', line: 0, col: 0 };
-          return { kind: 'data', path: [...pkg, name].map((s) => str(s, loc)) };
         }
         return undefined;
       },

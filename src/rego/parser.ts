@@ -63,6 +63,10 @@ class Parser {
       let alias: string | undefined;
       if (this.isKw('as')) { this.next(); alias = this.next().text; }
       const txt = refText(path);
+      const rootName = path.type === 'ref' ? (path.head.type === 'var' ? path.head.name : '') : path.type === 'var' ? path.name : '';
+      if (!['data', 'input', 'future', 'rego'].includes(rootName)) {
+        this.fail(`invalid import ${txt}: import path must begin with one of: {data, input, future, rego}`, t);
+      }
       // rego.v1 implies every future keyword; importing either after it (or it twice) shadows.
       if (txt === 'rego.v1' || txt.startsWith('future.keywords')) {
         const prior = imports.map((x) => refText(x.path));

@@ -417,6 +417,13 @@ export class Planner {
       });
       const rootName = root.type === 'var' ? root.name : '';
       if (rootName === 'input' && this.lookupIsGlobal('input')) { items.push([0, strs, this.value(w.value)]); continue; }
+      // An import alias or package rule as the target: rewrite it to its input/data path.
+      const g = rootName !== 'input' && rootName !== 'data' ? this.ctx.resolveGlobal(rootName) : undefined;
+      const gPath = g?.path.map((x) => (x.type === 'string' ? x.value : undefined));
+      if (g && gPath && gPath.every((x) => x !== undefined) && !this.ctx.funcMockName([rootName, ...strs])) {
+        items.push([g.kind === 'input' ? 0 : 1, [...(gPath as string[]), ...strs], this.value(w.value)]);
+        continue;
+      }
       const fnName = [rootName, ...strs];
       const mock = this.ctx.funcMockName(fnName);
       if (mock) {
