@@ -276,7 +276,7 @@ class Compiler {
   }
 
   // ---------- rules ----------
-  private planDef(g: Group, d: Def, body: Expr[], value: Term | undefined, loc: Location): IrDef {
+  private planDef(d: Def, body: Expr[], value: Term | undefined, loc: Location): IrDef {
     const extra: Term[] = [...d.key, ...(value ? [value] : []), ...(d.args ?? [])];
     const { names, declared } = namesOf(body, extra);
     for (const a of d.args ?? []) collectVars(a, declared);
@@ -286,7 +286,6 @@ class Compiler {
     p.body(body, loc);
     const key = d.key.map((k) => p.value(k));
     const val = value ? p.value(value) : undefined;
-    void g;
     return { n: p.nslots, args, body: p.out, key, value: val };
   }
 
@@ -297,11 +296,11 @@ class Compiler {
     for (const d of g.defs) {
       try {
         const rule = d.rule!;
-        const first = this.planDef(g, d, rule.body, d.value, rule.loc);
+        const first = this.planDef(d, rule.body, d.value, rule.loc);
         let tail = first;
         for (const e of rule.else) {
           const v = e.value ?? { type: 'boolean', value: true, loc: e.loc } as Term;
-          const x = this.planDef(g, d, e.body, v, e.loc);
+          const x = this.planDef(d, e.body, v, e.loc);
           tail.else = x;
           tail = x;
         }
@@ -315,7 +314,7 @@ class Compiler {
       // A default value may hold comprehensions; it is planned like a body-less definition.
       const d: Def = { rule: undefined, module: g.default.module, key: [], value: g.default.term, args: undefined };
       try {
-        dflt = this.planDef(g, d, [], g.default.term, g.default.term.loc);
+        dflt = this.planDef(d, [], g.default.term, g.default.term.loc);
       } catch (e) {
         if (e instanceof RegoError) this.errors.push(e);
         else throw e;

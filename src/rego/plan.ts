@@ -55,7 +55,7 @@ export class Planner {
   emit(stmt: IrValue[]): void { this.out.push(stmt); }
 
   // ---------- variables ----------
-  lookup(name: string, loc: Location): { slot: number } | Resolved {
+  lookup(name: string, _loc?: Location): { slot: number } | Resolved {
     if (name === '_') return { slot: this.alloc() };
     // Local declarations and names used in this body or an enclosing one win over globals.
     for (let s: Scope | undefined = this.scope; s; s = s.parent) {
@@ -68,7 +68,6 @@ export class Planner {
     for (let s: Scope | undefined = this.scope; s; s = s.parent) {
       if (s.names.has(name) && (!s.parent || !this.outerKnows(s.parent, name))) return { slot: this.define(s, name) };
     }
-    void loc;
     return { slot: this.define(this.scope, name) };
   }
 

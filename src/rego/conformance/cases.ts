@@ -58,7 +58,8 @@ export function decodeRegorus(v: unknown): unknown {
       const out: Record<string, unknown> = {};
       for (const e of o['object!'] as { key: unknown; value: unknown }[]) {
         const k = decodeRegorus(e.key);
-        out[typeof k === 'string' ? k : JSON.stringify(k)] = decodeRegorus(e.value);
+        // Non-string keys render as their JSON text, with sets as (sorted) arrays.
+        out[typeof k === 'string' ? k : JSON.stringify(k, (_n, x: unknown) => (x instanceof ExpectedSet ? x.items : x))] = decodeRegorus(e.value);
       }
       return out;
     }
