@@ -10,7 +10,27 @@ const PAGE = 65536;
 /** opa-wasm's loadPolicy() supplies 5 pages by default; larger IR needs a larger `initial`. */
 export const SDK_DEFAULT_PAGES = 5;
 
+// The root tsconfig has no DOM lib; Node provides WebAssembly at run time.
+declare const WebAssembly: {
+  Memory: new (d: { initial: number }) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+};
+
 let runtimeCache: Uint8Array | undefined;
+let heapBaseCache: number | undefined;
+
+/** __heap_base of the runtime, read once per process from a throwaway instance. */
+function runtimeHeapBase(rt: Uint8Array): number {
+  if (heapBaseCache !== undefined) return heapBaseCache;
+  const memory = new WebAssembly.Memory({ initial: 5 });
+  const trap = (): never => { throw new RegoError('internal_error', 'runtime called an import while linking'); };
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(rt), {
+    env: { memory, opa_abort: trap, opa_println: trap, opa_builtin0: trap, opa_builtin1: trap, opa_builtin2: trap, opa_builtin3: trap, opa_builtin4: trap },
+  });
+  heapBaseCache = (instance.exports.meshguard_heap_base as () => number)();
+  return heapBaseCache;
+}
 
 export function runtimeWasm(): Uint8Array {
   if (runtimeCache) return runtimeCache;
@@ -148,7 +168,7 @@ export function link(irJson: string): LinkResult {
   const ir = new TextEncoder().encode(irJson);
   const secs = sections(rt);
   const data = secs.find((s) => s.id === 11);
-  const base = Math.ceil(Math.max(1024, data ? dataEnd(data.body) : 0) / 16) * 16;
+  const base = Math.ceil(Math.max(1024, data ? dataEnd(data.body) : 0, runtimeHeapBase(rt)) / 16) * 16;
   const header = new Uint8Array(8);
   new DataView(header.buffer).setUint32(0, base, true);
   new DataView(header.buffer).setUint32(4, ir.length, true);

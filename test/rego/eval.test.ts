@@ -105,6 +105,13 @@ describe('rego -> wasm through opa-wasm', () => {
     expect(r).toEqual([{ a: 2, b: 10 }]);
   });
 
+  it('places a large IR above the runtime static memory (300 rules)', async () => {
+    const rules = Array.from({ length: 300 }, (_, i) => `deny contains msg if {\n\tsome c in input.spec.containers\n\tc.image == "bad${i}"\n\tmsg := sprintf("rule ${i}: %v", [c.name])\n}\n`).join('\n');
+    const c = await compilePolicyDetailed([{ path: 'big.rego', source: `package k8s\nimport rego.v1\n${rules}` }], { entrypoints: ['k8s/deny'] });
+    const policy = await loadPolicy(c.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, c.memoryPages) }, hostBuiltins());
+    expect(policy.evaluate({ spec: { containers: [{ name: 'a', image: 'bad299' }] } }, 'k8s/deny')).toEqual([{ result: ['rule 299: a'] }]);
+  });
+
   it('compiles a 20-rule policy quickly', async () => {
     const rules = Array.from({ length: 20 }, (_, i) => `deny contains msg if {\n\tsome c in input.spec.containers\n\tc.image == "bad${i}"\n\tmsg := sprintf("bad image %v", [c.name])\n}\n`).join('\n');
     const t0 = performance.now();

@@ -44,6 +44,12 @@ function init(): void {
   if (s != null && s.b) setStrict(true);
 }
 
+/**
+ * End of the runtime's static memory. The linker places the policy IR above it (static zero-filled
+ * memory is not part of the data segments, so the segments alone understate it).
+ */
+export function meshguard_heap_base(): usize { return __heap_base; }
+
 export function builtins(): usize { init(); return changetype<usize>(builtinsV); }
 export function entrypoints(): usize { init(); return changetype<usize>(entrypointsV); }
 
