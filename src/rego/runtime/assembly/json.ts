@@ -36,7 +36,11 @@ function str(): string {
   while (true) {
     if (P >= E) { bad = true; return ""; }
     const c = load<u8>(P);
-    if (c == 34) { out += String.UTF8.decodeUnsafe(start, P - start); P++; return out; }
+    if (c == 34) {
+      const tail = String.UTF8.decodeUnsafe(start, P - start);
+      P++;
+      return out.length == 0 ? tail : out + tail;
+    }
     if (c == 92) {
       out += String.UTF8.decodeUnsafe(start, P - start);
       P++;

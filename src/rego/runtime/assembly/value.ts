@@ -11,6 +11,10 @@ export const K_ARR = 4;
 export const K_OBJ = 5;
 export const K_SET = 6;
 
+// Scalars share one empty (never mutated) array instead of allocating two per value; only the
+// composite constructors below give a value arrays of its own.
+const NONE = new Array<V>(0);
+
 export class V {
   kind: i32 = 0;
   b: bool = false;
@@ -18,8 +22,8 @@ export class V {
   // String value, or for numbers the original literal text ("" when computed). Keeping the text
   // lets big integers and decimals round-trip unchanged even though arithmetic uses f64.
   t: string = "";
-  a: Array<V> = [];   // array items / sorted set elements / sorted object keys
-  o: Array<V> = [];   // object values, parallel to `a`
+  a: Array<V> = NONE;   // array items / sorted set elements / sorted object keys
+  o: Array<V> = NONE;   // object values, parallel to `a`
 }
 
 const NULLV = new V();
@@ -41,8 +45,8 @@ export function vIdx(i: i32): V { return i >= 0 && i < 1024 ? SMALL_INTS[i] : vN
 
 export function vStr(s: string): V { const v = mk(K_STR); v.t = s; return v; }
 export function vArr(items: Array<V>): V { const v = mk(K_ARR); v.a = items; return v; }
-export function vObj(): V { return mk(K_OBJ); }
-export function vSet(): V { return mk(K_SET); }
+export function vObj(): V { const v = mk(K_OBJ); v.a = new Array<V>(); v.o = new Array<V>(); return v; }
+export function vSet(): V { const v = mk(K_SET); v.a = new Array<V>(); return v; }
 
 function isIntText(t: string): bool {
   if (t.length == 0) return false;
