@@ -48,31 +48,58 @@ export function vArr(items: Array<V>): V { const v = mk(K_ARR); v.a = items; ret
 export function vObj(): V { const v = mk(K_OBJ); v.a = new Array<V>(); v.o = new Array<V>(); return v; }
 export function vSet(): V { const v = mk(K_SET); v.a = new Array<V>(); return v; }
 
-function isIntText(t: string): bool {
-  if (t.length == 0) return false;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (!(c >= 48 && c <= 57) && !(i == 0 && c == 45)) return false;
-  }
-  return true;
+// Exact ordering of number literals. Rounding to f64 is monotonic, so when the doubles differ they
+// already order the numbers correctly; only ties (and infinities) need the decimal text.
+class Dec {
+  sign: i32 = 0;        // -1, 0 (zero) or 1
+  digits: string = "";  // significant digits, no leading/trailing zeros
+  exp: i32 = 0;         // value = 0.<digits> x 10^exp
 }
 
-function cmpIntText(x: string, y: string): i32 {
-  const nx = x.charCodeAt(0) == 45, ny = y.charCodeAt(0) == 45;
-  if (nx != ny) return nx ? -1 : 1;
-  const ax = nx ? x.substring(1) : x, ay = ny ? y.substring(1) : y;
-  let r: i32 = 0;
-  if (ax.length != ay.length) r = ax.length < ay.length ? -1 : 1;
-  else r = ax < ay ? -1 : (ax > ay ? 1 : 0);
-  return nx ? -r : r;
+function parseDec(t: string): Dec {
+  const d = new Dec();
+  let i = 0;
+  let neg = false;
+  if (t.charCodeAt(0) == 45) { neg = true; i = 1; } else if (t.charCodeAt(0) == 43) i = 1;
+  let mant = "";
+  let point = -1;
+  let e = 0;
+  for (; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c == 46) { point = mant.length; continue; }
+    if (c == 101 || c == 69) { e = I32.parseInt(t.substring(i + 1)); break; }
+    mant += String.fromCharCode(c);
+  }
+  if (point < 0) point = mant.length;
+  let lz = 0;
+  while (lz < mant.length && mant.charCodeAt(lz) == 48) lz++;
+  let end = mant.length;
+  while (end > lz && mant.charCodeAt(end - 1) == 48) end--;
+  d.digits = mant.substring(lz, end);
+  if (d.digits.length == 0) return d;
+  d.sign = neg ? -1 : 1;
+  d.exp = point - lz + e;
+  return d;
+}
+
+function textOf(v: V): string {
+  if (v.t.length > 0) return v.t;
+  const n = v.n;
+  if (Math.floor(n) == n && Math.abs(n) < 9.0e18) return (<i64>n).toString();
+  return n.toString();
 }
 
 export function cmpNum(a: V, b: V): i32 {
-  // Big integers beyond f64 precision still order correctly when both keep their literal text.
-  if (a.t.length > 15 && b.t.length > 15 && isIntText(a.t) && isIntText(b.t)) return cmpIntText(a.t, b.t);
-  if (a.n < b.n) return -1;
-  if (a.n > b.n) return 1;
-  return 0;
+  if (isFinite(a.n) && isFinite(b.n) && a.n != b.n) return a.n < b.n ? -1 : 1;
+  if (a.t == b.t && a.t.length > 0) return 0;
+  if (a.t.length == 0 && b.t.length == 0) return a.n < b.n ? -1 : (a.n > b.n ? 1 : 0);
+  const x = parseDec(textOf(a)), y = parseDec(textOf(b));
+  if (x.sign != y.sign) return x.sign < y.sign ? -1 : 1;
+  if (x.sign == 0) return 0;
+  let r: i32 = 0;
+  if (x.exp != y.exp) r = x.exp < y.exp ? -1 : 1;
+  else r = x.digits < y.digits ? -1 : (x.digits > y.digits ? 1 : 0);
+  return x.sign * r;
 }
 
 /**
