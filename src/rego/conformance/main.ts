@@ -9,7 +9,7 @@ import { runCase } from './run.js';
  * never read as exactness.
  */
 export const APPROXIMATIONS = [
-  'numbers: arithmetic in IEEE double; literals and parsed JSON keep their text (round-trip and compare exactly, including big integers and long decimals), computed results beyond 2^53 are rounded',
+  'numbers: literals and JSON numbers keep their text (round-trip and compare exactly); + - * sum product abs round ceil floor are exact on integers of any size; fractional arithmetic, division and other builtins use IEEE doubles',
   'regex: JavaScript RegExp with the u flag instead of RE2 (leading (?i)/(?s) flags translated)',
   'host builtins receive sets as JSON arrays (opa-wasm ABI)',
   'opa-wasm treats falsy inputs (false, 0, "", null) as "no input"',

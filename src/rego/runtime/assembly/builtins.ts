@@ -6,6 +6,7 @@ import {
 } from "./value";
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
+import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig } from "./bigint";
 
 @external("env", "opa_abort") declare function opa_abort(addr: usize): void;
 @external("env", "opa_builtin0") declare function opa_builtin0(id: i32, ctx: i32): usize;
@@ -69,6 +70,13 @@ function arith(name: string, a: V, b: V, loc: string): V | null {
     }
     return terr(name, loc, "operand must be number");
   }
+  const approx = name == "plus" ? a.n + b.n : (name == "minus" ? a.n - b.n : a.n * b.n);
+  if ((name == "plus" || name == "minus" || name == "mul") && needsBig(a, b, approx)) {
+    const x = intText(a), y = intText(b);
+    if (x != null && y != null) {
+      return numOfText(name == "plus" ? bigAdd(x!, y!) : (name == "minus" ? bigSub(x!, y!) : bigMul(x!, y!)));
+    }
+  }
   if (name == "plus") return vNum(a.n + b.n);
   if (name == "minus") return vNum(a.n - b.n);
   if (name == "mul") return vNum(a.n * b.n);
@@ -105,13 +113,13 @@ function aggregate(name: string, a: V, loc: string): V | null {
     }
     return best;
   }
-  let acc: f64 = name == "sum" ? 0 : 1;
+  let acc: V = vNum(name == "sum" ? 0 : 1);
   for (let i = 0; i < a.a.length; i++) {
     const x = a.a[i];
     if (!num(x)) return terr(name, loc, "operand 1 must be array of numbers");
-    acc = name == "sum" ? acc + x.n : acc * x.n;
+    acc = arith(name == "sum" ? "plus" : "mul", acc, x, loc)!;
   }
-  return vNum(acc);
+  return acc;
 }
 
 function member(x: V, c: V): bool {
@@ -183,7 +191,16 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
   if (name == "gte") return vBool(compare(a, b) >= 0);
   if (name == "plus" || name == "minus" || name == "mul" || name == "div" || name == "rem") return arith(name, a, b, loc);
   if (name == "count" || name == "sum" || name == "product" || name == "max" || name == "min" || name == "sort") return aggregate(name, a, loc);
-  if (name == "abs") return num(a) ? vNum(Math.abs(a.n)) : terr(name, loc, "operand must be number");
+  if (name == "abs") {
+    if (!num(a)) return terr(name, loc, "operand must be number");
+    if (a.t.length > 0 && a.t.charCodeAt(0) == 45) return numOfText(a.t.substring(1));
+    return a.t.length > 0 ? a : vNum(Math.abs(a.n));
+  }
+  if ((name == "round" || name == "ceil" || name == "floor") && num(a)) {
+    // Integers (of any size) are their own rounding; keep them exact.
+    const it = intText(a);
+    if (it != null) return numOfText(it!);
+  }
   if (name == "round") return num(a) ? vNum(a.n < 0 ? -Math.floor(-a.n + 0.5) : Math.floor(a.n + 0.5)) : terr(name, loc, "operand must be number");
   if (name == "ceil") return num(a) ? vNum(Math.ceil(a.n)) : terr(name, loc, "operand must be number");
   if (name == "floor") return num(a) ? vNum(Math.floor(a.n)) : terr(name, loc, "operand must be number");

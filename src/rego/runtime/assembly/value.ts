@@ -50,13 +50,13 @@ export function vSet(): V { const v = mk(K_SET); v.a = new Array<V>(); return v;
 
 // Exact ordering of number literals. Rounding to f64 is monotonic, so when the doubles differ they
 // already order the numbers correctly; only ties (and infinities) need the decimal text.
-class Dec {
+export class Dec {
   sign: i32 = 0;        // -1, 0 (zero) or 1
   digits: string = "";  // significant digits, no leading/trailing zeros
   exp: i32 = 0;         // value = 0.<digits> x 10^exp
 }
 
-function parseDec(t: string): Dec {
+export function parseDecimal(t: string): Dec {
   const d = new Dec();
   let i = 0;
   let neg = false;
@@ -93,7 +93,7 @@ export function cmpNum(a: V, b: V): i32 {
   if (isFinite(a.n) && isFinite(b.n) && a.n != b.n) return a.n < b.n ? -1 : 1;
   if (a.t == b.t && a.t.length > 0) return 0;
   if (a.t.length == 0 && b.t.length == 0) return a.n < b.n ? -1 : (a.n > b.n ? 1 : 0);
-  const x = parseDec(textOf(a)), y = parseDec(textOf(b));
+  const x = parseDecimal(textOf(a)), y = parseDecimal(textOf(b));
   if (x.sign != y.sign) return x.sign < y.sign ? -1 : 1;
   if (x.sign == 0) return 0;
   let r: i32 = 0;
