@@ -1,0 +1,131 @@
+// Rule evaluation: complete/partial rules with caching and `with data` overrides, functions,
+// defaults, and the virtual documents of package nodes (base data merged with rule values).
+import { V, K_NUM, K_ARR, K_OBJ, vObj, vSet, objPut, objGet, objCopy, equal } from "./value";
+import { Rule, Def, R_SET, R_OBJECT, R_MULTI } from "./ir";
+import { Frame, Sink, kSink, run, state, enter, leave, curData, index, upsert, evalOp, unify, rules } from "./eval";
+
+// ---- rules ----
+function pathHasPrefix(p: Array<V>, pre: Array<V>): bool {
+  if (pre.length > p.length) return false;
+  for (let i = 0; i < pre.length; i++) if (!equal(p[i], pre[i])) return false;
+  return true;
+}
+
+export function evalRule(id: i32): V | null {
+  const r = rules[id];
+  // `with data.x as v` replaces virtual documents as well as base ones.
+  for (let i = state().overrides.length - 1; i >= 0; i--) {
+    const o = state().overrides[i];
+    if (pathHasPrefix(r.path, o.path)) {
+      let v: V | null = o.value;
+      for (let j = o.path.length; j < r.path.length && v != null; j++) v = index(v!, r.path[j]);
+      return v;
+    }
+  }
+  if (id < state().cached.length && state().cached[id]) return state().cache[id];
+  const v = computeRule(r);
+  while (state().cached.length <= id) { state().cached.push(false); state().cache.push(null); }
+  state().cached[id] = true;
+  state().cache[id] = v;
+  let out = v;
+  for (let i = 0; i < state().overrides.length; i++) {
+    const o = state().overrides[i];
+    if (o.path.length > r.path.length && pathHasPrefix(o.path, r.path)) {
+      out = upsert(out, o.path.slice(r.path.length), 0, o.value);
+    }
+  }
+  return out;
+}
+
+
+function computeRule(r: Rule): V | null {
+  enter();
+  const sk = new Sink();
+  sk.kind = 1; sk.rule = r;
+  for (let i = 0; i < r.defs.length; i++) {
+    let d: Def | null = r.defs[i];
+    while (d != null) {
+      sk.def = d; sk.found = false;
+      const f = new Frame(d.nslots);
+      run(d.body, 0, f, kSink(sk, f));
+      if (sk.found || r.kind == R_SET || r.kind == R_OBJECT || r.kind == R_MULTI) break;
+      d = d.els;
+    }
+  }
+  leave();
+  if (sk.acc == null) {
+    if (r.kind == R_SET) return vSet();
+    if (r.kind == R_OBJECT || r.kind == R_MULTI) return vObj();
+    if (r.dflt != null) return evalDefault(r);
+  }
+  return sk.acc;
+}
+
+function evalDefault(r: Rule): V | null {
+  const d = r.dflt!;
+  const sk = new Sink();
+  sk.kind = 1; sk.rule = r; sk.def = d;
+  const f = new Frame(d.nslots);
+  run(d.body, 0, f, kSink(sk, f));
+  return sk.acc;
+}
+
+export function callFunc(id: i32, args: Array<V>): V | null {
+  const r = rules[id];
+  enter();
+  const sk = new Sink();
+  sk.kind = 1; sk.rule = r;
+  for (let i = 0; i < r.defs.length; i++) {
+    let d: Def | null = r.defs[i];
+    while (d != null) {
+      sk.def = d; sk.found = false;
+      if (d.args.length != args.length) break;
+      const f = new Frame(d.nslots);
+      let ok = true;
+      for (let j = 0; j < args.length && ok; j++) ok = unify(d.args[j], args[j], f);
+      if (ok) run(d.body, 0, f, kSink(sk, f));
+      if (sk.found) break;
+      d = d.els;
+    }
+  }
+  leave();
+  if (sk.acc == null && r.dflt != null) return evalDefault(r);
+  return sk.acc;
+}
+
+// Materialises the document at a package node: base data merged with every rule beneath it.
+export function vdoc(node: V, path: Array<V>, self: i32): V | null {
+  let base: V | null = curData();
+  for (let i = 0; i < path.length && base != null; i++) base = index(base!, path[i]);
+  const sub = vdocAt(node, base);
+  return self >= 0 ? mergeDocs(evalRule(self), sub) : sub;
+}
+
+// A rule's object value merged with the documents of the rules beneath it.
+function mergeDocs(a: V | null, b: V | null): V | null {
+  if (a == null) return b;
+  if (b == null) return a;
+  if (a.kind != K_OBJ || b.kind != K_OBJ) return a;
+  const r = objCopy(a);
+  for (let i = 0; i < b.a.length; i++) {
+    const prev = objGet(r, b.a[i]);
+    objPut(r, b.a[i], prev != null ? mergeDocs(prev, b.o[i])! : b.o[i]);
+  }
+  return r;
+}
+
+function vdocAt(node: V, base: V | null): V | null {
+  const out = base != null && base.kind == K_OBJ ? objCopy(base) : vObj();
+  for (let i = 0; i < node.a.length; i++) {
+    const key = node.a[i];
+    const child = node.o[i];
+    let v: V | null;
+    const sub = base != null && base.kind == K_OBJ ? objGet(base, key) : null;
+    if (child.kind == K_NUM) v = evalRule(<i32>child.n);
+    else if (child.kind == K_ARR) v = mergeDocs(evalRule(<i32>child.a[0].n), vdocAt(child.a[1], sub));
+    else v = vdocAt(child, sub);
+    if (v != null) objPut(out, key, v);
+  }
+  return out;
+}
+
