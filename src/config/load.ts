@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseYaml } from '../load/yaml.js';
 import type { JsonPath, SourceRange } from '../model/types.js';
 import { DEFAULT_CONFIG, type MeshguardConfig, type RuleSetting } from './types.js';
@@ -19,8 +19,11 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validateConfig = ajv.compile(readJsonAsset('schemas/config.schema.json'));
+// Compiled when a configuration file is actually read.
+let compiledConfigValidator: ValidateFunction | undefined;
+function configValidator(): ValidateFunction {
+  return (compiledConfigValidator ??= new Ajv({ allErrors: true, strict: true }).compile(readJsonAsset('schemas/config.schema.json')));
+}
 
 /**
  * Load `.meshguard.yaml` (or an explicit path). No file means defaults; a file that is there but
@@ -44,6 +47,7 @@ export function parseConfig(text: string, displayPath: string): MeshguardConfig 
   if (firstError) throw new ConfigError(`invalid YAML: ${firstError.message}`, displayPath, firstError.range);
   const doc = documents[0];
   if (!doc || doc.value === null || doc.value === undefined) return DEFAULT_CONFIG;
+  const validateConfig = configValidator();
   if (!validateConfig(doc.value)) {
     const error = mostRelevant(validateConfig.errors ?? []);
     const errorPath = pointerToPath(error.instancePath);

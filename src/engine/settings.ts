@@ -10,7 +10,8 @@ export interface EffectiveRuleSetting {
   options: Record<string, unknown>;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// Created on first use: constructing Ajv compiles its meta-schemas, a cost most runs need not pay.
+let ajv: Ajv | undefined;
 
 /**
  * Resolve `rules:` from the configuration against the known rules. An unknown rule id or options that
@@ -25,8 +26,9 @@ export function resolveRuleSettings(config: MeshguardConfig, metas: readonly Rul
   for (const meta of metas) {
     const setting = config.rules[meta.id];
     const options = setting?.options ?? {};
-    if (meta.optionsSchema) {
-      const validate = ajv.compile(meta.optionsSchema);
+    // Options are validated when given; rules apply their own defaults (no schema compile per run).
+    if (meta.optionsSchema && setting?.options) {
+      const validate = (ajv ??= new Ajv({ allErrors: false, strict: false })).compile(meta.optionsSchema);
       if (!validate(options)) {
         const error = validate.errors?.[0];
         throw new ConfigError(`rules.${meta.id}.options${error?.instancePath.replace(/\//g, '.') ?? ''} ${error?.message ?? 'is invalid'}`, configFile);

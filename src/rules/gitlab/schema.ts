@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../../assets.js';
 import { extendsOf, isHidden, jobsOf, resolveJob, whereDefined } from '../../model/gitlab/pipeline.js';
 import { resolveReferences } from '../../model/gitlab/reference.js';
@@ -9,10 +9,17 @@ import { isOpaque, schemaIssues, where } from './schema-errors.js';
 
 // GitLab's own schema test compiles with the same leniency (strictTypes/strictTuples off, matching
 // properties allowed): `patternProperties` for hidden keys overlaps the job `additionalProperties`.
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowMatchingProperties: true });
-const schema = readJsonAsset<{ $id: string }>('schemas/gitlab-ci.schema.json');
-export const validateGitlabCi = ajv.compile(schema);
-const validateJob = ajv.getSchema(`${schema.$id}#/definitions/job`)!;
+// Compiled on first use: most runs have no CI file, and this is the largest schema meshguard compiles.
+let compiled: { pipeline: ValidateFunction; job: ValidateFunction } | undefined;
+function validators(): { pipeline: ValidateFunction; job: ValidateFunction } {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowMatchingProperties: true });
+    const schema = readJsonAsset<{ $id: string }>('schemas/gitlab-ci.schema.json');
+    const pipeline = ajv.compile(schema);
+    compiled = { pipeline, job: ajv.getSchema(`${schema.$id}#/definitions/job`)! };
+  }
+  return compiled;
+}
 
 export const gitlabCiSchemaRule: Rule = {
   meta: {
@@ -31,6 +38,7 @@ export const gitlabCiSchemaRule: Rule = {
     // Broken !reference tags are gitlab-reference's; interpolated values are unknown until inclusion.
     const skip = (path: JsonPath): boolean =>
       [...unresolved].some((u) => path.join('/') === u || path.join('/').startsWith(`${u}/`)) || isOpaque(value, path);
+    const validateGitlabCi = validators().pipeline;
     if (!validateGitlabCi(value)) {
       for (const issue of schemaIssues(validateGitlabCi.errors ?? [], value, skip)) context.report(issue);
     }
@@ -41,9 +49,9 @@ export const gitlabCiSchemaRule: Rule = {
     for (const [name, raw] of jobsOf(value)) {
       if (extendsOf(raw).length === 0) continue;
       const merged = resolveJob(value, name).job;
-      if (validateJob(merged)) continue;
+      if (validators().job(merged)) continue;
       const label = (path: JsonPath): string => `${where(whereDefined(value, name, path) ?? [name, ...path])} (inherited by job '${name}')`;
-      for (const issue of schemaIssues(validateJob.errors ?? [], merged, () => false, label)) {
+      for (const issue of schemaIssues(validators().job.errors ?? [], merged, () => false, label)) {
         const path = whereDefined(value, name, issue.path) ?? [name, ...issue.path];
         const key = `${path.join('/')}|${issue.messageId}`;
         if (!isHidden(String(path[0])) || reported.has(key) || skip(path)) continue;
