@@ -1,5 +1,5 @@
 import type { MeshSettings } from '../../config/types.js';
-import type { Inventory } from '../inventory.js';
+import { noteKindsRead, trackKindsRead, type Inventory } from '../inventory.js';
 import { parseQuantity } from '../quantity.js';
 import type { JsonPath, Resource } from '../types.js';
 import { isRecord, podTemplateOf, type PodTemplate } from '../workload.js';
@@ -92,7 +92,29 @@ export interface WorkloadPod {
   problems: QuantityProblem[];
 }
 
+/**
+ * Several rules (quota, proxy resources, HPA skew) need the same pod for the same workload: derive it once
+ * per inventory. Keyed by the inventory object itself, so an admission request never sees another's pods.
+ */
+const pods = new WeakMap<Inventory, WeakMap<MeshSettings, WeakMap<Resource, { pod: WorkloadPod | undefined; kinds: Set<string> }>>>();
+
 export function workloadPodOf(resource: Resource, inventory: Inventory, mesh: MeshSettings): WorkloadPod | undefined {
+  let byMesh = pods.get(inventory);
+  if (!byMesh) pods.set(inventory, (byMesh = new WeakMap()));
+  let byResource = byMesh.get(mesh);
+  if (!byResource) byMesh.set(mesh, (byResource = new WeakMap()));
+  const cached = byResource.get(resource);
+  if (cached) {
+    // A rule that gets the pod from here still depends on what deriving it read (LimitRanges, the Namespace).
+    noteKindsRead(cached.kinds);
+    return cached.pod;
+  }
+  const { value: pod, kinds } = trackKindsRead(() => deriveWorkloadPod(resource, inventory, mesh));
+  byResource.set(resource, { pod, kinds });
+  return pod;
+}
+
+function deriveWorkloadPod(resource: Resource, inventory: Inventory, mesh: MeshSettings): WorkloadPod | undefined {
   const template = podTemplateOf(resource);
   const injection = injectionOf(resource, inventory, mesh);
   if (!template || !injection) return undefined;
