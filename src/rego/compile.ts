@@ -1,0 +1,414 @@
+// Compiler: modules -> IR program. Groups rules by path (complete / partial set / partial object /
+// function), builds the package tree used for virtual documents, resolves names, plans every rule
+// body and query, and rejects recursion.
+import type { Expr, Module, Rule, Term } from './ast.js';
+import { RegoError, RegoErrors, locString, type Location } from './errors.js';
+import { OP, RULE_KIND, type IrDef, type IrProgram, type IrQuery, type IrRule, type IrValue, type Operand } from './ir.js';
+export type { Operand };
+import { Planner, namesOf, type PlanContext, type Resolved } from './plan.js';
+import { builtinInfo } from './builtin-table.js';
+
+type Kind = keyof typeof RULE_KIND;
+
+interface Def { rule: Rule | undefined; module: Module; key: Term[]; value: Term | undefined; args: Term[] | undefined }
+
+interface Group {
+  id: number;
+  kind: Kind;
+  path: string[];
+  defs: Def[];
+  default: { term: Term; module: Module } | undefined;
+  loc: Location;
+}
+
+interface TreeNode { children: Map<string, TreeNode>; rule: number | undefined }
+
+export interface CompileOptions {
+  entrypoints: string[];
+  /** Ad-hoc queries, compiled as extra entrypoints named by `name`. */
+  queries?: { name: string; source: Expr[] }[];
+  strictBuiltinErrors?: boolean;
+}
+
+export function compileProgram(modules: Module[], opts: CompileOptions): IrProgram {
+  return new Compiler(modules).compile(opts);
+}
+
+class Compiler {
+  groups: Group[] = [];
+  byPath = new Map<string, Group>();
+  tree: TreeNode = { children: new Map(), rule: undefined };
+  treeIds = new Map<TreeNode, number>();
+  trees: [string[], IrValue, number][] = [];
+  hostBuiltins = new Set<string>();
+  deps = new Map<number, Set<number>>();
+  errors: RegoError[] = [];
+
+  constructor(readonly modules: Module[]) {
+    for (const m of modules) for (const r of m.rules) this.addRule(m, r);
+    // A package defined by a module exists as a document ({}), even without rules.
+    for (const m of modules) this.insertPath(m.package);
+    for (const g of this.groups) this.insertTree(g);
+  }
+
+  private addRule(m: Module, r: Rule): void {
+    const ref = r.head.ref;
+    const head = ref[0]!;
+    if (head.type !== 'var') throw new RegoError('rego_parse_error', 'rule name must be a var', r.loc);
+    if (m.regoV1 && ref.length === 1 && (head.name === 'input' || head.name === 'data')) {
+      throw new RegoError('rego_compile_error', `rules must not shadow ${head.name} (${head.name} cannot be shadowed)`, r.loc);
+    }
+    if (r.isDefault && r.head.value) checkDefaultValue(r.head.value);
+    const prefix = [head.name];
+    let i = 1;
+    while (i < ref.length && ref[i]!.type === 'string') { prefix.push((ref[i] as { value: string }).value); i++; }
+    const rest = ref.slice(i);
+    let kind: Kind;
+    let key: Term[] = [];
+    let value = r.head.value;
+    if (r.head.args) kind = 'func';
+    else if (r.head.contains) { kind = 'set'; key = [r.head.key!]; if (rest.length) throw new RegoError('rego_parse_error', 'contains rule head must be a constant ref', r.loc); }
+    else if (r.v0Set) {
+      kind = 'set';
+      if (rest.length === 0) { key = [{ type: 'string', value: prefix.pop()!, loc: r.loc }]; }
+      else { key = [rest[rest.length - 1]!]; if (rest.length > 1) throw new RegoError('rego_parse_error', 'unsupported v0 set rule head', r.loc); }
+    } else if (rest.length > 0) { kind = 'object'; key = rest; }
+    else kind = 'complete';
+    if (r.isDefault && kind === 'object') kind = 'complete';
+    const path = [...m.package, ...prefix];
+    const pk = path.join('\u0000');
+    let g = this.byPath.get(pk);
+    if (!g) {
+      g = { id: this.groups.length, kind, path, defs: [], default: undefined, loc: r.loc };
+      this.groups.push(g);
+      this.byPath.set(pk, g);
+    } else if (g.kind !== kind && !r.isDefault) {
+      if (g.defs.length === 0) g.kind = kind;
+      else throw new RegoError('rego_type_error', `conflicting rules data.${path.join('.')} found`, r.loc);
+    }
+    if (r.isDefault) {
+      if (g.default) throw new RegoError('rego_type_error', `multiple default rules data.${path.join('.')} found`, r.loc);
+      g.default = { term: value!, module: m };
+      return;
+    }
+    if (kind === 'complete' && value === undefined) value = { type: 'boolean', value: true, loc: r.loc };
+    g.defs.push({ rule: r, module: m, key, value, args: r.head.args });
+  }
+
+  private insertPath(path: string[]): TreeNode {
+    let n = this.tree;
+    for (const seg of path) {
+      let c = n.children.get(seg);
+      if (!c) { c = { children: new Map(), rule: undefined }; n.children.set(seg, c); }
+      n = c;
+    }
+    return n;
+  }
+
+  private insertTree(g: Group): void {
+    let n = this.tree;
+    for (const seg of g.path) {
+      let c = n.children.get(seg);
+      if (!c) { c = { children: new Map(), rule: undefined }; n.children.set(seg, c); }
+      n = c;
+    }
+    n.rule = g.id;
+  }
+
+  private treeId(node: TreeNode, path: string[]): number {
+    let id = this.treeIds.get(node);
+    if (id === undefined) {
+      id = this.trees.length;
+      this.treeIds.set(node, id);
+      // A leaf rule is its id; a rule with rules beneath it (a.b := ... and a.b.c := ...) is
+      // [id, children]; a plain package node is an object of children.
+      const enc = (x: TreeNode): IrValue => {
+        const o: Record<string, IrValue> = {};
+        for (const [k, c] of x.children) {
+          if (c.rule !== undefined && this.groups[c.rule]!.kind === 'func') continue;
+          if (c.rule !== undefined) o[k] = c.children.size ? [c.rule, enc(c)] : c.rule;
+          else o[k] = enc(c);
+        }
+        return o;
+      };
+      const self = node.rule !== undefined && this.groups[node.rule]!.kind !== 'func' ? node.rule : -1;
+      this.trees.push([path, enc(node), self]);
+      for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
+    }
+    else for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
+    return id;
+  }
+
+  private rulesUnder(node: TreeNode): number[] {
+    const out: number[] = [];
+    const walk = (n: TreeNode): void => { if (n.rule !== undefined) out.push(n.rule); n.children.forEach(walk); };
+    walk(node);
+    return out;
+  }
+
+  curDeps: Set<number> | undefined;
+
+  // ---------- the planner's view of the program ----------
+  context(m: Module | undefined): PlanContext {
+    const pkg = m?.package ?? [];
+    const imports = new Map<string, Term[]>();
+    for (const imp of m?.imports ?? []) {
+      const p = imp.path.type === 'ref' ? [imp.path.head, ...imp.path.path] : [imp.path];
+      const root = p[0]!.type === 'var' ? (p[0] as { name: string }).name : '';
+      if (root !== 'data' && root !== 'input') continue;
+      const last = p[p.length - 1]!;
+      const alias = imp.alias ?? (last.type === 'string' ? last.value : last.type === 'var' ? last.name : undefined);
+      if (alias) imports.set(alias, p);
+    }
+    const pkgNode = m ? this.nodeAt(pkg) : undefined;
+    const str = (s: string, loc: Location): Term => ({ type: 'string', value: s, loc });
+    const self = this;
+    const ctx: PlanContext = {
+      resolveGlobal(name): Resolved | undefined {
+        if (name === 'input') return { kind: 'input', path: [] };
+        if (name === 'data') return { kind: 'data', path: [] };
+        const imp = imports.get(name);
+        if (imp) {
+          const root = (imp[0] as { name: string }).name;
+          return root === 'input' ? { kind: 'input', path: imp.slice(1) } : { kind: 'data', path: imp.slice(1) };
+        }
+        if (pkgNode?.children.has(name)) {
+          const loc = m?.packageLoc ?? { file: '', line: 0, col: 0 };
+          return { kind: 'data', path: [...pkg, name].map((s) => str(s, loc)) };
+        }
+        return undefined;
+      },
+      resolveFunc(name) {
+        const g = self.funcGroup(name, pkg, imports);
+        return g?.kind === 'func' ? g.id : undefined;
+      },
+      planData(p, segs) { return self.planData(p, segs); },
+      funcMockName(name) {
+        const g = self.funcGroup(name, pkg, imports);
+        if (g) return g.kind === 'func' ? { name: 'data.' + g.path.join('.'), kind: 'func', id: g.id } : undefined;
+        const dotted = name.join('.');
+        if (builtinInfo(dotted) || dotted === 'print') return { name: dotted, kind: 'builtin' };
+        return undefined;
+      },
+      useBuiltin(name) { self.hostBuiltins.add(name); },
+      regoV1: m?.regoV1 ?? true,
+      funcArity(id) { return self.groups[id]!.defs[0]?.args?.length ?? 0; },
+      dependsOn(id) { self.curDeps?.add(id); },
+    };
+    return ctx;
+  }
+
+  private nodeAt(path: string[]): TreeNode | undefined {
+    let n: TreeNode | undefined = this.tree;
+    for (const s of path) { n = n?.children.get(s); if (!n) return undefined; }
+    return n;
+  }
+
+  private funcGroup(name: string[], pkg: string[], imports: Map<string, Term[]>): Group | undefined {
+    const candidates: string[][] = [];
+    if (name[0] === 'data') candidates.push(name.slice(1));
+    else {
+      const imp = imports.get(name[0]!);
+      if (imp && (imp[0] as { name: string }).name === 'data') {
+        candidates.push([...imp.slice(1).map((t) => (t.type === 'string' ? t.value : '')), ...name.slice(1)]);
+      }
+      candidates.push([...pkg, ...name]);
+    }
+    for (const c of candidates) {
+      const g = this.byPath.get(c.join('\u0000'));
+      if (g) return g;
+    }
+    return undefined;
+  }
+
+  /** `data.a.b[x]...`: a rule, a package's virtual document, or plain base data. */
+  planData(p: Planner, segs: Term[]): Operand {
+    let node = this.tree;
+    const consumed: string[] = [];
+    let i = 0;
+    for (; i < segs.length; i++) {
+      const s = segs[i]!;
+      if (s.type !== 'string') break;
+      const child = node.children.get(s.value);
+      if (!child) {
+        // Nothing virtual below this point: plain base data.
+        return p.dynamic(['d'], segs);
+      }
+      consumed.push(s.value);
+      node = child;
+      if (child.rule !== undefined && child.children.size > 0) {
+        // Rules both at and below this path: materialise the merged document here.
+        this.curDeps?.add(child.rule);
+        const tmp = p.alloc();
+        p.emit([OP.vdoc, this.treeId(child, consumed), tmp]);
+        p.bound.add(tmp);
+        return p.dynamic(tmp, segs.slice(i + 1));
+      }
+      if (child.rule !== undefined) {
+        const g = this.groups[child.rule]!;
+        if (g.kind === 'func') {
+          // A zero-argument function referenced without parentheses evaluates to its value.
+          if (!g.defs.every((d) => (d.args?.length ?? 0) === 0)) throw new RegoError('rego_type_error', `function data.${g.path.join('.')} used as a value`, s.loc);
+          this.curDeps?.add(g.id);
+          const out = p.alloc();
+          p.emit([OP.callFunc, g.id, [], out]);
+          p.bound.add(out);
+          return p.dynamic(out, segs.slice(i + 1));
+        }
+        this.curDeps?.add(g.id);
+        const tmp = p.alloc();
+        p.emit([OP.rule, g.id, tmp]);
+        p.bound.add(tmp);
+        return p.dynamic(tmp, segs.slice(i + 1));
+      }
+    }
+    const tmp = p.alloc();
+    p.emit([OP.vdoc, this.treeId(node, consumed), tmp]);
+    p.bound.add(tmp);
+    return p.dynamic(tmp, segs.slice(i));
+  }
+
+  // ---------- rules ----------
+  private planDef(g: Group, d: Def, body: Expr[], value: Term | undefined, loc: Location): IrDef {
+    const extra: Term[] = [...d.key, ...(value ? [value] : []), ...(d.args ?? [])];
+    const { names, declared } = namesOf(body, extra);
+    for (const a of d.args ?? []) collectVars(a, declared);
+    const p = new Planner(this.context(d.module), names, declared);
+    for (const a of d.args ?? []) collectVars(a, p.predeclared);
+    const args = (d.args ?? []).map((a) => { const o = p.pattern(a); p.markBound(o); return o; });
+    p.body(body, loc);
+    const key = d.key.map((k) => p.value(k));
+    const val = value ? p.value(value) : undefined;
+    void g;
+    return { n: p.nslots, args, body: p.out, key, value: val };
+  }
+
+  private planGroup(g: Group): IrRule {
+    this.curDeps = new Set();
+    this.deps.set(g.id, this.curDeps);
+    const defs: IrDef[] = [];
+    for (const d of g.defs) {
+      try {
+        const rule = d.rule!;
+        const first = this.planDef(g, d, rule.body, d.value, rule.loc);
+        let tail = first;
+        for (const e of rule.else) {
+          const v = e.value ?? { type: 'boolean', value: true, loc: e.loc } as Term;
+          const x = this.planDef(g, d, e.body, v, e.loc);
+          tail.else = x;
+          tail = x;
+        }
+        defs.push(first);
+      } catch (e) {
+        if (e instanceof RegoError) this.errors.push(e); else throw e;
+      }
+    }
+    let dflt: IrDef | undefined;
+    if (g.default) {
+      // A default value may hold comprehensions; it is planned like a body-less definition.
+      const d: Def = { rule: undefined, module: g.default.module, key: [], value: g.default.term, args: undefined };
+      try {
+        dflt = this.planDef(g, d, [], g.default.term, g.default.term.loc);
+      } catch (e) {
+        if (e instanceof RegoError) this.errors.push(e);
+        else throw e;
+      }
+    }
+    this.curDeps = undefined;
+    return {
+      kind: RULE_KIND[g.kind], name: 'data.' + g.path.join('.'), path: g.path, loc: locString(g.loc), defs,
+      ...(dflt !== undefined ? { default: dflt } : {}),
+    };
+  }
+
+  private planQuery(body: Expr[], outs: 'result' | 'vars', loc: Location): IrQuery {
+    const { names, declared } = namesOf(body);
+    const p = new Planner(this.context(undefined), names, declared);
+    this.curDeps = new Set();
+    if (outs === 'result') {
+      p.body(body, loc);
+      this.curDeps = undefined;
+      return { n: p.nslots, body: p.out, outs: [] };
+    }
+    p.body(body, loc);
+    this.curDeps = undefined;
+    const result: [string, number][] = [];
+    for (const [name, slot] of p.scope.slots) if (!name.startsWith('_') && !name.startsWith('$') && p.bound.has(slot)) result.push([name, slot]);
+    return { n: p.nslots, body: p.out, outs: result };
+  }
+
+  private entrypointQuery(ep: string): IrQuery {
+    const segs = ep.split('/').filter((s) => s.length > 0);
+    const loc: Location = { file: 'entrypoint', line: 1, col: 1 };
+    const p = new Planner(this.context(undefined), new Set(), new Set());
+    this.curDeps = new Set();
+    const op = this.planData(p, segs.map((s) => ({ type: 'string', value: s, loc }) as Term));
+    this.curDeps = undefined;
+    const slot = typeof op === 'number' ? op : p.alloc();
+    if (typeof op !== 'number') { p.emit([OP.unify, slot, op]); }
+    return { n: p.nslots, body: p.out, outs: [['result', slot]] };
+  }
+
+  compile(opts: CompileOptions): IrProgram {
+    const rules = this.groups.map((g) => this.planGroup(g));
+    this.checkRecursion();
+    const queries: IrQuery[] = [];
+    const entrypoints: Record<string, number> = {};
+    for (const ep of opts.entrypoints) {
+      entrypoints[ep] = queries.length;
+      queries.push(this.entrypointQuery(ep));
+    }
+    for (const q of opts.queries ?? []) {
+      try {
+        entrypoints[q.name] = queries.length;
+        queries.push(this.planQuery(q.source, 'vars', q.source[0]?.loc ?? { file: 'query', line: 1, col: 1 }));
+      } catch (e) {
+        if (e instanceof RegoError) this.errors.push(e); else throw e;
+      }
+    }
+    if (this.errors.length === 1) throw this.errors[0]!;
+    if (this.errors.length > 1) throw new RegoErrors(this.errors);
+    return { rules, trees: this.trees, queries, entrypoints, builtins: [...this.hostBuiltins].sort(), strict: !!opts.strictBuiltinErrors };
+  }
+
+  private checkRecursion(): void {
+    const state = new Map<number, number>();
+    const stack: number[] = [];
+    const visit = (id: number): void => {
+      state.set(id, 1);
+      stack.push(id);
+      for (const d of this.deps.get(id) ?? []) {
+        const s = state.get(d);
+        if (s === 1) {
+          const cyc = stack.slice(stack.indexOf(d)).concat(d).map((x) => 'data.' + this.groups[x]!.path.join('.'));
+          const g = this.groups[d]!;
+          throw new RegoError('rego_recursion_error', `rule ${cyc[0]} is recursive: ${cyc.join(' -> ')}`, g.loc);
+        }
+        if (s === undefined) visit(d);
+      }
+      stack.pop();
+      state.set(id, 2);
+    };
+    for (const g of this.groups) if (!state.has(g.id)) visit(g.id);
+  }
+}
+
+/** Default values are constants: no refs or calls outside comprehensions. */
+function checkDefaultValue(t: Term): void {
+  switch (t.type) {
+    case 'ref': throw new RegoError('rego_type_error', 'invalid `ref` in default value', t.loc);
+    case 'call': throw new RegoError('rego_type_error', `invalid call ${t.name.join('.')} in default value`, t.loc);
+    case 'array': case 'set': t.items.forEach(checkDefaultValue); break;
+    case 'object': t.entries.forEach(([k, v]) => { checkDefaultValue(k); checkDefaultValue(v); }); break;
+    default: break;
+  }
+}
+
+function collectVars(t: Term, into: Set<string>): void {
+  switch (t.type) {
+    case 'var': if (t.name !== '_') into.add(t.name); break;
+    case 'array': case 'set': t.items.forEach((x) => collectVars(x, into)); break;
+    case 'object': t.entries.forEach(([, v]) => collectVars(v, into)); break;
+    default: break;
+  }
+}

@@ -1,0 +1,396 @@
+// Builtins implemented in TypeScript and handed to opa-wasm's loadPolicy() as customBuiltins.
+// Arguments arrive as JSON (sets become arrays). Returning undefined makes the call undefined;
+// argument errors are undefined in OPA's default mode and thrown in strict mode.
+
+import { randomUUID } from 'node:crypto';
+import { FormatError, jsonPatch, jsonSelect, sprintf, yamlMarshal, yamlUnmarshal } from './host-format.js';
+import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
+
+const RANDOM = new Map<string, number>();
+const UUIDS = new Map<string, string>();
+
+export class HostBuiltinError extends Error {
+  constructor(readonly code: 'eval_type_error' | 'eval_builtin_error', name: string, msg: string) {
+    super(`${code}: ${name}: ${msg}`);
+  }
+}
+
+type Json = unknown;
+type Impl = (...args: Json[]) => Json;
+export interface HostBuiltin { arity: number; fn: Impl }
+
+const t = (name: string, msg: string): never => { throw new HostBuiltinError('eval_type_error', name, msg); };
+const b = (name: string, msg: string): never => { throw new HostBuiltinError('eval_builtin_error', name, msg); };
+
+function str(name: string, v: Json, i: number): string {
+  if (typeof v !== 'string') t(name, `operand ${i} must be string but got ${typeName(v)}`);
+  return v as string;
+}
+function numArg(name: string, v: Json, i: number): number {
+  if (typeof v !== 'number') t(name, `operand ${i} must be number but got ${typeName(v)}`);
+  return v as number;
+}
+function intArg(name: string, v: Json, i: number): number {
+  const n = numArg(name, v, i);
+  if (!Number.isInteger(n)) t(name, `operand ${i} must be integer number but got floating-point number`);
+  return n;
+}
+function strs(name: string, v: Json, i: number): string[] {
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v)) t(name, `operand ${i} must be one of {string, set, array} but got ${typeName(v)}`);
+  return (v as Json[]).map((x) => str(name, x, i));
+}
+export function typeName(v: Json): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  if (typeof v === 'boolean') return 'boolean';
+  return typeof v;
+}
+
+/** Rego counts code points, not UTF-16 units. */
+const cps = (s: string): string[] => Array.from(s);
+
+// Go's RE2 syntax is close enough to JavaScript's for the patterns policies use; `(?i)` style
+// leading flags are translated. This is an approximation (no possessive/atomic differences handled).
+function re(name: string, pattern: string, extraFlags = ''): RegExp {
+  let flags = 'u' + extraFlags;
+  let p = pattern;
+  const m = /^\(\?([imsU]+)\)/.exec(p);
+  if (m) {
+    p = p.slice(m[0].length);
+    for (const f of m[1]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
+  }
+  p = p.replace(/\\z/g, '$').replace(/\(\?P</g, '(?<');
+  try {
+    return new RegExp(p, flags);
+  } catch (e) {
+    return b(name, `error parsing regexp: ${(e as Error).message}`);
+  }
+}
+
+function globToRegExp(name: string, pattern: string, delims: string[]): RegExp {
+  const d = delims.map((x) => x.replace(/[.*+?^${}()|[\]\\\-]/g, '\\$&')).join('');
+  const notDelim = d ? `[^${d}]` : '[\\s\\S]';
+  let out = '';
+  const stack: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') { i++; const n = pattern[i]; if (n === undefined) b(name, 'unexpected end of input'); out += n!.replace(/[.*+?^${}()|[\]\\\-]/g, '\\$&'); }
+    else if (c === '*') {
+      if (pattern[i + 1] === '*') { out += '[\\s\\S]*'; i++; } else out += `${notDelim}*`;
+    } else if (c === '?') out += notDelim;
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) b(name, 'unexpected end of input');
+      let cls = pattern.slice(i + 1, end);
+      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+      out += `[${cls}]`;
+      i = end;
+    } else if (c === '{') { stack.push(out.length); out += '(?:'; }
+    else if (c === '}' && stack.length) { stack.pop(); out += ')'; }
+    else if (c === ',' && stack.length) out += '|';
+    else out += c.replace(/[.*+?^${}()|[\]\\\-]/g, '\\$&');
+  }
+  if (stack.length) b(name, 'unexpected end of input');
+  return new RegExp(`^${out}$`, 'su');
+}
+
+// Quantities: SI prefixes (m is milli, M mega; other prefixes match either case, as OPA does),
+// and binary Ki..Yi suffixes in any case. An unknown suffix makes the call undefined.
+const SI: Record<string, number> = {
+  Q: 1e30, R: 1e27, Y: 1e24, Z: 1e21, E: 1e18, P: 1e15, T: 1e12, G: 1e9, M: 1e6, k: 1e3, K: 1e3, h: 1e2, da: 1e1,
+  '': 1, d: 1e-1, c: 1e-2, m: 1e-3, 'μ': 1e-6, n: 1e-9, f: 1e-15, a: 1e-18, z: 1e-21, y: 1e-24, r: 1e-27, q: 1e-30,
+  e: 1e18, p: 1e15, t: 1e12, g: 1e9,
+};
+const BINARY: Record<string, bigint> = { ki: 1n << 10n, mi: 1n << 20n, gi: 1n << 30n, ti: 1n << 40n, pi: 1n << 50n, ei: 1n << 60n, zi: 1n << 70n, yi: 1n << 80n };
+const BYTES: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, e: 1e18, z: 1e21, y: 1e24 };
+
+function scaled(n: string, factor: number | bigint): number {
+  if (typeof factor === 'bigint' && /^\d+$/.test(n)) return Number(BigInt(n) * factor);
+  const r = Number(n) * Number(factor);
+  return Number.isInteger(r) ? r : Number(r.toPrecision(15));
+}
+
+function parseUnits(name: string, s: string, bytes: boolean): number | undefined {
+  const raw = s.replace(/"/g, '');
+  if (/\s/.test(raw)) b(name, 'spaces not allowed in resource strings');
+  const m = /^([0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?)(.*)$/.exec(raw);
+  const amount = m?.[1] ?? '';
+  if (!/[0-9]/.test(amount)) b(name, bytes ? 'no byte amount provided' : 'no amount provided');
+  if (!/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(amount)) b(name, 'could not parse amount to a number');
+  const exp = /[eE]([-+]?[0-9]+)$/.exec(amount);
+  if (exp && Math.abs(Number(exp[1])) > 1000) b(name, 'exponent too large');
+  const unit = m![2]!;
+  if (bytes) {
+    const lu = unit.toLowerCase();
+    const bin = BINARY[lu.replace(/b$/, '')];
+    if (bin !== undefined && lu.replace(/b$/, '').endsWith('i')) return scaled(amount, bin);
+    const dec = BYTES[lu.replace(/b$/, '')];
+    if (dec !== undefined) return Math.round(scaled(amount, dec));
+    return undefined;
+  }
+  const bin = BINARY[unit.toLowerCase()];
+  if (bin !== undefined) return scaled(amount, bin);
+  const f = SI[unit];
+  if (f === undefined) return undefined;
+  return scaled(amount, f);
+}
+
+interface Semver { major: number; minor: number; patch: number; pre: string[]; }
+function parseSemver(s: string): Semver | undefined {
+  const m = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/.exec(s);
+  if (!m || s.startsWith('v')) return undefined;
+  return { major: +m[1]!, minor: +m[2]!, patch: +m[3]!, pre: m[4] ? m[4].split('.') : [] };
+}
+function cmpSemver(a: Semver, x: Semver): number {
+  for (const k of ['major', 'minor', 'patch'] as const) if (a[k] !== x[k]) return a[k] < x[k] ? -1 : 1;
+  if (!a.pre.length || !x.pre.length) return a.pre.length === x.pre.length ? 0 : a.pre.length ? -1 : 1;
+  for (let i = 0; i < Math.max(a.pre.length, x.pre.length); i++) {
+    const p = a.pre[i], q = x.pre[i];
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    const pn = /^\d+$/.test(p), qn = /^\d+$/.test(q);
+    if (pn && qn) { if (+p !== +q) return +p < +q ? -1 : 1; }
+    else if (pn !== qn) return pn ? -1 : 1;
+    else if (p !== q) return p < q ? -1 : 1;
+  }
+  return 0;
+}
+
+function cidr(name: string, s: string): { bits: bigint; len: number; size: number } {
+  const [addr, lenS] = s.includes('/') ? s.split('/') : [s, undefined];
+  if (addr!.includes(':')) {
+    const parts = addr!.split('::');
+    const head = parts[0] ? parts[0].split(':') : [];
+    const tail = parts[1] ? parts[1].split(':') : [];
+    const fill = parts.length > 1 ? Array(8 - head.length - tail.length).fill('0') : [];
+    const groups = [...head, ...fill, ...tail];
+    if (groups.length !== 8) b(name, `invalid CIDR address: ${s}`);
+    let bits = 0n;
+    for (const g of groups) bits = (bits << 16n) | BigInt(parseInt(g || '0', 16));
+    return { bits, len: lenS === undefined ? 128 : +lenS, size: 128 };
+  }
+  const oct = addr!.split('.').map(Number);
+  if (oct.length !== 4 || oct.some((o) => !(o >= 0 && o <= 255))) b(name, `invalid CIDR address: ${s}`);
+  let bits = 0n;
+  for (const o of oct) bits = (bits << 8n) | BigInt(o);
+  const len = lenS === undefined ? 32 : Number(lenS);
+  if (!(len >= 0 && len <= 32)) b(name, `invalid CIDR address: ${s}`);
+  return { bits, len, size: 32 };
+}
+function cidrContains(name: string, outer: string, inner: string): boolean {
+  const a = cidr(name, outer), c = cidr(name, inner);
+  if (a.size !== c.size || c.len < a.len) return false;
+  const shift = BigInt(a.size - a.len);
+  return a.bits >> shift === c.bits >> shift;
+}
+
+function ns(ms: number): number { return ms * 1e6; }
+function parseDuration(name: string, s: string): number {
+  const unit: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  let rest = s, sign = 1, total = 0;
+  if (rest.startsWith('-')) { sign = -1; rest = rest.slice(1); } else if (rest.startsWith('+')) rest = rest.slice(1);
+  if (rest === '0') return 0;
+  if (!rest) b(name, `time: invalid duration "${s}"`);
+  while (rest) {
+    const m = /^([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)/.exec(rest);
+    if (!m) b(name, `time: invalid duration "${s}"`);
+    total += Number(m![1]) * unit[m![2]!]!;
+    rest = rest.slice(m![0].length);
+  }
+  return sign * total;
+}
+function dateOf(name: string, v: Json): Date {
+  if (typeof v === 'number') return new Date(v / 1e6);
+  if (Array.isArray(v) && typeof v[0] === 'number') return new Date(v[0] / 1e6);
+  return t(name, 'operand 1 must be number or array');
+}
+
+function b64decode(name: string, s: string, url: boolean): string {
+  const std = url ? s.replace(/-/g, '+').replace(/_/g, '/') : s;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(std)) b(name, 'illegal base64 data');
+  return Buffer.from(std, 'base64').toString('utf8');
+}
+
+function fmtInt(name: string, n: number, base: number): string {
+  if (![2, 8, 10, 16].includes(base)) b(name, 'operand 2 must be one of {2, 8, 10, 16}');
+  const i = Math.trunc(n);
+  return i.toString(base);
+}
+
+export const HOST_BUILTINS: Record<string, HostBuiltin> = {
+  sprintf: { arity: 2, fn: (f, a) => {
+    if (!Array.isArray(a)) t('sprintf', `operand 2 must be array but got ${typeName(a)}`);
+    return sprintf(str('sprintf', f, 1), a as Json[]);
+  } },
+  'json.is_valid': { arity: 1, fn: (s) => { if (typeof s !== 'string') return false; try { JSON.parse(s); return true; } catch { return false; } } },
+  'yaml.is_valid': { arity: 1, fn: (s) => { if (typeof s !== 'string') return false; try { yamlUnmarshal(s); return true; } catch { return false; } } },
+  'yaml.unmarshal': { arity: 1, fn: (s) => { try { return yamlUnmarshal(str('yaml.unmarshal', s, 1)); } catch (e) { if (e instanceof HostBuiltinError) throw e; return b('yaml.unmarshal', (e as Error).message); } } },
+  'yaml.marshal': { arity: 1, fn: (v) => yamlMarshal(v) },
+  'regex.split': { arity: 2, fn: (p, s) => str('regex.split', s, 2).split(re('regex.split', str('regex.split', p, 1), 'g')) },
+  // A patch that cannot be applied makes the call undefined (as Regorus and OPA's topdown do).
+  'json.patch': { arity: 2, fn: (d, p) => { try { return jsonPatch(d, p); } catch (e) { if (e instanceof FormatError) return undefined; throw e; } } },
+  'json.filter': { arity: 2, fn: (d, p) => guard('json.filter', () => jsonSelect(d, p, true)) },
+  'json.remove': { arity: 2, fn: (d, p) => guard('json.remove', () => jsonSelect(d, p, false)) },
+  'regex.match': { arity: 2, fn: (p, s) => re('regex.match', str('regex.match', p, 1)).test(str('regex.match', s, 2)) },
+  re_match: { arity: 2, fn: (p, s) => re('re_match', str('re_match', p, 1)).test(str('re_match', s, 2)) },
+  'regex.is_valid': { arity: 1, fn: (p) => { if (typeof p !== 'string') return false; try { re('regex.is_valid', p); return true; } catch { return false; } } },
+  'regex.find_n': { arity: 3, fn: (p, s, n) => {
+    const all = [...str('regex.find_n', s, 2).matchAll(re('regex.find_n', str('regex.find_n', p, 1), 'g'))].map((m) => m[0]);
+    const k = intArg('regex.find_n', n, 3);
+    return k < 0 ? all : all.slice(0, k);
+  } },
+  'regex.replace': { arity: 3, fn: (s, p, r) => str('regex.replace', s, 1).replace(re('regex.replace', str('regex.replace', p, 2), 'g'), str('regex.replace', r, 3).replace(/\$\{?(\w+)\}?/g, '$$<$1>').replace(/\$<(\d+)>/g, '$$$1')) },
+  'glob.match': { arity: 3, fn: (p, d, s) => {
+    const delims = d === null ? ['.'] : strs('glob.match', d, 2);
+    return globToRegExp('glob.match', str('glob.match', p, 1), delims.length ? delims : []).test(str('glob.match', s, 3));
+  } },
+  'glob.quote_meta': { arity: 1, fn: (s) => str('glob.quote_meta', s, 1).replace(/[*?\\[\]{}]/g, '\\$&') },
+  trim: { arity: 2, fn: (s, c) => trimWith(str('trim', s, 1), str('trim', c, 2), true, true) },
+  trim_left: { arity: 2, fn: (s, c) => trimWith(str('trim_left', s, 1), str('trim_left', c, 2), true, false) },
+  trim_right: { arity: 2, fn: (s, c) => trimWith(str('trim_right', s, 1), str('trim_right', c, 2), false, true) },
+  trim_space: { arity: 1, fn: (s) => str('trim_space', s, 1).trim() },
+  trim_prefix: { arity: 2, fn: (s, p) => { const x = str('trim_prefix', s, 1), q = str('trim_prefix', p, 2); return x.startsWith(q) ? x.slice(q.length) : x; } },
+  trim_suffix: { arity: 2, fn: (s, p) => { const x = str('trim_suffix', s, 1), q = str('trim_suffix', p, 2); return q && x.endsWith(q) ? x.slice(0, x.length - q.length) : x; } },
+  'strings.split_n': { arity: 3, fn: (s, d, n) => {
+    const parts = cps(str('strings.split_n', s, 1)).join('') === '' ? [''] : splitCp(str('strings.split_n', s, 1), str('strings.split_n', d, 2));
+    const k = intArg('strings.split_n', n, 3);
+    return k >= 0 ? parts.slice(0, k) : parts.slice(Math.max(0, parts.length + k));
+  } },
+  'array.flatten': { arity: 1, fn: (a) => {
+    if (!Array.isArray(a)) t('array.flatten', `operand 1 must be array but got ${typeName(a)}`);
+    return (a as Json[]).flatMap((x) => (Array.isArray(x) ? x : [x]));
+  } },
+  split: { arity: 2, fn: (s, d) => splitCp(str('split', s, 1), str('split', d, 2)) },
+  replace: { arity: 3, fn: (s, o, n) => str('replace', s, 1).split(str('replace', o, 2)).join(str('replace', n, 3)) },
+  'strings.replace_n': { arity: 2, fn: (m, s) => {
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) t('strings.replace_n', 'operand 1 must be object');
+    let out = str('strings.replace_n', s, 2);
+    for (const [k, v] of Object.entries(m as Record<string, Json>)) out = out.split(k).join(str('strings.replace_n', v, 1));
+    return out;
+  } },
+  substring: { arity: 3, fn: (s, st, l) => {
+    const c = cps(str('substring', s, 1));
+    const start = intArg('substring', st, 2), len = intArg('substring', l, 3);
+    if (start < 0) b('substring', 'negative offset');
+    if (start >= c.length) return '';
+    return (len < 0 ? c.slice(start) : c.slice(start, start + len)).join('');
+  } },
+  indexof: { arity: 2, fn: (s, x) => {
+    const hay = str('indexof', s, 1), needle = str('indexof', x, 2);
+    const i = hay.indexOf(needle);
+    return i < 0 ? -1 : cps(hay.slice(0, i)).length;
+  } },
+  indexof_n: { arity: 2, fn: (s, x) => {
+    const hay = str('indexof_n', s, 1), needle = str('indexof_n', x, 2);
+    const out: number[] = [];
+    if (!needle) return out;
+    for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) out.push(cps(hay.slice(0, i)).length);
+    return out;
+  } },
+  format_int: { arity: 2, fn: (n, base) => fmtInt('format_int', numArg('format_int', n, 1), intArg('format_int', base, 2)) },
+  'strings.reverse': { arity: 1, fn: (s) => cps(str('strings.reverse', s, 1)).reverse().join('') },
+  'strings.count': { arity: 2, fn: (s, x) => {
+    const hay = str('strings.count', s, 1), needle = str('strings.count', x, 2);
+    if (!needle) return cps(hay).length + 1;
+    return hay.split(needle).length - 1;
+  } },
+  'strings.any_prefix_match': { arity: 2, fn: (s, p) => strs('strings.any_prefix_match', s, 1).some((x) => strs('strings.any_prefix_match', p, 2).some((q) => x.startsWith(q))) },
+  'strings.any_suffix_match': { arity: 2, fn: (s, p) => strs('strings.any_suffix_match', s, 1).some((x) => strs('strings.any_suffix_match', p, 2).some((q) => x.endsWith(q))) },
+  'units.parse': { arity: 1, fn: (s) => parseUnits('units.parse', str('units.parse', s, 1), false) },
+  'units.parse_bytes': { arity: 1, fn: (s) => parseUnits('units.parse_bytes', str('units.parse_bytes', s, 1), true) },
+  'semver.is_valid': { arity: 1, fn: (s) => typeof s === 'string' && parseSemver(s) !== undefined },
+  'semver.compare': { arity: 2, fn: (x, y) => {
+    const a = parseSemver(str('semver.compare', x, 1)), c = parseSemver(str('semver.compare', y, 2));
+    if (!a) b('semver.compare', `operand 1: string "${String(x)}" is not a valid SemVer`);
+    if (!c) b('semver.compare', `operand 2: string "${String(y)}" is not a valid SemVer`);
+    return cmpSemver(a!, c!);
+  } },
+  'base64.encode': { arity: 1, fn: (s) => Buffer.from(str('base64.encode', s, 1), 'utf8').toString('base64') },
+  'base64.decode': { arity: 1, fn: (s) => b64decode('base64.decode', str('base64.decode', s, 1), false) },
+  'base64.is_valid': { arity: 1, fn: (s) => typeof s === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0 },
+  'base64url.encode': { arity: 1, fn: (s) => Buffer.from(str('base64url.encode', s, 1), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_') },
+  'base64url.encode_no_pad': { arity: 1, fn: (s) => Buffer.from(str('base64url.encode_no_pad', s, 1), 'utf8').toString('base64url') },
+  'base64url.decode': { arity: 1, fn: (s) => b64decode('base64url.decode', str('base64url.decode', s, 1), true) },
+  'hex.encode': { arity: 1, fn: (s) => Buffer.from(str('hex.encode', s, 1), 'utf8').toString('hex') },
+  'hex.decode': { arity: 1, fn: (s) => Buffer.from(str('hex.decode', s, 1), 'hex').toString('utf8') },
+  'urlquery.encode': { arity: 1, fn: (s) => encodeURIComponent(str('urlquery.encode', s, 1)).replace(/%20/g, '+') },
+  'urlquery.decode': { arity: 1, fn: (s) => decodeURIComponent(str('urlquery.decode', s, 1).replace(/\+/g, ' ')) },
+  'net.cidr_contains': { arity: 2, fn: (a, c) => cidrContains('net.cidr_contains', str('net.cidr_contains', a, 1), str('net.cidr_contains', c, 2)) },
+  // Random values are stable for the same arguments within a process, like OPA's per-query cache.
+  'rand.intn': { arity: 2, fn: (k, n) => {
+    if (typeof n !== 'number' || !Number.isInteger(n)) return undefined;
+    const key = `${str('rand.intn', k, 1)}\u0000${n}`;
+    const lim = Math.abs(n as number);
+    if (lim === 0) return 0;
+    let v = RANDOM.get(key);
+    if (v === undefined) { v = Math.floor(Math.random() * lim); RANDOM.set(key, v); }
+    return v;
+  } },
+  'uuid.rfc4122': { arity: 1, fn: (k) => {
+    const key = `uuid\u0000${str('uuid.rfc4122', k, 1)}`;
+    let v = UUIDS.get(key);
+    if (v === undefined) { v = randomUUID(); UUIDS.set(key, v); }
+    return v;
+  } },
+  'time.now_ns': { arity: 0, fn: () => ns(Date.now()) },
+  'time.parse_rfc3339_ns': { arity: 1, fn: (s) => {
+    const x = str('time.parse_rfc3339_ns', s, 1);
+    const d = Date.parse(x);
+    if (Number.isNaN(d) || !/^\d{4}-\d{2}-\d{2}T/.test(x)) b('time.parse_rfc3339_ns', `parsing time "${x}" as RFC3339 failed`);
+    const frac = /\.(\d+)/.exec(x)?.[1] ?? '';
+    return Math.floor(d / 1000) * 1e9 + Number((frac + '000000000').slice(0, 9));
+  } },
+  'time.parse_duration_ns': { arity: 1, fn: (s) => parseDuration('time.parse_duration_ns', str('time.parse_duration_ns', s, 1)) },
+  'time.date': { arity: 1, fn: (x) => { const d = dateOf('time.date', x); return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()]; } },
+  'time.clock': { arity: 1, fn: (x) => { const d = dateOf('time.clock', x); return [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]; } },
+  'time.weekday': { arity: 1, fn: (x) => ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][dateOf('time.weekday', x).getUTCDay()] },
+  'time.add_date': { arity: 4, fn: (x, y, m, d) => {
+    const base = new Date(numArg('time.add_date', x, 1) / 1e6);
+    base.setUTCFullYear(base.getUTCFullYear() + intArg('time.add_date', y, 2), base.getUTCMonth() + intArg('time.add_date', m, 3), base.getUTCDate() + intArg('time.add_date', d, 4));
+    return ns(base.getTime()) + (numArg('time.add_date', x, 1) % 1e6);
+  } },
+};
+
+/** Go's strings.Split: an empty separator splits into code points. */
+function splitCp(s: string, d: string): string[] {
+  return d === '' ? cps(s) : s.split(d);
+}
+
+function guard(name: string, f: () => Json): Json {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FormatError) return b(name, e.message);
+    throw e;
+  }
+}
+
+function trimWith(s: string, cutset: string, left: boolean, right: boolean): string {
+  const set = new Set(cps(cutset));
+  const c = cps(s);
+  let i = 0, j = c.length;
+  if (left) while (i < j && set.has(c[i]!)) i++;
+  if (right) while (j > i && set.has(c[j - 1]!)) j--;
+  return c.slice(i, j).join('');
+}
+
+/**
+ * The customBuiltins object for loadPolicy(). In strict mode argument errors throw (the
+ * evaluation fails); otherwise they make the call undefined, as OPA does by default.
+ */
+export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (...args: unknown[]) => unknown> {
+  const out: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const [name, h] of Object.entries(HOST_BUILTINS)) {
+    out[name] = out[HOST_ALIAS_PREFIX_LOCAL + name] = (...args: unknown[]) => {
+      try {
+        return h.fn(...args);
+      } catch (e) {
+        if (opts.strict || !(e instanceof HostBuiltinError)) throw e;
+        return undefined;
+      }
+    };
+  }
+  return out;
+}

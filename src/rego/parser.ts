@@ -1,0 +1,538 @@
+// Parser: tokens -> AST for Rego v1 (OPA 1.x) and v0 syntax. Precedence (low -> high), as in OPA:
+// `in`, relations (== != < > <= >=), `|`, `&`, `+ -`, `* / %`, unary minus, primaries.
+import { lex, type Token } from './lexer.js';
+import { RegoError, type Location } from './errors.js';
+import type { Expr, ExprKind, Import, Module, Rule, RuleHead, Term, With } from './ast.js';
+
+export interface ParseOptions {
+  /** Parse as Rego v0 unless the module imports rego.v1 (default: v1). */
+  v0?: boolean;
+}
+
+const NOT_KEYWORD_AFTER = new Set([':=', '=', '==', '!=', '.', '(', ')', ',', ';', '}', ']']);
+
+const INFIX: Record<string, string> = {
+  '==': 'equal', '!=': 'neq', '<': 'lt', '>': 'gt', '<=': 'lte', '>=': 'gte',
+  '|': 'or', '&': 'and', '+': 'plus', '-': 'minus', '*': 'mul', '/': 'div', '%': 'rem',
+};
+
+class Parser {
+  private p = 0;
+  /** Inside (), [] or a term's {}, newlines are plain whitespace. */
+  private nest = 0;
+  private noBar = 0;
+
+  constructor(private readonly toks: Token[]) {}
+
+  get tok(): Token { return this.toks[this.p]!; }
+  peekAt(n: number): Token { return this.toks[Math.min(this.p + n, this.toks.length - 1)]!; }
+  next(): Token { const t = this.tok; if (t.kind !== 'eof') this.p++; return t; }
+  is(text: string): boolean { return (this.tok.kind === 'punct' || this.tok.kind === 'ident') && this.tok.text === text; }
+  isKw(text: string): boolean { return this.tok.kind === 'ident' && this.tok.text === text; }
+
+  fail(msg: string, t: Token = this.tok): never {
+    throw new RegoError('rego_parse_error', msg, t.loc);
+  }
+  expect(text: string): Token {
+    if (!this.is(text)) this.fail(`unexpected ${this.describe()} token: expected ${text}`);
+    return this.next();
+  }
+  describe(): string {
+    const t = this.tok;
+    if (t.kind === 'eof') return 'eof';
+    if (t.kind === 'string') return 'string';
+    if (t.kind === 'number') return 'number';
+    if (t.kind === 'ident') return 'ident';
+    return t.text;
+  }
+  /** An operator on a new line starts a new expression (bodies are newline-separated). */
+  cont(): boolean { return this.nest > 0 || !this.tok.nl; }
+
+  // ---------- module ----------
+  module(file: string, comments: Module['comments'], opts: ParseOptions): Module {
+    const pkgTok = this.tok;
+    if (!this.isKw('package')) this.fail(`unexpected ${this.describe()} token: expected package`);
+    this.next();
+    const pkgRef = this.refTerm();
+    const pkg = this.constPath(pkgRef, pkgTok).map((t) => (t.type === 'string' ? t.value : t.type === 'var' ? t.name : ''));
+    const imports: Import[] = [];
+    let regoV1 = !opts.v0;
+    while (this.isKw('import')) {
+      const t = this.next();
+      const path = this.refTerm();
+      let alias: string | undefined;
+      if (this.isKw('as')) { this.next(); alias = this.next().text; }
+      const txt = refText(path);
+      // rego.v1 implies every future keyword; importing either after it (or it twice) shadows.
+      if (txt === 'rego.v1' || txt.startsWith('future.keywords')) {
+        const prior = imports.map((x) => refText(x.path));
+        if (prior.includes('rego.v1') || (txt === 'rego.v1' && prior.some((x) => x.startsWith('future.keywords')))) {
+          this.fail(`import ${txt} shadows previous import`, t);
+        }
+      }
+      if (txt === 'rego.v1') regoV1 = true;
+      imports.push({ path, alias, loc: t.loc });
+    }
+    const rules: Rule[] = [];
+    while (this.tok.kind !== 'eof') {
+      if (this.isKw('import')) this.fail('import must come before rules');
+      if (this.isKw('package')) this.fail('unexpected package keyword');
+      rules.push(...this.rule(file, regoV1));
+    }
+    return { file, package: pkg, packageLoc: pkgTok.loc, imports, rules, comments, regoV1 };
+  }
+
+  constPath(t: Term, at: Token): Term[] {
+    const path = t.type === 'ref' ? [t.head, ...t.path] : [t];
+    for (const x of path) if (x.type !== 'var' && x.type !== 'string') this.fail('package name must be a constant ref', at);
+    return path;
+  }
+
+  refTerm(): Term {
+    const t = this.next();
+    if (t.kind !== 'ident') this.fail(`unexpected ${t.kind} token: expected ref`, t);
+    let term: Term = { type: 'var', name: t.text, loc: t.loc };
+    return this.postfix(term, false);
+  }
+
+  // ---------- rules ----------
+  rule(file: string, v1: boolean): Rule[] {
+    const start = this.tok;
+    let isDefault = false;
+    if (this.isKw('default')) { this.next(); isDefault = true; }
+    const refT = this.refTerm();
+    const ref = refT.type === 'ref' ? [refT.head, ...refT.path] : [refT];
+    let args: Term[] | undefined;
+    if (this.is('(') && !this.tok.nl) {
+      this.next();
+      this.nest++;
+      args = [];
+      while (!this.is(')')) {
+        args.push(this.term());
+        if (!this.is(',')) break;
+        this.next();
+      }
+      this.expect(')');
+      this.nest--;
+    }
+    let key: Term | undefined;
+    let value: Term | undefined;
+    let assign = false;
+    let contains = false;
+    if (this.isKw('contains') && !this.tok.nl) { this.next(); contains = true; key = this.term(); }
+    if ((this.is('=') || this.is(':=')) && !this.tok.nl) {
+      assign = this.next().text === ':=';
+      value = this.term();
+    }
+    const head: RuleHead = { ref, args, key, value, assign, contains, loc: start.loc };
+    if (isDefault) {
+      if (!value) this.fail('default rules must have a value', start);
+      return [{ head, body: [], isDefault, else: [], v0Set: false, loc: start.loc, file }];
+    }
+    const lastRef = ref[ref.length - 1]!;
+    const v0Set = !v1 && !contains && !value && !args && ref.length > 1 && lastRef.type !== 'string';
+    let body: Expr[] = [];
+    let hasBody = false;
+    if (this.isKw('if') && !this.tok.nl) { this.next(); body = this.ifBody(); hasBody = true; }
+    else if (this.is('{') && !this.tok.nl) {
+      if (v1) this.fail('`if` keyword is required before rule body');
+      body = this.block(); hasBody = true;
+    }
+    const rule: Rule = { head, body, isDefault, else: [], v0Set, loc: start.loc, file };
+    const out = [rule];
+    if (!hasBody && !value && !contains && !args && !v0Set) {
+      if (v1 && ref.length === 2 && lastRef.type !== 'string') this.fail('`contains` keyword is required for partial set rules', start);
+      if (ref.length > 1 || v1) this.fail(`rule ${refText(refT)} must have a body or assignment`, start);
+      this.fail(`rule ${refText(refT)} has no body or value`, start);
+    }
+    // `else` chains, and v0's `p { a } { b }` (one rule per extra body).
+    for (;;) {
+      if (this.isKw('else')) {
+        const et = this.next();
+        let evalue: Term | undefined;
+        if (this.is('=') || this.is(':=')) { this.next(); evalue = this.term(); }
+        let ebody: Expr[] = [];
+        if (this.isKw('if')) { this.next(); ebody = this.ifBody(); }
+        else if (this.is('{')) {
+          if (v1) this.fail('`if` keyword is required before rule body');
+          ebody = this.block();
+        }
+        rule.else.push({ value: evalue, body: ebody, loc: et.loc });
+        continue;
+      }
+      if (this.is('{') && hasBody && !v1) {
+        out.push({ ...rule, body: this.block(), else: [] });
+        continue;
+      }
+      break;
+    }
+    return out;
+  }
+
+  ifBody(): Expr[] {
+    if (this.is('{')) {
+      // `if {` usually opens a body, but may start a term (`if {x: i | ...}`): backtrack.
+      const save = this.p, saveNest = this.nest;
+      try {
+        return this.block();
+      } catch (e) {
+        if (!(e instanceof RegoError)) throw e;
+        this.p = save;
+        this.nest = saveNest;
+        try {
+          return [this.literal()];
+        } catch {
+          throw e;
+        }
+      }
+    }
+    return [this.literal()];
+  }
+
+  block(): Expr[] {
+    this.expect('{');
+    const saved = this.nest;
+    this.nest = 0;
+    const body = this.exprs('}');
+    this.nest = saved;
+    this.expect('}');
+    return body;
+  }
+
+  exprs(end: string): Expr[] {
+    const out: Expr[] = [];
+    const atEnd = (): boolean => (end === '' ? this.tok.kind === 'eof' : this.is(end));
+    while (!atEnd()) {
+      if (this.tok.kind === 'eof') this.fail(`unexpected eof token: expected ${end}`);
+      out.push(this.literal());
+      if (this.is(';')) { this.next(); continue; }
+      if (atEnd()) break;
+      if (!this.tok.nl) this.fail(`unexpected ${this.describe()} token: expected \\n or ; or ${end}`);
+    }
+    return out;
+  }
+
+  // ---------- literals ----------
+  literal(): Expr {
+    const start = this.tok;
+    let negated = false;
+    if (this.isKw('not') && !(this.peekAt(1).kind === 'punct' && [':=', '=', '.', '['].includes(this.peekAt(1).text))) {
+      this.next();
+      negated = true;
+    }
+    let kind: ExprKind;
+    if (this.isKw('some') && !negated && !NOT_KEYWORD_AFTER.has(this.peekAt(1).text) && this.peekAt(1).kind !== 'eof') kind = this.some();
+    else if (this.isKw('every') && this.peekAt(1).kind === 'ident' && !negated) kind = this.every();
+    else {
+      const left = this.termWithComma();
+      if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.term() }; }
+      else if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.term() }; }
+      else kind = { kind: 'term', term: left };
+    }
+    const withs: With[] = [];
+    // `with` cannot start an expression, so it may continue one on the next line.
+    while (this.isKw('with')) {
+      const wt = this.next();
+      const target = this.refTerm();
+      if (!this.isKw('as')) this.fail(`unexpected ${this.describe()} token: expected as`);
+      this.next();
+      withs.push({ target, value: this.term(), loc: wt.loc });
+    }
+    return { ...kind, negated, with: withs, loc: start.loc };
+  }
+
+  some(): ExprKind {
+    this.next();
+    const terms: Term[] = [this.relation()];
+    while (this.is(',')) { this.next(); terms.push(this.relation()); }
+    if (this.isKw('in')) {
+      this.next();
+      const collection = this.relation();
+      if (terms.length > 2) this.fail('unexpected , token');
+      return terms.length === 2
+        ? { kind: 'somein', key: terms[0], value: terms[1]!, collection }
+        : { kind: 'somein', key: undefined, value: terms[0]!, collection };
+    }
+    // `some x in xs` parses above; a bare `x in xs` as the last term is a membership call here.
+    if (terms.length === 1) {
+      const t = terms[0]!;
+      if (t.type === 'call' && t.name.join('.') === 'internal.member_2') {
+        return { kind: 'somein', key: undefined, value: t.args[0]!, collection: t.args[1]! };
+      }
+    }
+    for (const t of terms) if (t.type !== 'var') this.fail('expected var in some declaration');
+    return { kind: 'some', vars: terms };
+  }
+
+  every(): ExprKind {
+    this.next();
+    const first = this.primary();
+    let key: Term | undefined;
+    let value = first;
+    if (this.is(',')) { this.next(); key = first; value = this.primary(); }
+    if (!this.isKw('in')) this.fail(`unexpected ${this.describe()} token: expected in`);
+    this.next();
+    const collection = this.relation();
+    const body = this.block();
+    return { kind: 'every', key, value, collection, body };
+  }
+
+  // ---------- terms ----------
+  /** `key, value in collection` membership, allowed at expression level and inside parens. */
+  termWithComma(): Term {
+    const first = this.relation();
+    if (!this.is(',') || !this.cont()) return this.inChain(first);
+    const save = this.p;
+    this.next();
+    const second = this.relation();
+    if (!this.isKw('in')) { this.p = save; return this.inChain(first); }
+    this.next();
+    const coll = this.relation();
+    return this.inChain(call('internal.member_3', [first, second, coll], first.loc));
+  }
+
+  private inChain(left: Term): Term {
+    while (this.isKw('in') && this.cont()) {
+      this.next();
+      const right = this.relation();
+      left = call('internal.member_2', [left, right], left.loc);
+    }
+    return left;
+  }
+
+  term(): Term {
+    let left = this.relation();
+    while (this.isKw('in') && this.cont()) {
+      this.next();
+      const right = this.relation();
+      left = call('internal.member_2', [left, right], left.loc);
+    }
+    return left;
+  }
+
+  private binary(ops: string[], sub: () => Term): Term {
+    let left = sub();
+    while (this.tok.kind === 'punct' && ops.includes(this.tok.text) && this.cont() && !(this.noBar > 0 && this.tok.text === '|')) {
+      const op = this.next().text;
+      const right = sub();
+      left = call(INFIX[op]!, [left, right], left.loc);
+    }
+    return left;
+  }
+
+  relation(): Term { return this.binary(['==', '!=', '<', '>', '<=', '>='], () => this.or()); }
+  or(): Term { return this.binary(['|'], () => this.and()); }
+  and(): Term { return this.binary(['&'], () => this.arith()); }
+  arith(): Term { return this.binary(['+', '-'], () => this.factor()); }
+  factor(): Term { return this.binary(['*', '/', '%'], () => this.unary()); }
+
+  unary(): Term {
+    if (this.is('-')) {
+      const t = this.next();
+      const n = this.tok;
+      if (n.kind === 'number') {
+        this.next();
+        return this.postfix({ type: 'number', text: '-' + n.text, loc: t.loc }, true);
+      }
+      return this.fail('unary - can only be used with numeric literals', t);
+    }
+    return this.primary();
+  }
+
+  primary(): Term {
+    const t = this.tok;
+    switch (t.kind) {
+      case 'number': this.next(); return { type: 'number', text: t.text, loc: t.loc };
+      case 'string': this.next(); return this.postfix({ type: 'string', value: t.text, loc: t.loc }, true);
+      case 'ident': {
+        this.next();
+        if (t.text === 'true' || t.text === 'false') return { type: 'boolean', value: t.text === 'true', loc: t.loc };
+        if (t.text === 'null') return { type: 'null', loc: t.loc };
+        if (t.text === 'set' && this.is('(') && this.peekAt(1).text === ')') {
+          this.next(); this.next();
+          return { type: 'set', items: [], loc: t.loc };
+        }
+        return this.postfix({ type: 'var', name: t.text, loc: t.loc }, true);
+      }
+      case 'punct':
+        if (t.text === '(') {
+          this.next();
+          this.nest++;
+          const saveBar = this.noBar;
+          this.noBar = 0;
+          const inner = this.termWithComma();
+          this.noBar = saveBar;
+          this.expect(')');
+          this.nest--;
+          return this.postfix(inner, true);
+        }
+        if (t.text === '[') return this.postfix(this.arrayTerm(), true);
+        if (t.text === '{') return this.postfix(this.braceTerm(), true);
+        break;
+      default:
+        break;
+    }
+    return this.fail(`unexpected ${this.describe()} token`);
+  }
+
+  arrayTerm(): Term {
+    const saveBar = this.noBar;
+    this.noBar = 0;
+    try { return this.arrayTermInner(); } finally { this.noBar = saveBar; }
+  }
+
+  arrayTermInner(): Term {
+    const start = this.next();
+    this.nest++;
+    if (this.is(']')) { this.next(); this.nest--; return { type: 'array', items: [], loc: start.loc }; }
+    this.noBar++;
+    const first = this.term();
+    this.noBar--;
+    if (this.is('|')) {
+      this.next();
+      const body = this.comprBody(']');
+      this.nest--;
+      return { type: 'arraycomp', head: first, body, loc: start.loc };
+    }
+    const items = [first];
+    while (this.is(',')) {
+      this.next();
+      if (this.is(']')) break;
+      items.push(this.term());
+    }
+    this.expect(']');
+    this.nest--;
+    return { type: 'array', items, loc: start.loc };
+  }
+
+  comprBody(end: string): Expr[] {
+    const saved = this.nest;
+    this.nest = 0;
+    const body = this.exprs(end);
+    this.nest = saved;
+    this.expect(end);
+    return body;
+  }
+
+  braceTerm(): Term {
+    const saveBar = this.noBar;
+    this.noBar = 0;
+    try { return this.braceTermInner(); } finally { this.noBar = saveBar; }
+  }
+
+  braceTermInner(): Term {
+    const start = this.next();
+    this.nest++;
+    if (this.is('}')) { this.next(); this.nest--; return { type: 'object', entries: [], loc: start.loc }; }
+    this.noBar++;
+    const first = this.term();
+    this.noBar--;
+    if (this.is(':')) {
+      this.next();
+      this.noBar++;
+      const v = this.term();
+      this.noBar--;
+      if (this.is('|')) {
+        this.next();
+        const body = this.comprBody('}');
+        this.nest--;
+        return { type: 'objcomp', key: first, value: v, body, loc: start.loc };
+      }
+      const entries: [Term, Term][] = [[first, v]];
+      while (this.is(',')) {
+        this.next();
+        if (this.is('}')) break;
+        const k = this.term();
+        this.expect(':');
+        entries.push([k, this.term()]);
+      }
+      this.expect('}');
+      this.nest--;
+      return { type: 'object', entries, loc: start.loc };
+    }
+    if (this.is('|')) {
+      this.next();
+      const body = this.comprBody('}');
+      this.nest--;
+      return { type: 'setcomp', head: first, body, loc: start.loc };
+    }
+    const items = [first];
+    while (this.is(',')) {
+      this.next();
+      if (this.is('}')) break;
+      items.push(this.term());
+    }
+    this.expect('}');
+    this.nest--;
+    return { type: 'set', items, loc: start.loc };
+  }
+
+  /** `.name`, `[term]` and `(args)` suffixes; a newline before `[` starts a new expression. */
+  postfix(base: Term, allowCall: boolean): Term {
+    let head = base;
+    const path: Term[] = [];
+    for (;;) {
+      const t = this.tok;
+      if (t.kind === 'punct' && t.text === '.' && !t.nl && this.peekAt(1).kind === 'ident' && this.peekAt(1).offset === t.offset + 1) {
+        this.next();
+        const id = this.next();
+        path.push({ type: 'string', value: id.text, loc: id.loc });
+      } else if (t.kind === 'punct' && t.text === '[' && !(t.nl && this.nest === 0)) {
+        this.next();
+        this.nest++;
+        path.push(this.term());
+        this.expect(']');
+        this.nest--;
+      } else if (allowCall && t.kind === 'punct' && t.text === '(' && !t.nl && head.type === 'var' &&
+        path.every((x) => x.type === 'string')) {
+        const name = [head.name, ...path.map((x) => (x.type === 'string' ? x.value : ''))];
+        this.next();
+        this.nest++;
+        const args: Term[] = [];
+        while (!this.is(')')) {
+          args.push(this.term());
+          if (!this.is(',')) break;
+          this.next();
+        }
+        this.expect(')');
+        this.nest--;
+        head = { type: 'call', name, args, loc: head.loc };
+        path.length = 0;
+      } else break;
+    }
+    return path.length === 0 ? head : { type: 'ref', head, path, loc: head.loc };
+  }
+}
+
+function call(name: string, args: Term[], loc: Location): Term {
+  return { type: 'call', name: name.split('.'), args, loc };
+}
+
+export function refText(t: Term): string {
+  if (t.type === 'var') return t.name;
+  if (t.type === 'ref') {
+    return [t.head, ...t.path].map((x, i) => (x.type === 'var' && i === 0 ? x.name : x.type === 'string' ? (i ? '.' : '') + x.value : '[...]')).join('');
+  }
+  return '';
+}
+
+export function parseModule(file: string, src: string, opts: ParseOptions = {}): Module {
+  const { tokens, comments } = lex(file, src);
+  return new Parser(tokens).module(file, comments, opts);
+}
+
+export function parseQuery(src: string, file = 'query'): Expr[] {
+  const { tokens } = lex(file, src);
+  const p = new Parser(tokens);
+  const body = p.exprs('');
+  if (p.tok.kind !== 'eof') p.fail(`unexpected ${p.describe()} token`);
+  return body;
+}
+
+export function parseTerm(src: string, file = 'term'): Term {
+  const { tokens } = lex(file, src);
+  const p = new Parser(tokens);
+  const t = p.term();
+  if (p.tok.kind !== 'eof') p.fail(`unexpected ${p.describe()} token`);
+  return t;
+}

@@ -1,0 +1,548 @@
+// Planner: rule bodies -> flat IR statements. Does safety analysis and body reordering on the fly:
+// each expression is planned against the set of bound variables; an expression that needs a var
+// not yet bound is retried after the others (OPA's reordering), and if nothing can proceed the
+// first blocked var is reported as unsafe.
+import type { Expr, Term } from './ast.js';
+import { RegoError, type Location } from './errors.js';
+import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
+import { builtinInfo } from './builtin-table.js';
+
+class Unsafe extends Error {
+  constructor(readonly varName: string, readonly loc: Location) { super(`var ${varName} is unsafe`); }
+}
+
+export type Resolved =
+  | { kind: 'input'; path: Term[] }
+  | { kind: 'data'; path: Term[] };
+
+/** What the planner needs to know about the program (implemented in compile.ts). */
+export interface PlanContext {
+  /** Resolve a free (non-local) variable name: import alias, rule in the package, input, data. */
+  resolveGlobal(name: string): Resolved | undefined;
+  /** Resolve a function call name to a user function group id. */
+  resolveFunc(name: string[]): number | undefined;
+  /** Plan a `data.<segments>` reference; returns the operand and appends statements. */
+  planData(p: Planner, segs: Term[]): Operand;
+  /** Name under which a function is mocked by `with` (builtin name or rule path). */
+  funcMockName(name: string[]): { name: string; kind: 'builtin' | 'func'; id?: number } | undefined;
+  useBuiltin(name: string): void;
+  funcArity(id: number): number;
+  /** Rego v1 module: stricter checks (no shadowing of input/data). */
+  regoV1: boolean;
+  dependsOn(id: number): void;
+}
+
+export class Scope {
+  readonly slots = new Map<string, number>();
+  constructor(readonly parent: Scope | undefined, readonly names: Set<string>, readonly declared: Set<string>) {}
+  knows(name: string): boolean { return this.slots.has(name) || this.declared.has(name) || this.names.has(name); }
+}
+
+let wildcardSeq = 0;
+
+/** Var names used directly in a body (not inside nested comprehension/every scopes). */
+export function namesOf(exprs: Expr[], extra: Term[] = []): { names: Set<string>; declared: Set<string> } {
+  const names = new Set<string>();
+  const declared = new Set<string>();
+  const visit = (t: Term | undefined, decl = false): void => {
+    if (!t) return;
+    switch (t.type) {
+      case 'var': if (t.name !== '_') { names.add(t.name); if (decl) declared.add(t.name); } break;
+      case 'ref': visit(t.head); t.path.forEach((x) => visit(x)); break;
+      case 'array': case 'set': t.items.forEach((x) => visit(x, decl)); break;
+      case 'object': t.entries.forEach(([k, v]) => { visit(k); visit(v, decl); }); break;
+      case 'call': t.args.forEach((x) => visit(x)); break;
+      default: break;
+    }
+  };
+  for (const e of exprs) {
+    switch (e.kind) {
+      case 'term': visit(e.term); break;
+      case 'unify': visit(e.left); visit(e.right); break;
+      case 'assign': visit(e.left, true); visit(e.right); break;
+      case 'some': e.vars.forEach((v) => visit(v, true)); break;
+      case 'somein': visit(e.key, true); visit(e.value, true); visit(e.collection); break;
+      case 'every': visit(e.collection); break;
+    }
+    for (const w of e.with) visit(w.value);
+  }
+  extra.forEach((t) => visit(t));
+  return { names, declared };
+}
+
+export class Planner {
+  nslots = 0;
+  bound = new Set<number>();
+  out: IrValue[] = [];
+  scope: Scope;
+
+  constructor(readonly ctx: PlanContext, names: Set<string>, declared: Set<string>) {
+    this.scope = new Scope(undefined, names, declared);
+  }
+
+  alloc(): number { return this.nslots++; }
+  emit(stmt: IrValue[]): void { this.out.push(stmt); }
+
+  // ---------- variables ----------
+  lookup(name: string, loc: Location): { slot: number } | Resolved {
+    if (name === '_') return { slot: this.alloc() };
+    // Local declarations and names used in this body or an enclosing one win over globals.
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) {
+      const slot = s.slots.get(name);
+      if (slot !== undefined) return { slot };
+      if (s.declared.has(name)) return { slot: this.define(s, name) };
+    }
+    const g = this.ctx.resolveGlobal(name);
+    if (g) return g;
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) {
+      if (s.names.has(name) && (!s.parent || !this.outerKnows(s.parent, name))) return { slot: this.define(s, name) };
+    }
+    void loc;
+    return { slot: this.define(this.scope, name) };
+  }
+
+  private outerKnows(s: Scope, name: string): boolean {
+    for (let x: Scope | undefined = s; x; x = x.parent) if (x.knows(name)) return true;
+    return false;
+  }
+
+  define(s: Scope, name: string): number {
+    const slot = this.alloc();
+    s.slots.set(name, slot);
+    return slot;
+  }
+
+  // ---------- terms ----------
+  /** Operand for a term that must evaluate to a ground value. */
+  value(t: Term): Operand {
+    switch (t.type) {
+      case 'null': return ['c', null];
+      case 'boolean': return ['c', t.value];
+      case 'number': return ['c', new RawNumber(normNumber(t.text))];
+      case 'string': return ['c', t.value];
+      case 'var': {
+        const r = this.lookup(t.name, t.loc);
+        if ('slot' in r) {
+          if (!this.bound.has(r.slot)) throw new Unsafe(t.name, t.loc);
+          return r.slot;
+        }
+        return this.global(r, []);
+      }
+      case 'ref': return this.ref(t);
+      case 'array': return ['a', ...t.items.map((x) => this.value(x))];
+      case 'set': return ['s', ...t.items.map((x) => this.value(x))];
+      case 'object': return ['o', ...t.entries.flatMap(([k, v]) => [this.value(k), this.value(v)])];
+      case 'call': return this.call(t, undefined);
+      case 'arraycomp': return this.compr(0, t.head, undefined, t.body, t.loc);
+      case 'setcomp': return this.compr(1, t.head, undefined, t.body, t.loc);
+      case 'objcomp': return this.compr(2, t.key, t.value, t.body, t.loc);
+    }
+  }
+
+  /** Operand for the unification side: unbound vars become slots to bind. */
+  pattern(t: Term): Operand {
+    switch (t.type) {
+      case 'var': {
+        const r = this.lookup(t.name, t.loc);
+        if ('slot' in r) return r.slot;
+        return this.global(r, []);
+      }
+      case 'array': return ['a', ...t.items.map((x) => this.pattern(x))];
+      case 'object': return ['o', ...t.entries.flatMap(([k, v]) => [this.value(k), this.pattern(v)])];
+      default: return this.value(t);
+    }
+  }
+
+  isGround(o: Operand): boolean {
+    if (typeof o === 'number') return this.bound.has(o);
+    if (o[0] === 'c' || o[0] === 'i' || o[0] === 'd') return true;
+    return o.slice(1).every((x) => this.isGround(x as Operand));
+  }
+
+  firstUnbound(o: Operand): number | undefined {
+    if (typeof o === 'number') return this.bound.has(o) ? undefined : o;
+    if (o[0] === 'c' || o[0] === 'i' || o[0] === 'd') return undefined;
+    for (const x of o.slice(1)) { const u = this.firstUnbound(x as Operand); if (u !== undefined) return u; }
+    return undefined;
+  }
+
+  markBound(o: Operand): void {
+    if (typeof o === 'number') { this.bound.add(o); return; }
+    if (o[0] === 'c' || o[0] === 'i' || o[0] === 'd') return;
+    for (const x of o.slice(1)) this.markBound(x as Operand);
+  }
+
+  slotName(slot: number): string {
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) for (const [n, v] of s.slots) if (v === slot) return n;
+    return '_';
+  }
+
+  private global(r: Resolved, rest: Term[]): Operand {
+    if (r.kind === 'input') return this.dynamic(['i'], [...r.path, ...rest]);
+    return this.ctx.planData(this, [...r.path, ...rest]);
+  }
+
+  ref(t: Extract<Term, { type: 'ref' }>): Operand {
+    const h = t.head;
+    if (h.type === 'var') {
+      const r = this.lookup(h.name, h.loc);
+      if (!('slot' in r)) return this.global(r, t.path);
+      if (!this.bound.has(r.slot)) throw new Unsafe(h.name, h.loc);
+      return this.dynamic(r.slot, t.path);
+    }
+    return this.dynamic(this.value(h), t.path);
+  }
+
+  /** Index `base` by each key: a ground key is a lookup, otherwise an iteration binding it. */
+  dynamic(base: Operand, path: Term[]): Operand {
+    let cur = base;
+    for (const key of path) {
+      const tmp = this.alloc();
+      const kp = this.pattern(key);
+      if (this.isGround(kp)) this.emit([OP.dot, cur, kp, tmp]);
+      else { this.emit([OP.scan, cur, kp, tmp]); this.markBound(kp); }
+      this.bound.add(tmp);
+      cur = tmp;
+    }
+    return cur;
+  }
+
+  /** `statement`: the call is a whole expression, so `f(x, out)` may bind its output argument. */
+  call(t: Extract<Term, { type: 'call' }>, output: Term | undefined, statement = false): Operand {
+    const fid = this.ctx.resolveFunc(t.name);
+    const dotted = t.name.join('.');
+    let arity: number;
+    let callName = dotted;
+    if (fid === undefined) {
+      const info = builtinInfo(dotted);
+      if (!info) throw new RegoError('rego_type_error', `undefined function ${dotted}`, t.loc);
+      arity = info.arity;
+      callName = info.hostName ?? dotted;
+      if (info.place !== 'native') this.ctx.useBuiltin(callName);
+    } else {
+      arity = this.ctx.funcArity(fid);
+      this.ctx.dependsOn(fid);
+    }
+    let args = t.args;
+    if (arity >= 0 && args.length === arity + 1 && !output && statement) {
+      output = args[arity];
+      args = args.slice(0, arity);
+    } else if (arity >= 0 && args.length !== arity) {
+      throw new RegoError('rego_type_error', `${dotted}: arity mismatch: ${args.length} arguments given, ${arity} expected`, t.loc);
+    }
+    const ops = args.map((a) => this.value(a));
+    if (dotted === 'walk' && fid === undefined && output) {
+      // walk is a relation: one [path, value] solution per node.
+      const all = this.alloc();
+      this.emit([OP.call, dotted, ops, all, `${t.loc.file}:${t.loc.line}`]);
+      this.bound.add(all);
+      const out = this.pattern(output);
+      this.emit([OP.scan, all, this.alloc(), out]);
+      this.markBound(out);
+      return out;
+    }
+    const dst = output ? this.pattern(output) : this.alloc();
+    const loc = `${t.loc.file}:${t.loc.line}`;
+    if (fid !== undefined) this.emit([OP.callFunc, fid, ops, dst]);
+    else this.emit([OP.call, callName, ops, dst, loc]);
+    this.markBound(dst);
+    return dst;
+  }
+
+  compr(kind: number, head: Term, val: Term | undefined, body: Expr[], loc: Location): Operand {
+    const { names, declared } = namesOf(body, val ? [head, val] : [head]);
+    const saveOut = this.out, saveScope = this.scope, saveBound = new Set(this.bound);
+    this.out = [];
+    this.scope = new Scope(saveScope, names, declared);
+    try {
+      this.body(body, loc);
+      const h1 = this.value(head);
+      const h2 = val ? this.value(val) : (['c', null] as Operand);
+      const inner = this.out;
+      this.out = saveOut;
+      this.scope = saveScope;
+      this.bound = saveBound;
+      const tmp = this.alloc();
+      this.emit([OP.compr, kind, inner, h1, h2, tmp]);
+      this.bound.add(tmp);
+      return tmp;
+    } finally {
+      this.out = saveOut;
+      this.scope = saveScope;
+    }
+  }
+
+  // ---------- expressions ----------
+  /** Vars declared before the body (function arguments), for the redeclaration check. */
+  predeclared = new Set<string>();
+
+  /** Plans a body, reordering expressions so each runs once the vars it reads are bound. */
+  body(exprs: Expr[], loc: Location): void {
+    checkDeclarations(exprs, this.predeclared);
+    this.predeclared = new Set();
+    const pending = [...exprs];
+    while (pending.length > 0) {
+      let firstErr: Unsafe | undefined;
+      let done = -1;
+      for (let i = 0; i < pending.length; i++) {
+        const saveOut = this.out.length, saveBound = new Set(this.bound);
+        try {
+          this.expr(pending[i]!);
+          done = i;
+          break;
+        } catch (e) {
+          if (!(e instanceof Unsafe)) throw e;
+          this.out.length = saveOut;
+          this.bound = saveBound;
+          firstErr ??= e;
+        }
+      }
+      if (done < 0) {
+        const e = firstErr!;
+        throw new RegoError('rego_unsafe_var_error', `var ${e.varName} is unsafe`, e.loc ?? loc);
+      }
+      pending.splice(done, 1);
+    }
+  }
+
+  expr(e: Expr): void {
+    if (e.with.length > 0) return this.withExpr(e);
+    if (e.negated) {
+      const saveOut = this.out, saveBound = new Set(this.bound);
+      this.out = [];
+      try {
+        this.positive({ ...e, negated: false });
+        const inner = this.out;
+        this.out = saveOut;
+        this.bound = saveBound;
+        this.emit([OP.not, inner]);
+      } finally {
+        this.out = saveOut;
+      }
+      return;
+    }
+    this.positive(e);
+  }
+
+  private positive(e: Expr): void {
+    switch (e.kind) {
+      case 'term': {
+        const t = e.term;
+        if (t.type === 'call' && t.name.length === 1 && t.name[0] === 'print' && !this.ctx.resolveFunc(t.name)) {
+          this.emit([OP.print, t.args.map((a) => this.value(a))]);
+          return;
+        }
+        if (t.type === 'call') {
+          const fid = this.ctx.resolveFunc(t.name);
+          const arity = fid === undefined ? builtinInfo(t.name.join('.'))?.arity : this.ctx.funcArity(fid);
+          if (arity !== undefined && t.args.length === arity + 1) { this.call(t, undefined, true); return; }
+        }
+        this.emit([OP.test, this.value(t)]);
+        return;
+      }
+      case 'unify':
+      case 'assign': {
+        if (e.kind === 'assign') this.checkAssignable(e.left);
+        checkShapes(e.left, e.right);
+        // Evaluate refs/calls on either side first; what remains are patterns.
+        const a = this.pattern(e.left);
+        const b = this.pattern(e.right);
+        if (!this.isGround(a) && !this.isGround(b)) {
+          const bothArrays = Array.isArray(a) && Array.isArray(b) && a[0] === 'a' && b[0] === 'a' && a.length === b.length;
+          if (!bothArrays || !this.pairwiseGround(a, b)) {
+            const u = this.firstUnbound(b) ?? this.firstUnbound(a)!;
+            throw new Unsafe(this.slotName(u), e.loc);
+          }
+        }
+        this.emit([OP.unify, a, b]);
+        this.markBound(a);
+        this.markBound(b);
+        return;
+      }
+      case 'some': {
+        for (const v of e.vars) if (v.type === 'var') this.lookup(v.name, v.loc);
+        return;
+      }
+      case 'somein': {
+        const coll = this.value(e.collection);
+        const k = e.key ? this.pattern(e.key) : this.alloc();
+        const v = this.pattern(e.value);
+        this.emit([OP.scan, coll, k, v]);
+        this.markBound(k);
+        this.markBound(v);
+        return;
+      }
+      case 'every': {
+        const coll = this.value(e.collection);
+        const extra = e.key ? [e.key, e.value] : [e.value];
+        const { names, declared } = namesOf(e.body);
+        for (const x of extra) if (x.type === 'var') declared.add(x.name);
+        const saveOut = this.out, saveScope = this.scope, saveBound = new Set(this.bound);
+        this.out = [];
+        this.scope = new Scope(saveScope, names, declared);
+        try {
+          const k = e.key ? this.pattern(e.key) : this.alloc();
+          const v = this.pattern(e.value);
+          this.markBound(k);
+          this.markBound(v);
+          this.body(e.body, e.loc);
+          const inner = this.out;
+          this.out = saveOut;
+          this.bound = saveBound;
+          this.emit([OP.every, coll, k, v, inner]);
+        } finally {
+          this.out = saveOut;
+          this.scope = saveScope;
+        }
+        return;
+      }
+    }
+  }
+
+  private pairwiseGround(a: IrValue[], b: IrValue[]): boolean {
+    for (let i = 1; i < a.length; i++) {
+      if (!this.isGround(a[i] as Operand) && !this.isGround(b[i] as Operand)) return false;
+    }
+    return true;
+  }
+
+  private checkAssignable(t: Term): void {
+    if (t.type === 'var' && (t.name === 'input' || t.name === 'data') && this.ctx.regoV1) {
+      throw new RegoError('rego_compile_error', `variables must not shadow ${t.name} (${t.name} cannot be shadowed)`, t.loc);
+    }
+    if (t.type === 'array') { t.items.forEach((x) => this.checkAssignable(x)); return; }
+    if (t.type === 'object') { t.entries.forEach(([, v]) => this.checkAssignable(v)); return; }
+    if (t.type === 'var') return;
+    if (t.type !== 'ref' && t.type !== 'call' && t.type !== 'arraycomp' && t.type !== 'setcomp' && t.type !== 'objcomp' && t.type !== 'set') return;
+    throw new RegoError('rego_compile_error', `cannot assign to ${t.type}`, t.loc);
+  }
+
+  private withExpr(e: Expr): void {
+    const items: IrValue[] = [];
+    for (const w of e.with) {
+      const tgt = w.target;
+      const path = tgt.type === 'ref' ? [tgt.head, ...tgt.path] : [tgt];
+      const root = path[0]!;
+      const strs = path.slice(1).map((x) => {
+        if (x.type !== 'string') throw new RegoError('rego_compile_error', 'with target must be a constant ref', w.loc);
+        return x.value;
+      });
+      const rootName = root.type === 'var' ? root.name : '';
+      if (rootName === 'input' && this.lookupIsGlobal('input')) { items.push([0, strs, this.value(w.value)]); continue; }
+      const fnName = [rootName, ...strs];
+      const mock = this.ctx.funcMockName(fnName);
+      if (mock) {
+        const v = w.value;
+        const vname = v.type === 'var' ? [v.name] : v.type === 'ref' && v.head.type === 'var' && v.path.every((x) => x.type === 'string')
+          ? [v.head.name, ...v.path.map((x) => (x.type === 'string' ? x.value : ''))] : undefined;
+        const target = vname ? this.ctx.funcMockName(vname) : undefined;
+        if (target && target.kind === 'func') { this.ctx.dependsOn(target.id!); items.push([2, mock.name, 1, target.id!]); }
+        else if (target) {
+          const info = builtinInfo(target.name);
+          const hn = info?.hostName ?? target.name;
+          if (info && info.place !== 'native') this.ctx.useBuiltin(hn);
+          items.push([2, builtinInfo(mock.name)?.hostName ?? mock.name, 2, hn]);
+        }
+        else items.push([2, builtinInfo(mock.name)?.hostName ?? mock.name, 0, this.value(v)]);
+        continue;
+      }
+      if (rootName === 'data') { items.push([1, strs, this.value(w.value)]); continue; }
+      throw new RegoError('rego_compile_error', 'with keyword target must reference existing input, data, or a function', w.loc);
+    }
+    const saveOut = this.out;
+    this.out = [];
+    try {
+      this.expr({ ...e, with: [] });
+      const inner = this.out;
+      this.out = saveOut;
+      this.emit([OP.with, items, inner]);
+    } finally {
+      this.out = saveOut;
+    }
+  }
+
+  private lookupIsGlobal(name: string): boolean {
+    const r = this.lookup(name, { file: '', line: 0, col: 0 });
+    return !('slot' in r);
+  }
+}
+
+/**
+ * OPA's declaration rules, checked in source order: `x := ...` and `some x` may not redeclare a
+ * var, nor declare one already referenced earlier in the same body.
+ */
+function checkDeclarations(exprs: Expr[], predeclared: Set<string>): void {
+  const declared = new Set(predeclared);
+  const used = new Set<string>();
+  // `some x` followed by a first assignment `x := ...` is fine.
+  const someOnly = new Set<string>();
+  const fail = (name: string, what: string, loc: Location): never => {
+    throw new RegoError('rego_compile_error', `var ${name} ${what} above (var \`${name}\` used before definition below)`, loc);
+  };
+  const declare = (t: Term, loc: Location, bySome = false): void => {
+    const vars = new Set<string>();
+    collectPatternVars(t, vars);
+    for (const v of vars) {
+      if (someOnly.has(v) && !bySome) { someOnly.delete(v); continue; }
+      if (declared.has(v)) fail(v, 'assigned', loc);
+      if (used.has(v)) fail(v, 'referenced', loc);
+      declared.add(v);
+      if (bySome) someOnly.add(v);
+    }
+  };
+  for (const e of exprs) {
+    if (e.kind === 'assign') {
+      const vars = new Set<string>();
+      collectPatternVars(e.left, vars);
+      if (vars.size === 0) throw new RegoError('rego_compile_error', 'assignment operator := requires left-hand side to have bindable variables', e.loc);
+      namesOf([{ ...e, kind: 'term', term: e.right } as Expr]).names.forEach((n) => used.add(n));
+      declare(e.left, e.loc);
+    } else if (e.kind === 'some') {
+      for (const v of e.vars) declare(v, e.loc, true);
+    } else if (e.kind === 'somein') {
+      namesOf([{ ...e, kind: 'term', term: e.collection } as Expr]).names.forEach((n) => used.add(n));
+      if (e.key) declare(e.key, e.loc);
+      declare(e.value, e.loc);
+    } else {
+      namesOf([e]).names.forEach((n) => used.add(n));
+    }
+  }
+}
+
+/** Literal arrays/objects that can never unify are a compile-time type error, as in OPA. */
+function checkShapes(a: Term, b: Term): void {
+  const composite = (t: Term): boolean => t.type === 'array' || t.type === 'object';
+  if (!composite(a) || !composite(b)) return;
+  if (a.type !== b.type) throw new RegoError('rego_type_error', 'match error: incompatible destructuring patterns: both sides must be arrays or objects with matching structure', a.loc);
+  if (a.type === 'array' && b.type === 'array') {
+    if (a.items.length !== b.items.length) throw new RegoError('rego_type_error', 'match error: mismatch in number of array elements', a.loc);
+    a.items.forEach((x, i) => checkShapes(x, b.items[i]!));
+  }
+  if (a.type === 'object' && b.type === 'object') {
+    const keys = (t: typeof a): string[] | undefined => {
+      const ks = t.entries.map(([k]) => (k.type === 'string' ? k.value : undefined));
+      return ks.every((k) => k !== undefined) ? (ks as string[]).sort() : undefined;
+    };
+    const ka = keys(a), kb = keys(b);
+    if (ka && kb && ka.join('\u0000') !== kb.join('\u0000')) {
+      throw new RegoError('rego_type_error', `match error: object literal keys mismatch. Expected keys ${JSON.stringify(ka)} got ${JSON.stringify(kb)}.`, a.loc);
+    }
+  }
+}
+
+function collectPatternVars(t: Term, into: Set<string>): void {
+  switch (t.type) {
+    case 'var': if (t.name !== '_') into.add(t.name); break;
+    case 'array': t.items.forEach((x) => collectPatternVars(x, into)); break;
+    case 'object': t.entries.forEach(([, v]) => collectPatternVars(v, into)); break;
+    default: break;
+  }
+}
+
+/** Rego number literals normalise like JSON numbers; keep the text so big values are exact. */
+function normNumber(text: string): string {
+  return text;
+}
+
+export { Unsafe };
+export function nextWildcard(): string { return `$w${wildcardSeq++}`; }

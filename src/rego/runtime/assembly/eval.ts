@@ -1,0 +1,679 @@
+// The IR evaluator: a backtracking interpreter over flat statement lists. AssemblyScript has no
+// closures, so continuations are explicit objects (K) and result collectors are Sinks.
+import {
+  V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNum, vStr, vArr, vObj, vSet,
+  objPut, objGet, setAdd, equal, search, objCopy, compare,
+} from "./value";
+import {
+  Op, Stmt, Def, Rule, Query, O_SLOT, O_CONST, O_ARR, O_OBJ, O_SET, O_INPUT, O_DATA,
+  S_UNIFY, S_SCAN, S_DOT, S_CALL, S_CALLF, S_RULE, S_VDOC, S_NOT, S_COMPR, S_EVERY, S_WITH, S_TEST, S_PRINT,
+  R_COMPLETE, R_SET, R_OBJECT, R_FUNC,
+} from "./ir";
+import { dump, cstr } from "./json";
+import { callBuiltin, fail } from "./builtins";
+
+@external("env", "opa_println")
+declare function opa_println(addr: usize): void;
+
+export class Frame { s: Array<V | null>; constructor(n: i32) { this.s = new Array<V | null>(n); } }
+
+// ---- global program and evaluation state ----
+export let rules: Array<Rule> = [];
+export let trees: Array<V> = [];
+export let treePaths: Array<Array<V>> = [];
+export let treeRules: Array<i32> = [];
+
+class Override { path: Array<V> = []; value: V = vNull(); }
+class Mock { name: string = ""; kind: i32 = 0; value: V | null = null; ref: i32 = 0; refName: string = ""; }
+
+class State {
+  input: V | null = null;
+  baseData: V = vObj();
+  overrides: Array<Override> = [];
+  mocks: Array<Mock> = [];
+  data: V | null = null;           // baseData with overrides applied, computed lazily
+  cache: Array<V | null> = [];
+  cached: Array<bool> = [];
+}
+
+let st = new State();
+let steps: i64 = 0;
+const STEP_LIMIT: i64 = 20000000;
+let depth: i32 = 0;
+const DEPTH_LIMIT: i32 = 4000;
+
+export function resetState(input: V | null, data: V): void {
+  st = new State();
+  st.input = input;
+  st.baseData = data;
+  steps = 0;
+  depth = 0;
+  trailF = new Array<Frame>();
+  trailI = new Array<i32>();
+}
+
+// ---- trail (undo log) ----
+// Recreated per evaluation: a buffer grown during one evaluation lives above the heap mark and is
+// reclaimed when the host resets the heap pointer for the next one.
+let trailF = new Array<Frame>();
+let trailI = new Array<i32>();
+
+@inline function mark(): i32 { return trailF.length; }
+function undo(m: i32): void {
+  while (trailF.length > m) {
+    const f = trailF.pop();
+    const i = trailI.pop();
+    f.s[i] = null;
+  }
+}
+function bind(f: Frame, i: i32, v: V): void { f.s[i] = v; trailF.push(f); trailI.push(i); }
+
+// ---- operands ----
+function curData(): V {
+  if (st.data == null) {
+    let d = st.baseData;
+    for (let i = 0; i < st.overrides.length; i++) d = upsert(d, st.overrides[i].path, 0, st.overrides[i].value);
+    st.data = d;
+  }
+  return st.data!;
+}
+
+export function upsert(base: V | null, path: Array<V>, i: i32, value: V): V {
+  if (i == path.length) return value;
+  const o = base != null && base.kind == K_OBJ ? objCopy(base) : vObj();
+  const prev = base != null && base.kind == K_OBJ ? objGet(base, path[i]) : null;
+  objPut(o, path[i], upsert(prev, path, i + 1, value));
+  return o;
+}
+
+export function evalOp(o: Op, f: Frame): V | null {
+  switch (o.k) {
+    case O_SLOT: return f.s[o.slot];
+    case O_CONST: return o.c;
+    case O_INPUT: return st.input;
+    case O_DATA: return curData();
+    case O_ARR: {
+      const xs = new Array<V>(o.items.length);
+      for (let i = 0; i < o.items.length; i++) {
+        const v = evalOp(o.items[i], f);
+        if (v == null) return null;
+        xs[i] = v;
+      }
+      return vArr(xs);
+    }
+    case O_OBJ: {
+      const r = vObj();
+      for (let i = 0; i + 1 < o.items.length; i += 2) {
+        const k = evalOp(o.items[i], f);
+        const v = evalOp(o.items[i + 1], f);
+        if (k == null || v == null) return null;
+        objPut(r, k, v);
+      }
+      return r;
+    }
+    case O_SET: {
+      const r = vSet();
+      for (let i = 0; i < o.items.length; i++) {
+        const v = evalOp(o.items[i], f);
+        if (v == null) return null;
+        setAdd(r, v);
+      }
+      return r;
+    }
+  }
+  return null;
+}
+
+function ground(o: Op, f: Frame): bool {
+  if (o.k == O_SLOT) return f.s[o.slot] != null;
+  for (let i = 0; i < o.items.length; i++) if (!ground(o.items[i], f)) return false;
+  return true;
+}
+
+// Unifies a (possibly non-ground) pattern with a value, binding unbound slots.
+function unify(o: Op, v: V, f: Frame): bool {
+  switch (o.k) {
+    case O_SLOT: {
+      const cur = f.s[o.slot];
+      if (cur == null) { bind(f, o.slot, v); return true; }
+      return equal(cur, v);
+    }
+    case O_ARR: {
+      if (v.kind != K_ARR || v.a.length != o.items.length) return false;
+      for (let i = 0; i < o.items.length; i++) if (!unify(o.items[i], v.a[i], f)) return false;
+      return true;
+    }
+    case O_OBJ: {
+      if (v.kind != K_OBJ || v.a.length * 2 != o.items.length) return false;
+      for (let i = 0; i + 1 < o.items.length; i += 2) {
+        const k = evalOp(o.items[i], f);
+        if (k == null) return false;
+        const x = objGet(v, k);
+        if (x == null) return false;
+        if (!unify(o.items[i + 1], x, f)) return false;
+      }
+      return true;
+    }
+  }
+  const w = evalOp(o, f);
+  return w != null && equal(w, v);
+}
+
+function unifyOps(a: Op, b: Op, f: Frame): bool {
+  if (ground(b, f)) { const v = evalOp(b, f); return v != null && unify(a, v, f); }
+  if (ground(a, f)) { const v = evalOp(a, f); return v != null && unify(b, v, f); }
+  if (a.k == O_ARR && b.k == O_ARR && a.items.length == b.items.length) {
+    // Both sides partially bound: resolve element pairs until a fixpoint.
+    let pending = a.items.length;
+    let progress = true;
+    const done = new Array<bool>(a.items.length);
+    while (pending > 0 && progress) {
+      progress = false;
+      for (let i = 0; i < a.items.length; i++) {
+        if (done[i]) continue;
+        if (ground(a.items[i], f) || ground(b.items[i], f)) {
+          if (!unifyOps(a.items[i], b.items[i], f)) return false;
+          done[i] = true; pending--; progress = true;
+        }
+      }
+    }
+    return pending == 0;
+  }
+  if (a.k == O_SLOT && b.k == O_SLOT) return false;
+  return false;
+}
+
+// ---- continuations and sinks ----
+const K_SEQ = 0;
+const K_SINK = 1;
+const K_WITHEND = 2;
+
+class Sink {
+  kind: i32 = 0;       // 0 any, 1 rule def, 2 comprehension, 3 query
+  found: bool = false;
+  rule: Rule | null = null;
+  def: Def | null = null;
+  acc: V | null = null;
+  head1: Op = new Op();
+  head2: Op = new Op();
+  q: Query | null = null;
+}
+
+class K {
+  kind: i32 = 0;
+  stmts: Array<Stmt> = [];
+  idx: i32 = 0;
+  frame: Frame | null = null;
+  next: K | null = null;
+  sink: Sink | null = null;
+  outer: State | null = null;
+  inner: State | null = null;
+}
+
+function kSeq(stmts: Array<Stmt>, idx: i32, f: Frame, next: K | null): K {
+  const k = new K(); k.kind = K_SEQ; k.stmts = stmts; k.idx = idx; k.frame = f; k.next = next; return k;
+}
+function kSink(s: Sink, f: Frame): K { const k = new K(); k.kind = K_SINK; k.sink = s; k.frame = f; return k; }
+
+function resume(k: K): bool {
+  if (k.kind == K_SEQ) return run(k.stmts, k.idx, k.frame!, k.next!);
+  if (k.kind == K_SINK) return emit(k.sink!, k.frame!);
+  // Leaving a `with` scope: the rest of the outer body runs under the outer state.
+  const inner = st;
+  st = k.outer!;
+  const r = resume(k.next!);
+  st = inner;
+  return r;
+}
+
+function conflict(msg: string, loc: string): void {
+  fail((loc.length > 0 ? loc + ": " : "") + "eval_conflict_error: " + msg);
+}
+
+function emit(s: Sink, f: Frame): bool {
+  switch (s.kind) {
+    case 0: s.found = true; return true;
+    case 1: {
+      const r = s.rule!, d = s.def!;
+      if (r.kind == R_SET) {
+        const e = evalOp(d.key[0], f);
+        if (e == null) return false;
+        if (s.acc == null) s.acc = vSet();
+        setAdd(s.acc!, e);
+        return false;
+      }
+      const val = d.value != null ? evalOp(d.value!, f) : vBool(true);
+      if (val == null) return false;
+      if (r.kind == R_OBJECT) {
+        if (s.acc == null) s.acc = vObj();
+        const keys = new Array<V>();
+        for (let i = 0; i < d.key.length; i++) {
+          const k = evalOp(d.key[i], f);
+          if (k == null) return false;
+          keys.push(k);
+        }
+        s.acc = putPath(s.acc!, keys, 0, val, r);
+        return false;
+      }
+      if (s.acc != null && !equal(s.acc!, val)) {
+        conflict(r.kind == R_FUNC ? "functions must not produce multiple outputs for same inputs"
+          : "complete rules must not produce multiple outputs", r.loc);
+      }
+      s.acc = val;
+      s.found = true;
+      return false;
+    }
+    case 2: {
+      const h = evalOp(s.head1, f);
+      if (h == null) return false;
+      if (s.acc!.kind == K_ARR) s.acc!.a.push(h);
+      else if (s.acc!.kind == K_SET) setAdd(s.acc!, h);
+      else {
+        const v = evalOp(s.head2, f);
+        if (v == null) return false;
+        const prev = objGet(s.acc!, h);
+        if (prev != null && !equal(prev, v)) conflict("object keys must be unique", "");
+        objPut(s.acc!, h, v);
+      }
+      return false;
+    }
+    case 3: {
+      const q = s.q!;
+      const o = vObj();
+      for (let i = 0; i < q.outSlots.length; i++) {
+        const v = f.s[q.outSlots[i]];
+        if (v != null) objPut(o, q.outNames[i], v);
+      }
+      setAdd(s.acc!, o);
+      return false;
+    }
+  }
+  return false;
+}
+
+function putPath(o: V, keys: Array<V>, i: i32, val: V, r: Rule): V {
+  const k = keys[i];
+  const prev = objGet(o, k);
+  if (i == keys.length - 1) {
+    if (prev != null && !equal(prev, val)) conflict("object keys must be unique", r.loc);
+    objPut(o, k, val);
+    return o;
+  }
+  let child: V;
+  if (prev == null) child = vObj();
+  else if (prev.kind == K_OBJ) child = prev;
+  else { conflict("object keys must be unique", r.loc); child = vObj(); }
+  objPut(o, k, putPath(child, keys, i + 1, val, r));
+  return o;
+}
+
+// ---- statements ----
+function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
+  if (i == stmts.length) return resume(k);
+  if (++steps > STEP_LIMIT) fail("eval_cancel_error: evaluation step limit exceeded");
+  const s = stmts[i];
+  switch (s.op) {
+    case S_UNIFY: {
+      const m = mark();
+      let stop = false;
+      if (unifyOps(s.a, s.b, f)) stop = run(stmts, i + 1, f, k);
+      undo(m);
+      return stop;
+    }
+    case S_SCAN: {
+      const c = evalOp(s.a, f);
+      if (c == null) return false;
+      if (c.kind == K_ARR) {
+        for (let j = 0; j < c.a.length; j++) {
+          const m = mark();
+          let stop = false;
+          if (unify(s.b, vNum(<f64>j), f) && unify(s.c, c.a[j], f)) stop = run(stmts, i + 1, f, k);
+          undo(m);
+          if (stop) return true;
+        }
+      } else if (c.kind == K_OBJ || c.kind == K_SET) {
+        // A bound key turns iteration into a lookup.
+        if (s.b.k != O_SLOT || f.s[s.b.slot] != null) {
+          const kv = evalOp(s.b, f);
+          if (kv != null) {
+            const j = search(c.a, kv);
+            if (j < 0) return false;
+            const m = mark();
+            let stop = false;
+            if (unify(s.c, c.kind == K_OBJ ? c.o[j] : c.a[j], f)) stop = run(stmts, i + 1, f, k);
+            undo(m);
+            return stop;
+          }
+        }
+        for (let j = 0; j < c.a.length; j++) {
+          const m = mark();
+          let stop = false;
+          if (unify(s.b, c.a[j], f) && unify(s.c, c.kind == K_OBJ ? c.o[j] : c.a[j], f)) stop = run(stmts, i + 1, f, k);
+          undo(m);
+          if (stop) return true;
+        }
+      }
+      return false;
+    }
+    case S_DOT: {
+      const c = evalOp(s.a, f);
+      const key = evalOp(s.b, f);
+      if (c == null || key == null) return false;
+      const v = index(c, key);
+      if (v == null) return false;
+      return cont(s.c, v, stmts, i, f, k);
+    }
+    case S_CALL: {
+      const args = evalArgs(s.args, f);
+      if (args == null) return false;
+      const v = callNamed(s.name, args, s.loc);
+      if (v == null) return false;
+      return cont(s.c, v, stmts, i, f, k);
+    }
+    case S_CALLF: {
+      const args = evalArgs(s.args, f);
+      if (args == null) return false;
+      const r = rules[s.n];
+      const mk = findMock(r.name);
+      const v = mk != null ? callMock(mk, args, "") : callFunc(s.n, args);
+      if (v == null) return false;
+      return cont(s.c, v, stmts, i, f, k);
+    }
+    case S_RULE: {
+      const v = evalRule(s.n);
+      if (v == null) return false;
+      return cont(s.c, v, stmts, i, f, k);
+    }
+    case S_VDOC: {
+      const v = vdoc(trees[s.n], treePaths[s.n], treeRules[s.n]);
+      if (v == null) return false;
+      return cont(s.c, v, stmts, i, f, k);
+    }
+    case S_NOT: {
+      const sk = new Sink();
+      const m = mark();
+      run(s.body, 0, f, kSink(sk, f));
+      undo(m);
+      if (sk.found) return false;
+      return run(stmts, i + 1, f, k);
+    }
+    case S_COMPR: {
+      const sk = new Sink();
+      sk.kind = 2;
+      sk.acc = s.n == 0 ? vArr([]) : (s.n == 1 ? vSet() : vObj());
+      sk.head1 = s.a; sk.head2 = s.b;
+      const m = mark();
+      run(s.body, 0, f, kSink(sk, f));
+      undo(m);
+      return cont(s.c, sk.acc!, stmts, i, f, k);
+    }
+    case S_EVERY: {
+      const c = evalOp(s.a, f);
+      if (c == null) return false;
+      if (c.kind == K_ARR || c.kind == K_OBJ || c.kind == K_SET) {
+        for (let j = 0; j < c.a.length; j++) {
+          const m = mark();
+          const key = c.kind == K_ARR ? vNum(<f64>j) : c.a[j];
+          const val = c.kind == K_OBJ ? c.o[j] : c.a[j];
+          let ok = unify(s.b, key, f) && unify(s.c, val, f);
+          if (ok) {
+            const sk = new Sink();
+            run(s.body, 0, f, kSink(sk, f));
+            ok = sk.found;
+          }
+          undo(m);
+          if (!ok) return false;
+        }
+      }
+      return run(stmts, i + 1, f, k);
+    }
+    case S_WITH: return runWith(s, stmts, i, f, k);
+    case S_TEST: {
+      const v = evalOp(s.a, f);
+      if (v == null || (v.kind == K_BOOL && !v.b)) return false;
+      return run(stmts, i + 1, f, k);
+    }
+    case S_PRINT: {
+      const parts = new Array<string>();
+      for (let j = 0; j < s.args.length; j++) {
+        const v = evalOp(s.args[j], f);
+        parts.push(v == null ? "<undefined>" : (v.kind == K_STR ? v.t : dump(v, true)));
+      }
+      opa_println(cstr(parts.join(" ")));
+      return run(stmts, i + 1, f, k);
+    }
+  }
+  fail("internal_error: bad statement");
+  return false;
+}
+
+function cont(dst: Op, v: V, stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
+  const m = mark();
+  let stop = false;
+  if (unify(dst, v, f)) stop = run(stmts, i + 1, f, k);
+  undo(m);
+  return stop;
+}
+
+function evalArgs(ops: Array<Op>, f: Frame): Array<V> | null {
+  const r = new Array<V>(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const v = evalOp(ops[i], f);
+    if (v == null) return null;
+    r[i] = v;
+  }
+  return r;
+}
+
+export function index(c: V, key: V): V | null {
+  if (c.kind == K_OBJ) return objGet(c, key);
+  if (c.kind == K_ARR) {
+    if (key.kind != K_NUM) return null;
+    const n = key.n;
+    if (n != Math.floor(n) || n < 0 || n >= <f64>c.a.length) return null;
+    return c.a[<i32>n];
+  }
+  if (c.kind == K_SET) { const j = search(c.a, key); return j >= 0 ? c.a[j] : null; }
+  return null;
+}
+
+// ---- with ----
+function runWith(s: Stmt, stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
+  const outer = st;
+  const inner = new State();
+  inner.input = outer.input;
+  inner.baseData = outer.baseData;
+  inner.overrides = outer.overrides.slice(0);
+  inner.mocks = outer.mocks.slice(0);
+  for (let j = 0; j < s.withs.length; j++) {
+    const w = s.withs[j];
+    if (w.kind == 2) {
+      const mk = new Mock();
+      mk.name = w.name; mk.kind = w.mockKind; mk.ref = w.ref; mk.refName = w.refName;
+      if (w.mockKind == 0) {
+        const v = evalOp(w.value, f);
+        if (v == null) return false;
+        mk.value = v;
+      }
+      inner.mocks.push(mk);
+      continue;
+    }
+    const v = evalOp(w.value, f);
+    if (v == null) return false;
+    if (w.kind == 0) inner.input = upsert(inner.input, w.path, 0, v);
+    else { const o = new Override(); o.path = w.path; o.value = v; inner.overrides.push(o); }
+  }
+  const kw = new K();
+  kw.kind = K_WITHEND; kw.outer = outer; kw.inner = inner; kw.next = kSeq(stmts, i + 1, f, k);
+  st = inner;
+  const r = run(s.body, 0, f, kw);
+  st = outer;
+  return r;
+}
+
+function findMock(name: string): Mock | null {
+  for (let i = st.mocks.length - 1; i >= 0; i--) if (st.mocks[i].name == name) return st.mocks[i];
+  return null;
+}
+
+function callMock(mk: Mock, args: Array<V>, loc: string): V | null {
+  if (mk.kind == 0) return mk.value;
+  if (mk.kind == 1) {
+    // Inside the replacement, the mocked name means the original again (OPA semantics).
+    const outer = st;
+    const inner = new State();
+    inner.input = outer.input;
+    inner.baseData = outer.baseData;
+    inner.overrides = outer.overrides;
+    for (let i = 0; i < outer.mocks.length; i++) if (outer.mocks[i].name != mk.name) inner.mocks.push(outer.mocks[i]);
+    st = inner;
+    const r = callFunc(mk.ref, args);
+    st = outer;
+    return r;
+  }
+  return callBuiltin(mk.refName, args, loc);
+}
+
+export function callNamed(name: string, args: Array<V>, loc: string): V | null {
+  if (st.mocks.length > 0) {
+    const mk = findMock(name);
+    if (mk != null) return callMock(mk, args, loc);
+  }
+  return callBuiltin(name, args, loc);
+}
+
+// ---- rules ----
+function pathHasPrefix(p: Array<V>, pre: Array<V>): bool {
+  if (pre.length > p.length) return false;
+  for (let i = 0; i < pre.length; i++) if (!equal(p[i], pre[i])) return false;
+  return true;
+}
+
+export function evalRule(id: i32): V | null {
+  const r = rules[id];
+  // `with data.x as v` replaces virtual documents as well as base ones.
+  for (let i = st.overrides.length - 1; i >= 0; i--) {
+    const o = st.overrides[i];
+    if (pathHasPrefix(r.path, o.path)) {
+      let v: V | null = o.value;
+      for (let j = o.path.length; j < r.path.length && v != null; j++) v = index(v!, r.path[j]);
+      return v;
+    }
+  }
+  if (id < st.cached.length && st.cached[id]) return st.cache[id];
+  const v = computeRule(r);
+  while (st.cached.length <= id) { st.cached.push(false); st.cache.push(null); }
+  st.cached[id] = true;
+  st.cache[id] = v;
+  let out = v;
+  for (let i = 0; i < st.overrides.length; i++) {
+    const o = st.overrides[i];
+    if (o.path.length > r.path.length && pathHasPrefix(o.path, r.path)) {
+      out = upsert(out, o.path.slice(r.path.length), 0, o.value);
+    }
+  }
+  return out;
+}
+
+function enter(): void { if (++depth > DEPTH_LIMIT) fail("eval_cancel_error: evaluation depth limit exceeded"); }
+
+function computeRule(r: Rule): V | null {
+  enter();
+  const sk = new Sink();
+  sk.kind = 1; sk.rule = r;
+  for (let i = 0; i < r.defs.length; i++) {
+    let d: Def | null = r.defs[i];
+    while (d != null) {
+      sk.def = d; sk.found = false;
+      const f = new Frame(d.nslots);
+      run(d.body, 0, f, kSink(sk, f));
+      if (sk.found || r.kind == R_SET || r.kind == R_OBJECT) break;
+      d = d.els;
+    }
+  }
+  depth--;
+  if (sk.acc == null) {
+    if (r.kind == R_SET) return vSet();
+    if (r.kind == R_OBJECT) return vObj();
+    if (r.dflt != null) return evalDefault(r);
+  }
+  return sk.acc;
+}
+
+function evalDefault(r: Rule): V | null {
+  const d = r.dflt!;
+  const sk = new Sink();
+  sk.kind = 1; sk.rule = r; sk.def = d;
+  const f = new Frame(d.nslots);
+  run(d.body, 0, f, kSink(sk, f));
+  return sk.acc;
+}
+
+export function callFunc(id: i32, args: Array<V>): V | null {
+  const r = rules[id];
+  enter();
+  const sk = new Sink();
+  sk.kind = 1; sk.rule = r;
+  for (let i = 0; i < r.defs.length; i++) {
+    let d: Def | null = r.defs[i];
+    while (d != null) {
+      sk.def = d; sk.found = false;
+      if (d.args.length != args.length) break;
+      const f = new Frame(d.nslots);
+      let ok = true;
+      for (let j = 0; j < args.length && ok; j++) ok = unify(d.args[j], args[j], f);
+      if (ok) run(d.body, 0, f, kSink(sk, f));
+      if (sk.found) break;
+      d = d.els;
+    }
+  }
+  depth--;
+  if (sk.acc == null && r.dflt != null) return evalDefault(r);
+  return sk.acc;
+}
+
+// Materialises the document at a package node: base data merged with every rule beneath it.
+function vdoc(node: V, path: Array<V>, self: i32): V | null {
+  let base: V | null = curData();
+  for (let i = 0; i < path.length && base != null; i++) base = index(base!, path[i]);
+  const sub = vdocAt(node, base);
+  return self >= 0 ? mergeDocs(evalRule(self), sub) : sub;
+}
+
+// A rule's object value merged with the documents of the rules beneath it.
+function mergeDocs(a: V | null, b: V | null): V | null {
+  if (a == null) return b;
+  if (b == null) return a;
+  if (a.kind != K_OBJ || b.kind != K_OBJ) return a;
+  const r = objCopy(a);
+  for (let i = 0; i < b.a.length; i++) {
+    const prev = objGet(r, b.a[i]);
+    objPut(r, b.a[i], prev != null ? mergeDocs(prev, b.o[i])! : b.o[i]);
+  }
+  return r;
+}
+
+function vdocAt(node: V, base: V | null): V | null {
+  const out = base != null && base.kind == K_OBJ ? objCopy(base) : vObj();
+  for (let i = 0; i < node.a.length; i++) {
+    const key = node.a[i];
+    const child = node.o[i];
+    let v: V | null;
+    const sub = base != null && base.kind == K_OBJ ? objGet(base, key) : null;
+    if (child.kind == K_NUM) v = evalRule(<i32>child.n);
+    else if (child.kind == K_ARR) v = mergeDocs(evalRule(<i32>child.a[0].n), vdocAt(child.a[1], sub));
+    else v = vdocAt(child, sub);
+    if (v != null) objPut(out, key, v);
+  }
+  return out;
+}
+
+export function runQuery(q: Query): V {
+  const sk = new Sink();
+  sk.kind = 3; sk.q = q; sk.acc = vSet();
+  const f = new Frame(q.nslots);
+  run(q.body, 0, f, kSink(sk, f));
+  return sk.acc!;
+}
+
+export function unused(): i32 { return compare(vNull(), vStr("")) + K_NULL + K_SET; }

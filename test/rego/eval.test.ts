@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { compilePolicy, compilePolicyDetailed, evalQuery, hostBuiltins, RegoError } from '../../src/rego/index.js';
+import { runPolicyBuild, runPolicyEval } from '../../src/rego/cli.js';
+
+const K8S = `package kubernetes.admission
+
+import rego.v1
+
+default allow := false
+
+allow if count(deny) == 0
+
+deny contains msg if {
+	some c in input.spec.containers
+	c.securityContext.privileged
+	msg := sprintf("container %q is privileged", [c.name])
+}
+
+deny contains msg if {
+	some c in input.spec.containers
+	not c.resources.limits.memory
+	msg := sprintf("container %s has no memory limit", [c.name])
+}
+`;
+
+const pod = {
+  spec: { containers: [
+    { name: 'a', securityContext: { privileged: true }, resources: { limits: { memory: '1Gi' } } },
+    { name: 'b' },
+  ] },
+};
+
+describe('rego -> wasm through opa-wasm', () => {
+  it('evaluates entrypoints with loadPolicy() and our host builtins', async () => {
+    const wasm = await compilePolicy([{ path: 'k8s.rego', source: K8S }], { entrypoints: ['kubernetes/admission/deny', 'kubernetes/admission/allow'] });
+    const policy = await loadPolicy(wasm.slice().buffer as ArrayBuffer, undefined, hostBuiltins());
+    expect(policy.evaluate(pod, 'kubernetes/admission/deny')).toEqual([
+      { result: ['container "a" is privileged', 'container b has no memory limit'] },
+    ]);
+    expect(policy.evaluate(pod, 'kubernetes/admission/allow')).toEqual([{ result: false }]);
+    expect(policy.evaluate({ spec: { containers: [] } }, 'kubernetes/admission/allow')).toEqual([{ result: true }]);
+  });
+
+  it('gives the same answers on repeated evaluations (heap reuse)', async () => {
+    const src = 'package k\nd contains x if { some y in input.cs; x := y }\na := [count(d), d]\n';
+    const wasm = await compilePolicy([{ path: 'k.rego', source: src }], { entrypoints: ['k/d', 'k/a'] });
+    const policy = await loadPolicy(wasm.slice().buffer as ArrayBuffer, undefined, hostBuiltins());
+    const input = { cs: [1, 2] };
+    for (const ep of ['k/a', 'k/d', 'k/a', 'k/d', 'k/a']) {
+      expect(policy.evaluate(input, ep)).toEqual([{ result: ep === 'k/a' ? [2, [1, 2]] : [1, 2] }]);
+    }
+  });
+
+  it('evaluates ad-hoc queries with bindings', async () => {
+    const r = await evalQuery('some i; x := input.xs[i]; x > 1', [], { input: { xs: [1, 2, 3] } });
+    expect(r).toEqual([{ i: 1, x: 2 }, { i: 2, x: 3 }]);
+  });
+
+  it('reports conflicts at runtime as eval_conflict_error', async () => {
+    await expect(evalQuery('x := data.p.q', [{ path: 'c.rego', source: 'package p\nq := 1\nq := 2 if true\n' }]))
+      .rejects.toThrow(/eval_conflict_error/);
+  });
+
+  it('reports unsafe variables with file:line:col and the OPA code', async () => {
+    try {
+      await compilePolicy([{ path: 'u.rego', source: 'package p\n\nq if {\n\tx > 1\n}\n' }], { entrypoints: ['p/q'] });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(RegoError);
+      expect((e as RegoError).message).toBe('u.rego:4:2: rego_unsafe_var_error: var x is unsafe');
+    }
+  });
+
+  it('names unsupported builtins at compile time', async () => {
+    await expect(compilePolicy([{ path: 'b.rego', source: 'package p\nq := http.send({})\n' }], { entrypoints: ['p/q'] }))
+      .rejects.toThrow(/b\.rego:2:6: rego_type_error: undefined function http\.send/);
+  });
+
+  it('rejects recursion at compile time', async () => {
+    await expect(compilePolicy([{ path: 'r.rego', source: 'package p\nq if r\nr if q\n' }], { entrypoints: ['p/q'] }))
+      .rejects.toThrow(/rego_recursion_error/);
+  });
+
+  it('stops a huge comprehension with a bounded error', async () => {
+    const src = 'package p\nq := count([[i, j] | some i in numbers.range(1, 20000); some j in numbers.range(1, 20000)])\n';
+    const t0 = Date.now();
+    await expect(evalQuery('x := data.p.q', [{ path: 'h.rego', source: src }])).rejects.toThrow(/eval_(cancel|memory_limit)_error/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('supports with for input, data and function mocks', async () => {
+    const src = 'package p\nf(x) := x + 1\ng(x) := x * 10\nq := f(input.v)\n';
+    const r = await evalQuery('a := data.p.q with input.v as 1; b := data.p.q with input.v as 1 with data.p.f as data.p.g', [{ path: 'w.rego', source: src }]);
+    expect(r).toEqual([{ a: 2, b: 10 }]);
+  });
+
+  it('compiles a 20-rule policy quickly', async () => {
+    const rules = Array.from({ length: 20 }, (_, i) => `deny contains msg if {\n\tsome c in input.spec.containers\n\tc.image == "bad${i}"\n\tmsg := sprintf("bad image %v", [c.name])\n}\n`).join('\n');
+    const t0 = performance.now();
+    const c = await compilePolicyDetailed([{ path: 'r.rego', source: `package p\nimport rego.v1\n${rules}` }], { entrypoints: ['p/deny'] });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(c.wasm.length).toBeGreaterThan(0);
+  });
+});
+
+describe('policy CLI functions', () => {
+  it('builds a wasm file and evaluates a query', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-rego-'));
+    writeFileSync(join(dir, 'k8s.rego'), K8S);
+    writeFileSync(join(dir, 'input.json'), JSON.stringify(pod));
+    const out = join(dir, 'policy.wasm');
+    const b = await runPolicyBuild([dir, '-e', 'kubernetes/admission/deny', '-o', out]);
+    expect(b.exitCode).toBe(0);
+    expect(readFileSync(out).subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    const e = await runPolicyEval(['data.kubernetes.admission.allow', '-i', join(dir, 'input.json'), dir]);
+    expect(e.exitCode).toBe(0);
+    expect(JSON.parse(e.stdout)).toEqual([{ result: false }]);
+    const bad = await runPolicyEval(['x := y', dir]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/rego_unsafe_var_error: var y is unsafe/);
+  });
+});
