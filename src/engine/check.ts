@@ -3,6 +3,7 @@ import { loadRevision, loadWorkspace } from '../load/index.js';
 import { Inventory } from '../model/inventory.js';
 import type { Finding, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
+import { policyRulesFor, shippedPolicyRules } from '../policy/index.js';
 import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
 import { evaluate, INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
@@ -22,6 +23,12 @@ export interface CheckRequest {
   only?: readonly string[];
   /** Merge-request mode: a git revision whose findings are not reported again (matched by fingerprint). */
   baseline?: string;
+  /** Rego/wasm policies besides `config.policies` (`--policy`). */
+  policies?: readonly string[];
+  /** conftest namespaces whose deny/violation/warn rules run (default `main`). */
+  policyNamespaces?: readonly string[];
+  /** conftest --combine: policies see every resource as one input. */
+  combine?: boolean;
 }
 
 export interface CheckResult {
@@ -59,17 +66,24 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+/** The built-in rules: TypeScript modules and the shipped Rego guardrails (compiled at package build). */
+export function defaultRules(): Rule[] {
+  return [...BUILTIN_RULES, ...shippedPolicyRules()];
+}
+
 export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const started = performance.now();
-  const rules = request.rules ?? BUILTIN_RULES;
-  const metas = [...allRuleMetas(rules), ...ENGINE_RULES];
-  const settings = resolveRuleSettings(request.config, metas, request.configFile);
-  const today = request.today ?? todayUtc();
-  const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   const [workspace, base] = await Promise.all([
     loadWorkspace(request.inputs, request.root, request.config),
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
+  // Policies compile (or come from the cache) before evaluation: rules themselves stay synchronous.
+  const policies = { root: request.root, patterns: [...request.config.policies, ...(request.policies ?? [])], namespaces: request.policyNamespaces ?? [], combine: request.combine ?? false };
+  const rules = [...(request.rules ?? defaultRules()), ...(await policyRulesFor(policies, workspace.resources))];
+  const metas = [...allRuleMetas(rules), ...ENGINE_RULES];
+  const settings = resolveRuleSettings(request.config, metas, request.configFile);
+  const today = request.today ?? todayUtc();
+  const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   const baseInventory = base ? new Inventory(base.resources) : undefined;
   const head = evaluate({
     ...evaluationBase,
