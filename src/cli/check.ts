@@ -21,6 +21,9 @@ Options:
                             report only findings in those files (pre-commit)
       --baseline <git-ref>  merge-request mode: report only findings that are new since <git-ref>
                             (default in GitLab merge-request pipelines: $CI_MERGE_REQUEST_DIFF_BASE_SHA)
+  -p, --policy <path>       also run Rego policies (.rego files, directories, globs, .wasm modules); repeatable
+      --namespace <pkg>     conftest namespace whose deny/violation/warn rules run (default: main); repeatable
+      --combine             conftest --combine: policies get every resource at once as input
       --today <yyyy-mm-dd>  evaluate waiver expiry as of this date (default: today, UTC)
       --color / --no-color  force or disable colour (default: colour on a terminal)
   -h, --help                show this help
@@ -54,6 +57,9 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
     ...(today ? { today } : {}),
     ...(baseline ? { baseline } : {}),
+    ...(values.policy ? { policies: values.policy } : {}),
+    ...(values.namespace ? { policyNamespaces: values.namespace } : {}),
+    ...(values.combine ? { combine: true } : {}),
     ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
   });
 
@@ -89,6 +95,9 @@ function parseCheckArgs(argv: string[]) {
         only: { type: 'boolean' },
         baseline: { type: 'string' },
         today: { type: 'string' },
+        policy: { type: 'string', short: 'p', multiple: true },
+        namespace: { type: 'string', multiple: true },
+        combine: { type: 'boolean' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },

@@ -4,6 +4,7 @@ import { InputError } from '../load/discover.js';
 import { GitError } from '../load/git.js';
 import { CHECK_HELP, runCheckCommand } from './check.js';
 import { runInitCommand } from './init.js';
+import { runPolicyCommand } from './policy.js';
 import { EXIT_OK, EXIT_UNUSABLE, UsageError, type CommandOutcome } from './io.js';
 import { runRulesCommand } from './rules.js';
 import { runServeCommand } from './serve.js';
@@ -17,6 +18,7 @@ Commands:
   rules              list the rules
   init               write a commented starter .meshguard.yaml
   serve              run the validating admission webhook (HTTPS)
+  policy             build, eval, test and verify Rego policies
 
 Run 'meshguard <command> --help' for a command's options.`;
 
@@ -38,6 +40,8 @@ export async function runCli(argv: string[], environment = { cwd: process.cwd(),
         return runRulesCommand(rest);
       case 'serve':
         return await runServeCommand(rest, environment.cwd);
+      case 'policy':
+        return await runPolicyCommand(rest, environment.cwd);
       case 'init':
         return await runInitCommand(rest, environment.cwd);
       default:

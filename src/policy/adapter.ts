@@ -28,7 +28,7 @@ export class PolicyRuntime {
   }
 
   /** The value of an entrypoint for this input, or undefined when Rego leaves it undefined. */
-  evaluate(input: ArrayBuffer, entrypoint: string): unknown {
+  evaluate(input: ArrayBuffer | undefined, entrypoint: string): unknown {
     let resultSet: unknown;
     try {
       resultSet = this.policy.evaluate(input, entrypoint);
