@@ -58,7 +58,7 @@ export function ruleFromGroup(group: RuleGroupSpec, runtime: PolicyRuntime): Rul
         for (const descriptor of byResource.get(resource) ?? []) context.report(descriptor);
         return;
       }
-      const input = inputBytes(resource.object);
+      const input = inputBytes(inputOf(resource));
       const excepted = group.exceptionEntrypoint ? exceptionNames(runtime.evaluate(input, group.exceptionEntrypoint)) : undefined;
       for (const entrypoint of group.entrypoints) {
         if (excepted?.has(entrypoint.exceptionName)) continue;
@@ -95,6 +95,20 @@ function evaluateCombined(group: RuleGroupSpec, runtime: PolicyRuntime, inventor
     }
   }
   return out;
+}
+
+const withNamespace = new WeakMap<Resource, object>();
+
+/**
+ * `input` is the resource as `kubectl apply` would create it: a namespaced object that declares no
+ * namespace gets the run's default one, as TypeScript rules see it in `resource.namespace`.
+ */
+export function inputOf(resource: Resource): object {
+  const metadata = resource.object.metadata;
+  if (resource.namespace === undefined || !isRecord(metadata) || typeof metadata.namespace === 'string') return resource.object;
+  let filled = withNamespace.get(resource);
+  if (!filled) withNamespace.set(resource, (filled = { ...resource.object, metadata: { ...metadata, namespace: resource.namespace } }));
+  return filled;
 }
 
 /** Set rules come back as arrays; a complete rule producing one message counts as one finding. */
@@ -149,4 +163,23 @@ export function defaultPath(resource: Resource): JsonPath {
 
 function isRef(value: unknown): value is ResourceRef {
   return isRecord(value) && typeof value.kind === 'string' && typeof value.name === 'string' && typeof value.apiVersion === 'string';
+}
+
+/**
+ * One rule per id: a rule split over several packages (hence modules) is still one rule to the
+ * engine, to waivers and to reporters. The metadata is the fullest one (a METADATA title wins).
+ */
+export function mergeRulesById(rules: readonly Rule[]): Rule[] {
+  const byId = new Map<string, Rule[]>();
+  for (const rule of rules) byId.set(rule.meta.id, [...(byId.get(rule.meta.id) ?? []), rule]);
+  return [...byId.values()].map((parts) => {
+    if (parts.length === 1) return parts[0]!;
+    const meta = parts.find((p) => !p.meta.title.startsWith('Rego '))?.meta ?? parts[0]!.meta;
+    return {
+      meta,
+      check(resource: Resource, context: RuleContext): void {
+        for (const part of parts) part.check(resource, context);
+      },
+    };
+  });
 }

@@ -136,3 +136,42 @@ export function declaredMemoryPages(wasm: Uint8Array): number {
   }
   return 5;
 }
+
+/**
+ * The sources one package needs: its own modules and, transitively, the packages they import.
+ * Compiling each package on its own keeps modules small (the toolchain's modules stop exposing their
+ * entrypoints once the embedded IR passes roughly 38 KB, i.e. needs a third memory page; see `assertEntrypoints`).
+ */
+export function packageUnits(modules: readonly Module[], sources: readonly PolicySource[], roots: ReadonlySet<string>): { pkg: string; sources: PolicySource[] }[] {
+  const byFile = new Map(sources.map((s) => [s.path, s]));
+  const pkgOf = (m: Module): string => m.package.join('.');
+  const importsOf = (m: Module): string[] =>
+    m.imports.flatMap((i) => {
+      const path = i.path.type === 'ref' ? [i.path.head, ...i.path.path] : [i.path];
+      const names = path.map((t) => (t.type === 'var' ? t.name : t.type === 'string' ? t.value : undefined));
+      return names[0] === 'data' && names.every((n) => n !== undefined) ? [names.slice(1).join('.')] : [];
+    });
+  return [...roots].sort().map((pkg) => {
+    const included = new Set<Module>();
+    const pending = modules.filter((m) => pkgOf(m) === pkg);
+    while (pending.length > 0) {
+      const m = pending.pop()!;
+      if (included.has(m)) continue;
+      included.add(m);
+      for (const imported of importsOf(m)) {
+        for (const other of modules) {
+          const p = pkgOf(other);
+          if (!included.has(other) && (p === imported || p.startsWith(`${imported}.`) || imported.startsWith(`${p}.`))) pending.push(other);
+        }
+      }
+    }
+    return { pkg, sources: modules.filter((m) => included.has(m)).map((m) => byFile.get(m.file)!).filter((s, i, all) => all.indexOf(s) === i) };
+  });
+}
+
+/** A module that lost its entrypoints is a toolchain failure: say so instead of running no rules. */
+export function assertEntrypoints(policy: LoadedPolicy, expected: readonly string[], label: string): void {
+  const have = Object.keys((policy.entrypoints ?? {}) as Record<string, number>);
+  const missing = expected.filter((e) => !have.includes(e));
+  if (missing.length > 0) throw new Error(`${label}: the compiled module does not expose ${missing.join(', ')} (a Rego toolchain limit: modules whose IR needs more than 2 memory pages lose their entrypoints; split the policy into smaller packages)`);
+}

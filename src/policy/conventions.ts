@@ -66,6 +66,9 @@ export function ruleGroupsOf(modules: readonly Module[], options: ConventionOpti
           combine: options.combine || merged.custom.combine === true,
         };
         groups.set(id, group);
+      } else if (merged.title && group.meta.title.startsWith('Rego ')) {
+        // A rule split over packages: the package carrying the full METADATA describes it.
+        group.meta = metaOf(id, `${pkg}.${name}`, merged, name, options);
       }
       if (group.entrypoints.some((e) => e.entrypoint === entrypoint)) continue;
       group.entrypoints.push({ entrypoint, rule: name, severity: severityOf(merged) ?? defaultSeverity(name), exceptionName: name.replace(/^(deny|violation|warn)_?/, '') });

@@ -6,8 +6,8 @@ import { discoverFiles } from '../load/discover.js';
 import type { PolicySource } from '../rego/index.js';
 import { RULE_DOCS_BASE } from '../rules/docs.js';
 import type { Rule } from '../rules/rule.js';
-import { PolicyRuntime, ruleFromGroup } from './adapter.js';
-import { cacheKey, compileModules, declaredMemoryPages, instantiate, instantiateSync, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
+import { mergeRulesById, PolicyRuntime, ruleFromGroup } from './adapter.js';
+import { assertEntrypoints, cacheKey, compileModules, declaredMemoryPages, instantiate, instantiateSync, packageUnits, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
 import { ruleGroupsOf, ruleGroupsOfEntrypoints, type ConventionOptions, type RuleGroupSpec } from './conventions.js';
 
 export interface PolicyOptions {
@@ -34,20 +34,60 @@ export function conventionOptions(options: Pick<PolicyOptions, 'namespaces' | 'c
   return { namespaces: options.namespaces && options.namespaces.length > 0 ? options.namespaces : ['main'], combine: options.combine ?? false, defaultHelpUri: helpUri };
 }
 
-/** Compile (or fetch from the cache) a set of Rego sources into one module and its rule groups. */
-export async function compileRegoPolicies(
-  sources: PolicySource[],
-  options: ConventionOptions,
-  cacheDir: string | undefined,
-): Promise<{ module: CompiledModule; groups: RuleGroupSpec[] }> {
+/** One compiled module and the rule groups it serves. */
+export interface CompiledUnit {
+  module: CompiledModule;
+  groups: RuleGroupSpec[];
+}
+
+/**
+ * Compile (or fetch from the cache) a set of Rego sources: one module per package that defines
+ * findings, with the packages it imports, so each stays small and is cached on its own content.
+ */
+export async function compileRegoPolicies(sources: PolicySource[], options: ConventionOptions, cacheDir: string | undefined): Promise<CompiledUnit[]> {
   const key = cacheKey({ sources, namespaces: options.namespaces, combine: options.combine, help: options.defaultHelpUri('{id}') });
-  const cached = readCache<RuleGroupSpec[]>(cacheDir, key);
-  if (cached) return { module: cached.module, groups: cached.extra };
+  const cached = readCache<{ groups: RuleGroupSpec[][]; pages: number[] }>(cacheDir, key);
+  if (cached) return splitCached(cached.module.wasm, cached.extra);
   const { modules, v0 } = parseRego(sources);
-  const { groups, entrypoints } = ruleGroupsOf(modules, options);
-  const module = await compileModules(sources, entrypoints, v0);
-  writeCache(cacheDir, key, module, groups);
-  return { module, groups };
+  const { groups } = ruleGroupsOf(modules, options);
+  const packages = new Set(groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint.split('/').slice(0, -1).join('.'))));
+  const units: CompiledUnit[] = [];
+  for (const unit of packageUnits(modules, sources, packages)) {
+    const prefix = `${unit.pkg.replace(/\./g, '/')}/`;
+    const own = groups
+      .map((g) => ({ ...g, entrypoints: g.entrypoints.filter((e) => e.entrypoint.startsWith(prefix) && !e.entrypoint.slice(prefix.length).includes('/')) }))
+      .filter((g) => g.entrypoints.length > 0)
+      .map((g) => (g.exceptionEntrypoint && !g.exceptionEntrypoint.startsWith(prefix) ? { ...g, exceptionEntrypoint: undefined } : g) as RuleGroupSpec);
+    const entrypoints = [...new Set(own.flatMap((g) => [...g.entrypoints.map((e) => e.entrypoint), ...(g.exceptionEntrypoint ? [g.exceptionEntrypoint] : [])]))].sort();
+    units.push({ module: await compileModules(unit.sources, entrypoints, v0), groups: own });
+  }
+  // One cache entry for the whole set: the modules concatenated, with their lengths in the sidecar.
+  const joined = new Uint8Array(units.reduce((n, u) => n + u.module.wasm.length, 0));
+  let offset = 0;
+  for (const u of units) {
+    joined.set(u.module.wasm, offset);
+    offset += u.module.wasm.length;
+  }
+  writeCache(cacheDir, key, { wasm: joined, memoryPages: 0 }, { groups: units.map((u) => u.groups), pages: units.map((u) => u.module.memoryPages), lengths: units.map((u) => u.module.wasm.length) });
+  return units;
+}
+
+function splitCached(wasm: Uint8Array, extra: { groups: RuleGroupSpec[][]; pages: number[]; lengths?: number[] }): CompiledUnit[] {
+  let offset = 0;
+  return extra.groups.map((groups, i) => {
+    const length = extra.lengths?.[i] ?? 0;
+    const module = { wasm: wasm.subarray(offset, offset + length), memoryPages: extra.pages[i] ?? 5 };
+    offset += length;
+    return { module, groups };
+  });
+}
+
+/** Instantiate a compiled unit and wrap its groups as rules. */
+export async function unitRules(unit: CompiledUnit, label: string): Promise<Rule[]> {
+  const policy = await instantiate(unit.module);
+  assertEntrypoints(policy, unit.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), label);
+  const runtime = new PolicyRuntime(policy, label);
+  return unit.groups.map((g) => ruleFromGroup(g, runtime));
 }
 
 /**
@@ -64,9 +104,7 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
   const rego = files.filter((f) => f.path.endsWith('.rego') && !f.path.endsWith('_test.rego'));
   if (rego.length > 0) {
     const sources = await Promise.all(rego.map(async (f) => ({ path: f.path, source: await readFile(f.absPath, 'utf8') })));
-    const { module, groups } = await compileRegoPolicies(sources, conventions, cacheDir);
-    const runtime = new PolicyRuntime(await instantiate(module), rego.map((f) => f.path).join(', '));
-    rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
+    for (const unit of await compileRegoPolicies(sources, conventions, cacheDir)) rules.push(...(await unitRules(unit, rego.map((f) => f.path).join(', '))));
   }
   for (const file of files.filter((f) => f.path.endsWith('.wasm'))) {
     const wasm = new Uint8Array(await readFile(file.absPath));
@@ -77,7 +115,7 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
     const groups = manifest?.groups ?? ruleGroupsOfEntrypoints(runtime.entrypoints, conventions);
     rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
   }
-  return rules;
+  return mergeRulesById(rules);
 }
 
 function readManifest(file: string): PolicyManifest | undefined {
@@ -93,11 +131,16 @@ function readManifest(file: string): PolicyManifest | undefined {
 /** The shipped guardrails, compiled by `npm run build` (scripts/build-policies.mjs) into dist/policies/. */
 export const SHIPPED_BUNDLE = 'guardrails';
 
-function shippedPaths(): { wasm: string; manifest: string } | undefined {
+/** dist/policies/guardrails.json: the modules (one per policy package) and the rules each serves. */
+export interface BundleManifest {
+  modules: { file: string; memoryPages: number; groups: RuleGroupSpec[] }[];
+}
+
+function shippedManifestPath(): string | undefined {
   // dist/policy/load.js -> dist/policies/; from src/ (tests), the built copy.
-  for (const rel of [`../policies/${SHIPPED_BUNDLE}`, `../../dist/policies/${SHIPPED_BUNDLE}`]) {
-    const base = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(`${base}.wasm`) && existsSync(`${base}.json`)) return { wasm: `${base}.wasm`, manifest: `${base}.json` };
+  for (const rel of [`../policies/${SHIPPED_BUNDLE}.json`, `../../dist/policies/${SHIPPED_BUNDLE}.json`]) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return file;
   }
   return undefined;
 }
@@ -105,31 +148,39 @@ function shippedPaths(): { wasm: string; manifest: string } | undefined {
 let shipped: readonly Rule[] | undefined;
 
 /**
- * The mesh guardrails written in Rego (policies/), as rules. Synchronous and memoised: the module is
- * instantiated once per process, so `meshguard rules`, every check and the webhook share it.
+ * The mesh guardrails written in Rego (policies/), as rules. Synchronous and memoised: the modules are
+ * instantiated once per process, so `meshguard rules`, every check and the webhook share them.
  */
 export function shippedPolicyRules(): readonly Rule[] {
   if (shipped) return shipped;
-  const paths = shippedPaths();
-  if (!paths) throw new Error(`the compiled guardrail policies (dist/policies/${SHIPPED_BUNDLE}.wasm) are missing: run \`npm run build\``);
-  const manifest = readManifest(paths.manifest);
-  if (!manifest) throw new Error(`${paths.manifest} is not a policy manifest`);
-  const runtime = new PolicyRuntime(instantiateSync({ wasm: new Uint8Array(readFileSync(paths.wasm)), memoryPages: manifest.memoryPages }), 'meshguard guardrails');
-  shipped = manifest.groups.map((g) => ruleFromGroup(g, runtime));
+  const manifestFile = shippedManifestPath();
+  if (!manifestFile) throw new Error(`the compiled guardrail policies (dist/policies/${SHIPPED_BUNDLE}.json) are missing: run \`npm run build\``);
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as BundleManifest;
+  shipped = mergeRulesById(manifest.modules.flatMap((m) => {
+    const wasm = new Uint8Array(readFileSync(path.join(path.dirname(manifestFile), m.file)));
+    const policy = instantiateSync({ wasm, memoryPages: m.memoryPages });
+    assertEntrypoints(policy, m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
+    const runtime = new PolicyRuntime(policy, `meshguard guardrails (${m.file})`);
+    return m.groups.map((g) => ruleFromGroup(g, runtime));
+  }));
   return shipped;
 }
 
 /** Build the shipped bundle: used by scripts/build-policies.mjs at package build time. */
-export async function buildPolicyBundle(dir: string, outBase: string): Promise<PolicyManifest> {
+export async function buildPolicyBundle(dir: string, outDir: string): Promise<BundleManifest> {
   const files = (await discoverFiles([dir], { root: dir, include: ['**/*.rego'], exclude: ['**/*_test.rego'] })).filter((f) => !f.path.endsWith('_test.rego'));
   const sources = await Promise.all(files.map(async (f) => ({ path: path.posix.join(path.basename(dir), f.path), source: await readFile(f.absPath, 'utf8') })));
-  const { modules, v0 } = parseRego(sources);
-  const { groups, entrypoints } = ruleGroupsOf(modules, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`));
-  const module = await compileModules(sources, entrypoints, v0);
-  const manifest: PolicyManifest = { memoryPages: module.memoryPages, groups };
+  const units = await compileRegoPolicies(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`), undefined);
   const { mkdir, writeFile } = await import('node:fs/promises');
-  await mkdir(path.dirname(outBase), { recursive: true });
-  await writeFile(`${outBase}.wasm`, module.wasm);
-  await writeFile(`${outBase}.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await mkdir(outDir, { recursive: true });
+  const manifest: BundleManifest = { modules: [] };
+  for (const [i, unit] of units.entries()) {
+    const file = `${SHIPPED_BUNDLE}-${i}.wasm`;
+    // Fail the build, not the first run, when a module comes out unusable.
+    assertEntrypoints(await instantiate(unit.module), unit.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), file);
+    await writeFile(path.join(outDir, file), unit.module.wasm);
+    manifest.modules.push({ file, memoryPages: unit.module.memoryPages, groups: unit.groups });
+  }
+  await writeFile(path.join(outDir, `${SHIPPED_BUNDLE}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

@@ -1,0 +1,15 @@
+import { collectRegoFiles } from '../src/rego/cli.js';
+import { compilePolicyDetailed } from '../src/rego/index.js';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { hostBuiltins } from '../src/rego/index.js';
+const sources = collectRegoFiles(['policies/lib','policies/mesh/job_sidecar_termination.rego']).filter(s => !s.path.endsWith('_test.rego'));
+const c = await compilePolicyDetailed(sources, { entrypoints: ['meshguard/mesh/job_sidecar_termination/deny'] });
+console.log(c.entrypoints, c.memoryPages, c.builtins, c.wasm.length);
+const p = await loadPolicy(c.wasm.slice().buffer, { initial: Math.max(16, c.memoryPages) }, hostBuiltins());
+console.log(p.entrypoints);
+console.log(JSON.stringify(p.evaluate({kind:'Namespace', metadata:{name:'x', labels:{'istio-injection':'true'}}}, 0)));
+const ex = (p as any).wasmInstance.exports;
+const addr = ex.entrypoints();
+const mem = new Uint8Array((p as any).mem.buffer);
+const s = ex.opa_json_dump(addr); let e = s; while (mem[e]) e++;
+console.log('dump:', new TextDecoder().decode(mem.slice(s, e)));
