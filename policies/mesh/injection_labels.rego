@@ -7,6 +7,7 @@
 #   - ref: https://gitlab.com/meshguard/meshguard/-/blob/main/docs/rules/injection-labels.md
 # custom:
 #   id: injection-labels
+#   inventory: []
 #   severity: error
 #   tags: [mesh, injection]
 #   kinds: [Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]

@@ -8,6 +8,7 @@
 #   - ref: https://gitlab.com/meshguard/meshguard/-/blob/main/docs/rules/job-sidecar-termination.md
 # custom:
 #   id: job-sidecar-termination
+#   inventory: [Namespace]
 #   severity: error
 #   tags: [mesh, jobs]
 #   kinds: [Job, CronJob]

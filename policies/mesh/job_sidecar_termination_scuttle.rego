@@ -2,6 +2,7 @@
 # description: The scuttle half of job-sidecar-termination (its own package keeps each compiled module small).
 # custom:
 #   id: job-sidecar-termination
+#   inventory: [Namespace]
 package meshguard.mesh.job_sidecar_termination_scuttle
 
 import rego.v1

@@ -2,6 +2,7 @@
 # description: The scuttle URL checks of job-sidecar-termination (its own package keeps each compiled module small).
 # custom:
 #   id: job-sidecar-termination
+#   inventory: [Namespace]
 package meshguard.mesh.job_sidecar_termination_scuttle_url
 
 import rego.v1

@@ -15,14 +15,20 @@ export class PolicyRuntime {
   private dataFor?: Inventory;
   private dataMesh?: MeshSettings;
 
-  constructor(private readonly policy: LoadedPolicy, readonly label: string) {}
+  /** Kinds of data.inventory the module's rules read; undefined = every kind. */
+  private readonly inventoryKinds?: ReadonlySet<string>;
+
+  constructor(private readonly policy: LoadedPolicy, readonly label: string, groups: readonly RuleGroupSpec[] = []) {
+    const declared = groups.map((g) => g.inventoryKinds);
+    if (groups.length > 0 && declared.every((k) => k !== undefined)) this.inventoryKinds = new Set(declared.flat());
+  }
 
   prepare(inventory: Inventory, mesh: MeshSettings): void {
     // The webhook lays each request's object over a snapshot: the snapshot is the cluster state
     // Gatekeeper's sync would hold, and it stays the same across requests.
     const snapshot = inventory.snapshot;
     if (snapshot === this.dataFor && mesh === this.dataMesh) return;
-    this.policy.setData(policyDataBytes(snapshot, mesh));
+    this.policy.setData(policyDataBytes(snapshot, mesh, this.inventoryKinds));
     this.dataFor = snapshot;
     this.dataMesh = mesh;
   }

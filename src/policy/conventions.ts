@@ -25,6 +25,11 @@ export interface RuleGroupSpec {
   exceptionEntrypoint?: string;
   /** conftest's --combine: `input` is every resource, evaluated once per run. */
   combine: boolean;
+  /**
+   * The kinds this rule reads from `data.inventory` (METADATA `custom.inventory`); undefined = all.
+   * A module's data document holds only what its rules declare, so it is cheap to load per run.
+   */
+  inventoryKinds?: string[];
 }
 
 export interface ConventionOptions {
@@ -64,6 +69,7 @@ export function ruleGroupsOf(modules: readonly Module[], options: ConventionOpti
           entrypoints: [],
           ...(hasException && !native ? { exceptionEntrypoint: [...module.package, 'exception'].join('/') } : {}),
           combine: options.combine || merged.custom.combine === true,
+          ...(Array.isArray(merged.custom.inventory) ? { inventoryKinds: merged.custom.inventory.filter((k): k is string => typeof k === 'string') } : {}),
         };
         groups.set(id, group);
       } else if (merged.title && group.meta.title.startsWith('Rego ')) {

@@ -7,10 +7,11 @@ import type { Inventory } from '../model/inventory.js';
  * `cluster[<apiVersion>][<kind>][<name>]`, namespaced ones under
  * `namespace[<namespace>][<apiVersion>][<kind>][<name>]` (apiVersion as written, e.g. `apps/v1`).
  */
-export function inventoryData(inventory: Inventory): { cluster: Record<string, unknown>; namespace: Record<string, unknown> } {
+export function inventoryData(inventory: Inventory, kinds?: ReadonlySet<string>): { cluster: Record<string, unknown>; namespace: Record<string, unknown> } {
   const cluster: Record<string, Record<string, Record<string, unknown>>> = {};
   const namespace: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
-  for (const resource of inventory.all) {
+  const resources = kinds ? [...kinds].flatMap((kind) => inventory.ofKind(kind)) : inventory.all;
+  for (const resource of resources) {
     if (resource.family !== 'kubernetes') continue;
     if (isClusterScoped(resource.kind) || resource.namespace === undefined) {
       ((cluster[resource.apiVersion] ??= {})[resource.kind] ??= {})[resource.name] = resource.object;
@@ -27,20 +28,23 @@ export interface PolicyData {
   meshguard: { config: { mesh: MeshSettings } };
 }
 
-const cache = new WeakMap<Inventory, WeakMap<MeshSettings, ArrayBuffer>>();
+const cache = new WeakMap<Inventory, WeakMap<MeshSettings, Map<string, ArrayBuffer>>>();
 
 /**
  * The data document as JSON bytes: opa-wasm's setData takes pre-serialised JSON, so every policy
  * module of a run shares one serialisation instead of stringifying the tree once per module.
  */
-export function policyDataBytes(inventory: Inventory, mesh: MeshSettings): ArrayBuffer {
+export function policyDataBytes(inventory: Inventory, mesh: MeshSettings, kinds?: ReadonlySet<string>): ArrayBuffer {
   let byMesh = cache.get(inventory);
   if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
-  let bytes = byMesh.get(mesh);
+  let byKinds = byMesh.get(mesh);
+  if (!byKinds) byMesh.set(mesh, (byKinds = new Map()));
+  const key = kinds ? [...kinds].sort().join(',') : '*';
+  let bytes = byKinds.get(key);
   if (bytes === undefined) {
-    const data: PolicyData = { inventory: inventoryData(inventory), meshguard: { config: { mesh } } };
+    const data: PolicyData = { inventory: inventoryData(inventory, kinds), meshguard: { config: { mesh } } };
     bytes = jsonBytes(data);
-    byMesh.set(mesh, bytes);
+    byKinds.set(key, bytes);
   }
   return bytes;
 }

@@ -86,7 +86,7 @@ function splitCached(wasm: Uint8Array, extra: { groups: RuleGroupSpec[][]; pages
 export async function unitRules(unit: CompiledUnit, label: string): Promise<Rule[]> {
   const policy = await instantiate(unit.module);
   assertEntrypoints(policy, unit.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), label);
-  const runtime = new PolicyRuntime(policy, label);
+  const runtime = new PolicyRuntime(policy, label, unit.groups);
   return unit.groups.map((g) => ruleFromGroup(g, runtime));
 }
 
@@ -111,8 +111,10 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
     // `meshguard policy build` output may have a manifest beside it; `opa build -t wasm` output has only entrypoint names.
     const manifest = readManifest(file.absPath.replace(/\.wasm$/, '.json'));
     const module = { wasm, memoryPages: manifest?.memoryPages ?? declaredMemoryPages(wasm) };
-    const runtime = new PolicyRuntime(await instantiate(module), file.path);
-    const groups = manifest?.groups ?? ruleGroupsOfEntrypoints(runtime.entrypoints, conventions);
+    const policy = await instantiate(module);
+    const names = Object.keys((policy.entrypoints ?? {}) as Record<string, number>);
+    const groups = manifest?.groups ?? ruleGroupsOfEntrypoints(names, conventions);
+    const runtime = new PolicyRuntime(policy, file.path, groups);
     rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
   }
   return mergeRulesById(rules);
@@ -160,7 +162,7 @@ export function shippedPolicyRules(): readonly Rule[] {
     const wasm = new Uint8Array(readFileSync(path.join(path.dirname(manifestFile), m.file)));
     const policy = instantiateSync({ wasm, memoryPages: m.memoryPages });
     assertEntrypoints(policy, m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
-    const runtime = new PolicyRuntime(policy, `meshguard guardrails (${m.file})`);
+    const runtime = new PolicyRuntime(policy, `meshguard guardrails (${m.file})`, m.groups);
     return m.groups.map((g) => ruleFromGroup(g, runtime));
   }));
   return shipped;

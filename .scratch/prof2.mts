@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_CONFIG } from '../src/config/types.js';
+import { loadWorkspace } from '../src/load/index.js';
+import { inputBytes, jsonBytes } from '../src/policy/inventory-data.js';
+import { inputOf } from '../src/policy/adapter.js';
+import { instantiate } from '../src/policy/compile.js';
+const { resources } = await loadWorkspace(['.'], '/tmp/mg-bench-fixed', DEFAULT_CONFIG);
+const m = JSON.parse(readFileSync('dist/policies/guardrails.json', 'utf8'));
+const p0 = await instantiate({ wasm: new Uint8Array(readFileSync('dist/policies/' + m.modules[0].file)), memoryPages: 2 });
+p0.setData(jsonBytes({}));
+const ep = m.modules[0].groups[0].entrypoints[0].entrypoint;
+const pods = resources.filter((r) => ['Namespace','Deployment','Pod','StatefulSet','Job','CronJob'].includes(r.kind));
+const tiny = jsonBytes({ kind: 'Secret' });
+const time = (label: string, f: () => void) => { for (let k = 0; k < 3; k++) f(); const t = performance.now(); for (let k = 0; k < 5; k++) f(); console.log(label, ((performance.now() - t) / 5).toFixed(2), 'ms'); };
+time('tiny x261', () => { for (const r of pods) p0.evaluate(tiny, ep); });
+time('full x261', () => { for (const r of pods) p0.evaluate(inputBytes(inputOf(r)), ep); });
+const avg = pods.reduce((n, r) => n + inputBytes(inputOf(r)).byteLength, 0) / pods.length;
+console.log('avg input bytes', avg);
+// metadata-only projection
+const proj = pods.map((r) => jsonBytes({ kind: r.kind, metadata: (r.object as any).metadata, spec: { template: { metadata: (r.object as any).spec?.template?.metadata } } }));
+time('proj x261', () => { for (const b of proj) p0.evaluate(b, ep); });
