@@ -96,20 +96,20 @@ namespace_injected(name) := false if {
 	namespace_labels(name)[revision]
 } else := mesh.injectByDefault
 
-describe(d, _) := concat("", ["pod label ", inject]) if d.reason == "podLabel"
+# How a decision reads in messages: fixed text around the namespace name (describeInjection in TypeScript).
+describe(d, ns) := concat("", [parts[0], ns, parts[1]]) if {
+	parts := descriptions[d.reason]
+	count(parts) == 2
+} else := descriptions[d.reason][0]
 
-describe(d, _) := concat("", ["pod annotation ", inject]) if d.reason == "podAnnotation"
-
-describe(d, ns) := concat("", ["namespace ", ns, " label ", namespace_injection]) if d.reason == "namespaceLabel"
-
-describe(d, ns) := concat("", ["namespace ", ns, " label ", revision]) if d.reason == "namespaceRevision"
-
-describe(d, _) := "the mesh injects by default (mesh.injectByDefault)" if d.reason == "meshDefault"
-
-describe(d, _) := "hostNetwork pods are never injected" if d.reason == "hostNetwork"
-
-describe(d, ns) := concat("", ["namespace ", ns, " is ignored by the injector"]) if d.reason == "ignoredNamespace"
-
-describe(d, ns) := concat("", ["namespace ", ns, " runs in ambient mode"]) if d.reason == "ambientNamespace"
-
-describe(d, _) := "no injection switch is set" if d.reason == "noSwitch"
+descriptions := {
+	"podLabel": ["pod label sidecar.istio.io/inject"],
+	"podAnnotation": ["pod annotation sidecar.istio.io/inject"],
+	"namespaceLabel": ["namespace ", " label istio-injection"],
+	"namespaceRevision": ["namespace ", " label istio.io/rev"],
+	"meshDefault": ["the mesh injects by default (mesh.injectByDefault)"],
+	"hostNetwork": ["hostNetwork pods are never injected"],
+	"ignoredNamespace": ["namespace ", " is ignored by the injector"],
+	"ambientNamespace": ["namespace ", " runs in ambient mode"],
+	"noSwitch": ["no injection switch is set"],
+}

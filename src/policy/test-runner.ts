@@ -1,6 +1,6 @@
 import { collectRegoFiles } from '../rego/cli.js';
 import { RegoError, RegoErrors, type Module } from '../rego/index.js';
-import { compileModules, instantiate, parseRego } from './compile.js';
+import { assertEntrypoints, compileModules, instantiate, packageUnits, parseRego } from './compile.js';
 import { PolicyRuntime } from './adapter.js';
 
 export interface PolicyTestResult {
@@ -46,12 +46,19 @@ export async function runPolicyTests(paths: string[], filter?: RegExp): Promise<
       if (!tests.has(entrypoint)) tests.set(entrypoint, { name, file: module.file, line: rule.loc.line, todo });
     }
   }
-  const runnable = [...tests].filter(([, t]) => !t.todo).map(([e]) => e);
-  let runtime: PolicyRuntime;
-  try {
-    runtime = new PolicyRuntime(await instantiate(await compileModules(sources, runnable, v0)), 'policy tests');
-  } catch (error) {
-    return { results: [], compileError: describe(error) };
+  // One module per test package (with what it imports): small modules, and a package that does not
+  // compile fails its own tests only.
+  const runtimes = new Map<string, PolicyRuntime | string>();
+  const packages = new Set([...tests].filter(([, t]) => !t.todo).map(([e]) => e.split('/').slice(0, -1).join('.')));
+  for (const unit of packageUnits(modules, sources, packages)) {
+    const entrypoints = [...tests.keys()].filter((e) => e.split('/').slice(0, -1).join('.') === unit.pkg && !tests.get(e)!.todo);
+    try {
+      const policy = await instantiate(await compileModules(unit.sources, entrypoints, v0));
+      assertEntrypoints(policy, entrypoints, `package ${unit.pkg}`);
+      runtimes.set(unit.pkg, new PolicyRuntime(policy, `tests of ${unit.pkg}`));
+    } catch (error) {
+      runtimes.set(unit.pkg, describe(error));
+    }
   }
   const results: PolicyTestResult[] = [];
   for (const [entrypoint, test] of tests) {
@@ -61,6 +68,11 @@ export async function runPolicyTests(paths: string[], filter?: RegExp): Promise<
       continue;
     }
     const started = performance.now();
+    const runtime = runtimes.get(entrypoint.split('/').slice(0, -1).join('.'));
+    if (typeof runtime !== 'object') {
+      results.push({ ...base, outcome: 'error', durationMs: 0, error: runtime ?? 'not compiled' });
+      continue;
+    }
     try {
       // opa-wasm treats a falsy input as "no input"; an empty object would define `input`.
       const value = runtime.evaluate(undefined, entrypoint);
