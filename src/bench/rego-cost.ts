@@ -10,6 +10,7 @@ import { resolveRuleSettings } from '../engine/settings.js';
 import { loadWorkspace } from '../load/index.js';
 import { Inventory } from '../model/inventory.js';
 import { shippedPolicyRules } from '../policy/index.js';
+import { captureBypassJustifiedRule } from '../rules/mesh/capture-bypass-justified.js';
 import { injectionLabelsRule } from '../rules/mesh/injection-labels.js';
 import { jobSidecarTerminationRule } from '../rules/mesh/job-sidecar-termination.js';
 import { allRuleMetas } from '../rules/registry.js';
@@ -19,7 +20,7 @@ import type { Rule } from '../rules/rule.js';
  * The TypeScript modules of the guardrails that ship as Rego (policies/): no longer registered as
  * built-in rules, kept as the reference of the differential test and of this benchmark.
  */
-export const REFERENCE_RULES: readonly Rule[] = [injectionLabelsRule, jobSidecarTerminationRule];
+export const REFERENCE_RULES: readonly Rule[] = [injectionLabelsRule, jobSidecarTerminationRule, captureBypassJustifiedRule];
 
 export interface RegoCost {
   regoMs: number;

@@ -76,6 +76,10 @@ export function ruleGroupsOf(modules: readonly Module[], options: ConventionOpti
         // A rule split over packages: the package carrying the full METADATA describes it.
         group.meta = metaOf(id, `${pkg}.${name}`, merged, name, options);
       }
+      // Packages of one rule may read different kinds: the rule's data holds their union (undeclared = all).
+      const kinds = Array.isArray(merged.custom.inventory) ? merged.custom.inventory.filter((k): k is string => typeof k === 'string') : undefined;
+      if (!kinds) delete group.inventoryKinds;
+      else if (group.inventoryKinds) group.inventoryKinds = [...new Set([...group.inventoryKinds, ...kinds])].sort();
       if (group.entrypoints.some((e) => e.entrypoint === entrypoint)) continue;
       group.entrypoints.push({ entrypoint, rule: name, severity: severityOf(merged) ?? defaultSeverity(name), exceptionName: name.replace(/^(deny|violation|warn)_?/, '') });
       entrypoints.add(entrypoint);

@@ -3,7 +3,6 @@ import { LOAD_RULES } from '../load/problems.js';
 import type { RuleMeta } from '../model/types.js';
 import { GITLAB_RULES } from './gitlab/index.js';
 import { captureBypassBulkheadRule } from './mesh/capture-bypass-bulkhead.js';
-import { captureBypassJustifiedRule } from './mesh/capture-bypass-justified.js';
 import { egressViaGatewayRule } from './mesh/egress-via-gateway.js';
 import { hpaSidecarSkewRule } from './mesh/hpa-sidecar-skew.js';
 import { mtlsNoDowngradeRule } from './mesh/mtls-no-downgrade.js';
@@ -19,7 +18,7 @@ import type { Rule } from './rule.js';
 
 /**
  * Every built-in TypeScript rule module. Adding a rule = writing its module and listing it here (one per line).
- * The guardrails moved to Rego (policies/: injection-labels, job-sidecar-termination) are not listed: the engine adds them from the
+ * The guardrails moved to Rego (policies/: injection-labels, job-sidecar-termination, capture-bypass-justified) are not listed: the engine adds them from the
  * compiled shipped policies; their TypeScript modules stay as the reference of the differential test.
  */
 export const BUILTIN_RULES: readonly Rule[] = [
@@ -33,7 +32,6 @@ export const BUILTIN_RULES: readonly Rule[] = [
   sidecarProxyResourcesRule,
   hpaSidecarSkewRule,
   // Mesh guardrails: traffic that bypasses the proxy.
-  captureBypassJustifiedRule,
   captureBypassBulkheadRule,
   udpBulkheadRule,
   // Mesh guardrails: Istio configuration.
