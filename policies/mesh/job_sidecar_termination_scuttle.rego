@@ -23,6 +23,7 @@ unknown_env if scuttle_lib.unknown_env
 shared_processes if scuttle_lib.shared_processes
 
 deny contains finding if {
+	scuttle
 	needs_stop
 	not scuttle_env.ENVOY_ADMIN_API
 	not unknown_env
@@ -34,6 +35,7 @@ deny contains finding if {
 }
 
 deny contains finding if {
+	scuttle
 	needs_stop
 	not scuttle_env.ISTIO_QUIT_API
 	not unknown_env
@@ -47,6 +49,7 @@ deny contains finding if {
 }
 
 deny contains finding if {
+	scuttle
 	needs_stop
 	not scuttle_env.ISTIO_QUIT_API
 	not unknown_env
@@ -59,6 +62,7 @@ deny contains finding if {
 }
 
 deny contains finding if {
+	scuttle
 	needs_stop
 	scuttle_env.NEVER_KILL_ISTIO.value == "true"
 	finding := {
@@ -69,6 +73,7 @@ deny contains finding if {
 }
 
 deny contains finding if {
+	scuttle
 	needs_stop
 	scuttle_env.NEVER_KILL_ISTIO_ON_FAILURE.value == "true"
 	finding := {

@@ -23,6 +23,7 @@ unknown_env if scuttle_lib.unknown_env
 shared_processes if scuttle_lib.shared_processes
 
 deny contains finding if {
+	scuttle
 	needs_stop
 	some name in ["ENVOY_ADMIN_API", "ISTIO_QUIT_API"]
 	entry := scuttle_env[name]

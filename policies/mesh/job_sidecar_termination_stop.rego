@@ -17,6 +17,7 @@ decision := jobs.decision
 namespace := jobs.namespace
 
 deny contains finding if {
+	jobs.quitter
 	jobs.needs_stop
 	post := regex.match(`(?i)(-X\s*POST|--request[=\s]+POST|--data\b|-d\s|--post-data|--method[=\s]+POST)`, jobs.command_text(jobs.quitter.container))
 	finding := quit_finding(jobs.quitter, post)
