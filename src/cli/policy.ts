@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCacheDir } from '../policy/index.js';
+import { writeBuildManifest } from '../policy/load.js';
 import { formatTestRun, runPolicyTests } from '../policy/test-runner.js';
 import { formatVerify, verifySuite } from '../policy/verify.js';
 import { runPolicyBuild, runPolicyEval } from '../rego/cli.js';
@@ -20,7 +22,7 @@ export async function runPolicyCommand(argv: string[], cwd: string): Promise<Com
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'build':
-      return runPolicyBuild(rest);
+      return withManifest(rest, await runPolicyBuild(rest));
     case 'eval':
       return runPolicyEval(rest);
     case 'test':
@@ -45,7 +47,10 @@ async function runTest(argv: string[], cwd: string): Promise<CommandOutcome> {
   } catch (error) {
     throw new UsageError(`--run: ${(error as Error).message}`);
   }
-  const run = await runPolicyTests(positionals.map((p) => path.resolve(cwd, p)).map((p) => path.relative(cwd, p) || '.'), filter);
+  const absolute = positionals.map((p) => path.resolve(cwd, p));
+  const missing = absolute.find((p) => !existsSync(p));
+  if (missing) throw new UsageError(`no such file or directory: ${path.relative(cwd, missing)}`);
+  const run = await runPolicyTests(absolute, filter, cwd);
   const output = formatTestRun(run, values.verbose === true);
   if (run.compileError) return { exitCode: EXIT_FINDINGS, stdout: '', stderr: output };
   const failed = run.results.some((r) => r.outcome === 'fail' || r.outcome === 'error');
@@ -79,4 +84,24 @@ function parse(argv: string[], withRun: boolean): { values: { verbose?: boolean;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/**
+ * `policy build` compiles through the Rego toolchain; beside its module we write the rules it serves
+ * (`<output>.json`: METADATA and conventions), so `--policy policy.wasm` keeps ids, titles and severities.
+ */
+async function withManifest(argv: string[], outcome: CommandOutcome): Promise<CommandOutcome> {
+  if (outcome.exitCode !== 0) return outcome;
+  const sources: string[] = [];
+  const entrypoints: string[] = [];
+  let output = 'policy.wasm';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag === '-o' || flag === '--output') output = inline ?? argv[++i] ?? output;
+    else if (flag === '-e' || flag === '--entrypoint') entrypoints.push((inline ?? argv[++i] ?? '').replace(/^data\./, '').replace(/\./g, '/'));
+    else if (!arg.startsWith('-')) sources.push(arg);
+  }
+  const manifest = await writeBuildManifest(sources, entrypoints, output);
+  return manifest ? { ...outcome, stderr: `${outcome.stderr}wrote ${manifest}\n` } : outcome;
 }

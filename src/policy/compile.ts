@@ -150,7 +150,10 @@ export function packageUnits(modules: readonly Module[], sources: readonly Polic
       const path = i.path.type === 'ref' ? [i.path.head, ...i.path.path] : [i.path];
       const names = path.map((t) => (t.type === 'var' ? t.name : t.type === 'string' ? t.value : undefined));
       return names[0] === 'data' && names.every((n) => n !== undefined) ? [names.slice(1).join('.')] : [];
-    });
+    }).concat(
+      // Packages may also be referenced in full without an import (`data.lib.x`).
+      [...(byFile.get(m.file)?.source ?? '').matchAll(/\bdata\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)/g)].map((match) => match[1]!),
+    );
   return [...roots].sort().map((pkg) => {
     const included = new Set<Module>();
     const pending = modules.filter((m) => pkgOf(m) === pkg);

@@ -186,3 +186,21 @@ export async function buildPolicyBundle(dir: string, outDir: string): Promise<Bu
   await writeFile(path.join(outDir, `${SHIPPED_BUNDLE}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
+
+/** The manifest of a `meshguard policy build` output: the rule groups its entrypoints serve (undefined if none). */
+export async function writeBuildManifest(paths: string[], entrypoints: string[], output: string): Promise<string | undefined> {
+  const { collectRegoFiles } = await import('../rego/cli.js');
+  const { modules } = parseRego(collectRegoFiles(paths).filter((s) => !s.path.endsWith('_test.rego')));
+  const built = new Set(entrypoints);
+  const groups = ruleGroupsOf(modules, conventionOptions({ namespaces: ['*'] }))
+    .groups.map((g) => ({ ...g, entrypoints: g.entrypoints.filter((e) => built.has(e.entrypoint)) }))
+    .filter((g) => g.entrypoints.length > 0)
+    .map((g) => (g.exceptionEntrypoint && !built.has(g.exceptionEntrypoint) ? { ...g, exceptionEntrypoint: undefined } : g) as RuleGroupSpec);
+  if (groups.length === 0) return undefined;
+  const file = output.replace(/\.wasm$/, '') + '.json';
+  const { writeFile } = await import('node:fs/promises');
+  const wasm = new Uint8Array(await readFile(output));
+  const manifest: PolicyManifest = { memoryPages: declaredMemoryPages(wasm), groups };
+  await writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  return file;
+}

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { collectRegoFiles } from '../rego/cli.js';
 import { RegoError, RegoErrors, type Module } from '../rego/index.js';
 import { assertEntrypoints, compileModules, instantiate, packageUnits, parseRego } from './compile.js';
@@ -24,8 +25,10 @@ export interface PolicyTestRun {
  * (undefined or false fails); `todo_*` rules are reported as skipped. Tests run with no input; they
  * bring their own with `with input as ...` / `with data... as ...`.
  */
-export async function runPolicyTests(paths: string[], filter?: RegExp): Promise<PolicyTestRun> {
-  const sources = collectRegoFiles(paths);
+export async function runPolicyTests(paths: string[], filter?: RegExp, cwd = process.cwd()): Promise<PolicyTestRun> {
+  // Files are named relative to the working directory, in reports and in the compiled module alike
+  // (source locations are embedded in the module, and long absolute paths only make it bigger).
+  const sources = collectRegoFiles(paths.map((p) => path.resolve(cwd, p))).map((s) => ({ ...s, path: path.relative(cwd, s.path) || s.path }));
   let modules: Module[];
   let v0: boolean;
   try {

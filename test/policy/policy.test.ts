@@ -10,6 +10,7 @@ import { matches } from '../../src/policy/gatekeeper.js';
 import { loadPolicyRules } from '../../src/policy/index.js';
 import { runPolicyBuild } from '../../src/rego/cli.js';
 import { createAdmissionReviewer } from '../../src/server/admission.js';
+import { runPolicyCommand } from '../../src/cli/policy.js';
 
 
 function workspace(files: Record<string, string>): string {
@@ -145,6 +146,21 @@ metadata: {name: d, namespace: shop, labels: {tier: web}}
     expect(outcome.outcome).toBe('denied');
     expect(outcome.findings.map((f) => f.ruleId)).toContain('injection-labels');
   });
+
+  it('policy build writes a manifest so precompiled native policies keep their METADATA', async () => {
+    const dir = workspace({ 'policy/owner.rego': NATIVE, 'svc.yaml': SERVICE });
+    const built = await runPolicyCommand(['build', 'policy', '-e', 'platform/owner/deny', '-o', 'owner.wasm'].map((a, i) => (i === 1 || i === 5 ? path.join(dir, a) : a)), dir);
+    expect(built.exitCode).toBe(0);
+    const result = await runCheck({ root: dir, inputs: ['svc.yaml'], config: DEFAULT_CONFIG, rules: [], policies: ['owner.wasm'], today: '2026-11-26' });
+    expect(result.findings.map((f) => `${f.ruleId} ${f.severity} ${f.messageId}`)).toEqual(['service-owner warning noOwner', 'service-owner error deny']);
+  });
+
+  it('policy test fails (exit 1) on a failing or erroring test', async () => {
+    const dir = workspace({ 'p/a.rego': 'package a\nimport rego.v1\nx := 1\n', 'p/a_test.rego': 'package a_test\nimport rego.v1\ntest_ok if data.a.x == 1\ntest_bad if data.a.x == 2\ntodo_later if false\n' });
+    const run = await runPolicyCommand(['test', 'p', '--verbose'], dir);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('data.a_test.test_ok: PASS');
+    expect(run.stdout).toContain('data.a_test.test_bad: FAIL');
+    expect(run.stdout).toMatch(/PASS: 1\/3\nFAIL: 1\/3\nSKIPPED: 1\/3/);
+  });
 });
-
-

@@ -1,0 +1,15 @@
+import { collectRegoFiles } from '../src/rego/cli.js';
+import { compileToIr, parseModules } from '../src/rego/index.js';
+import { stringifyIr } from '../src/rego/ir.js';
+const src = collectRegoFiles(['policies/lib/workload.rego', 'policies/lib/injection.rego', 'policies/lib/capture.rego', 'policies/mesh/capture_bypass_justified_other.rego']);
+const ir = compileToIr(parseModules(src), { entrypoints: ['meshguard/mesh/capture_bypass_justified_other/deny'] });
+const text = stringifyIr(ir);
+console.log(text.length, Object.keys(ir));
+for (const [k, v] of Object.entries(ir)) console.log(k, JSON.stringify(v).length);
+console.log(text.slice(0, 1500));
+const locs = text.match(/"[^"]*\.rego:\d+(:\d+)?"/g) ?? [];
+console.log('locs', locs.length, locs.join('').length);
+const names = text.match(/"name":"[^"]*"/g) ?? [];
+console.log('names', names.length, names.join('').length);
+const paths = text.match(/"path":\[[^\]]*\]/g) ?? [];
+console.log('paths', paths.length, paths.join('').length);
