@@ -2,6 +2,7 @@ import { PACKAGE_VERSION } from '../assets.js';
 import { ConfigError } from '../config/load.js';
 import { InputError } from '../load/discover.js';
 import { GitError } from '../load/git.js';
+import { PolicyError } from '../policy/index.js';
 import { CHECK_HELP, runCheckCommand } from './check.js';
 import { runInitCommand } from './init.js';
 import { runPolicyCommand } from './policy.js';
@@ -48,7 +49,7 @@ export async function runCli(argv: string[], environment = { cwd: process.cwd(),
         throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof InputError || error instanceof GitError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof InputError || error instanceof GitError || error instanceof PolicyError) {
       const help = error instanceof UsageError && command === 'check' ? `\n\n${CHECK_HELP}` : '';
       return { exitCode: EXIT_UNUSABLE, stdout: '', stderr: `meshguard: ${error.message}${help}\n` };
     }

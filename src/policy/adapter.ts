@@ -45,10 +45,6 @@ export class PolicyRuntime {
     const first = Array.isArray(resultSet) ? (resultSet[0] as unknown) : undefined;
     return isRecord(first) ? first.result : undefined;
   }
-
-  get entrypoints(): string[] {
-    return Object.keys((this.policy.entrypoints ?? {}) as Record<string, number>);
-  }
 }
 
 /** A rule group as a meshguard `Rule`: the engine, waivers, severities and reporters cannot tell it from a TypeScript rule. */

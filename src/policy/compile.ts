@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PACKAGE_VERSION } from '../assets.js';
-import { compilePolicyDetailed, hostBuiltins, parseModules, type Module, type PolicySource } from '../rego/index.js';
+import { compilePolicyDetailed, hostBuiltins, parseModules, RegoErrors, type Module, type PolicySource } from '../rego/index.js';
 
 export interface CompiledModule {
   wasm: Uint8Array;
@@ -172,9 +172,19 @@ export function packageUnits(modules: readonly Module[], sources: readonly Polic
   });
 }
 
+/** A policy that cannot be used (syntax or type error, unusable module): the CLI reports it and exits 2. */
+export class PolicyError extends Error {}
+
+/** Rego errors carry file:line:col; make them one PolicyError naming every problem. */
+export function policyError(error: unknown, what: string): PolicyError {
+  if (error instanceof PolicyError) return error;
+  const detail = error instanceof RegoErrors ? error.errors.map((e) => e.message).join('\n  ') : error instanceof Error ? error.message : String(error);
+  return new PolicyError(`${what}: ${detail}`);
+}
+
 /** A module that lost its entrypoints is a toolchain failure: say so instead of running no rules. */
 export function assertEntrypoints(policy: LoadedPolicy, expected: readonly string[], label: string): void {
   const have = Object.keys((policy.entrypoints ?? {}) as Record<string, number>);
   const missing = expected.filter((e) => !have.includes(e));
-  if (missing.length > 0) throw new Error(`${label}: the compiled module does not expose ${missing.join(', ')} (a Rego toolchain limit: modules whose IR needs more than 2 memory pages lose their entrypoints; split the policy into smaller packages)`);
+  if (missing.length > 0) throw new PolicyError(`${label}: the compiled module does not expose ${missing.join(', ')} (a Rego toolchain limit: modules whose IR needs more than 2 memory pages lose their entrypoints; split the policy into smaller packages)`);
 }

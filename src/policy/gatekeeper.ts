@@ -3,7 +3,7 @@ import type { Resource, RuleMeta, Severity } from '../model/types.js';
 import type { PolicySource } from '../rego/index.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import { defaultPath, PolicyRuntime, toPath } from './adapter.js';
-import { cacheKey, compileModules, instantiate, parseRego, readCache, writeCache } from './compile.js';
+import { assertEntrypoints, cacheKey, compileModules, instantiate, parseRego, policyError, readCache, writeCache } from './compile.js';
 import { kebab } from './conventions.js';
 import { jsonBytes } from './inventory-data.js';
 import { isRecord } from './metadata.js';
@@ -51,13 +51,19 @@ export async function gatekeeperRules(resources: readonly Resource[], cacheDir: 
     let cached = readCache<{ entrypoint: string }>(cacheDir, key);
     if (!cached) {
       // Gatekeeper templates are Rego v0 unless they import rego.v1.
-      const { modules, v0 } = parseRego(template.sources.slice(0, 1), true);
-      const entrypoint = [...modules[0]!.package, 'violation'].join('/');
-      const module = await compileModules(template.sources, [entrypoint], v0);
-      writeCache(cacheDir, key, module, { entrypoint });
-      cached = { module, extra: { entrypoint } };
+      try {
+        const { modules, v0 } = parseRego(template.sources.slice(0, 1), true);
+        const entrypoint = [...modules[0]!.package, 'violation'].join('/');
+        const module = await compileModules(template.sources, [entrypoint], v0);
+        writeCache(cacheDir, key, module, { entrypoint });
+        cached = { module, extra: { entrypoint } };
+      } catch (error) {
+        throw policyError(error, `ConstraintTemplate ${template.resource.name} (${template.resource.source.file})`);
+      }
     }
-    const runtime = new PolicyRuntime(await instantiate(cached.module), `ConstraintTemplate ${template.kind}`);
+    const policy = await instantiate(cached.module);
+    assertEntrypoints(policy, [cached.extra.entrypoint], `ConstraintTemplate ${template.resource.name}`);
+    const runtime = new PolicyRuntime(policy, `ConstraintTemplate ${template.kind}`);
     rules.push(templateRule(template, runtime, cached.extra.entrypoint));
   }
   return rules;

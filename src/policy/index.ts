@@ -5,7 +5,7 @@ import { defaultCacheDir } from './compile.js';
 import { gatekeeperRules } from './gatekeeper.js';
 import { loadPolicyRules } from './load.js';
 
-export { defaultCacheDir } from './compile.js';
+export { defaultCacheDir, PolicyError } from './compile.js';
 export { loadPolicyRules, shippedPolicyRules, buildPolicyBundle, compileRegoPolicies, type PolicyOptions } from './load.js';
 export { gatekeeperRules } from './gatekeeper.js';
 

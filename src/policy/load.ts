@@ -7,7 +7,7 @@ import type { PolicySource } from '../rego/index.js';
 import { RULE_DOCS_BASE } from '../rules/docs.js';
 import type { Rule } from '../rules/rule.js';
 import { mergeRulesById, PolicyRuntime, ruleFromGroup } from './adapter.js';
-import { assertEntrypoints, cacheKey, compileModules, declaredMemoryPages, instantiate, instantiateSync, packageUnits, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
+import { assertEntrypoints, cacheKey, policyError, compileModules, declaredMemoryPages, instantiate, instantiateSync, packageUnits, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
 import { ruleGroupsOf, ruleGroupsOfEntrypoints, type ConventionOptions, type RuleGroupSpec } from './conventions.js';
 
 export interface PolicyOptions {
@@ -104,14 +104,22 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
   const rego = files.filter((f) => f.path.endsWith('.rego') && !f.path.endsWith('_test.rego'));
   if (rego.length > 0) {
     const sources = await Promise.all(rego.map(async (f) => ({ path: f.path, source: await readFile(f.absPath, 'utf8') })));
-    for (const unit of await compileRegoPolicies(sources, conventions, cacheDir)) rules.push(...(await unitRules(unit, rego.map((f) => f.path).join(', '))));
+    let units: CompiledUnit[];
+    try {
+      units = await compileRegoPolicies(sources, conventions, cacheDir);
+    } catch (error) {
+      throw policyError(error, 'cannot compile the Rego policies');
+    }
+    for (const unit of units) rules.push(...(await unitRules(unit, rego.map((f) => f.path).join(', '))));
   }
   for (const file of files.filter((f) => f.path.endsWith('.wasm'))) {
     const wasm = new Uint8Array(await readFile(file.absPath));
     // `meshguard policy build` output may have a manifest beside it; `opa build -t wasm` output has only entrypoint names.
     const manifest = readManifest(file.absPath.replace(/\.wasm$/, '.json'));
     const module = { wasm, memoryPages: manifest?.memoryPages ?? declaredMemoryPages(wasm) };
-    const policy = await instantiate(module);
+    const policy = await instantiate(module).catch((error: unknown) => {
+      throw policyError(error, `cannot load ${file.path}`);
+    });
     const names = Object.keys((policy.entrypoints ?? {}) as Record<string, number>);
     const groups = manifest?.groups ?? ruleGroupsOfEntrypoints(names, conventions);
     const runtime = new PolicyRuntime(policy, file.path, groups);
