@@ -181,8 +181,10 @@ export async function buildPolicyBundle(dir: string, outDir: string): Promise<Bu
   const files = (await discoverFiles([dir], { root: dir, include: ['**/*.rego'], exclude: ['**/*_test.rego'] })).filter((f) => !f.path.endsWith('_test.rego'));
   const sources = await Promise.all(files.map(async (f) => ({ path: path.posix.join(path.basename(dir), f.path), source: await readFile(f.absPath, 'utf8') })));
   const units = await compileRegoPolicies(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`), undefined);
-  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { mkdir, readdir, rm, writeFile } = await import('node:fs/promises');
   await mkdir(outDir, { recursive: true });
+  // Modules of an earlier build that no longer exist would ship as dead weight.
+  for (const stale of (await readdir(outDir)).filter((f) => f.startsWith(`${SHIPPED_BUNDLE}`))) await rm(path.join(outDir, stale));
   const manifest: BundleManifest = { modules: [] };
   for (const [i, unit] of units.entries()) {
     const file = `${SHIPPED_BUNDLE}-${i}.wasm`;
