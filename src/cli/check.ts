@@ -24,6 +24,9 @@ Options:
       --cache               keep parsed files between runs (.meshguard-cache/parse.json); a re-run after
                             one edit re-parses one file. Findings are never cached.
       --cache-location <f>  where to keep that cache
+  -p, --policy <path>       also run Rego policies (.rego files, directories, globs, .wasm modules); repeatable
+      --namespace <pkg>     conftest namespace whose deny/violation/warn rules run (default: main); repeatable
+      --combine             conftest --combine: policies get every resource at once as input
       --today <yyyy-mm-dd>  evaluate waiver expiry as of this date (default: today, UTC)
       --color / --no-color  force or disable colour (default: colour on a terminal)
   -h, --help                show this help
@@ -59,6 +62,9 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     ...(baseline ? { baseline } : {}),
     ...(values.cache || values['cache-location'] ? { cacheFile: values['cache-location'] ?? DEFAULT_CACHE_FILE } : {}),
     ...(environment.env.MESHGUARD_TIMING ? { timing: true } : {}),
+    ...(values.policy ? { policies: values.policy } : {}),
+    ...(values.namespace ? { policyNamespaces: values.namespace } : {}),
+    ...(values.combine ? { combine: true } : {}),
     ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
   });
 
@@ -96,6 +102,9 @@ function parseCheckArgs(argv: string[]) {
         cache: { type: 'boolean' },
         'cache-location': { type: 'string' },
         today: { type: 'string' },
+        policy: { type: 'string', short: 'p', multiple: true },
+        namespace: { type: 'string', multiple: true },
+        combine: { type: 'boolean' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },

@@ -2,8 +2,10 @@ import { PACKAGE_VERSION } from '../assets.js';
 import { ConfigError } from '../config/load.js';
 import { InputError } from '../load/discover.js';
 import { GitError } from '../load/git.js';
+import { PolicyError } from '../policy/index.js';
 import { CHECK_HELP, runCheckCommand } from './check.js';
 import { runInitCommand } from './init.js';
+import { runPolicyCommand } from './policy.js';
 import { EXIT_OK, EXIT_UNUSABLE, UsageError, type CommandOutcome } from './io.js';
 import { runRulesCommand } from './rules.js';
 import { runServeCommand } from './serve.js';
@@ -17,6 +19,7 @@ Commands:
   rules              list the rules
   init               write a commented starter .meshguard.yaml
   serve              run the validating admission webhook (HTTPS)
+  policy             build, eval, test and verify Rego policies
 
 Run 'meshguard <command> --help' for a command's options.`;
 
@@ -38,13 +41,15 @@ export async function runCli(argv: string[], environment = { cwd: process.cwd(),
         return runRulesCommand(rest);
       case 'serve':
         return await runServeCommand(rest, environment.cwd);
+      case 'policy':
+        return await runPolicyCommand(rest, environment.cwd);
       case 'init':
         return await runInitCommand(rest, environment.cwd);
       default:
         throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof InputError || error instanceof GitError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof InputError || error instanceof GitError || error instanceof PolicyError) {
       const help = error instanceof UsageError && command === 'check' ? `\n\n${CHECK_HELP}` : '';
       return { exitCode: EXIT_UNUSABLE, stdout: '', stderr: `meshguard: ${error.message}${help}\n` };
     }

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
+import { defaultRules } from '../engine/check.js';
+import { defaultCacheDir, loadPolicyRules } from '../policy/index.js';
 import type { Severity } from '../model/types.js';
 import type { FailurePolicy } from '../server/admission.js';
 import { startAdmissionServer } from '../server/server.js';
@@ -57,9 +59,12 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
   const failurePolicy = (values['failure-policy'] as string | undefined) ?? 'Fail';
   if (failurePolicy !== 'Fail' && failurePolicy !== 'Ignore') throw new UsageError(`--failure-policy must be Fail or Ignore, got '${failurePolicy}'`);
   const { config } = await loadConfig(cwd, values.config as string | undefined);
+  // The configured Rego policies are compiled once, before serving: requests only evaluate them.
+  const policyRules = await loadPolicyRules({ root: cwd, patterns: config.policies, cacheDir: defaultCacheDir(cwd) });
 
   const server = await startAdmissionServer({
     config,
+    ...(policyRules.length > 0 ? { rules: [...defaultRules(), ...policyRules] } : {}),
     certFile: cert,
     keyFile: key,
     port: positiveInt(values.port, '--port', 8443),

@@ -6,6 +6,7 @@ import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
 import type { Finding, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
+import { policyRulesFor, shippedPolicyRules } from '../policy/index.js';
 import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
 import { evaluate, INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
@@ -29,6 +30,12 @@ export interface CheckRequest {
   cacheFile?: string;
   /** Measure stages and rules (MESHGUARD_TIMING=1). */
   timing?: boolean;
+  /** Rego/wasm policies besides `config.policies` (`--policy`). */
+  policies?: readonly string[];
+  /** conftest namespaces whose deny/violation/warn rules run (default `main`). */
+  policyNamespaces?: readonly string[];
+  /** conftest --combine: policies see every resource as one input. */
+  combine?: boolean;
 }
 
 export interface CheckResult {
@@ -68,12 +75,13 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+/** The built-in rules: TypeScript modules and the shipped Rego guardrails (compiled at package build). */
+export function defaultRules(): Rule[] {
+  return [...BUILTIN_RULES, ...shippedPolicyRules()];
+}
+
 export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const started = performance.now();
-  const rules = request.rules ?? BUILTIN_RULES;
-  const metas = [...allRuleMetas(rules), ...ENGINE_RULES];
-  const settings = resolveRuleSettings(request.config, metas, request.configFile);
-  const today = request.today ?? todayUtc();
   const stages: Record<string, number> = {};
   const ruleTimings = request.timing ? new Map<string, number>() : undefined;
   let mark = performance.now();
@@ -82,17 +90,25 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     stages[stage] = now - mark;
     mark = now;
   };
-  const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile)) : undefined;
   const [workspace, base] = await Promise.all([
     loadWorkspace(request.inputs, request.root, request.config, cache),
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
   lap('load');
+  // Policies compile (or come from the cache) before evaluation: rules themselves stay synchronous.
+  const policies = { root: request.root, patterns: [...request.config.policies, ...(request.policies ?? [])], namespaces: request.policyNamespaces ?? [], combine: request.combine ?? false };
+  const userPolicyRules = await policyRulesFor(policies, workspace.resources);
+  const rules = [...(request.rules ?? defaultRules()), ...userPolicyRules];
+  const metas = [...allRuleMetas(rules), ...ENGINE_RULES];
+  const settings = resolveRuleSettings(request.config, metas, request.configFile);
+  const today = request.today ?? todayUtc();
+  const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
+  lap('policies');
   const baseInventory = base ? new Inventory(base.resources) : undefined;
   // Rule results are cached only outside merge-request mode: there rules also read the base revision.
   const resultCache =
-    cache && workspace.fileHashes && !base
+    cache && workspace.fileHashes && !base && userPolicyRules.length === 0
       ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources)
       : undefined;
   const head = evaluate({

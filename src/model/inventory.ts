@@ -68,6 +68,14 @@ export class Inventory {
     return new Inventory([], { base, resource });
   }
 
+  /**
+   * The snapshot an admission overlay sits on (itself otherwise): what stays the same across the
+   * webhook's requests, so per-run work keyed on it (Rego `data`) is not redone per request.
+   */
+  get snapshot(): Inventory {
+    return this.overlay ? this.overlay.base.snapshot : this;
+  }
+
   get all(): readonly Resource[] {
     readKinds?.add('*');
     if (this.overlay && this.allResources.length === 0) {

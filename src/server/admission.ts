@@ -1,11 +1,11 @@
 import { DEFAULT_CONFIG, type MeshguardConfig } from '../config/types.js';
-import { ENGINE_RULES, todayUtc } from '../engine/check.js';
+import { ENGINE_RULES, defaultRules, todayUtc } from '../engine/check.js';
 import { evaluate, EvaluationTimeout } from '../engine/evaluate.js';
 import { resolveRuleSettings, type EffectiveRuleSetting } from '../engine/settings.js';
 import { resourceFromObject } from '../load/resources.js';
 import { Inventory } from '../model/inventory.js';
 import { SEVERITY_RANK, type Finding, type RuleMeta, type Severity } from '../model/types.js';
-import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
+import { allRuleMetas } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
 
 /** What the API server expects back (admission.k8s.io/v1). */
@@ -61,7 +61,9 @@ export interface AdmissionReviewer {
 
 export function createAdmissionReviewer(options: AdmissionOptions = {}): AdmissionReviewer {
   const config = options.config ?? DEFAULT_CONFIG;
-  const rules = options.rules ?? BUILTIN_RULES;
+  // Built once per reviewer: the shipped Rego guardrails are instantiated once per process, and
+  // policy rules (loadPolicyRules / gatekeeperRules) can be passed in `rules` the same way.
+  const rules = options.rules ?? defaultRules();
   const metas: RuleMeta[] = [...allRuleMetas(rules), ...ENGINE_RULES];
   const settings: Map<string, EffectiveRuleSetting> = resolveRuleSettings(config, metas);
   const denyRank = SEVERITY_RANK[options.denyOn ?? 'error'];

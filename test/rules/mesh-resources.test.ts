@@ -3,14 +3,16 @@ import { DEFAULT_CONFIG, type MeshguardConfig } from '../../src/config/types.js'
 import { evaluate } from '../../src/engine/evaluate.js';
 import { resolveRuleSettings } from '../../src/engine/settings.js';
 import { parseSourceText } from '../../src/load/index.js';
-import { allRuleMetas, BUILTIN_RULES } from '../../src/rules/registry.js';
+import { defaultRules } from '../../src/engine/check.js';
+import { allRuleMetas } from '../../src/rules/registry.js';
 
-/** Run every built-in rule over an inline tree; return the unsuppressed findings of one rule. */
+/** Run every built-in rule (TypeScript and shipped Rego) over an inline tree; return the unsuppressed findings of one rule. */
 function check(yaml: string, ruleId: string, config: Partial<MeshguardConfig> = {}) {
   const full: MeshguardConfig = { ...DEFAULT_CONFIG, ...config, mesh: { ...DEFAULT_CONFIG.mesh, ...config.mesh } };
   const { resources } = parseSourceText({ path: 'tree.yaml', text: yaml }, full);
-  const metas = allRuleMetas();
-  const { findings } = evaluate({ resources, problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(full, metas), mesh: full.mesh, today: '2026-11-26' });
+  const rules = defaultRules();
+  const metas = allRuleMetas(rules);
+  const { findings } = evaluate({ resources, problems: [], rules, knownRules: metas, settings: resolveRuleSettings(full, metas), mesh: full.mesh, today: '2026-11-26' });
   return findings.filter((f) => f.ruleId === ruleId && !f.suppressed);
 }
 

@@ -1,0 +1,56 @@
+# What the capture-bypass-justified packages share: the reviewed pod template, and the finding for
+# one bypass when the workload is injected and its pod template gives no reason.
+package meshguard.lib.capture
+
+import rego.v1
+
+import data.meshguard.lib.injection
+import data.meshguard.lib.workload
+
+traffic := "traffic.sidecar.istio.io/"
+
+reason_key := "meshguard.io/capture-bypass-reason"
+
+template := workload.pod_template(input)
+
+annotations := template.annotations
+
+key(name) := concat("", [traffic, name])
+
+path_of(k) := array.concat(template.path, ["metadata", "annotations", k])
+
+plural(noun, true) := concat("", [noun, "s"])
+
+plural(noun, false) := noun
+
+decision := injection.decision(input)
+
+# Bypasses need a reason only on injected workloads without a non-blank reason on the pod template.
+needs_reason if {
+	decision.injected
+	trim_space(object.get(template.annotations, reason_key, "")) == ""
+}
+
+# A reason on the workload's own metadata is a common slip: the contract is on the pod template.
+missing := concat("", ["an empty ", reason_key, " annotation"]) if {
+	template.annotations[reason_key]
+} else := concat("", ["no ", reason_key, " annotation (the ", input.kind, "'s own metadata has one: move it to the pod template)"]) if {
+	count(template.path) > 0
+	trim_space(object.get(input, ["metadata", "annotations", reason_key], "")) != ""
+} else := concat("", ["no ", reason_key, " annotation"])
+
+finding(bypass) := {
+	"path": bypass.path,
+	"messageId": "unjustifiedBypass",
+	"msg": concat("", [
+		describe_switch(bypass.switch), " lets ", bypass.description, " bypass the sidecar of this workload (injected by ",
+		injection.describe(decision, injection.namespace_of(input)), "), but the pod template has ", missing,
+		": write down why this traffic may skip mTLS, authorization and telemetry",
+	]),
+}
+
+describe_switch("runAsUser") := "securityContext.runAsUser 1337"
+
+describe_switch("interceptionMode") := "sidecar.istio.io/interceptionMode: NONE"
+
+describe_switch(name) := concat("", [traffic, name]) if not name in {"runAsUser", "interceptionMode"}

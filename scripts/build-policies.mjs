@@ -1,0 +1,11 @@
+// Compiles the shipped Rego guardrails (policies/) into dist/policies/guardrails-<n>.wasm and guardrails.json at
+// package build time, so `meshguard check` never compiles them at run time. Runs after tsc.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildPolicyBundle, SHIPPED_BUNDLE } from '../dist/policy/load.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const started = performance.now();
+const manifest = await buildPolicyBundle(path.join(root, 'policies'), path.join(root, 'dist', 'policies'));
+const ids = [...new Set(manifest.modules.flatMap((m) => m.groups.map((g) => g.meta.id)))].join(', ');
+console.log(`policies: compiled ${manifest.modules.length} modules (${ids}) in ${Math.round(performance.now() - started)} ms`);

@@ -1,0 +1,68 @@
+import type { MeshSettings } from '../config/types.js';
+import { isClusterScoped } from '../load/resources.js';
+import type { Inventory } from '../model/inventory.js';
+
+/**
+ * `data.inventory` as Gatekeeper's sync fills it: cluster-scoped objects under
+ * `cluster[<apiVersion>][<kind>][<name>]`, namespaced ones under
+ * `namespace[<namespace>][<apiVersion>][<kind>][<name>]` (apiVersion as written, e.g. `apps/v1`).
+ */
+export function inventoryData(inventory: Inventory, kinds?: ReadonlySet<string>): { cluster: Record<string, unknown>; namespace: Record<string, unknown> } {
+  const cluster: Record<string, Record<string, Record<string, unknown>>> = {};
+  const namespace: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
+  const resources = kinds ? [...kinds].flatMap((kind) => inventory.ofKind(kind)) : inventory.all;
+  for (const resource of resources) {
+    if (resource.family !== 'kubernetes') continue;
+    if (isClusterScoped(resource.kind) || resource.namespace === undefined) {
+      ((cluster[resource.apiVersion] ??= {})[resource.kind] ??= {})[resource.name] = resource.object;
+    } else {
+      (((namespace[resource.namespace] ??= {})[resource.apiVersion] ??= {})[resource.kind] ??= {})[resource.name] = resource.object;
+    }
+  }
+  return { cluster, namespace };
+}
+
+/** Everything a policy sees under `data`: built once per inventory (per run), shared by every policy module. */
+export interface PolicyData {
+  inventory: ReturnType<typeof inventoryData>;
+  meshguard: { config: { mesh: MeshSettings } };
+}
+
+const cache = new WeakMap<Inventory, WeakMap<MeshSettings, Map<string, ArrayBuffer>>>();
+
+/**
+ * The data document as JSON bytes: opa-wasm's setData takes pre-serialised JSON, so every policy
+ * module of a run shares one serialisation instead of stringifying the tree once per module.
+ */
+export function policyDataBytes(inventory: Inventory, mesh: MeshSettings, kinds?: ReadonlySet<string>): ArrayBuffer {
+  let byMesh = cache.get(inventory);
+  if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
+  let byKinds = byMesh.get(mesh);
+  if (!byKinds) byMesh.set(mesh, (byKinds = new Map()));
+  const key = kinds ? [...kinds].sort().join(',') : '*';
+  let bytes = byKinds.get(key);
+  if (bytes === undefined) {
+    const data: PolicyData = { inventory: inventoryData(inventory, kinds), meshguard: { config: { mesh } } };
+    bytes = jsonBytes(data);
+    byKinds.set(key, bytes);
+  }
+  return bytes;
+}
+
+const inputs = new WeakMap<object, ArrayBuffer>();
+
+/** A resource as `input`, serialised once however many policies and entrypoints look at it. */
+export function inputBytes(value: object): ArrayBuffer {
+  let bytes = inputs.get(value);
+  if (bytes === undefined) {
+    bytes = jsonBytes(value);
+    inputs.set(value, bytes);
+  }
+  return bytes;
+}
+
+const encoder = new TextEncoder();
+export function jsonBytes(value: unknown): ArrayBuffer {
+  const u8 = encoder.encode(JSON.stringify(value));
+  return u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength) as ArrayBuffer;
+}

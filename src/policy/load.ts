@@ -1,0 +1,216 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { discoverFiles } from '../load/discover.js';
+import type { PolicySource } from '../rego/index.js';
+import { RULE_DOCS_BASE } from '../rules/docs.js';
+import type { Rule } from '../rules/rule.js';
+import { mergeRulesById, PolicyRuntime, ruleFromGroup } from './adapter.js';
+import { assertEntrypoints, cacheKey, policyError, compileModules, declaredMemoryPages, instantiate, instantiateSync, packageUnits, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
+import { ruleGroupsOf, ruleGroupsOfEntrypoints, type ConventionOptions, type RuleGroupSpec } from './conventions.js';
+
+export interface PolicyOptions {
+  root: string;
+  /** Files, directories and globs of `.rego` sources and precompiled `.wasm` modules. */
+  patterns: readonly string[];
+  /** conftest namespaces (default `main`; `*` for all). */
+  namespaces?: readonly string[];
+  /** conftest --combine: `input` is every resource at once. */
+  combine?: boolean;
+  /** Where compiled modules are cached; `false` disables the cache. */
+  cacheDir?: string | false;
+}
+
+/** What a compiled policy set carries besides its wasm: the rules it defines. */
+export interface PolicyManifest {
+  memoryPages: number;
+  groups: RuleGroupSpec[];
+}
+
+export const POLICY_DOCS_URI = RULE_DOCS_BASE.replace(/\/rules$/, '/policies.md');
+
+export function conventionOptions(options: Pick<PolicyOptions, 'namespaces' | 'combine'>, helpUri: (id: string) => string = () => POLICY_DOCS_URI): ConventionOptions {
+  return { namespaces: options.namespaces && options.namespaces.length > 0 ? options.namespaces : ['main'], combine: options.combine ?? false, defaultHelpUri: helpUri };
+}
+
+/** One compiled module and the rule groups it serves. */
+export interface CompiledUnit {
+  module: CompiledModule;
+  groups: RuleGroupSpec[];
+}
+
+/**
+ * Compile (or fetch from the cache) a set of Rego sources: one module per package that defines
+ * findings, with the packages it imports, so each stays small and is cached on its own content.
+ */
+export async function compileRegoPolicies(sources: PolicySource[], options: ConventionOptions, cacheDir: string | undefined): Promise<CompiledUnit[]> {
+  const key = cacheKey({ sources, namespaces: options.namespaces, combine: options.combine, help: options.defaultHelpUri('{id}') });
+  const cached = readCache<{ groups: RuleGroupSpec[][]; pages: number[] }>(cacheDir, key);
+  if (cached) return splitCached(cached.module.wasm, cached.extra);
+  const { modules, v0 } = parseRego(sources);
+  const { groups } = ruleGroupsOf(modules, options);
+  const packages = new Set(groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint.split('/').slice(0, -1).join('.'))));
+  const units: CompiledUnit[] = [];
+  for (const unit of packageUnits(modules, sources, packages)) {
+    const prefix = `${unit.pkg.replace(/\./g, '/')}/`;
+    const own = groups
+      .map((g) => ({ ...g, entrypoints: g.entrypoints.filter((e) => e.entrypoint.startsWith(prefix) && !e.entrypoint.slice(prefix.length).includes('/')) }))
+      .filter((g) => g.entrypoints.length > 0)
+      .map((g) => (g.exceptionEntrypoint && !g.exceptionEntrypoint.startsWith(prefix) ? { ...g, exceptionEntrypoint: undefined } : g) as RuleGroupSpec);
+    const entrypoints = [...new Set(own.flatMap((g) => [...g.entrypoints.map((e) => e.entrypoint), ...(g.exceptionEntrypoint ? [g.exceptionEntrypoint] : [])]))].sort();
+    units.push({ module: await compileModules(unit.sources, entrypoints, v0), groups: own });
+  }
+  // One cache entry for the whole set: the modules concatenated, with their lengths in the sidecar.
+  const joined = new Uint8Array(units.reduce((n, u) => n + u.module.wasm.length, 0));
+  let offset = 0;
+  for (const u of units) {
+    joined.set(u.module.wasm, offset);
+    offset += u.module.wasm.length;
+  }
+  writeCache(cacheDir, key, { wasm: joined, memoryPages: 0 }, { groups: units.map((u) => u.groups), pages: units.map((u) => u.module.memoryPages), lengths: units.map((u) => u.module.wasm.length) });
+  return units;
+}
+
+function splitCached(wasm: Uint8Array, extra: { groups: RuleGroupSpec[][]; pages: number[]; lengths?: number[] }): CompiledUnit[] {
+  let offset = 0;
+  return extra.groups.map((groups, i) => {
+    const length = extra.lengths?.[i] ?? 0;
+    const module = { wasm: wasm.subarray(offset, offset + length), memoryPages: extra.pages[i] ?? 5 };
+    offset += length;
+    return { module, groups };
+  });
+}
+
+/** Instantiate a compiled unit and wrap its groups as rules. */
+export async function unitRules(unit: CompiledUnit, label: string): Promise<Rule[]> {
+  const policy = await instantiate(unit.module);
+  assertEntrypoints(policy, unit.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), label);
+  const runtime = new PolicyRuntime(policy, label, unit.groups);
+  return unit.groups.map((g) => ruleFromGroup(g, runtime));
+}
+
+/**
+ * The rules of the user's policies (`policies:` in .meshguard.yaml, `--policy`): every `.rego` file
+ * compiled together into one module (like conftest, packages may import each other), each `.wasm`
+ * module on its own. Test files (`*_test.rego`) are left to `meshguard policy test`.
+ */
+export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
+  if (options.patterns.length === 0) return [];
+  const files = await discoverFiles(options.patterns, { root: options.root, include: ['**/*.rego', '**/*.wasm'], exclude: ['**/*_test.rego'] });
+  const conventions = conventionOptions(options);
+  const cacheDir = options.cacheDir === false ? undefined : options.cacheDir;
+  const rules: Rule[] = [];
+  const rego = files.filter((f) => f.path.endsWith('.rego') && !f.path.endsWith('_test.rego'));
+  if (rego.length > 0) {
+    const sources = await Promise.all(rego.map(async (f) => ({ path: f.path, source: await readFile(f.absPath, 'utf8') })));
+    let units: CompiledUnit[];
+    try {
+      units = await compileRegoPolicies(sources, conventions, cacheDir);
+    } catch (error) {
+      throw policyError(error, 'cannot compile the Rego policies');
+    }
+    for (const unit of units) rules.push(...(await unitRules(unit, rego.map((f) => f.path).join(', '))));
+  }
+  for (const file of files.filter((f) => f.path.endsWith('.wasm'))) {
+    const wasm = new Uint8Array(await readFile(file.absPath));
+    // `meshguard policy build` output may have a manifest beside it; `opa build -t wasm` output has only entrypoint names.
+    const manifest = readManifest(file.absPath.replace(/\.wasm$/, '.json'));
+    const module = { wasm, memoryPages: manifest?.memoryPages ?? declaredMemoryPages(wasm) };
+    const policy = await instantiate(module).catch((error: unknown) => {
+      throw policyError(error, `cannot load ${file.path}`);
+    });
+    const names = Object.keys((policy.entrypoints ?? {}) as Record<string, number>);
+    const groups = manifest?.groups ?? ruleGroupsOfEntrypoints(names, conventions);
+    const runtime = new PolicyRuntime(policy, file.path, groups);
+    rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
+  }
+  return mergeRulesById(rules);
+}
+
+function readManifest(file: string): PolicyManifest | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<PolicyManifest>;
+    return typeof parsed.memoryPages === 'number' && Array.isArray(parsed.groups) ? (parsed as PolicyManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The shipped guardrails, compiled by `npm run build` (scripts/build-policies.mjs) into dist/policies/. */
+export const SHIPPED_BUNDLE = 'guardrails';
+
+/** dist/policies/guardrails.json: the modules (one per policy package) and the rules each serves. */
+export interface BundleManifest {
+  modules: { file: string; memoryPages: number; groups: RuleGroupSpec[] }[];
+}
+
+function shippedManifestPath(): string | undefined {
+  // dist/policy/load.js -> dist/policies/; from src/ (tests), the built copy.
+  for (const rel of [`../policies/${SHIPPED_BUNDLE}.json`, `../../dist/policies/${SHIPPED_BUNDLE}.json`]) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+let shipped: readonly Rule[] | undefined;
+
+/**
+ * The mesh guardrails written in Rego (policies/), as rules. Synchronous and memoised: the modules are
+ * instantiated once per process, so `meshguard rules`, every check and the webhook share them.
+ */
+export function shippedPolicyRules(): readonly Rule[] {
+  if (shipped) return shipped;
+  const manifestFile = shippedManifestPath();
+  if (!manifestFile) throw new Error(`the compiled guardrail policies (dist/policies/${SHIPPED_BUNDLE}.json) are missing: run \`npm run build\``);
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as BundleManifest;
+  shipped = mergeRulesById(manifest.modules.flatMap((m) => {
+    const wasm = new Uint8Array(readFileSync(path.join(path.dirname(manifestFile), m.file)));
+    const policy = instantiateSync({ wasm, memoryPages: m.memoryPages });
+    assertEntrypoints(policy, m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
+    const runtime = new PolicyRuntime(policy, `meshguard guardrails (${m.file})`, m.groups);
+    return m.groups.map((g) => ruleFromGroup(g, runtime));
+  }));
+  return shipped;
+}
+
+/** Build the shipped bundle: used by scripts/build-policies.mjs at package build time. */
+export async function buildPolicyBundle(dir: string, outDir: string): Promise<BundleManifest> {
+  const files = (await discoverFiles([dir], { root: dir, include: ['**/*.rego'], exclude: ['**/*_test.rego'] })).filter((f) => !f.path.endsWith('_test.rego'));
+  const sources = await Promise.all(files.map(async (f) => ({ path: path.posix.join(path.basename(dir), f.path), source: await readFile(f.absPath, 'utf8') })));
+  const units = await compileRegoPolicies(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`), undefined);
+  const { mkdir, readdir, rm, writeFile } = await import('node:fs/promises');
+  await mkdir(outDir, { recursive: true });
+  // Modules of an earlier build that no longer exist would ship as dead weight.
+  for (const stale of (await readdir(outDir)).filter((f) => f.startsWith(`${SHIPPED_BUNDLE}`))) await rm(path.join(outDir, stale));
+  const manifest: BundleManifest = { modules: [] };
+  for (const [i, unit] of units.entries()) {
+    const file = `${SHIPPED_BUNDLE}-${i}.wasm`;
+    // Fail the build, not the first run, when a module comes out unusable.
+    assertEntrypoints(await instantiate(unit.module), unit.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), file);
+    await writeFile(path.join(outDir, file), unit.module.wasm);
+    manifest.modules.push({ file, memoryPages: unit.module.memoryPages, groups: unit.groups });
+  }
+  await writeFile(path.join(outDir, `${SHIPPED_BUNDLE}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** The manifest of a `meshguard policy build` output: the rule groups its entrypoints serve (undefined if none). */
+export async function writeBuildManifest(paths: string[], entrypoints: string[], output: string): Promise<string | undefined> {
+  const { collectRegoFiles } = await import('../rego/cli.js');
+  const { modules } = parseRego(collectRegoFiles(paths).filter((s) => !s.path.endsWith('_test.rego')));
+  const built = new Set(entrypoints);
+  const groups = ruleGroupsOf(modules, conventionOptions({ namespaces: ['*'] }))
+    .groups.map((g) => ({ ...g, entrypoints: g.entrypoints.filter((e) => built.has(e.entrypoint)) }))
+    .filter((g) => g.entrypoints.length > 0)
+    .map((g) => (g.exceptionEntrypoint && !built.has(g.exceptionEntrypoint) ? { ...g, exceptionEntrypoint: undefined } : g) as RuleGroupSpec);
+  if (groups.length === 0) return undefined;
+  const file = output.replace(/\.wasm$/, '') + '.json';
+  const { writeFile } = await import('node:fs/promises');
+  const wasm = new Uint8Array(await readFile(output));
+  const manifest: PolicyManifest = { memoryPages: declaredMemoryPages(wasm), groups };
+  await writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  return file;
+}

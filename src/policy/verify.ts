@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_CONFIG } from '../config/types.js';
+import { evaluate } from '../engine/evaluate.js';
+import { resolveRuleSettings } from '../engine/settings.js';
+import { resourceFromObject } from '../load/resources.js';
+import { Inventory } from '../model/inventory.js';
+import type { Resource } from '../model/types.js';
+import { gatekeeperRules } from './gatekeeper.js';
+import { isRecord } from './metadata.js';
+
+/**
+ * Gatekeeper's `gator verify` suites (test.gatekeeper.sh/v1alpha1 Suite): each test names a template,
+ * a constraint and cases; each case an object (and optional inventory) with assertions on the number
+ * of violations (`violations: yes | no | <n>`, optionally only those whose message matches `message`).
+ */
+export interface CaseResult {
+  test: string;
+  case: string;
+  passed: boolean;
+  detail: string;
+}
+
+export async function verifySuite(suiteFile: string, cacheDir: string | undefined): Promise<CaseResult[]> {
+  const dir = path.dirname(suiteFile);
+  const suite = (await readDocuments(suiteFile))[0];
+  if (!isRecord(suite) || suite.kind !== 'Suite' || !Array.isArray(suite.tests)) throw new Error(`${suiteFile}: not a Gatekeeper Suite (kind: Suite, tests: [...])`);
+  const results: CaseResult[] = [];
+  for (const test of suite.tests) {
+    if (!isRecord(test) || typeof test.template !== 'string' || typeof test.constraint !== 'string') throw new Error(`${suiteFile}: each test needs template and constraint`);
+    const testName = typeof test.name === 'string' ? test.name : test.template;
+    const policy = [...(await resources(dir, test.template)), ...(await resources(dir, test.constraint))];
+    const rules = await gatekeeperRules(policy, cacheDir);
+    const metas = rules.map((r) => r.meta);
+    const settings = resolveRuleSettings(DEFAULT_CONFIG, metas);
+    for (const testCase of Array.isArray(test.cases) ? test.cases : []) {
+      if (!isRecord(testCase) || typeof testCase.object !== 'string') throw new Error(`${suiteFile}: each case needs an object file`);
+      const caseName = typeof testCase.name === 'string' ? testCase.name : testCase.object;
+      const objects = await resources(dir, testCase.object);
+      const inventoryFiles = Array.isArray(testCase.inventory) ? testCase.inventory.filter((f): f is string => typeof f === 'string') : [];
+      const inventory = [...policy, ...(await Promise.all(inventoryFiles.map((f) => resources(dir, f)))).flat(), ...objects];
+      const findings = evaluate({
+        resources: objects.slice(0, 1),
+        inventory: new Inventory(inventory),
+        problems: [],
+        rules,
+        knownRules: metas,
+        settings,
+        mesh: DEFAULT_CONFIG.mesh,
+        today: new Date().toISOString().slice(0, 10),
+      }).findings;
+      for (const assertion of Array.isArray(testCase.assertions) ? testCase.assertions : [{ violations: 'yes' }]) {
+        const a = isRecord(assertion) ? assertion : {};
+        const pattern = typeof a.message === 'string' ? new RegExp(a.message) : undefined;
+        const count = findings.filter((f) => !pattern || pattern.test(f.message)).length;
+        const expected = a.violations ?? 'yes';
+        const passed = expected === 'yes' || expected === true ? count > 0 : expected === 'no' || expected === false ? count === 0 : count === Number(expected);
+        const messages = findings.map((f) => `    ${f.message}`).join('\n');
+        results.push({
+          test: testName,
+          case: caseName,
+          passed,
+          detail: `expected violations: ${String(expected)}${pattern ? ` matching /${pattern.source}/` : ''}, got ${count}${messages ? `\n${messages}` : ''}`,
+        });
+      }
+    }
+  }
+  return results;
+}
+
+async function readDocuments(file: string): Promise<unknown[]> {
+  return parseAllDocuments(await readFile(file, 'utf8')).map((d) => d.toJS() as unknown).filter((d) => d !== null && d !== undefined);
+}
+
+async function resources(dir: string, file: string): Promise<Resource[]> {
+  const docs = await readDocuments(path.resolve(dir, file));
+  return docs.flatMap((doc, i) => {
+    const r = isRecord(doc) ? resourceFromObject(doc, `${file}#${i}`, DEFAULT_CONFIG.defaultNamespace) : undefined;
+    return r ? [r] : [];
+  });
+}
+
+export function formatVerify(results: readonly CaseResult[], verbose: boolean): string {
+  const lines = results
+    .filter((r) => verbose || !r.passed)
+    .map((r) => `${r.passed ? 'ok  ' : 'FAIL'} ${r.test} / ${r.case}${r.passed && !verbose ? '' : `\n  ${r.detail}`}`);
+  const failed = results.filter((r) => !r.passed).length;
+  lines.push(`${failed === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed}/${results.length} assertions`);
+  return `${lines.join('\n')}\n`;
+}

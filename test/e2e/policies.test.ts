@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMeshguard } from '../helpers/cli.js';
+import { expectedFindings } from '../helpers/expectations.js';
+import { sarifValidator } from '../helpers/schemas.js';
+
+const MANIFESTS = 'fixtures/policies/manifests/apps.yaml';
+const GATEKEEPER = ['fixtures/policies/gatekeeper/template.yaml', 'fixtures/policies/gatekeeper/constraint.yaml'];
+const POLICY_RULES = new Set(['main-deny', 'main-deny-latest-tag', 'main-violation', 'main-warn', 'k8s-required-labels']);
+
+/**
+ * The issue's acceptance run: a conftest policy directory (--policy) and a Gatekeeper template with its
+ * constraint (found among the checked manifests) over fixtures, through the built CLI, asserted in the
+ * SARIF and GitLab code-quality reports with file:line.
+ */
+describe('Rego policies end to end (built CLI)', () => {
+  it('reports conftest and Gatekeeper findings with file:line in SARIF and code quality', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-policies-'));
+    const run = await runMeshguard([
+      'check', MANIFESTS, ...GATEKEEPER,
+      '--policy', 'fixtures/policies/conftest/policy',
+      '--report', `sarif=${dir}/meshguard.sarif`,
+      '--report', `codequality=${dir}/gl-code-quality.json`,
+      '--format', 'json', '--today', '2026-11-26',
+    ], { env: { MESHGUARD_CACHE_DIR: path.join(dir, 'cache') } });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+
+    const expected = expectedFindings(MANIFESTS).map((e) => `${MANIFESTS}:${e}`);
+    const sarif = JSON.parse(readFileSync(`${dir}/meshguard.sarif`, 'utf8'));
+    expect(sarifValidator()(sarif)).toBe(true);
+    const sarifAt = sarif.runs[0].results
+      .filter((r: any) => POLICY_RULES.has(r.ruleId))
+      .map((r: any) => `${r.locations[0].physicalLocation.artifactLocation.uri}:${r.locations[0].physicalLocation.region.startLine}:${r.ruleId}`)
+      .sort();
+    expect(sarifAt).toEqual(expected.sort());
+    const ruleIds = sarif.runs[0].tool.driver.rules.map((r: any) => r.id);
+    for (const id of POLICY_RULES) expect(ruleIds).toContain(id);
+
+    const codequality = JSON.parse(readFileSync(`${dir}/gl-code-quality.json`, 'utf8'));
+    const cqAt = codequality
+      .filter((i: any) => POLICY_RULES.has(i.check_name))
+      .map((i: any) => `${i.location.path}:${i.location.lines?.begin ?? i.location.positions?.begin?.line}:${i.check_name}`)
+      .sort();
+    expect(cqAt).toEqual(expected.sort());
+    const latest = codequality.find((i: any) => i.check_name === 'main-deny-latest-tag');
+    expect(latest.description).toContain('registry.example.com/web:latest uses the latest tag');
+
+    // The conftest exception spares legacy-batch's latest tag; warn rules are warnings.
+    const { findings } = JSON.parse(run.stdout);
+    expect(findings.filter((f: any) => f.ruleId === 'main-deny-latest-tag').map((f: any) => f.resource.name)).toEqual(['web']);
+    expect(findings.find((f: any) => f.ruleId === 'main-warn').severity).toBe('warning');
+    expect(findings.find((f: any) => f.ruleId === 'k8s-required-labels')).toMatchObject({ line: 4, column: 3, path: '/metadata/name', messageId: 'ns-must-have-team' });
+  });
+
+  it('runs the shipped guardrails\' Rego unit tests', async () => {
+    const run = await runMeshguard(['policy', 'test', 'policies', '--verbose']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/PASS: (\d+)\/\1\n/);
+    expect(run.stdout).not.toContain('FAIL');
+  });
+
+  it('runs Gatekeeper suites with policy verify', async () => {
+    const run = await runMeshguard(['policy', 'verify', 'fixtures/policies/gatekeeper/suite.yaml']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('PASS: 3/3 assertions');
+  });
+});

@@ -1,0 +1,166 @@
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { runCheck } from '../../src/engine/check.js';
+import { parseSourceText } from '../../src/load/index.js';
+import { Inventory } from '../../src/model/inventory.js';
+import { matches } from '../../src/policy/gatekeeper.js';
+import { loadPolicyRules } from '../../src/policy/index.js';
+import { runPolicyBuild } from '../../src/rego/cli.js';
+import { createAdmissionReviewer } from '../../src/server/admission.js';
+import { runPolicyCommand } from '../../src/cli/policy.js';
+
+
+function workspace(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-policy-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const NATIVE = `# METADATA
+# title: Services name their owner
+# description: Every Service carries an owner label.
+# related_resources:
+#   - ref: https://example.com/owner
+# custom:
+#   id: service-owner
+#   severity: warning
+#   kinds: [Service]
+package platform.owner
+
+import rego.v1
+
+deny contains {"msg": sprintf("Service %s has no owner label", [input.metadata.name]), "path": "/metadata/labels", "messageId": "noOwner"} if {
+	not input.metadata.labels.owner
+}
+
+deny contains {"msg": "NodePort", "path": ["spec", "type"], "severity": "error"} if input.spec.type == "NodePort"
+`;
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  type: NodePort
+`;
+
+describe('Rego policies as rules', () => {
+  it('turns METADATA into rule metadata and {msg, path} into exact positions', async () => {
+    const dir = workspace({ 'policy/owner.rego': NATIVE, 'svc.yaml': SERVICE });
+    const result = await runCheck({ root: dir, inputs: ['svc.yaml'], config: { ...DEFAULT_CONFIG, policies: ['policy'] }, rules: [], today: '2026-11-26' });
+    const meta = result.rules.find((m) => m.id === 'service-owner');
+    expect(meta).toMatchObject({ title: 'Services name their owner', severity: 'warning', helpUri: 'https://example.com/owner', appliesTo: { family: 'kubernetes', kinds: ['Service'] } });
+    const at = result.findings.map((f) => `${f.line}:${f.column} ${f.ruleId}/${f.messageId} ${f.severity} ${f.message}`);
+    expect(at).toEqual(['5:3 service-owner/noOwner warning Service web has no owner label', '8:3 service-owner/deny error NodePort']);
+  });
+
+  it('honours waivers and severity settings like for TypeScript rules', async () => {
+    const waived = SERVICE.replace('  labels:\n', '  annotations:\n    waive.meshguard.io/service-owner: "legacy service (OPS-1); expires=2030-01-01"\n  labels:\n');
+    const dir = workspace({ 'policy/owner.rego': NATIVE, 'svc.yaml': waived });
+    const config = { ...DEFAULT_CONFIG, policies: ['policy/*.rego'], rules: { 'service-owner': { severity: 'info' as const } } };
+    const result = await runCheck({ root: dir, inputs: ['svc.yaml'], config, today: '2026-11-26' });
+    const own = result.findings.filter((f) => f.ruleId === 'service-owner');
+    expect(own).toHaveLength(2);
+    expect(own.every((f) => f.suppressed?.kind === 'waiver' && f.severity === 'info')).toBe(true);
+    expect(result.findings.filter((f) => f.ruleId === 'waiver')).toEqual([]);
+  });
+
+  it('caches compiled modules by content', async () => {
+    const dir = workspace({ 'policy/owner.rego': NATIVE });
+    const cacheDir = path.join(dir, 'cache');
+    const first = await loadPolicyRules({ root: dir, patterns: ['policy'], cacheDir });
+    const entries = readdirSync(cacheDir).sort();
+    expect(entries.filter((e) => e.endsWith('.wasm'))).toHaveLength(1);
+    const second = await loadPolicyRules({ root: dir, patterns: ['policy'], cacheDir });
+    expect(second.map((r) => r.meta)).toEqual(first.map((r) => r.meta));
+    expect(readdirSync(cacheDir).sort()).toEqual(entries);
+    writeFileSync(path.join(dir, 'policy/owner.rego'), NATIVE.replace('has no owner label', 'lacks an owner label'));
+    await loadPolicyRules({ root: dir, patterns: ['policy'], cacheDir });
+    expect(readdirSync(cacheDir).filter((e) => e.endsWith('.wasm'))).toHaveLength(2);
+  });
+
+  it('loads precompiled modules by their entrypoints (conftest names)', async () => {
+    const dir = workspace({ 'src/main.rego': 'package main\nimport rego.v1\nwarn contains "no replicas" if not input.spec.replicas\n' });
+    const built = await runPolicyBuild([path.join(dir, 'src'), '-e', 'main/warn', '-o', path.join(dir, 'policy.wasm')]);
+    expect(built.exitCode).toBe(0);
+    const rules = await loadPolicyRules({ root: dir, patterns: ['policy.wasm'], cacheDir: false });
+    expect(rules.map((r) => [r.meta.id, r.meta.severity])).toEqual([['main-warn', 'warning']]);
+  });
+
+  it('combine mode gives policies every resource at once', async () => {
+    const policy = 'package main\nimport rego.v1\ndeny contains {"msg": sprintf("%d Services", [count(input)]), "resource": {"kind": "Service", "name": "b"}} if count(input) > 1\n';
+    const dir = workspace({ 'p/main.rego': policy, 'a.yaml': SERVICE, 'b.yaml': SERVICE.replace('name: web', 'name: b') });
+    const result = await runCheck({ root: dir, inputs: ['a.yaml', 'b.yaml'], config: DEFAULT_CONFIG, rules: [], policies: ['p'], combine: true, today: '2026-11-26' });
+    expect(result.findings.map((f) => `${f.file}:${f.line} ${f.message}`)).toEqual(['b.yaml:4 2 Services']);
+  });
+
+  it('matches Gatekeeper constraints by kinds, namespaces and label selectors', () => {
+    const { resources } = parseSourceText({
+      path: 'tree.yaml',
+      text: `apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sX
+metadata: {name: c}
+spec:
+  match:
+    kinds: [{apiGroups: ["apps"], kinds: ["Deployment"]}]
+    excludedNamespaces: ["kube-*"]
+    labelSelector: {matchExpressions: [{key: tier, operator: In, values: [web]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a, namespace: shop, labels: {tier: web}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b, namespace: kube-system, labels: {tier: web}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: c, namespace: shop, labels: {tier: db}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: d, namespace: shop, labels: {tier: web}}
+`,
+    }, DEFAULT_CONFIG);
+    const [constraint, ...others] = resources;
+    const inventory = new Inventory(resources);
+    expect(others.map((r) => matches(constraint!, r, inventory))).toEqual([true, false, false, false]);
+  });
+
+  it('the admission webhook runs the shipped Rego guardrails', () => {
+    const review = createAdmissionReviewer({ today: '2026-11-26' });
+    const outcome = review({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: { uid: 'u1', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { 'istio-injection': 'true' } } } },
+    });
+    expect(outcome.outcome).toBe('denied');
+    expect(outcome.findings.map((f) => f.ruleId)).toContain('injection-labels');
+  });
+
+  it('policy build writes a manifest so precompiled native policies keep their METADATA', async () => {
+    const dir = workspace({ 'policy/owner.rego': NATIVE, 'svc.yaml': SERVICE });
+    const built = await runPolicyCommand(['build', 'policy', '-e', 'platform/owner/deny', '-o', 'owner.wasm'].map((a, i) => (i === 1 || i === 5 ? path.join(dir, a) : a)), dir);
+    expect(built.exitCode).toBe(0);
+    const result = await runCheck({ root: dir, inputs: ['svc.yaml'], config: DEFAULT_CONFIG, rules: [], policies: ['owner.wasm'], today: '2026-11-26' });
+    expect(result.findings.map((f) => `${f.ruleId} ${f.severity} ${f.messageId}`)).toEqual(['service-owner warning noOwner', 'service-owner error deny']);
+  });
+
+  it('policy test fails (exit 1) on a failing or erroring test', async () => {
+    const dir = workspace({ 'p/a.rego': 'package a\nimport rego.v1\nx := 1\n', 'p/a_test.rego': 'package a_test\nimport rego.v1\ntest_ok if data.a.x == 1\ntest_bad if data.a.x == 2\ntodo_later if false\n' });
+    const run = await runPolicyCommand(['test', 'p', '--verbose'], dir);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('data.a_test.test_ok: PASS');
+    expect(run.stdout).toContain('data.a_test.test_bad: FAIL');
+    expect(run.stdout).toMatch(/PASS: 1\/3\nFAIL: 1\/3\nSKIPPED: 1\/3/);
+  });
+});
