@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../config/types.js';
 import { loadWorkspace } from '../load/index.js';
 import { generateTree, PLATFORM_SCALE } from './generate.js';
 import { measureInChild, repeat, type ChildMeasurement } from './processes.js';
+import { measureRegoCost } from './rego-cost.js';
 import { median, round } from './stats.js';
 import { generateLoad, makeCertificate, startServer, type LoadResult } from './webhook.js';
 
@@ -68,6 +69,11 @@ async function main(): Promise<void> {
   const warmMs = medianOf(warm, 'elapsedMs');
   results.checkWarm = { elapsedMs: warmMs, wallMs: medianOf(warm, 'wallMs') };
   row('check, warm after one edit (--cache)', ms(warmMs), ms(checkMs), warmMs / checkMs, '<= 10% of cold');
+
+  console.error('Rego guardrails vs their TypeScript reference, same resources, one process ...');
+  const rego = await measureRegoCost(TREE, { runs: RUNS });
+  results.rego = rego;
+  row('Rego rules (3 guardrails), warm', ms(rego.regoMs), `${ms(rego.typescriptMs)} TypeScript`, rego.ratio, '< 3x TypeScript');
 
   console.error('webhook: echo baseline and meshguard serve under a loopback load ...');
   const webhook = await benchWebhook(TREE);
