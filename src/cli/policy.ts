@@ -8,6 +8,17 @@ import { formatVerify, verifySuite } from '../policy/verify.js';
 import { runPolicyBuild, runPolicyEval } from '../rego/cli.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError, type CommandOutcome } from './io.js';
 
+/**
+ * Like `check`, accept v0 policies (`deny[msg] { ... }`) without a flag: most conftest and Gatekeeper
+ * policies in the wild are v0. v1 is tried first; a v1 parse error retries the same command as v0.
+ */
+async function withV0Fallback(command: (argv: string[]) => Promise<CommandOutcome>, argv: string[]): Promise<CommandOutcome> {
+  const first = await command(argv);
+  if (first.exitCode === EXIT_OK || argv.includes('--v0') || !first.stderr.includes('rego_parse_error')) return first;
+  const second = await command([...argv, '--v0']);
+  return second.exitCode === EXIT_OK ? second : first;
+}
+
 export const POLICY_HELP = `Usage: meshguard policy <subcommand> [options]
 
 Subcommands:
@@ -22,9 +33,9 @@ export async function runPolicyCommand(argv: string[], cwd: string): Promise<Com
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'build':
-      return withManifest(rest, await runPolicyBuild(rest));
+      return withManifest(rest, await withV0Fallback(runPolicyBuild, rest));
     case 'eval':
-      return runPolicyEval(rest);
+      return withV0Fallback(runPolicyEval, rest);
     case 'test':
       return runTest(rest, cwd);
     case 'verify':
