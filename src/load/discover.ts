@@ -37,17 +37,23 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
     if (info?.isFile()) {
       add(absInput);
     } else if (info?.isDirectory()) {
+      // Globs are relative to the repository root; for a directory outside it, relative to that directory.
+      const inside = !path.relative(options.root, absInput).startsWith('..');
+      const before = found.size;
       for (const file of await walk(absInput)) {
-        if (isWanted(toPosix(path.relative(options.root, file)))) add(file);
+        if (isWanted(toPosix(path.relative(inside ? options.root : absInput, file)))) add(file);
       }
+      if (found.size === before) throw new InputError(`no files to check in ${input} (include: ${options.include.join(', ')})`);
     } else if (micromatch.scan(input).isGlob) {
       const { base } = micromatch.scan(input);
       const absBase = path.resolve(options.root, base || '.');
       const pattern = toPosix(path.relative(options.root, path.resolve(options.root, input)));
+      const before = found.size;
       for (const file of await walk(absBase)) {
         const rel = toPosix(path.relative(options.root, file));
         if (micromatch.isMatch(rel, pattern, { dot: true }) && !excluded(rel)) add(file);
       }
+      if (found.size === before) throw new InputError(`no files match ${input}`);
     } else {
       throw new InputError(`no such file or directory: ${input}`);
     }

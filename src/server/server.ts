@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { MeshguardConfig } from '../config/types.js';
+import { InputError } from '../load/discover.js';
 import { loadWorkspace } from '../load/index.js';
 import { Inventory } from '../model/inventory.js';
 import { createAdmissionReviewer, type AdmissionOptions } from './admission.js';
@@ -50,7 +51,11 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
     if (!options.inventoryDir) return;
     try {
       const root = path.resolve(options.inventoryDir);
-      const workspace = await loadWorkspace(['.'], root, options.config);
+      // An inventory directory with no manifests yet is an empty cluster snapshot, not an error.
+      const workspace = await loadWorkspace(['.'], root, options.config).catch((error: unknown) => {
+        if (error instanceof InputError) return { resources: [], problems: [] };
+        throw error;
+      });
       reviewer.setInventory(new Inventory(workspace.resources));
       ready = true;
       log({ level: 'info', msg: 'inventory loaded', resources: workspace.resources.length, problems: workspace.problems.length });

@@ -150,6 +150,7 @@ describe('unusable arguments exit 2 with a message', () => {
   it('rejects an unknown rule in the configuration', async () => {
     const dir = tempRepo();
     writeFileSync(path.join(dir, '.meshguard.yaml'), 'rules:\n  no-such-rule: off\n');
+    writeFileSync(path.join(dir, 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n');
     const run = await runMeshguard(['check', '.'], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("unknown rule 'no-such-rule'");
@@ -174,5 +175,27 @@ describe('meshguard rules / init', () => {
     const run = await runMeshguard(['check'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+  });
+});
+
+describe('inputs outside the working directory', () => {
+  it('checks a directory given by absolute path outside the repository', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-outside-'));
+    mkdirSync(path.join(dir, 'team'));
+    writeFileSync(path.join(dir, 'team/ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    istio-injection: "true"\n');
+    const run = await runMeshguard(['check', dir, '--format', 'json']);
+    const { findings, summary } = JSON.parse(run.stdout);
+    expect(summary.files).toBe(1);
+    expect(findings[0]).toMatchObject({ ruleId: 'injection-labels', line: 6 });
+  });
+
+  it('says so, with exit 2, when a directory or glob holds nothing to check', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-empty-'));
+    const empty = await runMeshguard(['check', dir]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('no files to check in');
+    const glob = await runMeshguard(['check', 'fixtures/**/*.nothing']);
+    expect(glob.code).toBe(2);
+    expect(glob.stderr).toContain('no files match fixtures/**/*.nothing');
   });
 });
