@@ -199,3 +199,11 @@ describe('inputs outside the working directory', () => {
     expect(glob.stderr).toContain('no files match fixtures/**/*.nothing');
   });
 });
+
+describe("meshguard's own manifests", () => {
+  it('the webhook deployment, the component and the project pipeline pass every rule', async () => {
+    const run = await runMeshguard(['check', 'deploy', 'templates', '.gitlab-ci.yml', '--format', 'json', '--fail-on', 'info']);
+    expect(JSON.parse(run.stdout).findings).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+});
