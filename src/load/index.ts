@@ -116,7 +116,7 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
   const { documents, problems: yamlProblems } = parseYamlFast(source.text, cache);
 
   const template = findTemplateAction(source.text);
-  if (template && family === 'kubernetes' && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {
+  if (template && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {
     problems.push({
       ruleId: 'helm-template',
       messageId: 'unrendered',
@@ -129,7 +129,7 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
   }
 
   for (const problem of yamlProblems) problems.push(yamlFinding(problem, source.path));
-  const { resources, nonKubernetes } = extractResources(documents, { file: source.path, family, defaultNamespace: config.defaultNamespace });
+  const { resources, nonKubernetes } = extractResources(documents, { file: source.path, defaultNamespace: config.defaultNamespace });
   if (config.reportNonKubernetes) {
     for (const doc of nonKubernetes) {
       problems.push({

@@ -1,4 +1,4 @@
-import type { DocumentFamily, JsonPath, Resource, SourceRange } from '../model/types.js';
+import type { JsonPath, Resource, SourceRange } from '../model/types.js';
 import type { PositionedDocument } from './yaml.js';
 
 /** Kinds that live outside namespaces: they never get the default namespace. */
@@ -16,7 +16,6 @@ export function isClusterScoped(kind: string): boolean {
 
 export interface ExtractOptions {
   file: string;
-  family: DocumentFamily;
   defaultNamespace: string;
 }
 
@@ -35,10 +34,6 @@ export function extractResources(documents: readonly PositionedDocument[], optio
   const nonKubernetes: ExtractResult['nonKubernetes'] = [];
   for (const doc of documents) {
     if (doc.value === null || doc.value === undefined) continue;
-    if (options.family === 'gitlab-ci') {
-      if (isObject(doc.value)) resources.push(gitlabPipeline(doc, options.file));
-      continue;
-    }
     const value = doc.value;
     if (!isObject(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
       nonKubernetes.push({ documentIndex: doc.index, range: doc.range });
@@ -67,7 +62,7 @@ export function resourceFromObject(object: Record<string, unknown>, file: string
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return undefined;
   const origin: SourceRange = { line: 1, column: 1, endLine: 1, endColumn: 1 };
   const doc: PositionedDocument = { index: 0, value: object, range: origin, locate: () => origin };
-  return kubernetesResource(object, doc, [], { file, family: 'kubernetes', defaultNamespace });
+  return kubernetesResource(object, doc, [], { file, defaultNamespace });
 }
 
 function kubernetesResource(
@@ -98,20 +93,6 @@ function kubernetesResource(
       basePath,
       locate: basePath.length > 0 ? (path) => doc.locate([...basePath, ...path]) : doc.locate,
     },
-  };
-}
-
-function gitlabPipeline(doc: PositionedDocument, file: string): Resource {
-  return {
-    id: `${file}#${doc.index}`,
-    family: 'gitlab-ci',
-    apiVersion: 'gitlab.com/ci',
-    kind: 'Pipeline',
-    name: file,
-    object: doc.value as Record<string, unknown>,
-    labels: {},
-    annotations: {},
-    source: { file, documentIndex: doc.index, basePath: [], locate: doc.locate },
   };
 }
 
