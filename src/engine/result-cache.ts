@@ -4,13 +4,8 @@ import path from 'node:path';
 import { PACKAGE_VERSION } from '../assets.js';
 import type { ReportDescriptor, Resource } from '../model/types.js';
 
-interface StoredResult {
-  /** Content hash of the resource's file when the result was computed. */
-  fileHash: string;
-  /** What the rule read from the inventory (kinds, `Kind@namespace`, or `*`). */
-  reads: string[];
-  descriptors: ReportDescriptor[];
-}
+/** Per resource id, per rule id: [index into `reads`, the rule's descriptors]. */
+type StoredResults = Record<string, Record<string, [number, ReportDescriptor[]]>>;
 
 interface StoredFile {
   hash: string;
@@ -21,7 +16,9 @@ interface StoredFile {
 interface CacheFile {
   key: string;
   files: Record<string, StoredFile>;
-  results: Record<string, StoredResult>;
+  /** Distinct sets of what rules read (most rules read the same few sets): referenced by index. */
+  reads: string[][];
+  results: StoredResults;
 }
 
 /**
@@ -31,7 +28,9 @@ interface CacheFile {
  * views. Everything else is recomputed, so a cached run reports exactly what an uncached run does.
  */
 export class RuleResultCache {
-  private readonly results: Record<string, StoredResult> = {};
+  private readonly results: StoredResults = {};
+  private readonly readSets: string[][] = [];
+  private readonly readSetIndex = new Map<string, number>();
   private readonly changed: Set<string>;
   private readonly anythingChanged: boolean;
 
@@ -64,7 +63,7 @@ export class RuleResultCache {
     let previous: CacheFile | undefined;
     try {
       const stored = JSON.parse(await readFile(location, 'utf8')) as CacheFile;
-      if (stored.key === key && stored.files && stored.results) previous = stored;
+      if (stored.key === key && stored.files && stored.results && Array.isArray(stored.reads)) previous = stored;
     } catch {
       // No usable cache: every result is computed.
     }
@@ -77,21 +76,34 @@ export class RuleResultCache {
 
   /** The stored findings of this rule on this resource, when they are still valid. */
   lookup(ruleId: string, resource: Resource): ReportDescriptor[] | undefined {
-    const stored = this.previous?.results[`${ruleId}\u0000${resource.id}`];
-    if (!stored || stored.fileHash !== this.files[resource.source.file]?.hash) return undefined;
-    if (stored.reads.some((read) => (read === '*' ? this.anythingChanged : this.changed.has(read)))) return undefined;
-    this.results[`${ruleId}\u0000${resource.id}`] = stored;
-    return stored.descriptors;
+    const previous = this.previous;
+    const stored = previous?.results[resource.id]?.[ruleId];
+    if (!previous || !stored) return undefined;
+    // A result belongs to its file's content: valid only while that file is unchanged.
+    if (previous.files[resource.source.file]?.hash !== this.files[resource.source.file]?.hash) return undefined;
+    const reads = previous.reads[stored[0]] ?? ['*'];
+    if (reads.some((read) => (read === '*' ? this.anythingChanged : this.changed.has(read)))) return undefined;
+    this.keep(resource.id, ruleId, reads, stored[1]);
+    return stored[1];
   }
 
   store(ruleId: string, resource: Resource, descriptors: ReportDescriptor[], reads: ReadonlySet<string>): void {
-    const fileHash = this.files[resource.source.file]?.hash;
-    if (!fileHash) return;
-    this.results[`${ruleId}\u0000${resource.id}`] = { fileHash, reads: [...reads], descriptors };
+    if (!this.files[resource.source.file]) return;
+    this.keep(resource.id, ruleId, [...reads].sort(), descriptors);
+  }
+
+  private keep(resourceId: string, ruleId: string, reads: readonly string[], descriptors: ReportDescriptor[]): void {
+    const signature = reads.join('\u0000');
+    let index = this.readSetIndex.get(signature);
+    if (index === undefined) {
+      index = this.readSets.push([...reads]) - 1;
+      this.readSetIndex.set(signature, index);
+    }
+    (this.results[resourceId] ??= {})[ruleId] = [index, descriptors];
   }
 
   async save(): Promise<void> {
-    const data: CacheFile = { key: this.key, files: this.files, results: this.results };
+    const data: CacheFile = { key: this.key, files: this.files, reads: this.readSets, results: this.results };
     await mkdir(path.dirname(this.location), { recursive: true });
     const temporary = `${this.location}.${process.pid}.tmp`;
     await writeFile(temporary, JSON.stringify(data));

@@ -18,7 +18,13 @@ export class PolicyRuntime {
   /** Kinds of data.inventory the module's rules read; undefined = every kind. */
   private readonly inventoryKinds?: ReadonlySet<string>;
 
-  constructor(private readonly policy: LoadedPolicy, readonly label: string, groups: readonly RuleGroupSpec[] = []) {
+  private loaded?: LoadedPolicy;
+
+  /**
+   * @param policy the module, or how to instantiate it: the shipped guardrails are instantiated on first
+   *   use, so a run whose results all come from the cache never pays for it.
+   */
+  constructor(private readonly policy: LoadedPolicy | (() => LoadedPolicy), readonly label: string, groups: readonly RuleGroupSpec[] = []) {
     const declared = groups.map((g) => g.inventoryKinds);
     if (groups.length > 0 && declared.every((k) => k !== undefined)) this.inventoryKinds = new Set(declared.flat());
   }
@@ -28,16 +34,20 @@ export class PolicyRuntime {
     // Gatekeeper's sync would hold, and it stays the same across requests.
     const snapshot = inventory.snapshot;
     if (snapshot === this.dataFor && mesh === this.dataMesh) return;
-    this.policy.setData(policyDataBytes(snapshot, mesh, this.inventoryKinds));
+    this.module().setData(policyDataBytes(snapshot, mesh, this.inventoryKinds));
     this.dataFor = snapshot;
     this.dataMesh = mesh;
+  }
+
+  private module(): LoadedPolicy {
+    return (this.loaded ??= typeof this.policy === 'function' ? this.policy() : this.policy);
   }
 
   /** The value of an entrypoint for this input, or undefined when Rego leaves it undefined. */
   evaluate(input: ArrayBuffer | undefined, entrypoint: string): unknown {
     let resultSet: unknown;
     try {
-      resultSet = this.policy.evaluate(input, entrypoint);
+      resultSet = this.module().evaluate(input, entrypoint);
     } catch (error) {
       // opa-wasm throws plain strings (opa_abort); the engine reports Errors as internal-error findings.
       throw error instanceof Error ? error : new Error(`${this.label}: ${String(error)}`);

@@ -167,10 +167,14 @@ export function shippedPolicyRules(): readonly Rule[] {
   if (!manifestFile) throw new Error(`the compiled guardrail policies (dist/policies/${SHIPPED_BUNDLE}.json) are missing: run \`npm run build\``);
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as BundleManifest;
   shipped = mergeRulesById(manifest.modules.flatMap((m) => {
-    const wasm = new Uint8Array(readFileSync(path.join(path.dirname(manifestFile), m.file)));
-    const policy = instantiateSync({ wasm, memoryPages: m.memoryPages });
-    assertEntrypoints(policy, m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
-    const runtime = new PolicyRuntime(policy, `meshguard guardrails (${m.file})`, m.groups);
+    // Instantiated on first evaluation: runs that replay cached results (or never see a matching kind) skip it.
+    const instantiateModule = () => {
+      const wasm = new Uint8Array(readFileSync(path.join(path.dirname(manifestFile), m.file)));
+      const policy = instantiateSync({ wasm, memoryPages: m.memoryPages });
+      assertEntrypoints(policy, m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
+      return policy;
+    };
+    const runtime = new PolicyRuntime(instantiateModule, `meshguard guardrails (${m.file})`, m.groups);
     return m.groups.map((g) => ruleFromGroup(g, runtime));
   }));
   return shipped;
