@@ -51,15 +51,19 @@ export interface BulkheadAnalysis {
   exposures: BypassExposure[];
 }
 
-export function bulkheadAnalysis(inventory: Inventory, mesh: MeshSettings): BulkheadAnalysis {
-  return memoize(inventory, mesh, 'network/bulkhead', (tree) => analyse(tree, mesh));
+/**
+ * The analysis of one namespace (NetworkPolicies select only pods of their own namespace), or of the
+ * whole tree. Per namespace, an edit elsewhere leaves the analysis — and the results built on it — intact.
+ */
+export function bulkheadAnalysis(inventory: Inventory, mesh: MeshSettings, namespace?: string): BulkheadAnalysis {
+  return memoize(inventory, mesh, `network/bulkhead/${namespace ?? '*'}`, (tree) => analyse(tree, mesh, namespace));
 }
 
 /** Injected workloads with at least one port/address bypass (capture on extra interfaces is out of NetworkPolicy's reach). */
-export function bypassingWorkloads(inventory: Inventory, mesh: MeshSettings): BypassingWorkload[] {
+export function bypassingWorkloads(inventory: Inventory, mesh: MeshSettings, namespace?: string): BypassingWorkload[] {
   const out: BypassingWorkload[] = [];
   for (const kind of POD_BEARING_KINDS) {
-    for (const resource of inventory.ofKind(kind)) {
+    for (const resource of inventory.ofKind(kind, namespace)) {
       const template = podTemplateOf(resource);
       const pod = podEndpointOf(resource);
       if (!template || !pod) continue;
@@ -71,10 +75,10 @@ export function bypassingWorkloads(inventory: Inventory, mesh: MeshSettings): By
   return out;
 }
 
-function analyse(inventory: Inventory, mesh: MeshSettings): BulkheadAnalysis {
+function analyse(inventory: Inventory, mesh: MeshSettings, namespace: string | undefined): BulkheadAnalysis {
   const unguarded: UnguardedBypass[] = [];
   const exposures = new Map<string, BypassExposure>();
-  for (const workload of bypassingWorkloads(inventory, mesh)) {
+  for (const workload of bypassingWorkloads(inventory, mesh, namespace)) {
     for (const direction of ['Ingress', 'Egress'] as const) {
       const bypasses = workload.bypasses.filter((b) => b.direction === 'both' || b.direction === (direction === 'Ingress' ? 'inbound' : 'outbound'));
       if (bypasses.length === 0) continue;

@@ -25,7 +25,7 @@ export const captureBypassBulkheadRule: Rule = {
     appliesTo: { family: 'kubernetes', kinds: [...POD_BEARING_KINDS, 'NetworkPolicy'] },
   },
   check(resource, context) {
-    const analysis = bulkheadAnalysis(context.inventory, context.mesh);
+    const analysis = bulkheadAnalysis(context.inventory, context.mesh, resource.namespace ?? '');
     if (resource.kind === 'NetworkPolicy') {
       for (const exposure of analysis.exposures) if (exposure.policy.resource === resource) reportExposure(exposure, context);
       return;
