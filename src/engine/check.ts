@@ -115,7 +115,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     ...evaluationBase,
     resources: workspace.resources,
     problems: workspace.problems,
-    ...(baseInventory ? { baseline: baseInventory } : {}),
+    ...(baseInventory ? { baseline: baseInventory, baselineRef: request.baseline! } : {}),
     ...(ruleTimings ? { ruleTimings } : {}),
     ...(resultCache ? { resultCache } : {}),
   });

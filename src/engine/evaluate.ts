@@ -21,8 +21,9 @@ export interface EvaluationInput {
   settings: ReadonlyMap<string, EffectiveRuleSetting>;
   mesh: MeshSettings;
   today: string;
-  /** The base revision's resources, in merge-request mode. */
+  /** The base revision's resources, in merge-request mode, and the ref they were read from. */
   baseline?: Inventory;
+  baselineRef?: string;
   /** `performance.now()` time after which no further rule is started (admission latency budget). */
   deadline?: number;
   /** When given, each rule's total time in milliseconds is added here (MESHGUARD_TIMING=1). */
@@ -93,6 +94,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
         today: input.today,
         knownRuleIds,
         ...(input.baseline ? { baseline: input.baseline } : {}),
+        ...(input.baselineRef ? { baselineRef: input.baselineRef } : {}),
         report,
       };
       const started = input.ruleTimings ? performance.now() : 0;

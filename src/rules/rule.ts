@@ -17,6 +17,8 @@ export interface RuleContext {
    * against regressions (an mTLS mode that got weaker) compare head with it. Undefined otherwise.
    */
   readonly baseline?: Inventory;
+  /** The git ref the baseline was read from, as the user named it (for messages). */
+  readonly baselineRef?: string;
   report(descriptor: ReportDescriptor): void;
 }
 

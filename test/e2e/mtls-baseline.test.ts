@@ -78,6 +78,9 @@ describe('mtls-no-downgrade in merge-request mode (real git repository)', () => 
     expect(weaker.message).toContain('Deployment payments/ledger port 5701 was STRICT (mesh-wide PeerAuthentication istio-system/default)');
     expect(removed.message).toContain(`STRICT workload PeerAuthentication search/indexer (k8s/search.yaml:${lineOf(SEARCH_BASE, 'kind: PeerAuthentication') + 2}`);
     expect(removed.message).toContain('Deployment search/indexer is now STRICT');
+    // Messages name the ref the user compared with.
+    expect(weaker.message).toContain("weaker than at the merge request's base (main)");
+    expect(removed.message).toContain("at the merge request's base (main)) was removed");
 
     // Everything else meshguard finds in this small tree was already there at the base: suppressed.
     const live = findings.filter((f: any) => !f.suppressed).map((f: any) => `${f.file}:${f.line} ${f.messageId}`);

@@ -30,9 +30,9 @@ export interface MtlsRegression {
  * node are named together in one message, so a namespace policy flipped to PERMISSIVE is one finding on its
  * mode, not one per workload. Memoised per head and base inventory: the rule asks once per resource.
  */
-export function mtlsRegressions(head: Inventory, base: Inventory, mesh: MeshSettings): MtlsRegression[] {
+export function mtlsRegressions(head: Inventory, base: Inventory, mesh: MeshSettings, baseRef?: string): MtlsRegression[] {
   // The base inventory is the settings key: a run has one base, so one computation serves every resource.
-  return memoize(head, base, `istio/mtls-regressions/${mesh.rootNamespace}`, () => compare(head, base, mesh));
+  return memoize(head, base, `istio/mtls-regressions/${mesh.rootNamespace}/${baseRef ?? ''}`, () => compare(head, base, mesh, baseRef));
 }
 
 const identity = (r: ResourceRef): string => `${r.kind}\u0000${r.namespace ?? ''}\u0000${r.name}`;
@@ -68,6 +68,9 @@ const MAX_ITEMS = 10;
 
 /** Collects regressions per (kind, anchor, path) so that each node carries one finding. */
 class Collector {
+  /** How messages name the base: with the ref the user gave when there is one. */
+  constructor(readonly base: string) {}
+
   private readonly groups = new Map<string, { kind: MtlsRegressionKind; anchor: Resource; path: JsonPath; items: string[]; related: Map<string, ResourceRef>; lead: string }>();
 
   add(kind: MtlsRegressionKind, anchor: Resource, path: JsonPath, lead: string, item: string, related: readonly ResourceRef[]): void {
@@ -90,14 +93,14 @@ class Collector {
   }
 }
 
-function compare(head: Inventory, base: Inventory, mesh: MeshSettings): MtlsRegression[] {
+function compare(head: Inventory, base: Inventory, mesh: MeshSettings, baseRef: string | undefined): MtlsRegression[] {
   const headSides = sides(head, mesh);
   const baseSides = sides(base, mesh);
   const baseSet = resolvePeerAuthentications(base, mesh.rootNamespace);
   const headSet = resolvePeerAuthentications(head, mesh.rootNamespace);
   const removed = removedStrictPolicies(baseSet.all, baseSet.ignored.map((i) => i.policy), headSet.all, head);
   const removedIds = new Set(removed.map((p) => identity(refOf(p.resource))));
-  const out = new Collector();
+  const out = new Collector(baseRef ? `the merge request's base (${baseRef})` : "the merge request's base revision");
 
   // Workloads present in both revisions (same kind, namespace and name).
   const protectedBy = new Map<string, WorkloadSide[]>();
@@ -166,10 +169,10 @@ function weakerThanBase(out: Collector, head: Inventory, now: WorkloadSide, weak
     const related = was.policy ? [was.policy] : [];
     const policy = is.policy ? head.get(is.policy.kind, is.policy.namespace, is.policy.name) : undefined;
     if (policy && is.path) {
-      out.add('weakerThanBase', policy, is.path, `mtls.mode ${is.mode} here makes mTLS weaker than at the merge request's base revision: `, item, related);
+      out.add('weakerThanBase', policy, is.path, `mtls.mode ${is.mode} here makes mTLS weaker than at ${out.base}: `, item, related);
     } else {
       // No policy decides any more: Istio's PERMISSIVE default applies, so the workload itself carries it.
-      out.add('weakerThanBase', now.resource, ['metadata', 'name'], `no PeerAuthentication decides this workload's mTLS any more, so Istio's default PERMISSIVE applies: weaker than at the merge request's base revision: `, item, related);
+      out.add('weakerThanBase', now.resource, ['metadata', 'name'], `no PeerAuthentication decides this workload's mTLS any more, so Istio's default PERMISSIVE applies: weaker than at ${out.base}: `, item, related);
     }
   }
 }
@@ -223,7 +226,7 @@ function strictPolicyRemoved(
 ): void {
   const name = describeRef(refOf(policy.resource));
   const scope = policy.scope === 'mesh' ? 'mesh-wide' : policy.scope === 'namespace' ? 'namespace-wide' : 'workload';
-  const lead = `STRICT ${scope} ${name} (${baseLocation(policy.resource)} at the merge request's base revision) was removed: `;
+  const lead = `STRICT ${scope} ${name} (${baseLocation(policy.resource)} at ${out.base}) was removed: `;
   const now = (side: WorkloadSide): string => {
     const modes = [side.whole, ...side.ports.values()].map((e) => e.mode);
     const weakest = modes.reduce((a, b) => (isWeaker(b, a) ? b : a));
@@ -257,7 +260,7 @@ function lostSidecar(out: Collector, head: Inventory, base: Inventory, mesh: Mes
   const was = injectionOf(baseResource, base, mesh);
   if (!now || !was) return;
   const what = `${resource.kind} ${resource.namespace ?? ''}/${resource.name}`;
-  const lead = 'no sidecar any more where the merge request\'s base revision injected one (no mTLS, authorization or egress control for these pods): ';
+  const lead = `no sidecar any more where ${out.base} injected one (no mTLS, authorization or egress control for these pods): `;
   if (now.path) {
     out.add('lostSidecar', resource, now.path, lead, what, []);
     return;

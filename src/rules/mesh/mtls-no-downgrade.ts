@@ -50,7 +50,7 @@ export const mtlsNoDowngradeRule: Rule = {
  * on this resource. Outside merge-request mode there is no base and nothing of this runs.
  */
 function checkAgainstBaseline(resource: Resource, context: RuleContext, baseline: Inventory): void {
-  for (const regression of mtlsRegressions(context.inventory, baseline, context.mesh)) {
+  for (const regression of mtlsRegressions(context.inventory, baseline, context.mesh, context.baselineRef)) {
     if (regression.anchor !== resource) continue;
     context.report({
       path: regression.path,
