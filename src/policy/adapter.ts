@@ -24,7 +24,17 @@ export class PolicyRuntime {
    * @param policy the module, or how to instantiate it: the shipped guardrails are instantiated on first
    *   use, so a run whose results all come from the cache never pays for it.
    */
-  constructor(private readonly policy: LoadedPolicy | (() => LoadedPolicy), readonly label: string, groups: readonly RuleGroupSpec[] = []) {
+  /** Last input and the combined query's result for it: the rule's packages share one evaluation. */
+  private lastInput?: ArrayBuffer;
+  private lastCombined?: Record<string, unknown>;
+
+  constructor(
+    private readonly policy: LoadedPolicy | (() => LoadedPolicy),
+    readonly label: string,
+    groups: readonly RuleGroupSpec[] = [],
+    /** A query returning every entrypoint's value at once (shipped guardrails), instead of one call per entrypoint. */
+    private readonly combinedQuery?: string,
+  ) {
     const declared = groups.map((g) => g.inventoryKinds);
     if (groups.length > 0 && declared.every((k) => k !== undefined)) this.inventoryKinds = new Set(declared.flat());
   }
@@ -35,6 +45,7 @@ export class PolicyRuntime {
     const snapshot = inventory.snapshot;
     if (snapshot === this.dataFor && mesh === this.dataMesh) return;
     this.module().setData(policyDataBytes(snapshot, mesh, this.inventoryKinds));
+    this.lastInput = undefined;
     this.dataFor = snapshot;
     this.dataMesh = mesh;
   }
@@ -45,6 +56,21 @@ export class PolicyRuntime {
 
   /** The value of an entrypoint for this input, or undefined when Rego leaves it undefined. */
   evaluate(input: ArrayBuffer | undefined, entrypoint: string): unknown {
+    if (this.combinedQuery && input) {
+      if (input !== this.lastInput) {
+        // The query binds its result to a variable of the query's own name (load.ts, compileByRule).
+        const bindings = this.run(input, this.combinedQuery);
+        this.lastInput = input;
+        this.lastCombined = isRecord(bindings) && isRecord(bindings[this.combinedQuery]) ? (bindings[this.combinedQuery] as Record<string, unknown>) : {};
+      }
+      return this.lastCombined?.[entrypoint];
+    }
+    const first = this.run(input, entrypoint);
+    return isRecord(first) ? first.result : undefined;
+  }
+
+  /** The first element of the result set: `{result}` for an entrypoint, the bindings for a query. */
+  private run(input: ArrayBuffer | undefined, entrypoint: string): unknown {
     let resultSet: unknown;
     try {
       resultSet = this.module().evaluate(input, entrypoint);
@@ -52,8 +78,7 @@ export class PolicyRuntime {
       // opa-wasm throws plain strings (opa_abort); the engine reports Errors as internal-error findings.
       throw error instanceof Error ? error : new Error(`${this.label}: ${String(error)}`);
     }
-    const first = Array.isArray(resultSet) ? (resultSet[0] as unknown) : undefined;
-    return isRecord(first) ? first.result : undefined;
+    return Array.isArray(resultSet) ? (resultSet[0] as unknown) : undefined;
   }
 }
 

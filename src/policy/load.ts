@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discoverFiles } from '../load/discover.js';
-import type { PolicySource } from '../rego/index.js';
+import { compilePolicyDetailed, type PolicySource } from '../rego/index.js';
 import { RULE_DOCS_BASE } from '../rules/docs.js';
 import type { Rule } from '../rules/rule.js';
 import { mergeRulesById, PolicyRuntime, ruleFromGroup } from './adapter.js';
@@ -143,7 +143,36 @@ export const SHIPPED_BUNDLE = 'guardrails';
 
 /** dist/policies/guardrails.json: the modules (one per policy package) and the rules each serves. */
 export interface BundleManifest {
-  modules: { file: string; memoryPages: number; groups: RuleGroupSpec[] }[];
+  /** `query`: the module's single query returning every entrypoint's value at once (see compileByRule). */
+  modules: { file: string; memoryPages: number; groups: RuleGroupSpec[]; query?: string }[];
+}
+
+/** The query name and result variable of a combined module. */
+export const COMBINED_QUERY = 'meshguard_all';
+const COMBINED_VAR = 'meshguard_all';
+
+/**
+ * The shipped guardrails: one module per rule, with one query whose result holds every entrypoint's
+ * value. A resource is then parsed and evaluated once per rule instead of once per package (a rule is
+ * split into packages to keep each Rego file small). Only for policies whose entrypoints are partial
+ * sets (`deny contains ...`), which are always defined: an undefined member would make the whole result
+ * undefined.
+ */
+async function compileByRule(sources: PolicySource[], options: ConventionOptions): Promise<{ module: CompiledModule; groups: RuleGroupSpec[]; query: string }[]> {
+  const { modules, v0 } = parseRego(sources);
+  const { groups } = ruleGroupsOf(modules, options);
+  const byId = new Map<string, RuleGroupSpec[]>();
+  for (const group of groups) byId.set(group.meta.id, [...(byId.get(group.meta.id) ?? []), group]);
+  const units: { module: CompiledModule; groups: RuleGroupSpec[]; query: string }[] = [];
+  for (const [, specs] of [...byId].sort(([a], [b]) => a.localeCompare(b))) {
+    const entrypoints = specs.flatMap((g) => g.entrypoints.map((e) => e.entrypoint));
+    const packages = new Set(entrypoints.map((e) => e.split('/').slice(0, -1).join('.')));
+    const unitSources = [...new Set(packageUnits(modules, sources, packages).flatMap((u) => u.sources))];
+    const members = entrypoints.map((e) => `${JSON.stringify(e)}: data.${e.replace(/\//g, '.')}`).join(', ');
+    const compiled = await compilePolicyDetailed(unitSources, { entrypoints: [], queries: [{ name: COMBINED_QUERY, query: `${COMBINED_VAR} := {${members}}` }], v0 });
+    units.push({ module: { wasm: compiled.wasm, memoryPages: compiled.memoryPages }, groups: specs, query: COMBINED_QUERY });
+  }
+  return units;
 }
 
 function shippedManifestPath(): string | undefined {
@@ -171,10 +200,10 @@ export function shippedPolicyRules(): readonly Rule[] {
     const instantiateModule = () => {
       const wasm = new Uint8Array(readFileSync(path.join(path.dirname(manifestFile), m.file)));
       const policy = instantiateSync({ wasm, memoryPages: m.memoryPages });
-      assertEntrypoints(policy, m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
+      assertEntrypoints(policy, m.query ? [m.query] : m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
       return policy;
     };
-    const runtime = new PolicyRuntime(instantiateModule, `meshguard guardrails (${m.file})`, m.groups);
+    const runtime = new PolicyRuntime(instantiateModule, `meshguard guardrails (${m.file})`, m.groups, m.query);
     return m.groups.map((g) => ruleFromGroup(g, runtime));
   }));
   return shipped;
@@ -184,7 +213,7 @@ export function shippedPolicyRules(): readonly Rule[] {
 export async function buildPolicyBundle(dir: string, outDir: string): Promise<BundleManifest> {
   const files = (await discoverFiles([dir], { root: dir, include: ['**/*.rego'], exclude: ['**/*_test.rego'] })).filter((f) => !f.path.endsWith('_test.rego'));
   const sources = await Promise.all(files.map(async (f) => ({ path: path.posix.join(path.basename(dir), f.path), source: await readFile(f.absPath, 'utf8') })));
-  const units = await compileRegoPolicies(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`), undefined);
+  const units = await compileByRule(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`));
   const { mkdir, readdir, rm, writeFile } = await import('node:fs/promises');
   await mkdir(outDir, { recursive: true });
   // Modules of an earlier build that no longer exist would ship as dead weight.
@@ -193,9 +222,9 @@ export async function buildPolicyBundle(dir: string, outDir: string): Promise<Bu
   for (const [i, unit] of units.entries()) {
     const file = `${SHIPPED_BUNDLE}-${i}.wasm`;
     // Fail the build, not the first run, when a module comes out unusable.
-    assertEntrypoints(await instantiate(unit.module), unit.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), file);
+    assertEntrypoints(await instantiate(unit.module), [unit.query], file);
     await writeFile(path.join(outDir, file), unit.module.wasm);
-    manifest.modules.push({ file, memoryPages: unit.module.memoryPages, groups: unit.groups });
+    manifest.modules.push({ file, memoryPages: unit.module.memoryPages, groups: unit.groups, query: unit.query });
   }
   await writeFile(path.join(outDir, `${SHIPPED_BUNDLE}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
