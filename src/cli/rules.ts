@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ENGINE_RULES, defaultRules } from '../engine/check.js';
+import { defaultRules, knownRuleMetas } from '../engine/check.js';
 import type { RuleMeta } from '../model/types.js';
-import { allRuleMetas } from '../rules/registry.js';
 import { EXIT_OK, UsageError, type CommandOutcome } from './io.js';
 
 export const RULES_HELP = `Usage: meshguard rules [--format text|json|markdown]
@@ -16,7 +15,7 @@ export function runRulesCommand(argv: string[]): CommandOutcome {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return { exitCode: EXIT_OK, stdout: `${RULES_HELP}\n`, stderr: '' };
-  const metas = [...allRuleMetas(defaultRules()), ...ENGINE_RULES].sort((a, b) => a.id.localeCompare(b.id));
+  const metas = knownRuleMetas(defaultRules()).sort((a, b) => a.id.localeCompare(b.id));
   switch (values.format ?? 'text') {
     case 'text':
       return { exitCode: EXIT_OK, stdout: formatText(metas), stderr: '' };

@@ -71,6 +71,11 @@ export const ENGINE_RULES: readonly RuleMeta[] = [
   },
 ];
 
+/** Every rule a run knows: the given rules, the loader's and the engine's own (waivers and reporters name them). */
+export function knownRuleMetas(rules: readonly Rule[]): RuleMeta[] {
+  return [...allRuleMetas(rules), ...ENGINE_RULES];
+}
+
 export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
@@ -100,7 +105,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const policies = { root: request.root, patterns: [...request.config.policies, ...(request.policies ?? [])], namespaces: request.policyNamespaces ?? [], combine: request.combine ?? false };
   const userPolicyRules = await policyRulesFor(policies, workspace.resources);
   const rules = [...(request.rules ?? defaultRules()), ...userPolicyRules];
-  const metas = [...allRuleMetas(rules), ...ENGINE_RULES];
+  const metas = knownRuleMetas(rules);
   const settings = resolveRuleSettings(request.config, metas, request.configFile);
   const today = request.today ?? todayUtc();
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };

@@ -26,7 +26,6 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
     const rel = toPosix(path.relative(options.root, absPath)) || path.basename(absPath);
     found.set(absPath, { absPath, path: rel });
   };
-  // Compile the globs once: micromatch.isMatch recompiles its patterns on every call.
   const included = compileGlobs(options.include);
   const excluded = compileGlobs(options.exclude);
   const isWanted = (rel: string): boolean => included(rel) && !excluded(rel);
@@ -49,9 +48,10 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
       const absBase = path.resolve(options.root, base || '.');
       const pattern = toPosix(path.relative(options.root, path.resolve(options.root, input)));
       const before = found.size;
+      const matches = compileGlobs([pattern]);
       for (const file of await walk(absBase)) {
         const rel = toPosix(path.relative(options.root, file));
-        if (micromatch.isMatch(rel, pattern, { dot: true }) && !excluded(rel)) add(file);
+        if (matches(rel) && !excluded(rel)) add(file);
       }
       if (found.size === before) throw new InputError(`no files match ${input}`);
     } else {
@@ -66,16 +66,16 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
  * selection `discoverFiles` makes on disk, applied to a listing (a git revision's tree).
  */
 export function selectsPath(relPath: string, inputs: readonly string[], options: Omit<DiscoveryOptions, 'root'>): boolean {
-  const excluded = micromatch.isMatch(relPath, options.exclude as string[], { dot: true });
+  const excluded = compileGlobs(options.exclude)(relPath);
   for (const raw of inputs) {
     const input = toPosix(path.posix.normalize(raw.replace(/\\/g, '/'))).replace(/\/$/, '');
     if (input === relPath) return true;
     if (micromatch.scan(raw).isGlob) {
-      if (micromatch.isMatch(relPath, input, { dot: true }) && !excluded) return true;
+      if (compileGlobs([input])(relPath) && !excluded) return true;
       continue;
     }
     const underDirectory = input === '.' || relPath.startsWith(`${input}/`);
-    if (underDirectory && !excluded && micromatch.isMatch(relPath, options.include as string[], { dot: true })) return true;
+    if (underDirectory && !excluded && compileGlobs(options.include)(relPath)) return true;
   }
   return false;
 }
@@ -99,9 +99,18 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+const compiledGlobs = new Map<string, (path: string) => boolean>();
+
+/** A matcher for any of the globs, compiled once per pattern list: micromatch.isMatch recompiles on every call. */
 export function compileGlobs(patterns: readonly string[]): (path: string) => boolean {
-  const matchers = patterns.map((pattern) => micromatch.matcher(pattern, { dot: true }));
-  return (candidate) => matchers.some((matches) => matches(candidate));
+  const key = patterns.join('\u0000');
+  let matcher = compiledGlobs.get(key);
+  if (!matcher) {
+    const matchers = patterns.map((pattern) => micromatch.matcher(pattern, { dot: true }));
+    matcher = (candidate) => matchers.some((matches) => matches(candidate));
+    compiledGlobs.set(key, matcher);
+  }
+  return matcher;
 }
 
 export function toPosix(p: string): string {

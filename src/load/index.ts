@@ -1,8 +1,7 @@
 import path from 'node:path';
-import micromatch from 'micromatch';
 import type { MeshguardConfig } from '../config/types.js';
 import type { DocumentFamily, Resource } from '../model/types.js';
-import { discoverFiles, selectsPath, type DiscoveredFile } from './discover.js';
+import { compileGlobs, discoverFiles, selectsPath, type DiscoveredFile } from './discover.js';
 import { readTreeAtRevision } from './git.js';
 import { loadGitlabPipelines, pipelineFromText } from './gitlab/pipelines.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
@@ -159,7 +158,7 @@ function yamlFinding(problem: YamlProblem, file: string): LoadProblem {
 
 export function familyOf(file: string, gitlabCiGlobs: readonly string[]): DocumentFamily {
   if (path.posix.basename(file) === '.gitlab-ci.yml') return 'gitlab-ci';
-  if (gitlabCiGlobs.length > 0 && micromatch.isMatch(file, gitlabCiGlobs as string[], { dot: true })) return 'gitlab-ci';
+  if (gitlabCiGlobs.length > 0 && compileGlobs(gitlabCiGlobs)(file)) return 'gitlab-ci';
   return 'kubernetes';
 }
 

@@ -1,4 +1,5 @@
 import type { JsonPath, Resource, SourceRange } from '../model/types.js';
+import { isRecord } from '../model/workload.js';
 import type { PositionedDocument } from './yaml.js';
 
 /** Kinds that live outside namespaces: they never get the default namespace. */
@@ -35,13 +36,13 @@ export function extractResources(documents: readonly PositionedDocument[], optio
   for (const doc of documents) {
     if (doc.value === null || doc.value === undefined) continue;
     const value = doc.value;
-    if (!isObject(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
+    if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
       nonKubernetes.push({ documentIndex: doc.index, range: doc.range });
       continue;
     }
     if (value.kind.endsWith('List') && Array.isArray(value.items)) {
       value.items.forEach((item, itemIndex) => {
-        if (isObject(item) && typeof item.apiVersion === 'string' && typeof item.kind === 'string') {
+        if (isRecord(item) && typeof item.apiVersion === 'string' && typeof item.kind === 'string') {
           resources.push(kubernetesResource(item, doc, ['items', itemIndex], options));
         } else {
           nonKubernetes.push({ documentIndex: doc.index, range: doc.locate(['items', itemIndex]) });
@@ -71,7 +72,7 @@ function kubernetesResource(
   basePath: JsonPath,
   options: ExtractOptions,
 ): Resource {
-  const metadata = isObject(object.metadata) ? object.metadata : {};
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
   const kind = object.kind as string;
   const declaredNamespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
   const name =
@@ -98,15 +99,11 @@ function kubernetesResource(
 
 /** Labels and annotations as Kubernetes stores them: string values only (others are reported by schema rules). */
 function stringMap(value: unknown): Record<string, string> {
-  if (!isObject(value)) return {};
+  if (!isRecord(value)) return {};
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string') out[k] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
   }
   return out;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import { isRecord } from '../model/workload.js';
 import type { Module } from '../rego/index.js';
 
 /**
@@ -55,6 +56,4 @@ function toAnnotations(raw: Record<string, unknown>): Annotations {
   };
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };

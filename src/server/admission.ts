@@ -1,11 +1,11 @@
 import { DEFAULT_CONFIG, type MeshguardConfig } from '../config/types.js';
-import { ENGINE_RULES, defaultRules, todayUtc } from '../engine/check.js';
+import { defaultRules, knownRuleMetas, todayUtc } from '../engine/check.js';
 import { evaluate, EvaluationTimeout } from '../engine/evaluate.js';
 import { resolveRuleSettings, type EffectiveRuleSetting } from '../engine/settings.js';
 import { resourceFromObject } from '../load/resources.js';
 import { Inventory } from '../model/inventory.js';
 import { SEVERITY_RANK, type Finding, type RuleMeta, type Severity } from '../model/types.js';
-import { allRuleMetas } from '../rules/registry.js';
+import { isRecord } from '../model/workload.js';
 import type { Rule } from '../rules/rule.js';
 
 /** What the API server expects back (admission.k8s.io/v1). */
@@ -64,7 +64,7 @@ export function createAdmissionReviewer(options: AdmissionOptions = {}): Admissi
   // Built once per reviewer: the shipped Rego guardrails are instantiated once per process, and
   // policy rules (loadPolicyRules / gatekeeperRules) can be passed in `rules` the same way.
   const rules = options.rules ?? defaultRules();
-  const metas: RuleMeta[] = [...allRuleMetas(rules), ...ENGINE_RULES];
+  const metas: RuleMeta[] = knownRuleMetas(rules);
   const settings: Map<string, EffectiveRuleSetting> = resolveRuleSettings(config, metas);
   const denyRank = SEVERITY_RANK[options.denyOn ?? 'error'];
   const warnRank = SEVERITY_RANK[options.warnOn ?? 'warning'];
@@ -158,8 +158,4 @@ function answer(
 
 function truncate(text: string): string {
   return text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 1)}…`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
