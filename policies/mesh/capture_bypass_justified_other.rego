@@ -76,35 +76,3 @@ has_own_uid(container) if container.securityContext.runAsUser != null
 name_of(_, _, container) := container.name if is_string(container.name)
 
 name_of(list_key, i, container) := sprintf("%s[%d]", [list_key, i]) if not is_string(container.name)
-
-uid_entries := array.concat(uid_list("containers"), uid_list("initContainers"))
-
-uid_list(list_key) := [entry |
-	some i, container in object.get(template.spec, list_key, [])
-	is_object(container)
-	# Only long-running init containers (native sidecars) send traffic alongside the app.
-	runs_alongside(list_key, container)
-	entry := uid_entry(list_key, i, container)
-] if is_array(object.get(template.spec, list_key, null))
-
-uid_list(list_key) := [] if not is_array(object.get(template.spec, list_key, null))
-
-runs_alongside("containers", _)
-
-runs_alongside("initContainers", container) if container.restartPolicy == "Always"
-
-uid_entry(list_key, i, container) := {"path": array.concat(template.path, ["spec", list_key, i, "securityContext", "runAsUser"]), "name": name_of(list_key, i, container)} if {
-	container.securityContext.runAsUser == 1337
-}
-
-uid_entry(list_key, i, container) := {"path": array.concat(template.path, ["spec", "securityContext", "runAsUser"]), "name": name_of(list_key, i, container)} if {
-	not has_own_uid(container)
-	pod_uid == 1337
-}
-
-has_own_uid(container) if container.securityContext.runAsUser != null
-
-name_of(_, _, container) := container.name if is_string(container.name)
-
-name_of(list_key, i, container) := sprintf("%s[%d]", [list_key, i]) if not is_string(container.name)
-

@@ -34,11 +34,12 @@ function berr(name: string, loc: string, msg: string): V | null {
   return null;
 }
 
-function host(name: string, args: Array<V>): V | null {
-  const id = hostNames.indexOf(name);
+const hostArgs = new Array<usize>(4);
+
+function host(id: i32, name: string, args: Array<V>): V | null {
   if (id < 0) { fail("internal_error: unknown builtin " + name); return null; }
   let r: usize = 0;
-  const p = new Array<usize>(4);
+  const p = hostArgs;
   for (let i = 0; i < args.length && i < 4; i++) p[i] = changetype<usize>(args[i]);
   switch (args.length) {
     case 0: r = opa_builtin0(id, 0); break;
@@ -178,69 +179,90 @@ function toNumber(a: V, loc: string): V | null {
   return terr("to_number", loc, "operand 1 must be one of {null, boolean, number, string} but got " + typeName(a));
 }
 
+// Builtins implemented natively, by id: calls are resolved to an id once, when the IR is decoded,
+// instead of comparing names on every call.
+const NATIVE_NAMES: Array<string> = ["equal", "neq", "lt", "lte", "gt", "gte", "plus", "minus", "mul", "div", "rem", "count", "sum", "product", "max", "min", "sort", "abs", "round", "ceil", "floor", "and", "or", "intersection", "union", "internal.member_2", "internal.member_3", "is_string", "is_number", "is_boolean", "is_array", "is_object", "is_set", "is_null", "type_name", "to_number", "concat", "startswith", "endswith", "contains", "lower", "upper", "array.concat", "array.reverse", "array.slice", "object.get", "object.keys", "object.remove", "object.filter", "object.union", "object.union_n", "numbers.range", "walk", "sprintf", "json.marshal", "json.unmarshal", "bits.and", "bits.or", "bits.xor", "bits.lsh", "bits.rsh", "bits.negate"];
+let nativeIds: Map<string, i32> | null = null;
+
+export function builtinId(name: string): i32 {
+  if (nativeIds == null) {
+    const m = new Map<string, i32>();
+    for (let i = 0; i < NATIVE_NAMES.length; i++) m.set(NATIVE_NAMES[i], i);
+    nativeIds = m;
+  }
+  return nativeIds!.has(name) ? nativeIds!.get(name) : -1;
+}
+
+export function hostId(name: string): i32 { return hostNames.indexOf(name); }
+
 export function callBuiltin(name: string, args: Array<V>, loc: string): V | null {
+  return callBuiltinId(builtinId(name), -1, name, args, loc);
+}
+
+// `id` is the builtin's index in NATIVE_NAMES (-1: not native); `hostId` its index in hostNames when known.
+export function callBuiltinId(id: i32, hostId: i32, name: string, args: Array<V>, loc: string): V | null {
   const a = args.length > 0 ? args[0] : vNull();
   const b = args.length > 1 ? args[1] : vNull();
   const c = args.length > 2 ? args[2] : vNull();
   // Comparisons and equality work on any values (total order).
-  if (name == "equal") return vBool(equal(a, b));
-  if (name == "neq") return vBool(!equal(a, b));
-  if (name == "lt") return vBool(compare(a, b) < 0);
-  if (name == "lte") return vBool(compare(a, b) <= 0);
-  if (name == "gt") return vBool(compare(a, b) > 0);
-  if (name == "gte") return vBool(compare(a, b) >= 0);
-  if (name == "plus" || name == "minus" || name == "mul" || name == "div" || name == "rem") return arith(name, a, b, loc);
-  if (name == "count" || name == "sum" || name == "product" || name == "max" || name == "min" || name == "sort") return aggregate(name, a, loc);
-  if (name == "abs") {
+  if (id == 0) return vBool(equal(a, b));
+  if (id == 1) return vBool(!equal(a, b));
+  if (id == 2) return vBool(compare(a, b) < 0);
+  if (id == 3) return vBool(compare(a, b) <= 0);
+  if (id == 4) return vBool(compare(a, b) > 0);
+  if (id == 5) return vBool(compare(a, b) >= 0);
+  if (id == 6 || id == 7 || id == 8 || id == 9 || id == 10) return arith(name, a, b, loc);
+  if (id == 11 || id == 12 || id == 13 || id == 14 || id == 15 || id == 16) return aggregate(name, a, loc);
+  if (id == 17) {
     if (!num(a)) return terr(name, loc, "operand must be number");
     if (a.t.length > 0 && a.t.charCodeAt(0) == 45) return numOfText(a.t.substring(1));
     return a.t.length > 0 ? a : vNum(Math.abs(a.n));
   }
-  if ((name == "round" || name == "ceil" || name == "floor") && num(a)) {
+  if ((id == 18 || id == 19 || id == 20) && num(a)) {
     // Integers (of any size) are their own rounding; keep them exact.
     const it = intText(a);
     if (it != null) return numOfText(it!);
   }
-  if (name == "round") return num(a) ? vNum(a.n < 0 ? -Math.floor(-a.n + 0.5) : Math.floor(a.n + 0.5)) : terr(name, loc, "operand must be number");
-  if (name == "ceil") return num(a) ? vNum(Math.ceil(a.n)) : terr(name, loc, "operand must be number");
-  if (name == "floor") return num(a) ? vNum(Math.floor(a.n)) : terr(name, loc, "operand must be number");
-  if (name == "and" || name == "or") {
+  if (id == 18) return num(a) ? vNum(a.n < 0 ? -Math.floor(-a.n + 0.5) : Math.floor(a.n + 0.5)) : terr(name, loc, "operand must be number");
+  if (id == 19) return num(a) ? vNum(Math.ceil(a.n)) : terr(name, loc, "operand must be number");
+  if (id == 20) return num(a) ? vNum(Math.floor(a.n)) : terr(name, loc, "operand must be number");
+  if (id == 21 || id == 22) {
     if (a.kind != K_SET || b.kind != K_SET) return terr(name, loc, "operands must be sets");
-    if (name == "or") { const r = setCopy(a); for (let i = 0; i < b.a.length; i++) setAdd(r, b.a[i]); return r; }
+    if (id == 22) { const r = setCopy(a); for (let i = 0; i < b.a.length; i++) setAdd(r, b.a[i]); return r; }
     const r = vSet();
     for (let i = 0; i < a.a.length; i++) if (setHas(b, a.a[i])) r.a.push(a.a[i]);
     return r;
   }
-  if (name == "intersection" || name == "union") {
+  if (id == 23 || id == 24) {
     if (a.kind != K_SET) return terr(name, loc, "operand 1 must be set");
     let r: V = vSet();
     for (let i = 0; i < a.a.length; i++) {
       const s = a.a[i];
       if (s.kind != K_SET) return terr(name, loc, "operand 1 must be set of sets");
-      if (name == "union") { for (let j = 0; j < s.a.length; j++) setAdd(r, s.a[j]); }
+      if (id == 24) { for (let j = 0; j < s.a.length; j++) setAdd(r, s.a[j]); }
       else if (i == 0) r = setCopy(s);
       else { const x = vSet(); for (let j = 0; j < r.a.length; j++) if (setHas(s, r.a[j])) x.a.push(r.a[j]); r = x; }
     }
     return r;
   }
-  if (name == "internal.member_2") return vBool(member(a, b));
-  if (name == "internal.member_3") {
+  if (id == 25) return vBool(member(a, b));
+  if (id == 26) {
     if (c.kind == K_OBJ || c.kind == K_ARR) {
       const v = c.kind == K_OBJ ? objGet(c, a) : (a.kind == K_NUM && isInt(a) && a.n >= 0 && a.n < <f64>c.a.length ? c.a[<i32>a.n] : null);
       return vBool(v != null && equal(v, b));
     }
     return vBool(false);
   }
-  if (name == "is_string") return vBool(a.kind == K_STR);
-  if (name == "is_number") return vBool(a.kind == K_NUM);
-  if (name == "is_boolean") return vBool(a.kind == K_BOOL);
-  if (name == "is_array") return vBool(a.kind == K_ARR);
-  if (name == "is_object") return vBool(a.kind == K_OBJ);
-  if (name == "is_set") return vBool(a.kind == K_SET);
-  if (name == "is_null") return vBool(a.kind == K_NULL);
-  if (name == "type_name") return vStr(typeName(a));
-  if (name == "to_number") return toNumber(a, loc);
-  if (name == "concat") {
+  if (id == 27) return vBool(a.kind == K_STR);
+  if (id == 28) return vBool(a.kind == K_NUM);
+  if (id == 29) return vBool(a.kind == K_BOOL);
+  if (id == 30) return vBool(a.kind == K_ARR);
+  if (id == 31) return vBool(a.kind == K_OBJ);
+  if (id == 32) return vBool(a.kind == K_SET);
+  if (id == 33) return vBool(a.kind == K_NULL);
+  if (id == 34) return vStr(typeName(a));
+  if (id == 35) return toNumber(a, loc);
+  if (id == 36) {
     if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string");
     if (!coll(b)) return terr(name, loc, "operand 2 must be one of {array, set}");
     const parts = new Array<string>();
@@ -250,26 +272,26 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
     }
     return vStr(parts.join(a.t));
   }
-  if (name == "startswith" || name == "endswith" || name == "contains") {
+  if (id == 37 || id == 38 || id == 39) {
     if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string but got " + typeName(a));
     if (b.kind != K_STR) return terr(name, loc, "operand 2 must be string but got " + typeName(b));
-    if (name == "startswith") return vBool(a.t.startsWith(b.t));
-    if (name == "endswith") return vBool(a.t.endsWith(b.t));
+    if (id == 37) return vBool(a.t.startsWith(b.t));
+    if (id == 38) return vBool(a.t.endsWith(b.t));
     return vBool(a.t.includes(b.t));
   }
-  if (name == "lower" || name == "upper") {
+  if (id == 40 || id == 41) {
     if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string but got " + typeName(a));
-    return vStr(name == "lower" ? a.t.toLowerCase() : a.t.toUpperCase());
+    return vStr(id == 40 ? a.t.toLowerCase() : a.t.toUpperCase());
   }
-  if (name == "array.concat") {
+  if (id == 42) {
     if (a.kind != K_ARR || b.kind != K_ARR) return terr(name, loc, "operands must be arrays");
     return vArr(a.a.concat(b.a));
   }
-  if (name == "array.reverse") {
+  if (id == 43) {
     if (a.kind != K_ARR) return terr(name, loc, "operand 1 must be array");
     const xs = a.a.slice(0); xs.reverse(); return vArr(xs);
   }
-  if (name == "array.slice") {
+  if (id == 44) {
     if (a.kind != K_ARR) return terr(name, loc, "operand 1 must be array but got " + typeName(a));
     if (!num(b) || !num(c)) return terr(name, loc, "operands 2 and 3 must be numbers");
     if (!isInt(b) || !isInt(c)) return null; // non-integer bounds: undefined
@@ -278,7 +300,7 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
     if (e < s) e = s;
     return vArr(a.a.slice(s, e));
   }
-  if (name == "object.get") {
+  if (id == 45) {
     if (a.kind != K_OBJ) return terr(name, loc, "operand 1 must be object but got " + typeName(a));
     if (b.kind == K_ARR) {
       let cur: V | null = a;
@@ -296,26 +318,26 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
     const v = objGet(a, b);
     return v != null ? v : c;
   }
-  if (name == "object.keys") {
+  if (id == 46) {
     if (a.kind != K_OBJ) return terr(name, loc, "operand 1 must be object but got " + typeName(a));
     const r = vSet(); r.a = a.a.slice(0); return r;
   }
-  if (name == "object.remove" || name == "object.filter") {
+  if (id == 47 || id == 48) {
     if (a.kind != K_OBJ) return terr(name, loc, "operand 1 must be object but got " + typeName(a));
     const ks = keySet(b);
     if (ks == null) return terr(name, loc, "operand 2 must be one of {object, string, array} but got " + typeName(b));
     const r = vObj();
     for (let i = 0; i < a.a.length; i++) {
       const has = setHas(ks!, a.a[i]);
-      if (has == (name == "object.filter")) { r.a.push(a.a[i]); r.o.push(a.o[i]); }
+      if (has == (id == 48)) { r.a.push(a.a[i]); r.o.push(a.o[i]); }
     }
     return r;
   }
-  if (name == "object.union") {
+  if (id == 49) {
     if (a.kind != K_OBJ || b.kind != K_OBJ) return terr(name, loc, "operands must be objects");
     return unionObj(a, b);
   }
-  if (name == "object.union_n") {
+  if (id == 50) {
     if (a.kind != K_ARR) return terr(name, loc, "operand 1 must be array");
     let r = vObj();
     for (let i = 0; i < a.a.length; i++) {
@@ -324,7 +346,7 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
     }
     return r;
   }
-  if (name == "numbers.range") {
+  if (id == 51) {
     if (!isInt(a) || !isInt(b)) return terr(name, loc, "operands must be integers");
     const xs = new Array<V>();
     if (Math.abs(b.n - a.n) > 10000000) fail("eval_memory_limit_error: numbers.range: range too large");
@@ -332,34 +354,34 @@ export function callBuiltin(name: string, args: Array<V>, loc: string): V | null
     else for (let x = a.n; x >= b.n; x--) xs.push(vNum(x));
     return vArr(xs);
   }
-  if (name == "walk") {
+  if (id == 52) {
     const out = new Array<V>();
     walkInto([], a, out);
     return vArr(out);
   }
-  if (name == "sprintf") {
+  if (id == 53) {
     if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string but got " + typeName(a));
     if (b.kind != K_ARR) return terr(name, loc, "operand 2 must be array but got " + typeName(b));
     return vStr(sprintf(a.t, b.a));
   }
-  if (name == "json.marshal") return vStr(dump(a, false));
-  if (name == "json.unmarshal") {
+  if (id == 54) return vStr(dump(a, false));
+  if (id == 55) {
     if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string");
     const buf = String.UTF8.encode(a.t);
     const v = parseJSON(changetype<usize>(buf), <usize>buf.byteLength);
     return v != null ? v : berr(name, loc, "invalid JSON");
   }
-  if (name == "bits.and" || name == "bits.or" || name == "bits.xor" || name == "bits.lsh" || name == "bits.rsh") {
+  if (id == 56 || id == 57 || id == 58 || id == 59 || id == 60) {
     if (!isInt(a) || !isInt(b)) return terr(name, loc, "operands must be integers");
     const x = <i64>a.n, y = <i64>b.n;
-    if (name == "bits.and") return vNum(<f64>(x & y));
-    if (name == "bits.or") return vNum(<f64>(x | y));
-    if (name == "bits.xor") return vNum(<f64>(x ^ y));
+    if (id == 56) return vNum(<f64>(x & y));
+    if (id == 57) return vNum(<f64>(x | y));
+    if (id == 58) return vNum(<f64>(x ^ y));
     if (y < 0) return berr(name, loc, "shift must be non-negative");
-    if (name == "bits.lsh") return vNum(<f64>(x << y));
+    if (id == 59) return vNum(<f64>(x << y));
     return vNum(<f64>(x >> y));
   }
-  if (name == "bits.negate") return isInt(a) ? vNum(<f64>(~(<i64>a.n))) : terr(name, loc, "operand must be integer");
-  return host(name, args);
+  if (id == 61) return isInt(a) ? vNum(<f64>(~(<i64>a.n))) : terr(name, loc, "operand must be integer");
+  return host(hostId >= 0 ? hostId : hostNames.indexOf(name), name, args);
 }
 

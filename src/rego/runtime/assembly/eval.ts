@@ -10,7 +10,7 @@ import {
   R_COMPLETE, R_SET, R_OBJECT, R_FUNC, R_MULTI,
 } from "./ir";
 import { dump, cstr, numText } from "./json";
-import { callBuiltin, fail } from "./builtins";
+import { callBuiltin, callBuiltinId, hostId, fail } from "./builtins";
 import { evalRule, callFunc, vdoc } from "./rules";
 
 @external("env", "opa_println")
@@ -226,14 +226,18 @@ export class Sink {
   rule: Rule | null = null;
   def: Def | null = null;
   acc: V | null = null;
-  head1: Op = new Op();
-  head2: Op = new Op();
+  // Nullable: a Sink is created per call, negation and comprehension, and default-constructed
+  // fields would allocate on every one of them.
+  head1: Op | null = null;
+  head2: Op | null = null;
   q: Query | null = null;
 }
 
+const NO_STMTS = new Array<Stmt>(0);
+
 class K {
   kind: i32 = 0;
-  stmts: Array<Stmt> = [];
+  stmts: Array<Stmt> = NO_STMTS;
   idx: i32 = 0;
   frame: Frame | null = null;
   next: K | null = null;
@@ -297,12 +301,12 @@ function emit(s: Sink, f: Frame): bool {
       return d.constHead;
     }
     case 2: {
-      const h = evalOp(s.head1, f);
+      const h = evalOp(s.head1!, f);
       if (h == null) return false;
       if (s.acc!.kind == K_ARR) s.acc!.a.push(h);
       else if (s.acc!.kind == K_SET) setAdd(s.acc!, h);
       else {
-        const v = evalOp(s.head2, f);
+        const v = evalOp(s.head2!, f);
         if (v == null) return false;
         const prev = objGet(s.acc!, h);
         if (prev != null && !equal(prev, v)) conflict("object keys must be unique", "");
@@ -406,7 +410,12 @@ export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
     case S_CALL: {
       const args = evalArgs(s.args, f);
       if (args == null) return false;
-      const v = callNamed(s.name, args, s.loc);
+      let v: V | null;
+      if (st.mocks.length > 0) v = callNamed(s.name, args, s.loc);
+      else {
+        if (s.n < 0 && s.hostId == -2) s.hostId = hostId(s.name);
+        v = callBuiltinId(s.n, s.hostId, s.name, args, s.loc);
+      }
       if (v == null) return false;
       return cont(s.c, v, stmts, i, f, k);
     }

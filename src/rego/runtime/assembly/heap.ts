@@ -9,6 +9,7 @@ const MAX_PAGES: i32 = 4096;
 export let heapTop: usize = 0;
 
 @inline export function align16(p: usize): usize { return (p + 15) & ~(<usize>15); }
+@inline export function align8(p: usize): usize { return (p + 7) & ~(<usize>7); }
 
 export function heapStart(): usize {
   const irEnd = <usize>load<u32>(IR_HEADER) + <usize>load<u32>(IR_HEADER + 4);
@@ -20,7 +21,17 @@ export function heapGet(): usize {
   return heapTop;
 }
 
-export function heapSet(p: usize): void { heapTop = p; }
+// Everything the heap has handed out below this address may be dirty; above it memory is zero.
+// Resetting the heap clears the dirty range in one bulk fill, so allocations never clear memory
+// themselves (AssemblyScript assumes fresh allocations are zeroed: it skips zero initialisers).
+let dirtyTop: usize = 0;
+
+export function heapSet(p: usize): void {
+  if (p < dirtyTop) memory.fill(p, 0, dirtyTop - p);
+  // Below a pointer the host sets lies whatever the host wrote there (the input): count it as dirty.
+  dirtyTop = p;
+  heapTop = p;
+}
 
 @external("env", "opa_abort")
 declare function opa_abort(addr: usize): void;
@@ -53,4 +64,7 @@ export function grow(end: usize): void {
 }
 
 
-export function setTop(p: usize): void { heapTop = p; }
+export function setTop(p: usize): void {
+  heapTop = p;
+  if (p > dirtyTop) dirtyTop = p;
+}

@@ -1,6 +1,7 @@
 // Decodes the policy IR (JSON, embedded as a data segment by the linker) into typed nodes once,
 // at module initialisation. The IR format is produced by src/rego/planner.ts; see its header.
 import { V, K_NUM, K_STR, K_ARR, K_OBJ, vArr, vObj, vSet, objPut, setAdd, objGetS } from "./value";
+import { builtinId } from "./builtins";
 
 export const O_SLOT = 0;
 export const O_CONST = 1;
@@ -47,7 +48,8 @@ export class Stmt {
   b: Op = new Op();
   c: Op = new Op();
   args: Array<Op> = [];
-  n: i32 = 0;             // rule id / builtin index / comprehension kind / tree id
+  n: i32 = 0;             // rule id / native builtin id (-1: host) / comprehension kind / tree id
+  hostId: i32 = -2;       // a host builtin's index, resolved on first call (-2: not yet)
   name: string = "";
   body: Array<Stmt> = [];
   withs: Array<WithItem> = [];
@@ -151,7 +153,7 @@ function decodeStmt(v: V): Stmt {
     case S_UNIFY: s.a = decodeOp(f[1]); s.b = decodeOp(f[2]); break;
     case S_SCAN: s.a = decodeOp(f[1]); s.b = decodeOp(f[2]); s.c = decodeOp(f[3]); break;
     case S_DOT: s.a = decodeOp(f[1]); s.b = decodeOp(f[2]); s.c = decodeOp(f[3]); s.n = f.length > 4 ? int(f[4]) : 0; break;
-    case S_CALL: s.name = f[1].t; s.args = ops(f[2]); s.c = decodeOp(f[3]); s.loc = str(f.length > 4 ? f[4] : null); break;
+    case S_CALL: s.name = f[1].t; s.n = builtinId(s.name); s.args = ops(f[2]); s.c = decodeOp(f[3]); s.loc = str(f.length > 4 ? f[4] : null); break;
     case S_CALLF: s.n = int(f[1]); s.args = ops(f[2]); s.c = decodeOp(f[3]); break;
     case S_RULE: s.n = int(f[1]); s.c = decodeOp(f[2]); break;
     case S_VDOC: s.n = int(f[1]); s.c = decodeOp(f[2]); break;

@@ -1,6 +1,6 @@
 // The AssemblyScript runtime hooks (passed to asc as --runtime): a bump allocator over heap.ts.
 // Nothing is ever freed individually.
-import { heapTop, heapStart, grow, align16, setTop } from "./heap";
+import { heapTop, heapStart, grow, align8, setTop } from "./heap";
 
 // Block layout mirrors AssemblyScript's expectations: BLOCK (mmInfo) + OBJECT header (16 bytes).
 const BLOCK_OVERHEAD: usize = 4;
@@ -10,15 +10,12 @@ const OBJECT_OVERHEAD: usize = 16;
 @unsafe @global
 export function __alloc(size: usize): usize {
   if (heapTop == 0) setTop(heapStart());
-  const block = heapTop;
-  const ptr = align16(block + BLOCK_OVERHEAD + 12) ;
-  const end = align16(ptr + size);
+  // 8-byte alignment is all any field needs (f64); memory comes zeroed (see heapSet).
+  const ptr = align8(heapTop + BLOCK_OVERHEAD);
+  const end = align8(ptr + size);
   grow(end);
   store<u32>(ptr - BLOCK_OVERHEAD, <u32>(end - ptr));
   setTop(end);
-  // Memory below a reset heap pointer is reused, and AssemblyScript assumes fresh allocations are
-  // zeroed (it skips storing zero field initialisers), so clear it.
-  memory.fill(ptr, 0, end - ptr);
   return ptr;
 }
 
@@ -28,9 +25,8 @@ export function __realloc(ptr: usize, size: usize): usize {
   const old = <usize>load<u32>(ptr - BLOCK_OVERHEAD);
   if (size <= old) return ptr;
   if (ptr + old == heapTop) {
-    const end = align16(ptr + size);
+    const end = align8(ptr + size);
     grow(end);
-    memory.fill(ptr + old, 0, end - ptr - old);
     store<u32>(ptr - BLOCK_OVERHEAD, <u32>(end - ptr));
     setTop(end);
     return ptr;
