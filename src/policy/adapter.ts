@@ -24,17 +24,23 @@ export class PolicyRuntime {
    * @param policy the module, or how to instantiate it: the shipped guardrails are instantiated on first
    *   use, so a run whose results all come from the cache never pays for it.
    */
-  /** Last input and the combined query's result for it: the rule's packages share one evaluation. */
+  /** Last input and the combined query's result for it: every rule of the module shares one evaluation. */
   private lastInput?: ArrayBuffer;
-  private lastCombined?: Record<string, unknown>;
+  private lastCombined?: unknown[];
+  /** Index of each entrypoint in the combined query's result. */
+  private readonly memberIndex?: ReadonlyMap<string, number>;
 
   constructor(
     private readonly policy: LoadedPolicy | (() => LoadedPolicy),
     readonly label: string,
     groups: readonly RuleGroupSpec[] = [],
-    /** A query returning every entrypoint's value at once (shipped guardrails), instead of one call per entrypoint. */
-    private readonly combinedQuery?: string,
+    /**
+     * A query returning every entrypoint's value at once, as an array in the order of `members`
+     * (the shipped guardrails), instead of one call per entrypoint.
+     */
+    private readonly combined?: { query: string; members: readonly string[] },
   ) {
+    if (combined) this.memberIndex = new Map(combined.members.map((m, i) => [m, i]));
     const declared = groups.map((g) => g.inventoryKinds);
     if (groups.length > 0 && declared.every((k) => k !== undefined)) this.inventoryKinds = new Set(declared.flat());
   }
@@ -56,14 +62,16 @@ export class PolicyRuntime {
 
   /** The value of an entrypoint for this input, or undefined when Rego leaves it undefined. */
   evaluate(input: ArrayBuffer | undefined, entrypoint: string): unknown {
-    if (this.combinedQuery && input) {
+    if (this.combined && input) {
       if (input !== this.lastInput) {
-        // The query binds its result to a variable of the query's own name (load.ts, compileByRule).
-        const bindings = this.run(input, this.combinedQuery);
+        // The query binds its result to a variable of the query's own name (load.ts, compileShipped).
+        const bindings = this.run(input, this.combined.query);
+        const values = isRecord(bindings) ? bindings[this.combined.query] : undefined;
         this.lastInput = input;
-        this.lastCombined = isRecord(bindings) && isRecord(bindings[this.combinedQuery]) ? (bindings[this.combinedQuery] as Record<string, unknown>) : {};
+        this.lastCombined = Array.isArray(values) ? values : [];
       }
-      return this.lastCombined?.[entrypoint];
+      const at = this.memberIndex?.get(entrypoint);
+      return at === undefined ? undefined : this.lastCombined?.[at];
     }
     const first = this.run(input, entrypoint);
     return isRecord(first) ? first.result : undefined;

@@ -143,36 +143,62 @@ export const SHIPPED_BUNDLE = 'guardrails';
 
 /** dist/policies/guardrails.json: the modules (one per policy package) and the rules each serves. */
 export interface BundleManifest {
-  /** `query`: the module's single query returning every entrypoint's value at once (see compileByRule). */
-  modules: { file: string; memoryPages: number; groups: RuleGroupSpec[]; query?: string }[];
+  /**
+   * `query`: the module's single query returning every entrypoint's value at once, as an array in
+   * the order of `members` (see compileShipped).
+   */
+  modules: { file: string; memoryPages: number; groups: RuleGroupSpec[]; query?: string; members?: string[] }[];
 }
 
 /** The query name and result variable of a combined module. */
 export const COMBINED_QUERY = 'meshguard_all';
 const COMBINED_VAR = 'meshguard_all';
+/** The generated package that picks, per input kind, the rules to evaluate (see dispatchModule). */
+const DISPATCH_PACKAGE = 'meshguard_shipped_dispatch';
 
 /**
- * The shipped guardrails: one module per rule, with one query whose result holds every entrypoint's
- * value. A resource is then parsed and evaluated once per rule instead of once per package (a rule is
- * split into packages to keep each Rego file small). Only for policies whose entrypoints are partial
- * sets (`deny contains ...`), which are always defined: an undefined member would make the whole result
- * undefined.
+ * The shipped guardrails: one module holding every rule, with one query returning every
+ * entrypoint's value. A resource is then copied into wasm, parsed and evaluated once for all the
+ * guardrails, and what the rules share (the pod template, the injection decision) is computed once.
+ * Only for policies whose entrypoints are partial sets (`deny contains ...`), which are always
+ * defined: an undefined member would make the whole result undefined.
  */
-async function compileByRule(sources: PolicySource[], options: ConventionOptions): Promise<{ module: CompiledModule; groups: RuleGroupSpec[]; query: string }[]> {
+async function compileShipped(sources: PolicySource[], options: ConventionOptions): Promise<{ module: CompiledModule; groups: RuleGroupSpec[]; query: string; members: string[] }[]> {
   const { modules, v0 } = parseRego(sources);
   const { groups } = ruleGroupsOf(modules, options);
-  const byId = new Map<string, RuleGroupSpec[]>();
-  for (const group of groups) byId.set(group.meta.id, [...(byId.get(group.meta.id) ?? []), group]);
-  const units: { module: CompiledModule; groups: RuleGroupSpec[]; query: string }[] = [];
-  for (const [, specs] of [...byId].sort(([a], [b]) => a.localeCompare(b))) {
-    const entrypoints = specs.flatMap((g) => g.entrypoints.map((e) => e.entrypoint));
-    const packages = new Set(entrypoints.map((e) => e.split('/').slice(0, -1).join('.')));
-    const unitSources = [...new Set(packageUnits(modules, sources, packages).flatMap((u) => u.sources))];
-    const members = entrypoints.map((e) => `${JSON.stringify(e)}: data.${e.replace(/\//g, '.')}`).join(', ');
-    const compiled = await compilePolicyDetailed(unitSources, { entrypoints: [], queries: [{ name: COMBINED_QUERY, query: `${COMBINED_VAR} := {${members}}` }], v0 });
-    units.push({ module: { wasm: compiled.wasm, memoryPages: compiled.memoryPages }, groups: specs, query: COMBINED_QUERY });
-  }
-  return units;
+  if (groups.length === 0) return [];
+  const sorted = [...groups].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+  const members = sorted.flatMap((g) => g.entrypoints.map((e) => e.entrypoint));
+  const packages = new Set(members.map((e) => e.split('/').slice(0, -1).join('.')));
+  const unitSources = [...new Set(packageUnits(modules, sources, packages).flatMap((u) => u.sources))];
+  const dispatch = { path: `${DISPATCH_PACKAGE}.rego`, source: dispatchModule(sorted) };
+  const compiled = await compilePolicyDetailed([...unitSources, dispatch], { entrypoints: [], queries: [{ name: COMBINED_QUERY, query: `${COMBINED_VAR} := data.${DISPATCH_PACKAGE}.results` }], v0 });
+  return [{ module: { wasm: compiled.wasm, memoryPages: compiled.memoryPages }, groups: sorted, query: COMBINED_QUERY, members }];
+}
+
+/**
+ * Rego for the combined query: one array of every entrypoint's value, in group order. A group whose
+ * rule does not apply to the input's kind contributes empty sets without being evaluated, as the
+ * engine never asks a TypeScript rule about kinds outside its `appliesTo`.
+ */
+function dispatchModule(groups: readonly RuleGroupSpec[]): string {
+  const lines = [`package ${DISPATCH_PACKAGE}`, '', 'import rego.v1', ''];
+  const parts: string[] = [];
+  groups.forEach((group, i) => {
+    const values = group.entrypoints.map((e) => `data.${e.entrypoint.replace(/\//g, '.')}`);
+    const kinds = group.meta.appliesTo.kinds;
+    if (kinds && kinds.length > 0) {
+      lines.push(`kinds_${i} := {${kinds.map((k) => JSON.stringify(k)).join(', ')}}`, '');
+      lines.push(`group_${i} := [${values.join(', ')}] if input.kind in kinds_${i}`, '');
+      lines.push(`group_${i} := [${values.map(() => 'set()').join(', ')}] if not input.kind in kinds_${i}`, '');
+    } else {
+      lines.push(`group_${i} := [${values.join(', ')}]`, '');
+    }
+    parts.push(`group_${i}`);
+  });
+  const concat = parts.reduce((acc, part) => (acc === '' ? part : `array.concat(${acc}, ${part})`), '');
+  lines.push(`results := ${concat}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function shippedManifestPath(): string | undefined {
@@ -203,7 +229,8 @@ export function shippedPolicyRules(): readonly Rule[] {
       assertEntrypoints(policy, m.query ? [m.query] : m.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), m.file);
       return policy;
     };
-    const runtime = new PolicyRuntime(instantiateModule, `meshguard guardrails (${m.file})`, m.groups, m.query);
+    const combined = m.query && m.members ? { query: m.query, members: m.members } : undefined;
+    const runtime = new PolicyRuntime(instantiateModule, `meshguard guardrails (${m.file})`, m.groups, combined);
     return m.groups.map((g) => ruleFromGroup(g, runtime));
   }));
   return shipped;
@@ -213,7 +240,7 @@ export function shippedPolicyRules(): readonly Rule[] {
 export async function buildPolicyBundle(dir: string, outDir: string): Promise<BundleManifest> {
   const files = (await discoverFiles([dir], { root: dir, include: ['**/*.rego'], exclude: ['**/*_test.rego'] })).filter((f) => !f.path.endsWith('_test.rego'));
   const sources = await Promise.all(files.map(async (f) => ({ path: path.posix.join(path.basename(dir), f.path), source: await readFile(f.absPath, 'utf8') })));
-  const units = await compileByRule(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`));
+  const units = await compileShipped(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`));
   const { mkdir, readdir, rm, writeFile } = await import('node:fs/promises');
   await mkdir(outDir, { recursive: true });
   // Modules of an earlier build that no longer exist would ship as dead weight.
@@ -224,7 +251,7 @@ export async function buildPolicyBundle(dir: string, outDir: string): Promise<Bu
     // Fail the build, not the first run, when a module comes out unusable.
     assertEntrypoints(await instantiate(unit.module), [unit.query], file);
     await writeFile(path.join(outDir, file), unit.module.wasm);
-    manifest.modules.push({ file, memoryPages: unit.module.memoryPages, groups: unit.groups, query: unit.query });
+    manifest.modules.push({ file, memoryPages: unit.module.memoryPages, groups: unit.groups, query: unit.query, members: unit.members });
   }
   await writeFile(path.join(outDir, `${SHIPPED_BUNDLE}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -20,6 +20,7 @@ const NATIVE: Record<string, number> = {
   'object.get': 3, 'object.keys': 1, 'object.remove': 2, 'object.filter': 2, 'object.union': 2, 'object.union_n': 1,
   sprintf: 2, 'numbers.range': 2, walk: 1, 'json.marshal': 1, 'json.unmarshal': 1,
   'bits.and': 2, 'bits.or': 2, 'bits.xor': 2, 'bits.lsh': 2, 'bits.rsh': 2, 'bits.negate': 1,
+  trim_space: 1, split: 2,
 };
 
 /**

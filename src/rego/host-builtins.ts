@@ -53,15 +53,33 @@ export function typeName(v: Json): string {
 /** Rego counts code points, not UTF-16 units. */
 const cps = (s: string): string[] => Array.from(s);
 
+// Compiled patterns, as OPA keeps them: a policy matches the same few patterns on every resource.
+const REGEXPS = new Map<string, RegExp>();
+const REGEXP_CACHE_SIZE = 256;
+
+function re(name: string, pattern: string, extraFlags = ''): RegExp {
+  const key = `${extraFlags}/${pattern}`;
+  let compiled = REGEXPS.get(key);
+  if (!compiled) {
+    compiled = compileRegExp(name, pattern, extraFlags);
+    if (REGEXPS.size >= REGEXP_CACHE_SIZE) REGEXPS.clear();
+    REGEXPS.set(key, compiled);
+  }
+  // Global patterns keep their position between uses.
+  compiled.lastIndex = 0;
+  return compiled;
+}
+
 // Go's RE2 syntax is close enough to JavaScript's for the patterns policies use; `(?i)` style
 // leading flags are translated. This is an approximation (no possessive/atomic differences handled).
-function re(name: string, pattern: string, extraFlags = ''): RegExp {
+function compileRegExp(name: string, pattern: string, extraFlags: string): RegExp {
   let flags = 'u' + extraFlags;
   let p = pattern;
-  const m = /^\(\?([imsU]+)\)/.exec(p);
+  // Flags may lead the pattern or follow its `^` (`^(?i)https?:`): either way they apply to all of it.
+  const m = /^(\^?)\(\?([imsU]+)\)/.exec(p);
   if (m) {
-    p = p.slice(m[0].length);
-    for (const f of m[1]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
+    p = m[1]! + p.slice(m[0].length);
+    for (const f of m[2]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
   }
   p = p.replace(/\\z/g, '$').replace(/\(\?P</g, '(?<');
   try {

@@ -181,7 +181,7 @@ function toNumber(a: V, loc: string): V | null {
 
 // Builtins implemented natively, by id: calls are resolved to an id once, when the IR is decoded,
 // instead of comparing names on every call.
-const NATIVE_NAMES: Array<string> = ["equal", "neq", "lt", "lte", "gt", "gte", "plus", "minus", "mul", "div", "rem", "count", "sum", "product", "max", "min", "sort", "abs", "round", "ceil", "floor", "and", "or", "intersection", "union", "internal.member_2", "internal.member_3", "is_string", "is_number", "is_boolean", "is_array", "is_object", "is_set", "is_null", "type_name", "to_number", "concat", "startswith", "endswith", "contains", "lower", "upper", "array.concat", "array.reverse", "array.slice", "object.get", "object.keys", "object.remove", "object.filter", "object.union", "object.union_n", "numbers.range", "walk", "sprintf", "json.marshal", "json.unmarshal", "bits.and", "bits.or", "bits.xor", "bits.lsh", "bits.rsh", "bits.negate"];
+const NATIVE_NAMES: Array<string> = ["equal", "neq", "lt", "lte", "gt", "gte", "plus", "minus", "mul", "div", "rem", "count", "sum", "product", "max", "min", "sort", "abs", "round", "ceil", "floor", "and", "or", "intersection", "union", "internal.member_2", "internal.member_3", "is_string", "is_number", "is_boolean", "is_array", "is_object", "is_set", "is_null", "type_name", "to_number", "concat", "startswith", "endswith", "contains", "lower", "upper", "array.concat", "array.reverse", "array.slice", "object.get", "object.keys", "object.remove", "object.filter", "object.union", "object.union_n", "numbers.range", "walk", "sprintf", "json.marshal", "json.unmarshal", "bits.and", "bits.or", "bits.xor", "bits.lsh", "bits.rsh", "bits.negate", "trim_space", "split"];
 let nativeIds: Map<string, i32> | null = null;
 
 export function builtinId(name: string): i32 {
@@ -382,6 +382,52 @@ export function callBuiltinId(id: i32, hostId: i32, name: string, args: Array<V>
     return vNum(<f64>(x >> y));
   }
   if (id == 61) return isInt(a) ? vNum(<f64>(~(<i64>a.n))) : terr(name, loc, "operand must be integer");
+  if (id == 62) {
+    if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string but got " + typeName(a));
+    return vStr(trimSpace(a.t));
+  }
+  if (id == 63) {
+    if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string but got " + typeName(a));
+    if (b.kind != K_STR) return terr(name, loc, "operand 2 must be string but got " + typeName(b));
+    return splitString(a.t, b.t);
+  }
   return host(hostId >= 0 ? hostId : hostNames.indexOf(name), name, args);
+}
+
+// Go's unicode.IsSpace: the Unicode White_Space property (unlike JavaScript's trim, not U+FEFF).
+function isGoSpace(c: i32): bool {
+  if (c == 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0x85) return false;
+  return c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+function trimSpace(s: string): string {
+  let start = 0, end = s.length;
+  while (start < end && isGoSpace(s.charCodeAt(start))) start++;
+  while (end > start && isGoSpace(s.charCodeAt(end - 1))) end--;
+  return start == 0 && end == s.length ? s : s.substring(start, end);
+}
+
+// strings.Split: an empty separator splits into code points (a surrogate pair stays whole).
+function splitString(s: string, sep: string): V {
+  const out = new Array<V>();
+  if (sep.length == 0) {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
+      out.push(vStr(s.substring(i, pair ? i + 2 : i + 1)));
+      if (pair) i++;
+    }
+    return vArr(out);
+  }
+  let from = 0;
+  for (;;) {
+    const at = s.indexOf(sep, from);
+    if (at < 0) break;
+    out.push(vStr(s.substring(from, at)));
+    from = at + sep.length;
+  }
+  out.push(vStr(s.substring(from)));
+  return vArr(out);
 }
 

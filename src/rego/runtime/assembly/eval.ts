@@ -27,6 +27,9 @@ export let treeRules: Array<i32> = [];
 export class Override { path: Array<V> = []; value: V = vNull(); }
 export class Mock { name: string = ""; kind: i32 = 0; value: V | null = null; ref: i32 = 0; refName: string = ""; }
 
+// Results of one function's recent calls (per evaluation and `with` scope, like the rule cache).
+export class Memo { args: Array<Array<V>> = []; results: Array<V | null> = []; next: i32 = 0; }
+
 export class State {
   input: V | null = null;
   baseData: V = vObj();
@@ -35,6 +38,7 @@ export class State {
   data: V | null = null;           // baseData with overrides applied, computed lazily
   cache: Array<V | null> = [];
   cached: Array<bool> = [];
+  memos: Array<Memo | null> = [];
 }
 
 let st = new State();

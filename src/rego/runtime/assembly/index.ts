@@ -2,7 +2,7 @@
 import { V, K_OBJ, K_STR, K_ARR, vObj, vNum, vStr, objPut, objGetS, objGet, objCopy } from "./value";
 import { parseJSON, dump, cstr } from "./json";
 import { IR_HEADER, heapGet, heapSet } from "./heap";
-import { decodeRule, decodeQuery, Query } from "./ir";
+import { decodeRule, decodeQuery, markMemoisable, Query } from "./ir";
 import { rules, trees, treePaths, treeRules, resetState, runQuery } from "./eval";
 import { hostNames, setStrict, fail } from "./builtins";
 
@@ -23,6 +23,7 @@ function init(): void {
   if (ir == null) return;
   const rs = objGetS(ir, "rules");
   if (rs != null) for (let i = 0; i < rs.a.length; i++) rules.push(decodeRule(rs.a[i]));
+  markMemoisable(rules);
   const ts = objGetS(ir, "trees");
   if (ts != null) for (let i = 0; i < ts.a.length; i++) {
     trees.push(ts.a[i].a[1]);

@@ -79,6 +79,8 @@ export class Rule {
   defs: Array<Def> = [];
   dflt: Def | null = null;
   loc: string = "";
+  // Functions only: calls may be memoised per evaluation (false when a print could be skipped).
+  memo: bool = true;
 }
 
 export class Query {
@@ -233,3 +235,37 @@ export function decodeQuery(v: V): Query {
 export function isStr(v: V): bool { return v.kind == K_STR; }
 export function isObj(v: V): bool { return v.kind == K_OBJ; }
 export function isArr(v: V): bool { return v.kind == K_ARR; }
+
+// A function is memoised unless a print statement runs within it (directly, in a nested body, or in
+// a function it calls): a memoised call would skip the output.
+function printsIn(body: Array<Stmt>, seen: Array<bool>): bool {
+  for (let i = 0; i < body.length; i++) {
+    const s = body[i];
+    if (s.op == S_PRINT) return true;
+    if (printsIn(s.body, seen)) return true;
+    if (s.op == S_CALLF && rulePrints(s.n, seen)) return true;
+  }
+  return false;
+}
+
+let allRules: Array<Rule> = [];
+
+function rulePrints(id: i32, seen: Array<bool>): bool {
+  if (seen[id]) return !allRules[id].memo;
+  seen[id] = true;
+  const r = allRules[id];
+  let prints = false;
+  for (let i = 0; i < r.defs.length && !prints; i++) {
+    let d: Def | null = r.defs[i];
+    while (d != null && !prints) { prints = printsIn(d.body, seen); d = d.els; }
+  }
+  if (!prints && r.dflt != null) prints = printsIn(r.dflt!.body, seen);
+  if (prints) r.memo = false;
+  return prints;
+}
+
+export function markMemoisable(rules: Array<Rule>): void {
+  allRules = rules;
+  const seen = new Array<bool>(rules.length);
+  for (let i = 0; i < rules.length; i++) rulePrints(i, seen);
+}

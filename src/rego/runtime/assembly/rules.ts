@@ -1,8 +1,8 @@
 // Rule evaluation: complete/partial rules with caching and `with data` overrides, functions,
 // defaults, and the virtual documents of package nodes (base data merged with rule values).
-import { V, K_NUM, K_ARR, K_OBJ, vObj, vSet, objPut, objGet, objCopy, equal } from "./value";
+import { V, K_NUM, K_STR, K_ARR, K_OBJ, vObj, vSet, objPut, objGet, objCopy, equal } from "./value";
 import { Rule, Def, R_SET, R_OBJECT, R_MULTI } from "./ir";
-import { Frame, Sink, kSink, run, state, enter, leave, curData, index, upsert, evalOp, unify, rules } from "./eval";
+import { Frame, Memo, Sink, kSink, run, state, enter, leave, curData, index, upsert, evalOp, unify, rules } from "./eval";
 
 // ---- rules ----
 function pathHasPrefix(p: Array<V>, pre: Array<V>): bool {
@@ -22,11 +22,13 @@ export function evalRule(id: i32): V | null {
       return v;
     }
   }
-  if (id < state().cached.length && state().cached[id]) return state().cache[id];
+  const s = state();
+  if (id < s.cached.length && s.cached[id]) return s.cache[id];
   const v = computeRule(r);
-  while (state().cached.length <= id) { state().cached.push(false); state().cache.push(null); }
-  state().cached[id] = true;
-  state().cache[id] = v;
+  // Sized for every rule at once: growing entry by entry costs more than the whole table.
+  if (s.cached.length <= id) { s.cached = new Array<bool>(rules.length); s.cache = new Array<V | null>(rules.length); }
+  s.cached[id] = true;
+  s.cache[id] = v;
   let out = v;
   for (let i = 0; i < state().overrides.length; i++) {
     const o = state().overrides[i];
@@ -70,7 +72,40 @@ function evalDefault(r: Rule): V | null {
   return sk.acc;
 }
 
+// Calls remembered per function: enough for the helpers policies call over and over with the same
+// arguments (a pod template of `input`, a namespace's labels) without turning loops quadratic.
+const MEMO_WAYS = 8;
+
+// Same arguments: the same value object (results of cached rules and of `input` are shared), or
+// equal scalars. Composite values are not compared deeply: that could cost more than the call.
+function sameArgs(a: Array<V>, b: Array<V>): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (x === y) continue;
+    if (x.kind != y.kind || x.kind > K_STR || !equal(x, y)) return false;
+  }
+  return true;
+}
+
+// Rego functions are pure within one evaluation (same input, data and `with` scope), so a call with
+// the same arguments as a recent one returns its result, as OPA's rule cache does for rules.
 export function callFunc(id: i32, args: Array<V>): V | null {
+  const r = rules[id];
+  if (!r.memo) return computeFunc(id, args);
+  const s = state();
+  if (s.memos.length <= id) s.memos = new Array<Memo | null>(rules.length);
+  const memos = s.memos;
+  let m = memos[id];
+  if (m == null) { m = new Memo(); memos[id] = m; }
+  for (let i = 0; i < m.args.length; i++) if (sameArgs(m.args[i], args)) return m.results[i];
+  const v = computeFunc(id, args);
+  if (m.args.length < MEMO_WAYS) { m.args.push(args); m.results.push(v); }
+  else { m.args[m.next] = args; m.results[m.next] = v; m.next = (m.next + 1) % MEMO_WAYS; }
+  return v;
+}
+
+function computeFunc(id: i32, args: Array<V>): V | null {
   const r = rules[id];
   enter();
   const sk = new Sink();
