@@ -16,7 +16,7 @@ import { evalRule, callFunc, vdoc } from "./rules";
 @external("env", "opa_println")
 declare function opa_println(addr: usize): void;
 
-export class Frame { s: Array<V | null>; constructor(n: i32) { this.s = new Array<V | null>(n); } }
+export class Frame { s: StaticArray<V | null>; constructor(n: i32) { this.s = new StaticArray<V | null>(n); } }
 
 // ---- global program and evaluation state ----
 export let rules: Array<Rule> = [];
@@ -57,25 +57,42 @@ export function resetState(input: V | null, data: V): void {
   st.baseData = data;
   steps = 0;
   depth = 0;
-  trailF = new Array<Frame>();
-  trailI = new Array<i32>();
+  trailF = new StaticArray<Frame | null>(TRAIL_START);
+  trailI = new StaticArray<i32>(TRAIL_START);
+  trailTop = 0;
 }
 
 // ---- trail (undo log) ----
 // Recreated per evaluation: a buffer grown during one evaluation lives above the heap mark and is
 // reclaimed when the host resets the heap pointer for the next one.
-let trailF = new Array<Frame>();
-let trailI = new Array<i32>();
+// A plain stack with its own top: binding and undoing are the interpreter's most frequent operations.
+const TRAIL_START = 256;
+let trailF = new StaticArray<Frame | null>(TRAIL_START);
+let trailI = new StaticArray<i32>(TRAIL_START);
+let trailTop = 0;
 
-@inline function mark(): i32 { return trailF.length; }
+@inline function mark(): i32 { return trailTop; }
 function undo(m: i32): void {
-  while (trailF.length > m) {
-    const f = trailF.pop();
-    const i = trailI.pop();
-    f.s[i] = null;
+  while (trailTop > m) {
+    trailTop--;
+    unchecked(trailF[trailTop])!.s[unchecked(trailI[trailTop])] = null;
   }
 }
-function bind(f: Frame, i: i32, v: V): void { f.s[i] = v; trailF.push(f); trailI.push(i); }
+function bind(f: Frame, i: i32, v: V): void {
+  f.s[i] = v;
+  if (trailTop == trailF.length) growTrail();
+  unchecked(trailF[trailTop] = f);
+  unchecked(trailI[trailTop] = i);
+  trailTop++;
+}
+function growTrail(): void {
+  const n = trailF.length << 1;
+  const fs = new StaticArray<Frame | null>(n);
+  const is = new StaticArray<i32>(n);
+  for (let j = 0; j < trailTop; j++) { unchecked(fs[j] = trailF[j]); unchecked(is[j] = trailI[j]); }
+  trailF = fs;
+  trailI = is;
+}
 
 // ---- operands ----
 export function curData(): V {
@@ -412,10 +429,11 @@ export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
       return cont(s.c, v!, stmts, i, f, k);
     }
     case S_CALL: {
-      const args = evalArgs(s.args, f);
+      const mocked = st.mocks.length > 0;
+      const args = mocked ? evalArgs(s.args, f) : builtinArgs(s.args, f);
       if (args == null) return false;
       let v: V | null;
-      if (st.mocks.length > 0) v = callNamed(s.name, args, s.loc);
+      if (mocked) v = callNamed(s.name, args, s.loc);
       else {
         if (s.n < 0 && s.hostId == -2) s.hostId = hostId(s.name);
         v = callBuiltinId(s.n, s.hostId, s.name, args, s.loc);
@@ -508,6 +526,21 @@ function cont(dst: Op, v: V, stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
   if (unify(dst, v, f)) stop = run(stmts, i + 1, f, k);
   undo(m);
   return stop;
+}
+
+// Builtin calls never re-enter the interpreter nor keep their argument array, so they share one
+// per arity (allocated at instantiation, below every heap mark); function calls keep theirs (memo).
+const SCRATCH_ARGS: StaticArray<Array<V>> = [new Array<V>(0), new Array<V>(1), new Array<V>(2), new Array<V>(3), new Array<V>(4)];
+
+function builtinArgs(ops: Array<Op>, f: Frame): Array<V> | null {
+  if (ops.length > 4) return evalArgs(ops, f);
+  const r = unchecked(SCRATCH_ARGS[ops.length]);
+  for (let i = 0; i < ops.length; i++) {
+    const v = evalOp(ops[i], f);
+    if (v == null) return null;
+    r[i] = v;
+  }
+  return r;
 }
 
 function evalArgs(ops: Array<Op>, f: Frame): Array<V> | null {
