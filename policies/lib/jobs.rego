@@ -63,7 +63,7 @@ scuttle_indexes := [i | some i, entry in containers; basename(first_command(entr
 
 scuttle := containers[scuttle_indexes[0]] if count(scuttle_indexes) > 0
 
-quitter_indexes := [i | some i, entry in containers; regex.match(`:15020/quitquitquit`, command_text(entry.container))]
+quitter_indexes := [i | some i, entry in containers; contains(command_text(entry.container), ":15020/quitquitquit")]
 
 quitter := containers[quitter_indexes[0]] if {
 	not scuttle

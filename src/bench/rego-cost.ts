@@ -30,16 +30,17 @@ export interface RegoCost {
 
 export async function measureRegoCost(root: string, options: { warmup?: number; runs?: number } = {}): Promise<RegoCost> {
   const { resources } = await loadWorkspace(['.'], root, DEFAULT_CONFIG);
-  const inventory = new Inventory(resources);
   const ids = new Set(REFERENCE_RULES.map((r) => r.meta.id));
   const rego = shippedPolicyRules().filter((r) => ids.has(r.meta.id));
   const metas = knownRuleMetas(REFERENCE_RULES);
   const settings = resolveRuleSettings(DEFAULT_CONFIG, metas);
   const time = (rules: readonly Rule[]): number => {
-    // A fresh inventory per run: per-run work (Rego's setData, memoised model lookups) is part of the cost.
-    const runInventory = new Inventory(inventory.all);
+    // Fresh objects and a fresh inventory per run, as a new process would have: per-run work
+    // (serialising resources for wasm, Rego's setData, memoised model lookups) is part of the cost.
+    const runResources = resources.map((r) => ({ ...r, object: structuredClone(r.object) }));
+    const runInventory = new Inventory(runResources);
     const started = performance.now();
-    evaluate({ resources, inventory: runInventory, problems: [], rules, knownRules: metas, settings, mesh: DEFAULT_CONFIG.mesh, today: '2026-11-26' });
+    evaluate({ resources: runResources, inventory: runInventory, problems: [], rules, knownRules: metas, settings, mesh: DEFAULT_CONFIG.mesh, today: '2026-11-26' });
     return performance.now() - started;
   };
   const warmup = options.warmup ?? 3;

@@ -81,6 +81,8 @@ export class Rule {
   loc: string = "";
   // Functions only: calls may be memoised per evaluation (false when a print could be skipped).
   memo: bool = true;
+  // The value of a rule that is one constant (`x := "a"`, a table): no evaluation needed at all.
+  constant: V | null = null;
 }
 
 export class Query {
@@ -217,6 +219,10 @@ export function decodeRule(v: V): Rule {
   for (let i = 0; i < defs.length; i++) r.defs.push(decodeDef(defs[i]));
   const d = objGetS(v, "default");
   if (d != null) r.dflt = decodeDef(d);
+  if (r.kind == R_COMPLETE && r.dflt == null && r.defs.length == 1) {
+    const only = r.defs[0];
+    if (only.els == null && only.body.length == 0 && only.value != null && only.value!.k == O_CONST) r.constant = only.value!.c;
+  }
   return r;
 }
 
