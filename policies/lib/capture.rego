@@ -15,7 +15,17 @@ template := workload.pod_template(input)
 
 annotations := template.annotations
 
-key(name) := concat("", [traffic, name])
+# The full annotation key of each capture switch, spelt out: looked up on every workload.
+keys := {
+	"excludeInboundPorts": "traffic.sidecar.istio.io/excludeInboundPorts",
+	"includeInboundPorts": "traffic.sidecar.istio.io/includeInboundPorts",
+	"excludeOutboundPorts": "traffic.sidecar.istio.io/excludeOutboundPorts",
+	"includeOutboundPorts": "traffic.sidecar.istio.io/includeOutboundPorts",
+	"excludeOutboundIPRanges": "traffic.sidecar.istio.io/excludeOutboundIPRanges",
+	"includeOutboundIPRanges": "traffic.sidecar.istio.io/includeOutboundIPRanges",
+	"excludeInterfaces": "traffic.sidecar.istio.io/excludeInterfaces",
+	"kubevirtInterfaces": "traffic.sidecar.istio.io/kubevirtInterfaces",
+}
 
 path_of(k) := array.concat(template.path, ["metadata", "annotations", k])
 

@@ -3,6 +3,8 @@ package meshguard.lib.capture_cidrs
 
 import rego.v1
 
+import data.meshguard.lib.capture
+
 traffic := "traffic.sidecar.istio.io/"
 
 # validateCIDRList: split on commas, each element must parse as-is (no trimming).
@@ -84,7 +86,7 @@ width(p, _) := 1 if not contains(p, ".")
 
 cidr_annotations(annotations) := {name |
 	some name in ["excludeOutboundIPRanges", "includeOutboundIPRanges"]
-	value := annotations[concat("", [traffic, name])]
+	value := annotations[capture.keys[name]]
 	not star_include(name, value)
 }
 

@@ -19,6 +19,7 @@ package meshguard.mesh.capture_bypass_justified
 
 import rego.v1
 
+import data.meshguard.lib.capture
 import data.meshguard.lib.capture_cidrs
 import data.meshguard.lib.capture_ports
 import data.meshguard.lib.workload
@@ -31,7 +32,7 @@ consequence := "Istio's injector rejects the pod and, with the webhook's default
 
 deny contains finding if {
 	some name in port_annotations(template.annotations)
-	key := concat("", [capture_ports.traffic, name])
+	key := capture.keys[name]
 	bad := capture_ports.port_list(template.annotations[key]).bad
 	finding := {
 		"path": annotation_path(key),
@@ -42,7 +43,7 @@ deny contains finding if {
 
 deny contains finding if {
 	some name in capture_cidrs.cidr_annotations(template.annotations)
-	key := concat("", [capture_ports.traffic, name])
+	key := capture.keys[name]
 	bad := capture_cidrs.cidr_list(template.annotations[key]).bad
 	finding := {
 		"path": annotation_path(key),
@@ -65,7 +66,7 @@ deny contains finding if {
 # Annotations whose port list Istio parses; include lists only when they are not "*".
 port_annotations(annotations) := {name |
 	some name in ["excludeInboundPorts", "includeInboundPorts", "excludeOutboundPorts", "includeOutboundPorts"]
-	value := annotations[concat("", [capture_ports.traffic, name])]
+	value := annotations[capture.keys[name]]
 	not star_include(name, value)
 }
 

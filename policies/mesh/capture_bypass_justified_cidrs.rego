@@ -14,7 +14,7 @@ template := capture.template
 
 annotations := capture.annotations
 
-key(name) := capture.key(name)
+key := capture.keys
 
 path_of(k) := capture.path_of(k)
 
@@ -26,15 +26,15 @@ deny contains capture.finding(bypass) if {
 	capture.needs_reason
 }
 
-cidrs(name) := parse.cidr_list(annotations[key(name)]).cidrs
+cidrs(name) := parse.cidr_list(annotations[key[name]]).cidrs
 
-bypasses contains {"switch": "excludeOutboundIPRanges", "path": path_of(key("excludeOutboundIPRanges")), "description": desc} if {
+bypasses contains {"switch": "excludeOutboundIPRanges", "path": path_of(key["excludeOutboundIPRanges"]), "description": desc} if {
 	count(cidrs("excludeOutboundIPRanges")) > 0
 	desc := concat("", ["outbound traffic to ", concat(", ", cidrs("excludeOutboundIPRanges"))])
 }
 
-bypasses contains {"switch": "includeOutboundIPRanges", "path": path_of(key("includeOutboundIPRanges")), "description": desc} if {
-	annotations[key("includeOutboundIPRanges")] != "*"
+bypasses contains {"switch": "includeOutboundIPRanges", "path": path_of(key["includeOutboundIPRanges"]), "description": desc} if {
+	annotations[key["includeOutboundIPRanges"]] != "*"
 	list := cidrs("includeOutboundIPRanges")
 	desc := outside(list)
 }

@@ -12,7 +12,7 @@ import data.meshguard.lib.capture
 
 annotations := capture.annotations
 
-key(name) := capture.key(name)
+key := capture.keys
 
 plural(noun, many) := capture.plural(noun, many)
 
@@ -22,15 +22,15 @@ deny contains capture.finding(bypass) if {
 	capture.needs_reason
 }
 
-ports(name) := parse.port_list(annotations[key(name)]).ports
+ports(name) := parse.port_list(annotations[key[name]]).ports
 
 runs(list) := parse.runs(list)
 
 describe_ranges(rs) := parse.describe_ranges(rs)
 
 # includeInboundPorts defaults to "*"; a list captures only those ports, "" turns inbound capture off.
-bypasses contains {"switch": "includeInboundPorts", "path": capture.path_of(key("includeInboundPorts")), "description": desc} if {
-	annotations[key("includeInboundPorts")] != "*"
+bypasses contains {"switch": "includeInboundPorts", "path": capture.path_of(key["includeInboundPorts"]), "description": desc} if {
+	annotations[key["includeInboundPorts"]] != "*"
 	desc := inbound_all_except(runs(ports("includeInboundPorts")))
 }
 

@@ -14,7 +14,7 @@ template := capture.template
 
 annotations := capture.annotations
 
-key(name) := capture.key(name)
+key := capture.keys
 
 path_of(k) := capture.path_of(k)
 
@@ -26,19 +26,19 @@ deny contains capture.finding(bypass) if {
 	capture.needs_reason
 }
 
-ports(name) := parse.port_list(annotations[key(name)]).ports
+ports(name) := parse.port_list(annotations[key[name]]).ports
 
 runs(list) := parse.runs(list)
 
 describe_ranges(rs) := parse.describe_ranges(rs)
 
-bypasses contains {"switch": "excludeInboundPorts", "path": path_of(key("excludeInboundPorts")), "description": desc} if {
+bypasses contains {"switch": "excludeInboundPorts", "path": path_of(key["excludeInboundPorts"]), "description": desc} if {
 	count(ports("excludeInboundPorts")) > 0
 	text := describe_ranges(runs(ports("excludeInboundPorts")))
 	desc := concat("", ["inbound ", plural("port", regex.match(`[,-]`, text)), " ", text])
 }
 
-bypasses contains {"switch": "excludeOutboundPorts", "path": path_of(key("excludeOutboundPorts")), "description": desc} if {
+bypasses contains {"switch": "excludeOutboundPorts", "path": path_of(key["excludeOutboundPorts"]), "description": desc} if {
 	count(ports("excludeOutboundPorts")) > 0
 	text := describe_ranges(runs(ports("excludeOutboundPorts")))
 	desc := concat("", ["outbound ", plural("port", regex.match(`[,-]`, text)), " ", text])
