@@ -80,9 +80,11 @@ valid_piece(p, true) if {
 
 valid_piece(p, _) if regex.match(`^[0-9a-fA-F]{1,4}$`, p)
 
-width(p, true) := 2 if contains(p, ".")
+width(p, true) := 2 if {
+	contains(p, ".")
+} else := 1
 
-width(p, _) := 1 if not contains(p, ".")
+width(p, false) := 1 if not contains(p, ".")
 
 cidr_annotations(annotations) := {name |
 	some name in ["excludeOutboundIPRanges", "includeOutboundIPRanges"]

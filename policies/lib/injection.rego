@@ -62,19 +62,19 @@ decide(resource, template) := {"injected": false, "reason": "hostNetwork", "path
 } else := {"injected": false, "reason": "noSwitch"}
 
 # The pod label wins over the deprecated annotation; Istio treats y/yes/on/true as true.
-pod_switch(template) := parse_switch(template.labels[inject])
-
-pod_switch(template) := parse_switch(template.annotations[inject]) if not template.labels[inject]
+pod_switch(template) := parse_switch(template.labels[inject]) if {
+	template.labels[inject]
+} else := parse_switch(template.annotations[inject])
 
 parse_switch(value) := lower(trim_space(value)) in {"y", "yes", "true", "on"}
 
-pod_reason(template) := "podLabel" if template.labels[inject]
+pod_reason(template) := "podLabel" if {
+	template.labels[inject]
+} else := "podAnnotation"
 
-pod_reason(template) := "podAnnotation" if not template.labels[inject]
-
-pod_path(template) := array.concat(template.path, ["metadata", "labels", inject]) if template.labels[inject]
-
-pod_path(template) := array.concat(template.path, ["metadata", "annotations", inject]) if not template.labels[inject]
+pod_path(template) := array.concat(template.path, ["metadata", "labels", inject]) if {
+	template.labels[inject]
+} else := array.concat(template.path, ["metadata", "annotations", inject])
 
 # `sidecar.istio.io/nativeSidecar` overrides the mesh default either way.
 native_sidecar(template) := true if {

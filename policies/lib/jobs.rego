@@ -31,27 +31,27 @@ containers := [c |
 		"path": array.concat(template.path, ["spec", "containers", i]),
 		"name": container_name(container, i),
 	}
-] if is_array(object.get(template.spec, "containers", null))
+] if {
+	is_array(object.get(template.spec, "containers", null))
+} else := []
 
-containers := [] if not is_array(object.get(template.spec, "containers", null))
+container_name(container, i) := container.name if {
+	is_string(container.name)
+} else := sprintf("#%d", [i])
 
-container_name(container, _) := container.name if is_string(container.name)
+command_of(container) := [c | some c in container.command; is_string(c)] if {
+	is_array(container.command)
+} else := []
 
-container_name(container, i) := sprintf("#%d", [i]) if not is_string(container.name)
-
-command_of(container) := [c | some c in container.command; is_string(c)] if is_array(container.command)
-
-command_of(container) := [] if not is_array(container.command)
-
-args_of(container) := [a | some a in container.args; is_string(a)] if is_array(container.args)
-
-args_of(container) := [] if not is_array(container.args)
+args_of(container) := [a | some a in container.args; is_string(a)] if {
+	is_array(container.args)
+} else := []
 
 command_text(container) := concat(" ", array.concat(command_of(container), args_of(container)))
 
-command_path(entry) := array.concat(entry.path, ["command"]) if is_array(entry.container.command)
-
-command_path(entry) := entry.path if not is_array(entry.container.command)
+command_path(entry) := array.concat(entry.path, ["command"]) if {
+	is_array(entry.container.command)
+} else := entry.path
 
 first_command(container) := command_of(container)[0] if count(command_of(container)) > 0
 

@@ -21,9 +21,9 @@ scuttle_env[name] := entry if {
 	entry := env_entry(scuttle_env_list[last], array.concat(scuttle.path, ["env", last]))
 }
 
-env_entry(item, path) := {"value": item.value, "path": array.concat(path, ["value"])} if is_string(item.value)
-
-env_entry(item, path) := {"path": path} if not is_string(item.value)
+env_entry(item, path) := {"value": item.value, "path": array.concat(path, ["value"])} if {
+	is_string(item.value)
+} else := {"path": path}
 
 unknown_env if count(object.get(scuttle.container, "envFrom", [])) > 0
 

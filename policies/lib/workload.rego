@@ -32,13 +32,20 @@ pod_template(resource) := template if {
 	}
 }
 
-object_or_empty(value, key) := value[key] if is_object(value[key])
+# Complementary definitions are written as else chains: the second is tried only when the first fails.
+object_or_empty(value, key) := value[key] if {
+	is_object(value[key])
+} else := {}
 
-object_or_empty(value, key) := {} if not is_object(value[key])
-
-string_map(value) := {k: v | some k, v in value; is_string(v)} if is_object(value)
-
-string_map(value) := {} if not is_object(value)
+# Labels and annotations are string maps in nearly every manifest: keep the object as it is then.
+string_map(value) := value if {
+	is_object(value)
+	every v in value {
+		is_string(v)
+	}
+} else := {k: v | some k, v in value; is_string(v)} if {
+	is_object(value)
+} else := {}
 
 # The resource's own labels/annotations (string values only).
 labels(resource) := string_map(object.get(resource, ["metadata", "labels"], {}))

@@ -65,9 +65,9 @@ uid_list(list_key) := [entry |
 	# Only long-running init containers (native sidecars) send traffic alongside the app.
 	runs_alongside(list_key, container)
 	entry := uid_entry(list_key, i, container)
-] if is_array(object.get(template.spec, list_key, null))
-
-uid_list(list_key) := [] if not is_array(object.get(template.spec, list_key, null))
+] if {
+	is_array(object.get(template.spec, list_key, null))
+} else := []
 
 runs_alongside("containers", _)
 
@@ -84,6 +84,6 @@ uid_entry(list_key, i, container) := {"path": array.concat(template.path, ["spec
 
 has_own_uid(container) if container.securityContext.runAsUser != null
 
-name_of(_, _, container) := container.name if is_string(container.name)
-
-name_of(list_key, i, container) := sprintf("%s[%d]", [list_key, i]) if not is_string(container.name)
+name_of(list_key, i, container) := container.name if {
+	is_string(container.name)
+} else := sprintf("%s[%d]", [list_key, i])

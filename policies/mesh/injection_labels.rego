@@ -89,6 +89,6 @@ deny contains finding if {
 	}
 }
 
-read_as(value) := "true" if lower(value) in {"y", "yes", "on"}
-
-read_as(value) := "false" if not lower(value) in {"y", "yes", "on"}
+read_as(value) := "true" if {
+	lower(value) in {"y", "yes", "on"}
+} else := "false"
