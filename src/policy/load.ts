@@ -189,8 +189,7 @@ function dispatchModule(groups: readonly RuleGroupSpec[]): string {
     const kinds = group.meta.appliesTo.kinds;
     if (kinds && kinds.length > 0) {
       lines.push(`kinds_${i} := {${kinds.map((k) => JSON.stringify(k)).join(', ')}}`, '');
-      lines.push(`group_${i} := [${values.join(', ')}] if input.kind in kinds_${i}`, '');
-      lines.push(`group_${i} := [${values.map(() => 'set()').join(', ')}] if not input.kind in kinds_${i}`, '');
+      lines.push(`group_${i} := [${values.join(', ')}] if {`, `\tkinds_${i}[input.kind]`, `} else := [${values.map(() => 'set()').join(', ')}]`, '');
     } else {
       lines.push(`group_${i} := [${values.join(', ')}]`, '');
     }
