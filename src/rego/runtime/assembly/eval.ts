@@ -16,7 +16,9 @@ import { evalRule, callFunc, vdoc } from "./rules";
 @external("env", "opa_println")
 declare function opa_println(addr: usize): void;
 
-export class Frame { s: StaticArray<V | null>; constructor(n: i32) { this.s = new StaticArray<V | null>(n); } }
+// A rule body's variable slots: one allocation per body evaluation.
+export type Frame = StaticArray<V | null>;
+@inline export function newFrame(n: i32): Frame { return new StaticArray<V | null>(n); }
 
 // ---- global program and evaluation state ----
 export let rules: Array<Rule> = [];
@@ -75,11 +77,11 @@ let trailTop = 0;
 function undo(m: i32): void {
   while (trailTop > m) {
     trailTop--;
-    unchecked(trailF[trailTop])!.s[unchecked(trailI[trailTop])] = null;
+    unchecked(trailF[trailTop])![unchecked(trailI[trailTop])] = null;
   }
 }
 function bind(f: Frame, i: i32, v: V): void {
-  f.s[i] = v;
+  f[i] = v;
   if (trailTop == trailF.length) growTrail();
   unchecked(trailF[trailTop] = f);
   unchecked(trailI[trailTop] = i);
@@ -114,7 +116,7 @@ export function upsert(base: V | null, path: Array<V>, i: i32, value: V): V {
 
 export function evalOp(o: Op, f: Frame): V | null {
   switch (o.k) {
-    case O_SLOT: return f.s[o.slot];
+    case O_SLOT: return f[o.slot];
     case O_CONST: return o.c;
     case O_INPUT: return st.input;
     case O_DATA: return curData();
@@ -151,7 +153,7 @@ export function evalOp(o: Op, f: Frame): V | null {
 }
 
 function ground(o: Op, f: Frame): bool {
-  if (o.k == O_SLOT) return f.s[o.slot] != null;
+  if (o.k == O_SLOT) return f[o.slot] != null;
   for (let i = 0; i < o.items.length; i++) if (!ground(o.items[i], f)) return false;
   return true;
 }
@@ -160,7 +162,7 @@ function ground(o: Op, f: Frame): bool {
 export function unify(o: Op, v: V, f: Frame): bool {
   switch (o.k) {
     case O_SLOT: {
-      const cur = f.s[o.slot];
+      const cur = f[o.slot];
       if (cur == null) { bind(f, o.slot, v); return true; }
       return equal(cur, v);
     }
@@ -256,7 +258,7 @@ export class Sink {
 
 const NO_STMTS = new Array<Stmt>(0);
 
-class K {
+export class K {
   kind: i32 = 0;
   stmts: Array<Stmt> = NO_STMTS;
   idx: i32 = 0;
@@ -271,6 +273,12 @@ function kSeq(stmts: Array<Stmt>, idx: i32, f: Frame, next: K | null): K {
   const k = new K(); k.kind = K_SEQ; k.stmts = stmts; k.idx = idx; k.frame = f; k.next = next; return k;
 }
 export function kSink(s: Sink, f: Frame): K { const k = new K(); k.kind = K_SINK; k.sink = s; k.frame = f; return k; }
+// The definitions of one rule or function run one after the other: they can share a continuation.
+export function kSinkReuse(k: K | null, s: Sink, f: Frame): K {
+  if (k == null) return kSink(s, f);
+  k.frame = f;
+  return k;
+}
 
 function resume(k: K): bool {
   if (k.kind == K_SEQ) return run(k.stmts, k.idx, k.frame!, k.next!);
@@ -339,7 +347,7 @@ function emit(s: Sink, f: Frame): bool {
       const q = s.q!;
       const o = vObj();
       for (let i = 0; i < q.outSlots.length; i++) {
-        const v = f.s[q.outSlots[i]];
+        const v = f[q.outSlots[i]];
         if (v != null) objPut(o, q.outNames[i], v);
       }
       setAdd(s.acc!, o);
@@ -397,7 +405,7 @@ export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
         }
       } else if (c.kind == K_OBJ || c.kind == K_SET) {
         // A bound key turns iteration into a lookup.
-        if (s.b.k != O_SLOT || f.s[s.b.slot] != null) {
+        if (s.b.k != O_SLOT || f[s.b.slot] != null) {
           const kv = evalOp(s.b, f);
           if (kv != null) {
             const j = search(c.a, kv);
@@ -632,7 +640,7 @@ export function callNamed(name: string, args: Array<V>, loc: string): V | null {
 export function runQuery(q: Query): V {
   const sk = new Sink();
   sk.kind = 3; sk.q = q; sk.acc = vSet();
-  const f = new Frame(q.nslots);
+  const f = newFrame(q.nslots);
   run(q.body, 0, f, kSink(sk, f));
   return sk.acc!;
 }

@@ -81,6 +81,8 @@ export class Rule {
   loc: string = "";
   // Functions only: calls may be memoised per evaluation (false when a print could be skipped).
   memo: bool = true;
+  memoLookups: i32 = 0;
+  memoHits: i32 = 0;
   // The value of a rule that is one constant (`x := "a"`, a table): no evaluation needed at all.
   constant: V | null = null;
 }

@@ -2,7 +2,7 @@
 // defaults, and the virtual documents of package nodes (base data merged with rule values).
 import { V, K_NUM, K_STR, K_ARR, K_OBJ, vObj, vSet, objPut, objGet, objCopy, equal } from "./value";
 import { Rule, Def, R_SET, R_OBJECT, R_MULTI } from "./ir";
-import { Frame, Memo, Sink, kSink, run, state, enter, leave, curData, index, upsert, evalOp, unify, rules } from "./eval";
+import { Frame, newFrame, Memo, Sink, K, kSink, kSinkReuse, run, state, enter, leave, curData, index, upsert, evalOp, unify, rules } from "./eval";
 
 // ---- rules ----
 function pathHasPrefix(p: Array<V>, pre: Array<V>): bool {
@@ -44,12 +44,14 @@ function computeRule(r: Rule): V | null {
   enter();
   const sk = new Sink();
   sk.kind = 1; sk.rule = r;
+  let k: K | null = null;
   for (let i = 0; i < r.defs.length; i++) {
     let d: Def | null = r.defs[i];
     while (d != null) {
       sk.def = d; sk.found = false;
-      const f = new Frame(d.nslots);
-      run(d.body, 0, f, kSink(sk, f));
+      const f = newFrame(d.nslots);
+      k = kSinkReuse(k, sk, f);
+      run(d.body, 0, f, k);
       if (sk.found || r.kind == R_SET || r.kind == R_OBJECT || r.kind == R_MULTI) break;
       d = d.els;
     }
@@ -67,7 +69,7 @@ function evalDefault(r: Rule): V | null {
   const d = r.dflt!;
   const sk = new Sink();
   sk.kind = 1; sk.rule = r; sk.def = d;
-  const f = new Frame(d.nslots);
+  const f = newFrame(d.nslots);
   run(d.body, 0, f, kSink(sk, f));
   return sk.acc;
 }
@@ -75,6 +77,7 @@ function evalDefault(r: Rule): V | null {
 // Calls remembered per function: enough for the helpers policies call over and over with the same
 // arguments (a pod template of `input`, a namespace's labels) without turning loops quadratic.
 const MEMO_WAYS = 8;
+const MEMO_TRIAL = 64;
 
 // Same arguments: the same value object (results of cached rules and of `input` are shared), or
 // equal scalars. Composite values are not compared deeply: that could cost more than the call.
@@ -83,7 +86,10 @@ function sameArgs(a: Array<V>, b: Array<V>): bool {
   for (let i = 0; i < a.length; i++) {
     const x = a[i], y = b[i];
     if (x === y) continue;
-    if (x.kind != y.kind || x.kind > K_STR || !equal(x, y)) return false;
+    if (x.kind != y.kind || x.kind > K_STR) return false;
+    if (x.kind == K_STR) { if (x.t != y.t) return false; continue; }
+    if (x.kind == K_NUM && x.n != y.n && isFinite(x.n) && isFinite(y.n)) return false;
+    if (!equal(x, y)) return false;
   }
   return true;
 }
@@ -93,12 +99,15 @@ function sameArgs(a: Array<V>, b: Array<V>): bool {
 export function callFunc(id: i32, args: Array<V>): V | null {
   const r = rules[id];
   if (!r.memo) return computeFunc(id, args);
+  // Remembering costs a comparison per earlier call: stop for functions whose calls never repeat.
+  if (r.memoLookups >= MEMO_TRIAL && r.memoHits * 8 < r.memoLookups) { r.memo = false; return computeFunc(id, args); }
+  r.memoLookups++;
   const s = state();
   if (s.memos.length <= id) s.memos = new Array<Memo | null>(rules.length);
   const memos = s.memos;
   let m = memos[id];
   if (m == null) { m = new Memo(); memos[id] = m; }
-  for (let i = 0; i < m.args.length; i++) if (sameArgs(m.args[i], args)) return m.results[i];
+  for (let i = 0; i < m.args.length; i++) if (sameArgs(m.args[i], args)) { r.memoHits++; return m.results[i]; }
   const v = computeFunc(id, args);
   if (m.args.length < MEMO_WAYS) { m.args.push(args); m.results.push(v); }
   else { m.args[m.next] = args; m.results[m.next] = v; m.next = (m.next + 1) % MEMO_WAYS; }
@@ -110,15 +119,16 @@ function computeFunc(id: i32, args: Array<V>): V | null {
   enter();
   const sk = new Sink();
   sk.kind = 1; sk.rule = r;
+  let k: K | null = null;
   for (let i = 0; i < r.defs.length; i++) {
     let d: Def | null = r.defs[i];
     while (d != null) {
       sk.def = d; sk.found = false;
       if (d.args.length != args.length) break;
-      const f = new Frame(d.nslots);
+      const f = newFrame(d.nslots);
       let ok = true;
       for (let j = 0; j < args.length && ok; j++) ok = unify(d.args[j], args[j], f);
-      if (ok) run(d.body, 0, f, kSink(sk, f));
+      if (ok) { k = kSinkReuse(k, sk, f); run(d.body, 0, f, k); }
       if (sk.found) break;
       d = d.els;
     }
