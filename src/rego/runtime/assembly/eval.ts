@@ -380,160 +380,168 @@ function putPath(o: V, keys: Array<V>, i: i32, val: V, r: Rule): V {
 }
 
 // ---- statements ----
+// Deterministic statements bind and move on to the next one; only iteration (a choice point) recurses.
+// Whatever a call bound is undone before it returns, so callers see the frame as they left it.
 export function run(stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
-  if (i == stmts.length) return resume(k);
-  if (++steps > STEP_LIMIT) fail("eval_cancel_error: evaluation step limit exceeded");
-  const s = stmts[i];
-  switch (s.op) {
-    case S_UNIFY: {
-      const m = mark();
-      let stop = false;
-      if (unifyOps(s.a, s.b, f)) stop = run(stmts, i + 1, f, k);
-      undo(m);
-      return stop;
-    }
-    case S_SCAN: {
-      const c = evalOp(s.a, f);
-      if (c == null) return false;
-      if (c.kind == K_ARR) {
-        for (let j = 0; j < c.a.length; j++) {
-          const m = mark();
-          let stop = false;
-          if (unify(s.b, vIdx(j), f) && unify(s.c, c.a[j], f)) stop = run(stmts, i + 1, f, k);
-          undo(m);
-          if (stop) return true;
-        }
-      } else if (c.kind == K_OBJ || c.kind == K_SET) {
-        // A bound key turns iteration into a lookup.
-        if (s.b.k != O_SLOT || f[s.b.slot] != null) {
-          const kv = evalOp(s.b, f);
-          if (kv != null) {
-            const j = search(c.a, kv);
-            if (j < 0) return false;
-            const m = mark();
-            let stop = false;
-            if (unify(s.c, c.kind == K_OBJ ? c.o[j] : c.a[j], f)) stop = run(stmts, i + 1, f, k);
-            undo(m);
-            return stop;
-          }
-        }
-        for (let j = 0; j < c.a.length; j++) {
-          const m = mark();
-          let stop = false;
-          if (unify(s.b, c.a[j], f) && unify(s.c, c.kind == K_OBJ ? c.o[j] : c.a[j], f)) stop = run(stmts, i + 1, f, k);
-          undo(m);
-          if (stop) return true;
-        }
+  const m = mark();
+  const stop = runFrom(stmts, i, f, k);
+  undo(m);
+  return stop;
+}
+
+function runFrom(stmts: Array<Stmt>, start: i32, f: Frame, k: K): bool {
+  for (let i = start; ; i++) {
+    if (i == stmts.length) return resume(k);
+    if (++steps > STEP_LIMIT) fail("eval_cancel_error: evaluation step limit exceeded");
+    const s = unchecked(stmts[i]);
+    switch (s.op) {
+      case S_UNIFY: {
+        if (!unifyOps(s.a, s.b, f)) return false;
+        continue;
       }
-      return false;
-    }
-    case S_DOT: {
-      const c = evalOp(s.a, f);
-      const key = evalOp(s.b, f);
-      if (c == null || key == null) return false;
-      let v = index(c, key);
-      if (v == null && s.n == 1 && c.kind == K_OBJ && key.kind == K_NUM) v = objGet(c, vStr(numText(key)));
-      if (v == null) return false;
-      return cont(s.c, v!, stmts, i, f, k);
-    }
-    case S_CALL: {
-      const mocked = st.mocks.length > 0;
-      const args = mocked ? evalArgs(s.args, f) : builtinArgs(s.args, f);
-      if (args == null) return false;
-      let v: V | null;
-      if (mocked) v = callNamed(s.name, args, s.loc);
-      else {
-        if (s.n < 0 && s.hostId == -2) s.hostId = hostId(s.name);
-        v = callBuiltinId(s.n, s.hostId, s.name, args, s.loc);
+      case S_SCAN: return runScan(s, stmts, i, f, k);
+      case S_DOT: {
+        const c = evalOp(s.a, f);
+        const key = evalOp(s.b, f);
+        if (c == null || key == null) return false;
+        let v = index(c, key);
+        if (v == null && s.n == 1 && c.kind == K_OBJ && key.kind == K_NUM) v = objGet(c, vStr(numText(key)));
+        if (v == null || !unify(s.c, v!, f)) return false;
+        continue;
       }
-      if (v == null) return false;
-      return cont(s.c, v, stmts, i, f, k);
-    }
-    case S_CALLF: {
-      const args = evalArgs(s.args, f);
-      if (args == null) return false;
-      const r = rules[s.n];
-      const mk = findMock(r.name);
-      const v = mk != null ? callMock(mk, args, "") : callFunc(s.n, args);
-      if (v == null) return false;
-      return cont(s.c, v, stmts, i, f, k);
-    }
-    case S_RULE: {
-      const v = evalRule(s.n);
-      if (v == null) return false;
-      return cont(s.c, v, stmts, i, f, k);
-    }
-    case S_VDOC: {
-      const v = vdoc(trees[s.n], treePaths[s.n], treeRules[s.n]);
-      if (v == null) return false;
-      return cont(s.c, v, stmts, i, f, k);
-    }
-    case S_NOT: {
-      const sk = new Sink();
-      const m = mark();
-      run(s.body, 0, f, kSink(sk, f));
-      undo(m);
-      if (sk.found) return false;
-      return run(stmts, i + 1, f, k);
-    }
-    case S_COMPR: {
-      const sk = new Sink();
-      sk.kind = 2;
-      sk.acc = s.n == 0 ? vArr([]) : (s.n == 1 ? vSet() : vObj());
-      sk.head1 = s.a; sk.head2 = s.b;
-      const m = mark();
-      run(s.body, 0, f, kSink(sk, f));
-      undo(m);
-      return cont(s.c, sk.acc!, stmts, i, f, k);
-    }
-    case S_EVERY: {
-      const c = evalOp(s.a, f);
-      if (c == null) return false;
-      if (c.kind == K_ARR || c.kind == K_OBJ || c.kind == K_SET) {
-        for (let j = 0; j < c.a.length; j++) {
-          const m = mark();
-          const key = c.kind == K_ARR ? vIdx(j) : c.a[j];
-          const val = c.kind == K_OBJ ? c.o[j] : c.a[j];
-          let ok = unify(s.b, key, f) && unify(s.c, val, f);
-          if (ok) {
-            const sk = new Sink();
-            run(s.body, 0, f, kSink(sk, f));
-            ok = sk.found;
-          }
-          undo(m);
-          if (!ok) return false;
+      case S_CALL: {
+        const mocked = st.mocks.length > 0;
+        const args = mocked ? evalArgs(s.args, f) : builtinArgs(s.args, f);
+        if (args == null) return false;
+        let v: V | null;
+        if (mocked) v = callNamed(s.name, args, s.loc);
+        else {
+          if (s.n < 0 && s.hostId == -2) s.hostId = hostId(s.name);
+          v = callBuiltinId(s.n, s.hostId, s.name, args, s.loc);
         }
+        if (v == null || !unify(s.c, v, f)) return false;
+        continue;
       }
-      return run(stmts, i + 1, f, k);
-    }
-    case S_WITH: return runWith(s, stmts, i, f, k);
-    case S_TEST: {
-      const v = evalOp(s.a, f);
-      if (v == null || (v.kind == K_BOOL && !v.b)) return false;
-      return run(stmts, i + 1, f, k);
-    }
-    case S_PRINT: {
-      const parts = new Array<string>();
-      for (let j = 0; j < s.args.length; j++) {
-        // Each argument arrives as the set of its values (see the planner): empty = undefined.
-        const set = evalOp(s.args[j], f);
-        const v: V | null = set != null && set.kind == K_SET && set.a.length > 0 ? set.a[0] : null;
-        parts.push(v == null ? "<undefined>" : (v.kind == K_STR ? v.t : dump(v, true)));
+      case S_CALLF: {
+        const args = evalArgs(s.args, f);
+        if (args == null) return false;
+        const r = rules[s.n];
+        const mk = st.mocks.length > 0 ? findMock(r.name) : null;
+        const v = mk != null ? callMock(mk, args, "") : callFunc(s.n, args);
+        if (v == null || !unify(s.c, v, f)) return false;
+        continue;
       }
-      opa_println(cstr(parts.join(" ")));
-      return run(stmts, i + 1, f, k);
+      case S_RULE: {
+        const v = evalRule(s.n);
+        if (v == null || !unify(s.c, v, f)) return false;
+        continue;
+      }
+      case S_VDOC: {
+        const v = vdoc(trees[s.n], treePaths[s.n], treeRules[s.n]);
+        if (v == null || !unify(s.c, v, f)) return false;
+        continue;
+      }
+      case S_NOT: {
+        const sk = new Sink();
+        run(s.body, 0, f, kSink(sk, f));
+        if (sk.found) return false;
+        continue;
+      }
+      case S_COMPR: {
+        const sk = new Sink();
+        sk.kind = 2;
+        sk.acc = s.n == 0 ? vArr([]) : (s.n == 1 ? vSet() : vObj());
+        sk.head1 = s.a; sk.head2 = s.b;
+        run(s.body, 0, f, kSink(sk, f));
+        if (!unify(s.c, sk.acc!, f)) return false;
+        continue;
+      }
+      case S_EVERY: {
+        if (!runEvery(s, f)) return false;
+        continue;
+      }
+      case S_WITH: return runWith(s, stmts, i, f, k);
+      case S_TEST: {
+        const v = evalOp(s.a, f);
+        if (v == null || (v.kind == K_BOOL && !v.b)) return false;
+        continue;
+      }
+      case S_PRINT: {
+        runPrint(s, f);
+        continue;
+      }
+      default: fail("internal_error: bad statement");
     }
   }
-  fail("internal_error: bad statement");
   return false;
 }
 
-function cont(dst: Op, v: V, stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
-  const m = mark();
-  let stop = false;
-  if (unify(dst, v, f)) stop = run(stmts, i + 1, f, k);
-  undo(m);
-  return stop;
+function runScan(s: Stmt, stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
+  const c = evalOp(s.a, f);
+  if (c == null) return false;
+  if (c.kind == K_ARR) {
+    for (let j = 0; j < c.a.length; j++) {
+      const m = mark();
+      let stop = false;
+      if (unify(s.b, vIdx(j), f) && unify(s.c, c.a[j], f)) stop = run(stmts, i + 1, f, k);
+      undo(m);
+      if (stop) return true;
+    }
+  } else if (c.kind == K_OBJ || c.kind == K_SET) {
+    // A bound key turns iteration into a lookup.
+    if (s.b.k != O_SLOT || f[s.b.slot] != null) {
+      const kv = evalOp(s.b, f);
+      if (kv != null) {
+        const j = search(c.a, kv);
+        if (j < 0) return false;
+        const m = mark();
+        let stop = false;
+        if (unify(s.c, c.kind == K_OBJ ? c.o[j] : c.a[j], f)) stop = run(stmts, i + 1, f, k);
+        undo(m);
+        return stop;
+      }
+    }
+    for (let j = 0; j < c.a.length; j++) {
+      const m = mark();
+      let stop = false;
+      if (unify(s.b, c.a[j], f) && unify(s.c, c.kind == K_OBJ ? c.o[j] : c.a[j], f)) stop = run(stmts, i + 1, f, k);
+      undo(m);
+      if (stop) return true;
+    }
+  }
+  return false;
+}
+
+function runEvery(s: Stmt, f: Frame): bool {
+  const c = evalOp(s.a, f);
+  if (c == null) return false;
+  if (c.kind == K_ARR || c.kind == K_OBJ || c.kind == K_SET) {
+    for (let j = 0; j < c.a.length; j++) {
+      const m = mark();
+      const key = c.kind == K_ARR ? vIdx(j) : c.a[j];
+      const val = c.kind == K_OBJ ? c.o[j] : c.a[j];
+      let ok = unify(s.b, key, f) && unify(s.c, val, f);
+      if (ok) {
+        const sk = new Sink();
+        run(s.body, 0, f, kSink(sk, f));
+        ok = sk.found;
+      }
+      undo(m);
+      if (!ok) return false;
+    }
+  }
+  return true;
+}
+
+function runPrint(s: Stmt, f: Frame): void {
+  const parts = new Array<string>();
+  for (let j = 0; j < s.args.length; j++) {
+    // Each argument arrives as the set of its values (see the planner): empty = undefined.
+    const set = evalOp(s.args[j], f);
+    const v: V | null = set != null && set.kind == K_SET && set.a.length > 0 ? set.a[0] : null;
+    parts.push(v == null ? "<undefined>" : (v.kind == K_STR ? v.t : dump(v, true)));
+  }
+  opa_println(cstr(parts.join(" ")));
 }
 
 // Builtin calls never re-enter the interpreter nor keep their argument array, so they share one
