@@ -84,6 +84,7 @@ export class PolicyRuntime {
       resultSet = this.module().evaluate(input, entrypoint);
     } catch (error) {
       // opa-wasm throws plain strings (opa_abort); the engine reports Errors as internal-error findings.
+      if (error instanceof RangeError && /call stack/i.test(error.message)) throw new Error(`${this.label}: eval_cancel_error: evaluation depth limit exceeded`);
       throw error instanceof Error ? error : new Error(`${this.label}: ${String(error)}`);
     }
     return Array.isArray(resultSet) ? (resultSet[0] as unknown) : undefined;

@@ -378,24 +378,40 @@ class Compiler {
   }
 
   private checkRecursion(): void {
+    // Iterative depth-first search: a chain of thousands of rules must not exhaust the host's stack.
     const state = new Map<number, number>();
-    const stack: number[] = [];
-    const visit = (id: number): void => {
-      state.set(id, 1);
-      stack.push(id);
-      for (const d of this.deps.get(id) ?? []) {
+    const depsOf = new Map([...this.deps].map(([id, deps]) => [id, [...deps]]));
+    const path: number[] = [];
+    const next: number[] = [];
+    for (const g of this.groups) {
+      if (state.has(g.id)) continue;
+      state.set(g.id, 1);
+      path.push(g.id);
+      next.push(0);
+      while (path.length > 0) {
+        const id = path[path.length - 1]!;
+        const deps = depsOf.get(id) ?? [];
+        const at = next[next.length - 1]!;
+        if (at === deps.length) {
+          state.set(id, 2);
+          path.pop();
+          next.pop();
+          continue;
+        }
+        next[next.length - 1] = at + 1;
+        const d = deps[at]!;
         const s = state.get(d);
         if (s === 1) {
-          const cyc = stack.slice(stack.indexOf(d)).concat(d).map((x) => 'data.' + this.groups[x]!.path.join('.'));
-          const g = this.groups[d]!;
-          throw new RegoError('rego_recursion_error', `rule ${cyc[0]} is recursive: ${cyc.join(' -> ')}`, g.loc);
+          const cyc = path.slice(path.indexOf(d)).concat(d).map((x) => 'data.' + this.groups[x]!.path.join('.'));
+          throw new RegoError('rego_recursion_error', `rule ${cyc[0]} is recursive: ${cyc.join(' -> ')}`, this.groups[d]!.loc);
         }
-        if (s === undefined) visit(d);
+        if (s === undefined) {
+          state.set(d, 1);
+          path.push(d);
+          next.push(0);
+        }
       }
-      stack.pop();
-      state.set(id, 2);
-    };
-    for (const g of this.groups) if (!state.has(g.id)) visit(g.id);
+    }
   }
 }
 

@@ -100,6 +100,8 @@ const ABORT = /^(?:(.+?):(\d+)(?::(\d+))?: )?([a-z_]+_error): ([\s\S]*)$/;
  * turn it (and host builtin errors) into a RegoError carrying the OPA code and location.
  */
 export function evalError(e: unknown): unknown {
+  // Deeply nested rules can exhaust the engine's native stack before the runtime's own depth limit.
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return new RegoError('eval_cancel_error', 'evaluation depth limit exceeded');
   const text = typeof e === 'string' ? e : e instanceof Error && !(e instanceof RegoError) ? e.message : undefined;
   if (text === undefined) return e;
   const m = ABORT.exec(text);

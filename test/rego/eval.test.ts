@@ -94,6 +94,13 @@ describe('rego -> wasm through opa-wasm', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 
+  it('stops rules nested deeper than the engine can go with a depth error', async () => {
+    const chain = Array.from({ length: 6000 }, (_, i) => `f${i}(x) := f${i + 1}(x)\n`).join('');
+    const err = await evalQuery('y := data.p.f0(1)', [{ path: 'd.rego', source: `package p\n${chain}f6000(x) := x\n` }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegoError);
+    expect((err as RegoError).code).toBe('eval_cancel_error');
+  });
+
   it('stops a memory bomb at the memory limit', async () => {
     const src = 'package p\nbig := concat("", [s | some i in numbers.range(1, 20000); s := concat("", [t | some j in numbers.range(1, 200); t := "abcdefghij"])])\n';
     await expect(evalQuery('n := count(data.p.big)', [{ path: 'm.rego', source: src }])).rejects.toThrow(/eval_memory_limit_error/);
