@@ -64,5 +64,7 @@ export function inputBytes(value: object): ArrayBuffer {
 const encoder = new TextEncoder();
 export function jsonBytes(value: unknown): ArrayBuffer {
   const u8 = encoder.encode(JSON.stringify(value));
+  // encode() normally returns a view of a buffer of its own: hand that over without copying.
+  if (u8.byteOffset === 0 && u8.buffer.byteLength === u8.byteLength) return u8.buffer as ArrayBuffer;
   return u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength) as ArrayBuffer;
 }
