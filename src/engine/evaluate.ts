@@ -85,7 +85,9 @@ export function evaluate(input: EvaluationInput): Evaluation {
       const setting = input.settings.get(rule.meta.id);
       const waiver = waivers.find((w) => w.ruleId === rule.meta.id);
       const report = (descriptor: ReportDescriptor): void => {
-        raw.push(toFinding(resource, ref, rule.meta, descriptor, setting?.severityOverride, waiver && { kind: 'waiver', justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) }));
+        // A waiver is the team's own word on the finding: it wins over a policy's exception.
+        const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
+        raw.push(toFinding(resource, ref, rule.meta, descriptor, setting?.severityOverride, suppressed));
       };
       const context: RuleContext = {
         inventory,

@@ -81,10 +81,16 @@ export interface ReportDescriptor {
    * Sidecar), so the webhook warns instead of denying: denying would deadlock the bootstrap.
    */
   missingCompanion?: boolean;
+  /**
+   * The rule itself excuses this finding (a conftest `exception`): reported as suppressed, so it
+   * stays visible in reports without failing the run.
+   */
+  suppressed?: Suppression;
 }
 
 export interface Suppression {
-  kind: 'waiver' | 'baseline';
+  /** waiver: a `waive.meshguard.io/<rule>` annotation; baseline: already on the base revision; exception: a conftest exception rule. */
+  kind: 'waiver' | 'baseline' | 'exception';
   justification: string;
   /** The waiver's expiry date (YYYY-MM-DD), when it has one. */
   expires?: string;

@@ -1,7 +1,7 @@
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { MeshSettings } from '../config/types.js';
 import { noteKindsRead, type Inventory } from '../model/inventory.js';
-import type { JsonPath, ReportDescriptor, Resource, ResourceRef, Severity } from '../model/types.js';
+import type { JsonPath, ReportDescriptor, Resource, ResourceRef, Severity, Suppression } from '../model/types.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import type { PolicyEntrypoint, RuleGroupSpec } from './conventions.js';
 import { inputBytes, jsonBytes, policyDataBytes } from './inventory-data.js';
@@ -110,9 +110,10 @@ export function ruleFromGroup(group: RuleGroupSpec, runtime: PolicyRuntime): Rul
       const input = inputBytes(inputOf(resource));
       const excepted = group.exceptionEntrypoint ? exceptionNames(runtime.evaluate(input, group.exceptionEntrypoint)) : undefined;
       for (const entrypoint of group.entrypoints) {
-        if (excepted?.has(entrypoint.exceptionName)) continue;
+        const exception = exceptionFor(group, entrypoint, excepted);
         for (const item of asItems(runtime.evaluate(input, entrypoint.entrypoint))) {
-          context.report(toDescriptor(item, entrypoint, group.meta.severity, resource));
+          const descriptor = toDescriptor(item, entrypoint, group.meta.severity, resource);
+          context.report(exception ? { ...descriptor, suppressed: exception } : descriptor);
         }
       }
     },
@@ -131,7 +132,7 @@ function evaluateCombined(group: RuleGroupSpec, runtime: PolicyRuntime, inventor
   const input = jsonBytes(resources.map((r) => ({ path: r.source.file, contents: r.object })));
   const excepted = group.exceptionEntrypoint ? exceptionNames(runtime.evaluate(input, group.exceptionEntrypoint)) : undefined;
   for (const entrypoint of group.entrypoints) {
-    if (excepted?.has(entrypoint.exceptionName)) continue;
+    const exception = exceptionFor(group, entrypoint, excepted);
     for (const item of asItems(runtime.evaluate(input, entrypoint.entrypoint))) {
       const named = isRecord(item) && isRecord(item.resource) ? item.resource : undefined;
       const target =
@@ -139,7 +140,8 @@ function evaluateCombined(group: RuleGroupSpec, runtime: PolicyRuntime, inventor
           ? resources.find((r) => r.kind === named.kind && r.name === named.name && (named.namespace === undefined || r.namespace === named.namespace))
           : undefined) ?? first;
       const list = out.get(target) ?? [];
-      list.push(toDescriptor(item, entrypoint, group.meta.severity, target));
+      const descriptor = toDescriptor(item, entrypoint, group.meta.severity, target);
+      list.push(exception ? { ...descriptor, suppressed: exception } : descriptor);
       out.set(target, list);
     }
   }
@@ -164,6 +166,16 @@ export function inputOf(resource: Resource): object {
 function asItems(value: unknown): unknown[] {
   if (value === undefined || value === null || value === false) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * conftest reports an excepted rule's failures as exceptions rather than failures; here they are
+ * suppressed findings: listed in reports, never failing the run.
+ */
+function exceptionFor(group: RuleGroupSpec, entrypoint: PolicyEntrypoint, excepted: ReadonlySet<string> | undefined): Suppression | undefined {
+  if (!excepted?.has(entrypoint.exceptionName)) return undefined;
+  const pkg = `data.${group.exceptionEntrypoint!.split('/').slice(0, -1).join('.')}`;
+  return { kind: 'exception', justification: `${pkg}.exception names ${JSON.stringify(entrypoint.exceptionName)} for this resource` };
 }
 
 /** conftest's `exception contains rules`: each value is a list of rule names (without the deny_ prefix). */

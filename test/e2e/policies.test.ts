@@ -32,7 +32,7 @@ describe('Rego policies end to end (built CLI)', () => {
     const sarif = JSON.parse(readFileSync(`${dir}/meshguard.sarif`, 'utf8'));
     expect(sarifValidator()(sarif)).toBe(true);
     const sarifAt = sarif.runs[0].results
-      .filter((r: any) => POLICY_RULES.has(r.ruleId))
+      .filter((r: any) => POLICY_RULES.has(r.ruleId) && !r.suppressions)
       .map((r: any) => `${r.locations[0].physicalLocation.artifactLocation.uri}:${r.locations[0].physicalLocation.region.startLine}:${r.ruleId}`)
       .sort();
     expect(sarifAt).toEqual(expected.sort());
@@ -48,9 +48,19 @@ describe('Rego policies end to end (built CLI)', () => {
     const latest = codequality.find((i: any) => i.check_name === 'main-deny-latest-tag');
     expect(latest.description).toContain('registry.example.com/web:latest uses the latest tag');
 
-    // The conftest exception spares legacy-batch's latest tag; warn rules are warnings.
+    // The conftest exception spares legacy-batch's latest tag: listed as an exception, not failing,
+    // as conftest reports it; warn rules are warnings.
     const { findings } = JSON.parse(run.stdout);
-    expect(findings.filter((f: any) => f.ruleId === 'main-deny-latest-tag').map((f: any) => f.resource.name)).toEqual(['web']);
+    const latestTag = findings.filter((f: any) => f.ruleId === 'main-deny-latest-tag');
+    expect(latestTag.filter((f: any) => !f.suppressed).map((f: any) => f.resource.name)).toEqual(['web']);
+    expect(latestTag.find((f: any) => f.resource.name === 'legacy-batch').suppressed).toEqual({
+      kind: 'exception',
+      justification: 'data.main.exception names "latest_tag" for this resource',
+      expires: null,
+    });
+    const exceptedInSarif = sarif.runs[0].results.find((r: any) => r.ruleId === 'main-deny-latest-tag' && r.suppressions);
+    expect(exceptedInSarif.suppressions[0]).toMatchObject({ kind: 'external', status: 'accepted' });
+    expect(cqAt.some((at: string) => at.endsWith(':27:main-deny-latest-tag'))).toBe(false);
     expect(findings.find((f: any) => f.ruleId === 'main-warn').severity).toBe('warning');
     expect(findings.find((f: any) => f.ruleId === 'k8s-required-labels')).toMatchObject({ line: 4, column: 3, path: '/metadata/name', messageId: 'ns-must-have-team' });
   });
