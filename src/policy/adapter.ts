@@ -45,15 +45,31 @@ export class PolicyRuntime {
     if (groups.length > 0 && declared.every((k) => k !== undefined)) this.inventoryKinds = new Set(declared.flat());
   }
 
+  /** Options of the module's rules that have any, by rule id: `data.meshguard.options`. */
+  private options: Record<string, unknown> = {};
+  private optionsChanged = false;
+
+  /**
+   * A rule's options from `.meshguard.yaml`. Rules of one module share its data document, so a rule
+   * with options re-sets it once, the first time the options are seen.
+   */
+  noteOptions(ruleId: string, options: Readonly<Record<string, unknown>>): void {
+    const current = this.options[ruleId];
+    if (current === options || (current === undefined && Object.keys(options).length === 0)) return;
+    this.options = { ...this.options, [ruleId]: options };
+    this.optionsChanged = true;
+  }
+
   prepare(inventory: Inventory, mesh: MeshSettings): void {
     // The webhook lays each request's object over a snapshot: the snapshot is the cluster state
     // Gatekeeper's sync would hold, and it stays the same across requests.
     const snapshot = inventory.snapshot;
-    if (snapshot === this.dataFor && mesh === this.dataMesh) return;
-    this.module().setData(policyDataBytes(snapshot, mesh, this.inventoryKinds));
+    if (snapshot === this.dataFor && mesh === this.dataMesh && !this.optionsChanged) return;
+    this.module().setData(policyDataBytes(snapshot, mesh, this.inventoryKinds, this.options));
     this.lastInput = undefined;
     this.dataFor = snapshot;
     this.dataMesh = mesh;
+    this.optionsChanged = false;
   }
 
   private module(): LoadedPolicy {
@@ -97,6 +113,7 @@ export function ruleFromGroup(group: RuleGroupSpec, runtime: PolicyRuntime): Rul
   return {
     meta: group.meta,
     check(resource: Resource, context: RuleContext): void {
+      runtime.noteOptions(group.meta.id, context.options);
       runtime.prepare(context.inventory, context.mesh);
       // Rego reads the tree through data.inventory, out of the engine's sight: declare what it may read,
       // so that cached results are invalidated when those kinds change (see RuleResultCache).

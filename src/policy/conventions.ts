@@ -1,6 +1,6 @@
 import type { Module, Term } from '../rego/index.js';
 import type { DocumentFamily, RuleMeta, Severity } from '../model/types.js';
-import { annotationsOf, type Annotations } from './metadata.js';
+import { annotationsOf, isRecord, type Annotations } from './metadata.js';
 
 /** Where a Rego rule's findings come from: one `deny`/`violation`/`warn` rule of a package. */
 export interface PolicyEntrypoint {
@@ -106,6 +106,8 @@ function metaOf(id: string, qualified: string, a: Annotations, rule: string, opt
     helpUri: a.relatedResources[0] ?? options.defaultHelpUri(id),
     tags: tags.length > 0 ? tags : ['rego'],
     appliesTo: { family, ...(kinds && kinds.length > 0 ? { kinds } : {}) },
+    // `custom.options`: the JSON Schema of the rule's options in .meshguard.yaml (data.meshguard.options[<id>]).
+    ...(isRecord(a.custom.options) ? { optionsSchema: a.custom.options } : {}),
   };
 }
 

@@ -25,7 +25,8 @@ export function inventoryData(inventory: Inventory, kinds?: ReadonlySet<string>)
 /** Everything a policy sees under `data`: built once per inventory (per run), shared by every policy module. */
 export interface PolicyData {
   inventory: ReturnType<typeof inventoryData>;
-  meshguard: { config: { mesh: MeshSettings } };
+  /** `options`: each rule's options from `.meshguard.yaml`, by rule id (rules given none are absent). */
+  meshguard: { config: { mesh: MeshSettings }; options: Record<string, unknown> };
 }
 
 const cache = new WeakMap<Inventory, WeakMap<MeshSettings, Map<string, ArrayBuffer>>>();
@@ -34,15 +35,15 @@ const cache = new WeakMap<Inventory, WeakMap<MeshSettings, Map<string, ArrayBuff
  * The data document as JSON bytes: opa-wasm's setData takes pre-serialised JSON, so every policy
  * module of a run shares one serialisation instead of stringifying the tree once per module.
  */
-export function policyDataBytes(inventory: Inventory, mesh: MeshSettings, kinds?: ReadonlySet<string>): ArrayBuffer {
+export function policyDataBytes(inventory: Inventory, mesh: MeshSettings, kinds?: ReadonlySet<string>, options: Record<string, unknown> = {}): ArrayBuffer {
   let byMesh = cache.get(inventory);
   if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
   let byKinds = byMesh.get(mesh);
   if (!byKinds) byMesh.set(mesh, (byKinds = new Map()));
-  const key = kinds ? [...kinds].sort().join(',') : '*';
+  const key = `${kinds ? [...kinds].sort().join(',') : '*'}\u0000${JSON.stringify(options)}`;
   let bytes = byKinds.get(key);
   if (bytes === undefined) {
-    const data: PolicyData = { inventory: inventoryData(inventory, kinds), meshguard: { config: { mesh } } };
+    const data: PolicyData = { inventory: inventoryData(inventory, kinds), meshguard: { config: { mesh }, options } };
     bytes = jsonBytes(data);
     byKinds.set(key, bytes);
   }

@@ -62,6 +62,36 @@ describe('Rego policies as rules', () => {
     expect(at).toEqual(['5:3 service-owner/noOwner warning Service web has no owner label', '8:3 service-owner/deny error NodePort']);
   });
 
+  it('passes rule options from .meshguard.yaml as data.meshguard.options, validated against custom.options', async () => {
+    const policy = `# METADATA
+# title: Services use an allowed type
+# custom:
+#   id: service-type
+#   kinds: [Service]
+#   options:
+#     type: object
+#     properties:
+#       allowed: {type: array, items: {type: string}}
+#     additionalProperties: false
+package platform.type
+
+import rego.v1
+
+allowed := object.get(data.meshguard.options, ["service-type", "allowed"], ["ClusterIP"])
+
+deny contains {"msg": sprintf("type %s is not one of %v", [input.spec.type, allowed]), "path": ["spec", "type"]} if {
+	not input.spec.type in allowed
+}
+`;
+    const dir = workspace({ 'policy/type.rego': policy, 'svc.yaml': SERVICE });
+    const run = (rules: Record<string, unknown>) => runCheck({ root: dir, inputs: ['svc.yaml'], config: { ...DEFAULT_CONFIG, policies: ['policy'], rules: rules as never }, today: '2026-11-26' });
+    const messages = async (rules: Record<string, unknown>) => (await run(rules)).findings.filter((f) => f.ruleId === 'service-type').map((f) => `${f.line}:${f.column} ${f.message}`);
+    expect(await messages({})).toEqual(['8:3 type NodePort is not one of ["ClusterIP"]']);
+    expect(await messages({ 'service-type': { options: { allowed: ['ClusterIP', 'NodePort'] } } })).toEqual([]);
+    expect(await messages({ 'service-type': { options: { allowed: ['LoadBalancer'] } } })).toEqual(['8:3 type NodePort is not one of ["LoadBalancer"]']);
+    await expect(run({ 'service-type': { options: { alowed: ['NodePort'] } } })).rejects.toThrow(/rules\.service-type\.options must NOT have additional properties/);
+  });
+
   it('honours waivers and severity settings like for TypeScript rules', async () => {
     const waived = SERVICE.replace('  labels:\n', '  annotations:\n    waive.meshguard.io/service-owner: "legacy service (OPS-1); expires=2030-01-01"\n  labels:\n');
     const dir = workspace({ 'policy/owner.rego': NATIVE, 'svc.yaml': waived });
