@@ -39,6 +39,8 @@ export class PolicyRuntime {
      * (the shipped guardrails), instead of one call per entrypoint.
      */
     private readonly combined?: { query: string; members: readonly string[] },
+    /** Data the policy brings along (an OPA bundle's data files), under meshguard's own documents. */
+    private readonly baseData?: Record<string, unknown>,
   ) {
     if (combined) this.memberIndex = new Map(combined.members.map((m, i) => [m, i]));
     const declared = groups.map((g) => g.inventoryKinds);
@@ -65,7 +67,7 @@ export class PolicyRuntime {
     // Gatekeeper's sync would hold, and it stays the same across requests.
     const snapshot = inventory.snapshot;
     if (snapshot === this.dataFor && mesh === this.dataMesh && !this.optionsChanged) return;
-    this.module().setData(policyDataBytes(snapshot, mesh, this.inventoryKinds, this.options));
+    this.module().setData(policyDataBytes(snapshot, mesh, this.inventoryKinds, this.options, this.baseData));
     this.lastInput = undefined;
     this.dataFor = snapshot;
     this.dataMesh = mesh;

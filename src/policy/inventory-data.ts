@@ -35,15 +35,24 @@ const cache = new WeakMap<Inventory, WeakMap<MeshSettings, Map<string, ArrayBuff
  * The data document as JSON bytes: opa-wasm's setData takes pre-serialised JSON, so every policy
  * module of a run shares one serialisation instead of stringifying the tree once per module.
  */
-export function policyDataBytes(inventory: Inventory, mesh: MeshSettings, kinds?: ReadonlySet<string>, options: Record<string, unknown> = {}): ArrayBuffer {
+const baseIds = new WeakMap<object, number>();
+let nextBaseId = 1;
+
+/**
+ * @param base data a policy brings along (an OPA bundle's data.json files); `inventory` and
+ *   `meshguard` at its top are meshguard's and replaced.
+ */
+export function policyDataBytes(inventory: Inventory, mesh: MeshSettings, kinds?: ReadonlySet<string>, options: Record<string, unknown> = {}, base?: Record<string, unknown>): ArrayBuffer {
   let byMesh = cache.get(inventory);
   if (!byMesh) cache.set(inventory, (byMesh = new WeakMap()));
   let byKinds = byMesh.get(mesh);
   if (!byKinds) byMesh.set(mesh, (byKinds = new Map()));
-  const key = `${kinds ? [...kinds].sort().join(',') : '*'}\u0000${JSON.stringify(options)}`;
+  let baseId = base ? baseIds.get(base) : 0;
+  if (base && baseId === undefined) baseIds.set(base, (baseId = nextBaseId++));
+  const key = `${kinds ? [...kinds].sort().join(',') : '*'}\u0000${JSON.stringify(options)}\u0000${baseId}`;
   let bytes = byKinds.get(key);
   if (bytes === undefined) {
-    const data: PolicyData = { inventory: inventoryData(inventory, kinds), meshguard: { config: { mesh }, options } };
+    const data: PolicyData = { ...base, inventory: inventoryData(inventory, kinds), meshguard: { config: { mesh }, options } };
     bytes = jsonBytes(data);
     byKinds.set(key, bytes);
   }

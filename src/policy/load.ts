@@ -7,7 +7,8 @@ import { compilePolicyDetailed, type PolicySource } from '../rego/index.js';
 import { RULE_DOCS_BASE } from '../rules/docs.js';
 import type { Rule } from '../rules/rule.js';
 import { mergeRulesById, PolicyRuntime, ruleFromGroup } from './adapter.js';
-import { assertEntrypoints, cacheKey, policyError, compileModules, declaredMemoryPages, instantiate, instantiateSync, packageUnits, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
+import { assertEntrypoints, cacheKey, policyError, PolicyError, compileModules, declaredMemoryPages, instantiate, instantiateSync, packageUnits, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
+import { readOpaBundle, type OpaBundle } from './bundle.js';
 import { ruleGroupsOf, ruleGroupsOfEntrypoints, type ConventionOptions, type RuleGroupSpec } from './conventions.js';
 
 export interface PolicyOptions {
@@ -97,7 +98,7 @@ export async function unitRules(unit: CompiledUnit, label: string): Promise<Rule
  */
 export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
   if (options.patterns.length === 0) return [];
-  const files = await discoverFiles(options.patterns, { root: options.root, include: ['**/*.rego', '**/*.wasm'], exclude: ['**/*_test.rego'] });
+  const files = await discoverFiles(options.patterns, { root: options.root, include: ['**/*.rego', '**/*.wasm', '**/*.tar.gz'], exclude: ['**/*_test.rego'] });
   const conventions = conventionOptions(options);
   const cacheDir = options.cacheDir === false ? undefined : options.cacheDir;
   const rules: Rule[] = [];
@@ -125,7 +126,30 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
     const runtime = new PolicyRuntime(policy, file.path, groups);
     rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
   }
+  for (const file of files.filter((f) => f.path.endsWith('.tar.gz'))) rules.push(...(await bundleRules(file.absPath, file.path, conventions)));
   return mergeRulesById(rules);
+}
+
+/** An OPA bundle (`opa build -t wasm`): each wasm module it holds, with the bundle's data under `data`. */
+async function bundleRules(absPath: string, label: string, conventions: ConventionOptions): Promise<Rule[]> {
+  let bundle: OpaBundle;
+  try {
+    bundle = readOpaBundle(new Uint8Array(await readFile(absPath)));
+  } catch (error) {
+    throw policyError(error, `cannot read the bundle ${label}`);
+  }
+  if (bundle.modules.length === 0) throw new PolicyError(`${label}: the bundle holds no wasm module (build it with \`opa build -t wasm\`)`);
+  const rules: Rule[] = [];
+  for (const module of bundle.modules) {
+    const where = `${label}:${module.path}`;
+    const policy = await instantiate({ wasm: module.wasm, memoryPages: declaredMemoryPages(module.wasm) }).catch((error: unknown) => {
+      throw policyError(error, `cannot load ${where}`);
+    });
+    const groups = ruleGroupsOfEntrypoints(Object.keys((policy.entrypoints ?? {}) as Record<string, number>), conventions);
+    const runtime = new PolicyRuntime(policy, where, groups, undefined, bundle.data);
+    rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
+  }
+  return rules;
 }
 
 function readManifest(file: string): PolicyManifest | undefined {

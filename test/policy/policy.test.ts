@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -123,6 +125,35 @@ deny contains {"msg": sprintf("type %s is not one of %v", [input.spec.type, allo
     expect(built.exitCode).toBe(0);
     const rules = await loadPolicyRules({ root: dir, patterns: ['policy.wasm'], cacheDir: false });
     expect(rules.map((r) => [r.meta.id, r.meta.severity])).toEqual([['main-warn', 'warning']]);
+  });
+
+  it('loads OPA bundles (tar.gz): their wasm modules, with their data files under data', async () => {
+    const policy = 'package main\nimport rego.v1\ndeny contains msg if {\n\tnot input.spec.type in data.platform.network.allowed_types\n\tmsg := sprintf("type %s is not allowed", [input.spec.type])\n}\n';
+    const dir = workspace({ 'src/main.rego': policy, 'svc.yaml': SERVICE });
+    const bundle = path.join(dir, 'bundle');
+    // A module path past the 100 bytes of a tar header's name field needs a long-name record.
+    const modules = path.join(bundle, 'modules', 'a-directory-name-long-enough-to-need-a-long-name-record/'.repeat(3));
+    mkdirSync(modules, { recursive: true });
+    mkdirSync(path.join(bundle, 'platform', 'network'), { recursive: true });
+    expect((await runPolicyBuild([path.join(dir, 'src'), '-e', 'main/deny', '-o', path.join(modules, 'policy.wasm')])).exitCode).toBe(0);
+    writeFileSync(path.join(bundle, '.manifest'), JSON.stringify({ revision: 'r1', roots: [''] }));
+    const findings = async (allowed: string[], format: string) => {
+      writeFileSync(path.join(bundle, 'platform', 'network', 'data.json'), JSON.stringify({ allowed_types: allowed }));
+      execFileSync('tar', ['-czf', path.join(dir, `${format}.tar.gz`), `--format=${format}`, '-C', bundle, '.']);
+      const rules = await loadPolicyRules({ root: dir, patterns: [`${format}.tar.gz`], cacheDir: false });
+      const result = await runCheck({ root: dir, inputs: ['svc.yaml'], config: DEFAULT_CONFIG, rules, today: '2026-11-26' });
+      return result.findings.filter((f) => f.ruleId === 'main-deny').map((f) => f.message);
+    };
+    // Both long-name encodings real tools write: GNU tar's `L` records and PAX (Go's archive/tar, hence opa build).
+    for (const format of ['gnu', 'pax']) {
+      expect(await findings(['ClusterIP'], format)).toEqual(['type NodePort is not allowed']);
+      expect(await findings(['ClusterIP', 'NodePort'], format)).toEqual([]);
+    }
+
+    writeFileSync(path.join(dir, 'broken.tar.gz'), 'not a bundle');
+    await expect(loadPolicyRules({ root: dir, patterns: ['broken.tar.gz'], cacheDir: false })).rejects.toThrow(/cannot read the bundle broken.tar.gz: not a gzip file/);
+    writeFileSync(path.join(dir, 'text.tar.gz'), gzipSync('x'.repeat(2048)));
+    await expect(loadPolicyRules({ root: dir, patterns: ['text.tar.gz'], cacheDir: false })).rejects.toThrow(/not a tar archive \(bad header checksum at byte 0\)/);
   });
 
   it('combine mode gives policies every resource at once', async () => {
