@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   console.error('Rego guardrails vs their TypeScript reference, same resources, one process ...');
   const rego = await measureRegoCost(TREE, { runs: RUNS });
   results.rego = rego;
-  row('Rego rules (3 guardrails), warm', ms(rego.regoMs), `${ms(rego.typescriptMs)} TypeScript`, rego.ratio, '< 3x TypeScript');
+  row('Rego rules (3 guardrails), in-process', ms(rego.regoMs), `${ms(rego.typescriptMs)} TypeScript`, rego.ratio, '< 3x TypeScript');
 
   console.error('webhook: echo baseline and meshguard serve under a loopback load ...');
   const webhook = await benchWebhook(TREE);
