@@ -88,8 +88,10 @@ export class PolicyRuntime {
         this.lastInput = input;
         this.lastCombined = Array.isArray(values) ? values : [];
       }
+      // Each member is [value], or [] where the rule is undefined for this input.
       const at = this.memberIndex?.get(entrypoint);
-      return at === undefined ? undefined : this.lastCombined?.[at];
+      const member = at === undefined ? undefined : this.lastCombined?.[at];
+      return Array.isArray(member) ? (member[0] as unknown) : undefined;
     }
     const first = this.run(input, entrypoint);
     return isRecord(first) ? first.result : undefined;

@@ -138,9 +138,8 @@ export function declaredMemoryPages(wasm: Uint8Array): number {
 }
 
 /**
- * The sources one package needs: its own modules and, transitively, the packages they import.
- * Compiling each package on its own keeps modules small (the toolchain's modules stop exposing their
- * entrypoints once the embedded IR passes roughly 38 KB, i.e. needs a third memory page; see `assertEntrypoints`).
+ * The sources one package needs: its own modules and, transitively, the packages they import
+ * (`meshguard policy test` compiles each test package with only what it uses).
  */
 export function packageUnits(modules: readonly Module[], sources: readonly PolicySource[], roots: ReadonlySet<string>): { pkg: string; sources: PolicySource[] }[] {
   const byFile = new Map(sources.map((s) => [s.path, s]));
@@ -186,5 +185,5 @@ export function policyError(error: unknown, what: string): PolicyError {
 export function assertEntrypoints(policy: LoadedPolicy, expected: readonly string[], label: string): void {
   const have = Object.keys((policy.entrypoints ?? {}) as Record<string, number>);
   const missing = expected.filter((e) => !have.includes(e));
-  if (missing.length > 0) throw new PolicyError(`${label}: the compiled module does not expose ${missing.join(', ')} (a Rego toolchain limit: modules whose IR needs more than 2 memory pages lose their entrypoints; split the policy into smaller packages)`);
+  if (missing.length > 0) throw new PolicyError(`${label}: the compiled module does not expose ${missing.join(', ')}`);
 }

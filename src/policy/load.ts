@@ -7,7 +7,7 @@ import { compilePolicyDetailed, type PolicySource } from '../rego/index.js';
 import { RULE_DOCS_BASE } from '../rules/docs.js';
 import type { Rule } from '../rules/rule.js';
 import { mergeRulesById, PolicyRuntime, ruleFromGroup } from './adapter.js';
-import { assertEntrypoints, cacheKey, policyError, PolicyError, compileModules, declaredMemoryPages, instantiate, instantiateSync, packageUnits, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
+import { assertEntrypoints, cacheKey, policyError, PolicyError, declaredMemoryPages, instantiate, instantiateSync, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
 import { readOpaBundle, type OpaBundle } from './bundle.js';
 import { ruleGroupsOf, ruleGroupsOfEntrypoints, type ConventionOptions, type RuleGroupSpec } from './conventions.js';
 
@@ -35,60 +35,28 @@ export function conventionOptions(options: Pick<PolicyOptions, 'namespaces' | 'c
   return { namespaces: options.namespaces && options.namespaces.length > 0 ? options.namespaces : ['main'], combine: options.combine ?? false, defaultHelpUri: helpUri };
 }
 
-/** One compiled module and the rule groups it serves. */
-export interface CompiledUnit {
+/**
+ * A set of Rego policies compiled into one module, with one query returning the value of every
+ * entrypoint its rules read, as an array in the order of `members` (see compileCombined).
+ */
+export interface CompiledPolicySet {
   module: CompiledModule;
   groups: RuleGroupSpec[];
+  query: string;
+  members: string[];
 }
 
-/**
- * Compile (or fetch from the cache) a set of Rego sources: one module per package that defines
- * findings, with the packages it imports, so each stays small and is cached on its own content.
- */
-export async function compileRegoPolicies(sources: PolicySource[], options: ConventionOptions, cacheDir: string | undefined): Promise<CompiledUnit[]> {
-  const key = cacheKey({ sources, namespaces: options.namespaces, combine: options.combine, help: options.defaultHelpUri('{id}') });
-  const cached = readCache<{ groups: RuleGroupSpec[][]; pages: number[] }>(cacheDir, key);
-  if (cached) return splitCached(cached.module.wasm, cached.extra);
-  const { modules, v0 } = parseRego(sources);
-  const { groups } = ruleGroupsOf(modules, options);
-  const packages = new Set(groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint.split('/').slice(0, -1).join('.'))));
-  const units: CompiledUnit[] = [];
-  for (const unit of packageUnits(modules, sources, packages)) {
-    const prefix = `${unit.pkg.replace(/\./g, '/')}/`;
-    const own = groups
-      .map((g) => ({ ...g, entrypoints: g.entrypoints.filter((e) => e.entrypoint.startsWith(prefix) && !e.entrypoint.slice(prefix.length).includes('/')) }))
-      .filter((g) => g.entrypoints.length > 0)
-      .map((g) => (g.exceptionEntrypoint && !g.exceptionEntrypoint.startsWith(prefix) ? { ...g, exceptionEntrypoint: undefined } : g) as RuleGroupSpec);
-    const entrypoints = [...new Set(own.flatMap((g) => [...g.entrypoints.map((e) => e.entrypoint), ...(g.exceptionEntrypoint ? [g.exceptionEntrypoint] : [])]))].sort();
-    units.push({ module: await compileModules(unit.sources, entrypoints, v0), groups: own });
-  }
-  // One cache entry for the whole set: the modules concatenated, with their lengths in the sidecar.
-  const joined = new Uint8Array(units.reduce((n, u) => n + u.module.wasm.length, 0));
-  let offset = 0;
-  for (const u of units) {
-    joined.set(u.module.wasm, offset);
-    offset += u.module.wasm.length;
-  }
-  writeCache(cacheDir, key, { wasm: joined, memoryPages: 0 }, { groups: units.map((u) => u.groups), pages: units.map((u) => u.module.memoryPages), lengths: units.map((u) => u.module.wasm.length) });
-  return units;
-}
+/** Bumped when the cached form of a compiled set changes. */
+const CACHE_FORMAT = 2;
 
-function splitCached(wasm: Uint8Array, extra: { groups: RuleGroupSpec[][]; pages: number[]; lengths?: number[] }): CompiledUnit[] {
-  let offset = 0;
-  return extra.groups.map((groups, i) => {
-    const length = extra.lengths?.[i] ?? 0;
-    const module = { wasm: wasm.subarray(offset, offset + length), memoryPages: extra.pages[i] ?? 5 };
-    offset += length;
-    return { module, groups };
-  });
-}
-
-/** Instantiate a compiled unit and wrap its groups as rules. */
-export async function unitRules(unit: CompiledUnit, label: string): Promise<Rule[]> {
-  const policy = await instantiate(unit.module);
-  assertEntrypoints(policy, unit.groups.flatMap((g) => g.entrypoints.map((e) => e.entrypoint)), label);
-  const runtime = new PolicyRuntime(policy, label, unit.groups);
-  return unit.groups.map((g) => ruleFromGroup(g, runtime));
+/** Compile (or fetch from the cache) the user's Rego sources into one combined module. */
+export async function compileRegoPolicies(sources: PolicySource[], options: ConventionOptions, cacheDir: string | undefined): Promise<CompiledPolicySet | undefined> {
+  const key = cacheKey({ format: CACHE_FORMAT, sources, namespaces: options.namespaces, combine: options.combine, help: options.defaultHelpUri('{id}') });
+  const cached = readCache<{ groups: RuleGroupSpec[]; query: string; members: string[] } | null>(cacheDir, key);
+  if (cached) return cached.extra ? { module: cached.module, ...cached.extra } : undefined;
+  const set = await compileCombined(sources, options);
+  writeCache(cacheDir, key, set?.module ?? { wasm: new Uint8Array(), memoryPages: 0 }, set ? { groups: set.groups, query: set.query, members: set.members } : null);
+  return set;
 }
 
 /**
@@ -105,13 +73,19 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
   const rego = files.filter((f) => f.path.endsWith('.rego') && !f.path.endsWith('_test.rego'));
   if (rego.length > 0) {
     const sources = await Promise.all(rego.map(async (f) => ({ path: f.path, source: await readFile(f.absPath, 'utf8') })));
-    let units: CompiledUnit[];
+    let set: CompiledPolicySet | undefined;
     try {
-      units = await compileRegoPolicies(sources, conventions, cacheDir);
+      set = await compileRegoPolicies(sources, conventions, cacheDir);
     } catch (error) {
       throw policyError(error, 'cannot compile the Rego policies');
     }
-    for (const unit of units) rules.push(...(await unitRules(unit, rego.map((f) => f.path).join(', '))));
+    if (set) {
+      const label = rego.map((f) => f.path).join(', ');
+      const policy = await instantiate(set.module);
+      assertEntrypoints(policy, [set.query], label);
+      const runtime = new PolicyRuntime(policy, label, set.groups, { query: set.query, members: set.members });
+      rules.push(...set.groups.map((g) => ruleFromGroup(g, runtime)));
+    }
   }
   for (const file of files.filter((f) => f.path.endsWith('.wasm'))) {
     const wasm = new Uint8Array(await readFile(file.absPath));
@@ -178,42 +152,46 @@ export interface BundleManifest {
 export const COMBINED_QUERY = 'meshguard_all';
 const COMBINED_VAR = 'meshguard_all';
 /** The generated package that picks, per input kind, the rules to evaluate (see dispatchModule). */
-const DISPATCH_PACKAGE = 'meshguard_shipped_dispatch';
+const DISPATCH_PACKAGE = 'meshguard_dispatch';
 
 /**
- * The shipped guardrails: one module holding every rule, with one query returning every
- * entrypoint's value. A resource is then copied into wasm, parsed and evaluated once for all the
- * guardrails, and what the rules share (the pod template, the injection decision) is computed once.
- * Only for policies whose entrypoints are partial sets (`deny contains ...`), which are always
- * defined: an undefined member would make the whole result undefined.
+ * A set of policies as one module with one query returning every entrypoint's value: a resource is
+ * copied into wasm, parsed and evaluated once for all the rules, and what they share (a pod
+ * template, the injection decision) is computed once. Test files are left out.
  */
-async function compileShipped(sources: PolicySource[], options: ConventionOptions): Promise<{ module: CompiledModule; groups: RuleGroupSpec[]; query: string; members: string[] }[]> {
+async function compileCombined(sources: PolicySource[], options: ConventionOptions): Promise<CompiledPolicySet | undefined> {
   const { modules, v0 } = parseRego(sources);
   const { groups } = ruleGroupsOf(modules, options);
-  if (groups.length === 0) return [];
+  if (groups.length === 0) return undefined;
   const sorted = [...groups].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
-  const members = sorted.flatMap((g) => g.entrypoints.map((e) => e.entrypoint));
-  const packages = new Set(members.map((e) => e.split('/').slice(0, -1).join('.')));
-  const unitSources = [...new Set(packageUnits(modules, sources, packages).flatMap((u) => u.sources))];
-  const dispatch = { path: `${DISPATCH_PACKAGE}.rego`, source: dispatchModule(sorted) };
-  const compiled = await compilePolicyDetailed([...unitSources, dispatch], { entrypoints: [], queries: [{ name: COMBINED_QUERY, query: `${COMBINED_VAR} := data.${DISPATCH_PACKAGE}.results` }], v0 });
-  return [{ module: { wasm: compiled.wasm, memoryPages: compiled.memoryPages }, groups: sorted, query: COMBINED_QUERY, members }];
+  const dispatch = dispatchModule(sorted);
+  const compiled = await compilePolicyDetailed([...sources, { path: `${DISPATCH_PACKAGE}.rego`, source: dispatch.source }], {
+    entrypoints: [],
+    queries: [{ name: COMBINED_QUERY, query: `${COMBINED_VAR} := data.${DISPATCH_PACKAGE}.results` }],
+    v0,
+  });
+  return { module: { wasm: compiled.wasm, memoryPages: compiled.memoryPages }, groups: sorted, query: COMBINED_QUERY, members: dispatch.members };
 }
 
 /**
- * Rego for the combined query: one array of every entrypoint's value, in group order. A group whose
- * rule does not apply to the input's kind contributes empty sets without being evaluated, as the
- * engine never asks a TypeScript rule about kinds outside its `appliesTo`.
+ * Rego for the combined query: an array with, per member (each group's entrypoints, then its conftest
+ * exception rule), `[value]` or `[]` when the rule is undefined for this input. A group whose rule
+ * does not apply to the input's kind contributes `[]`s without being evaluated, as the engine never
+ * asks a TypeScript rule about kinds outside its `appliesTo`.
  */
-function dispatchModule(groups: readonly RuleGroupSpec[]): string {
+function dispatchModule(groups: readonly RuleGroupSpec[]): { source: string; members: string[] } {
   const lines = [`package ${DISPATCH_PACKAGE}`, '', 'import rego.v1', ''];
   const parts: string[] = [];
+  const members: string[] = [];
   groups.forEach((group, i) => {
-    const values = group.entrypoints.map((e) => `data.${e.entrypoint.replace(/\//g, '.')}`);
+    const own = [...group.entrypoints.map((e) => e.entrypoint), ...(group.exceptionEntrypoint ? [group.exceptionEntrypoint] : [])];
+    members.push(...own);
+    const values = own.map((e) => `[x | x := data${e.split('/').map(refPart).join('')}]`);
     const kinds = group.meta.appliesTo.kinds;
-    if (kinds && kinds.length > 0) {
+    // --combine: `input` is every document at once, which has no kind.
+    if (kinds && kinds.length > 0 && !group.combine) {
       lines.push(`kinds_${i} := {${kinds.map((k) => JSON.stringify(k)).join(', ')}}`, '');
-      lines.push(`group_${i} := [${values.join(', ')}] if {`, `\tkinds_${i}[input.kind]`, `} else := [${values.map(() => 'set()').join(', ')}]`, '');
+      lines.push(`group_${i} := [${values.join(', ')}] if {`, `\tkinds_${i}[input.kind]`, `} else := [${values.map(() => '[]').join(', ')}]`, '');
     } else {
       lines.push(`group_${i} := [${values.join(', ')}]`, '');
     }
@@ -221,7 +199,12 @@ function dispatchModule(groups: readonly RuleGroupSpec[]): string {
   });
   const concat = parts.reduce((acc, part) => (acc === '' ? part : `array.concat(${acc}, ${part})`), '');
   lines.push(`results := ${concat}`);
-  return `${lines.join('\n')}\n`;
+  return { source: `${lines.join('\n')}\n`, members };
+}
+
+/** A path segment of a data reference: `.name` when it is an identifier, else `["name"]`. */
+function refPart(segment: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
 }
 
 function shippedManifestPath(): string | undefined {
@@ -263,7 +246,8 @@ export function shippedPolicyRules(): readonly Rule[] {
 export async function buildPolicyBundle(dir: string, outDir: string): Promise<BundleManifest> {
   const files = (await discoverFiles([dir], { root: dir, include: ['**/*.rego'], exclude: ['**/*_test.rego'] })).filter((f) => !f.path.endsWith('_test.rego'));
   const sources = await Promise.all(files.map(async (f) => ({ path: path.posix.join(path.basename(dir), f.path), source: await readFile(f.absPath, 'utf8') })));
-  const units = await compileShipped(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`));
+  const set = await compileCombined(sources, conventionOptions({ namespaces: [] }, (id) => `${RULE_DOCS_BASE}/${id}.md`));
+  const units = set ? [set] : [];
   const { mkdir, readdir, rm, writeFile } = await import('node:fs/promises');
   await mkdir(outDir, { recursive: true });
   // Modules of an earlier build that no longer exist would ship as dead weight.

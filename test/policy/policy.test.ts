@@ -156,6 +156,17 @@ deny contains {"msg": sprintf("type %s is not one of %v", [input.spec.type, allo
     await expect(loadPolicyRules({ root: dir, patterns: ['text.tar.gz'], cacheDir: false })).rejects.toThrow(/not a tar archive \(bad header checksum at byte 0\)/);
   });
 
+  it('evaluates every package in one module: an undefined rule leaves the others their findings', async () => {
+    const dir = workspace({
+      'p/main.rego': 'package main\nimport rego.v1\ndeny := "deployments only" if input.kind == "Deployment"\n',
+      'p/other.rego': 'package other\nimport rego.v1\ndeny contains msg if {\n\tinput.kind == "Service"\n\tmsg := sprintf("service %s", [input.metadata.name])\n}\n',
+      'svc.yaml': SERVICE,
+    });
+    const rules = await loadPolicyRules({ root: dir, patterns: ['p'], namespaces: ['*'], cacheDir: false });
+    const result = await runCheck({ root: dir, inputs: ['svc.yaml'], config: DEFAULT_CONFIG, rules, today: '2026-11-26' });
+    expect(result.findings.filter((f) => f.ruleId.startsWith('main-') || f.ruleId.startsWith('other-')).map((f) => `${f.ruleId}: ${f.message}`)).toEqual(['other-deny: service web']);
+  });
+
   it('combine mode gives policies every resource at once', async () => {
     const policy = 'package main\nimport rego.v1\ndeny contains {"msg": sprintf("%d Services", [count(input)]), "resource": {"kind": "Service", "name": "b"}} if count(input) > 1\n';
     const dir = workspace({ 'p/main.rego': policy, 'a.yaml': SERVICE, 'b.yaml': SERVICE.replace('name: web', 'name: b') });
