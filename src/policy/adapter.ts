@@ -27,6 +27,7 @@ export class PolicyRuntime {
   /** Last input and the combined query's result for it: every rule of the module shares one evaluation. */
   private lastInput?: ArrayBuffer;
   private lastCombined?: unknown[];
+  private lastError?: unknown;
   /** Index of each entrypoint in the combined query's result. */
   private readonly memberIndex?: ReadonlyMap<string, number>;
 
@@ -82,12 +83,21 @@ export class PolicyRuntime {
   evaluate(input: ArrayBuffer | undefined, entrypoint: string): unknown {
     if (this.combined && input) {
       if (input !== this.lastInput) {
-        // The query binds its result to a variable of the query's own name (load.ts, compileShipped).
-        const bindings = this.run(input, this.combined.query);
-        const values = isRecord(bindings) ? bindings[this.combined.query] : undefined;
         this.lastInput = input;
-        this.lastCombined = Array.isArray(values) ? values : [];
+        this.lastCombined = undefined;
+        this.lastError = undefined;
+        try {
+          // The query binds its result to a variable of the query's own name (load.ts, compileCombined).
+          const bindings = this.run(input, this.combined.query);
+          const values = isRecord(bindings) ? bindings[this.combined.query] : undefined;
+          this.lastCombined = Array.isArray(values) ? values : [];
+        } catch (error) {
+          // One failing rule (a conflict, a limit) fails the shared evaluation: every rule of the module
+          // reports it, with the failing rule's location, without evaluating again.
+          this.lastError = error;
+        }
       }
+      if (this.lastError !== undefined) throw this.lastError;
       // Each member is [value], or [] where the rule is undefined for this input.
       const at = this.memberIndex?.get(entrypoint);
       const member = at === undefined ? undefined : this.lastCombined?.[at];

@@ -139,11 +139,11 @@ function readManifest(file: string): PolicyManifest | undefined {
 /** The shipped guardrails, compiled by `npm run build` (scripts/build-policies.mjs) into dist/policies/. */
 export const SHIPPED_BUNDLE = 'guardrails';
 
-/** dist/policies/guardrails.json: the modules (one per policy package) and the rules each serves. */
+/** dist/policies/guardrails.json: the module holding every shipped guardrail and the rules it serves. */
 export interface BundleManifest {
   /**
    * `query`: the module's single query returning every entrypoint's value at once, as an array in
-   * the order of `members` (see compileShipped).
+   * the order of `members` (see compileCombined).
    */
   modules: { file: string; memoryPages: number; groups: RuleGroupSpec[]; query?: string; members?: string[] }[];
 }

@@ -167,6 +167,19 @@ deny contains {"msg": sprintf("type %s is not one of %v", [input.spec.type, allo
     expect(result.findings.filter((f) => f.ruleId.startsWith('main-') || f.ruleId.startsWith('other-')).map((f) => `${f.ruleId}: ${f.message}`)).toEqual(['other-deny: service web']);
   });
 
+  it('reports a rule that fails the shared evaluation once per rule, naming the failing rule', async () => {
+    const dir = workspace({
+      'p/main.rego': 'package main\nimport rego.v1\ndeny contains "main finding" if input.kind == "Service"\n',
+      'p/bad.rego': 'package bad\nimport rego.v1\ndeny := "a" if input.kind == "Service"\n\ndeny := "b" if input.kind == "Service"\n',
+      'svc.yaml': SERVICE,
+    });
+    const rules = await loadPolicyRules({ root: dir, patterns: ['p'], namespaces: ['*'], cacheDir: false });
+    const result = await runCheck({ root: dir, inputs: ['svc.yaml'], config: DEFAULT_CONFIG, rules, today: '2026-11-26' });
+    const crashes = result.findings.filter((f) => f.ruleId === 'internal-error');
+    expect(crashes.map((f) => f.message.replace(/:.*$/s, ''))).toEqual(["rule 'bad-deny' failed on this resource", "rule 'main-deny' failed on this resource"]);
+    for (const crash of crashes) expect(crash.message).toMatch(/p\/bad\.rego:\d+:\d+: eval_conflict_error/);
+  });
+
   it('combine mode gives policies every resource at once', async () => {
     const policy = 'package main\nimport rego.v1\ndeny contains {"msg": sprintf("%d Services", [count(input)]), "resource": {"kind": "Service", "name": "b"}} if count(input) > 1\n';
     const dir = workspace({ 'p/main.rego': policy, 'a.yaml': SERVICE, 'b.yaml': SERVICE.replace('name: web', 'name: b') });
