@@ -63,7 +63,7 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
 
 export const DEFAULT_CONFIG: MeshguardConfig = {
   include: ['**/*.yaml', '**/*.yml', '**/*.json'],
-  exclude: ['**/node_modules/**', '**/.git/**', '**/dist/**', '.meshguard.yaml', '.meshguard-cache/**'],
+  exclude: ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/.meshguard.yaml', '**/.meshguard-cache/**'],
   gitlabCi: [],
   policies: [],
   rules: {},

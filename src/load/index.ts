@@ -137,7 +137,7 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
         severity: 'info',
         message: `document ${doc.documentIndex + 1} has no apiVersion/kind: not a Kubernetes object, ignored`,
         file: source.path,
-        range: doc.range,
+        range: doc.range(),
       });
     }
   }

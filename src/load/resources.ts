@@ -23,7 +23,8 @@ export interface ExtractOptions {
 export interface ExtractResult {
   resources: Resource[];
   /** Documents that are not Kubernetes objects (no apiVersion/kind), with their position. */
-  nonKubernetes: { documentIndex: number; range: SourceRange }[];
+  /** Documents that are not Kubernetes objects; `range()` resolves exact positions, so call it only to report one. */
+  nonKubernetes: { documentIndex: number; range: () => SourceRange }[];
 }
 
 /**
@@ -37,7 +38,7 @@ export function extractResources(documents: readonly PositionedDocument[], optio
     if (doc.value === null || doc.value === undefined) continue;
     const value = doc.value;
     if (!isRecord(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') {
-      nonKubernetes.push({ documentIndex: doc.index, range: doc.range });
+      nonKubernetes.push({ documentIndex: doc.index, range: () => doc.range });
       continue;
     }
     if (value.kind.endsWith('List') && Array.isArray(value.items)) {
@@ -45,7 +46,7 @@ export function extractResources(documents: readonly PositionedDocument[], optio
         if (isRecord(item) && typeof item.apiVersion === 'string' && typeof item.kind === 'string') {
           resources.push(kubernetesResource(item, doc, ['items', itemIndex], options));
         } else {
-          nonKubernetes.push({ documentIndex: doc.index, range: doc.locate(['items', itemIndex]) });
+          nonKubernetes.push({ documentIndex: doc.index, range: () => doc.locate(['items', itemIndex]) });
         }
       });
       continue;

@@ -35,6 +35,17 @@ describe('--cache', () => {
     expect(afterEdit[1]).not.toEqual(uncached[1]);
   });
 
+  it('never lints a cache directory, even one left in a subdirectory by a run from there', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-cache-'));
+    cpSync(path.join(REPO_ROOT, 'fixtures/demo'), path.join(dir, 'team'), { recursive: true });
+    // The run's duration is the one thing that may differ.
+    const report = async () => JSON.parse((await runMeshguard(['check', '.', '--format', 'json', '--today', '2026-11-26'], { cwd: dir })).stdout.replace(/"durationMs": [\d.]+/, '"durationMs": 0'));
+    const expected = await report();
+    await runMeshguard(['check', '.', '--cache', '--today', '2026-11-26'], { cwd: path.join(dir, 'team') });
+    expect(existsSync(path.join(dir, 'team/.meshguard-cache/parse.json'))).toBe(true);
+    expect(await report()).toEqual(expected);
+  });
+
   it('ignores a corrupt cache file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-cache-'));
     cpSync(path.join(REPO_ROOT, 'fixtures/demo'), dir, { recursive: true });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYamlFast } from '../../src/load/fast-yaml.js';
+import { extractResources } from '../../src/load/resources.js';
 import { parseYaml } from '../../src/load/yaml.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
@@ -39,5 +40,28 @@ describe('fast YAML path', () => {
     for (const text of ['a: &x 1\nb: *x\n', 'a: !vault x\n', '? [a]\n: 1\n']) {
       expect(parseYamlFast(text).documents.map((d) => d.value)).toEqual(parseYaml(text).documents.map((d) => d.value));
     }
+  });
+});
+
+describe('resources from parsed documents', () => {
+  it('leaves exact positions unresolved for documents that are not Kubernetes objects until they are reported', () => {
+    let resolved = 0;
+    const origin = { line: 1, column: 1, endLine: 1, endColumn: 1 };
+    const documents = [{ index: 0, value: { some: 'data' } }, { index: 1, value: { apiVersion: 'v1', kind: 'List', items: [{ nope: true }] } }].map((d) => ({
+      ...d,
+      get range() {
+        resolved++;
+        return origin;
+      },
+      locate: () => {
+        resolved++;
+        return origin;
+      },
+    }));
+    const { nonKubernetes } = extractResources(documents, { file: 'x.json', defaultNamespace: 'default' });
+    expect(nonKubernetes.map((d) => d.documentIndex)).toEqual([0, 1]);
+    expect(resolved).toBe(0);
+    expect(nonKubernetes[1]!.range()).toEqual(origin);
+    expect(resolved).toBe(1);
   });
 });
