@@ -386,6 +386,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     if (v === undefined) { v = randomUUID(); UUIDS.set(key, v); }
     return v;
   } },
+  'uuid.parse': { arity: 1, fn: (s) => parseUuid(str('uuid.parse', s, 1)) },
   // One value per synchronous evaluation: OPA fixes "now" for the whole query.
   'time.now_ns': { arity: 0, fn: () => {
     if (NOW === undefined) { NOW = ns(Date.now()); queueMicrotask(() => { NOW = undefined; }); }
@@ -452,11 +453,55 @@ function trimWith(s: string, cutset: string, left: boolean, right: boolean): str
  * (11529215046068469760 -> 11529215046068470000). Handing it the JSON text as an ArrayBuffer
  * keeps every integer-valued double exact.
  */
+/** 100-ns intervals between the Gregorian epoch of RFC 4122 timestamps (1582-10-15) and the Unix epoch. */
+const GREGORIAN_OFFSET = 0x01b21dd213814000n;
+
+/**
+ * OPA's uuid.parse: version and variant, plus what the version encodes (v1/v2: time, clock sequence,
+ * node; v2: DCE domain and id; v6: time; v7: time). Accepts the forms Go's uuid.Parse accepts;
+ * anything else is undefined.
+ */
+function parseUuid(text: string): Record<string, unknown> | undefined {
+  let hex: string;
+  if (text.length === 36) hex = text;
+  else if (text.length === 38 && text.startsWith('{') && text.endsWith('}')) hex = text.slice(1, -1);
+  else if (text.length === 45 && text.toLowerCase().startsWith('urn:uuid:')) hex = text.slice(9);
+  else if (text.length === 32) hex = `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
+  else return undefined;
+  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(hex)) return undefined;
+  const b = Buffer.from(hex.replace(/-/g, ''), 'hex');
+  const version = b[6]! >> 4;
+  const v8 = b[8]!;
+  const variant = (v8 & 0xc0) === 0x80 ? 'RFC4122' : (v8 & 0xe0) === 0xc0 ? 'Microsoft' : (v8 & 0xe0) === 0xe0 ? 'Future' : 'Reserved';
+  const out: Record<string, unknown> = { version, variant };
+  const u = (from: number, to: number): bigint => BigInt(`0x${b.subarray(from, to).toString('hex')}`);
+  if (version === 1 || version === 2) {
+    const intervals = ((u(6, 8) & 0x0fffn) << 48n) | (u(4, 6) << 32n) | u(0, 4);
+    out.time = (intervals - GREGORIAN_OFFSET) * 100n;
+    out.clocksequence = ((v8 & 0x3f) << 8) | b[9]!;
+    out.nodeid = [...b.subarray(10, 16)].map((x) => x.toString(16).padStart(2, '0')).join('-');
+    out.macvariables = `${b[10]! & 0x02 ? 'local' : 'global'}:${b[10]! & 0x01 ? 'multicast' : 'unicast'}`;
+    if (version === 2) {
+      const domains = ['Person', 'Group', 'Org'];
+      out.domain = domains[b[9]!] ?? `Domain${b[9]}`;
+      out.id = Number(u(0, 4));
+    }
+  } else if (version === 6) {
+    const intervals = (u(0, 4) << 28n) | (u(4, 6) << 12n) | (u(6, 8) & 0x0fffn);
+    out.time = (intervals - GREGORIAN_OFFSET) * 100n;
+  } else if (version === 7) {
+    out.time = u(0, 6) * 1_000_000n;
+  }
+  return out;
+}
+
 function exactJson(v: unknown): unknown {
   if (v === undefined) return undefined;
   let big = false;
   const text = JSON.stringify(v, (_k, x: unknown) => {
     if (typeof x === 'number' && Number.isInteger(x) && Math.abs(x) > Number.MAX_SAFE_INTEGER) { big = true; return `\u0000${BigInt(x).toString()}\u0000`; }
+    // Exact integers beyond doubles (nanosecond timestamps) are computed as bigint.
+    if (typeof x === 'bigint') { big = true; return `\u0000${x.toString()}\u0000`; }
     return x;
   });
   if (!big) return v;

@@ -127,6 +127,18 @@ describe('rego -> wasm through opa-wasm', () => {
     expect(r).toEqual([{ a: 'x', b: '\ufeffx', c: ['a', '😀', 'b'], d: ['', 'a', '', 'b', ''], e: [''] }]);
   });
 
+  it('parses UUIDs with exact nanosecond times', async () => {
+    const r = await evalQuery('a := uuid.parse("b01d0062-a116-11ee-822b-7ab0b9e5e0c0"); b := uuid.parse("{a6342df8-7801-469c-b3f3-c5317a0ebdaa}"); c := uuid.parse("nope")', []).catch((e: unknown) => e);
+    // c is undefined, so the whole query has no result.
+    expect(r).toEqual([]);
+    const [ok] = (await evalQuery('a := uuid.parse("b01d0062-a116-11ee-822b-7ab0b9e5e0c0"); b := uuid.parse("{a6342df8-7801-469c-b3f3-c5317a0ebdaa}")', [])) as [{ a: Record<string, unknown>; b: unknown }];
+    expect(ok.b).toEqual({ variant: 'RFC4122', version: 4 });
+    expect(ok.a).toMatchObject({ version: 1, clocksequence: 555, nodeid: '7a-b0-b9-e5-e0-c0', macvariables: 'local:unicast' });
+    // 1703282931110717000 is beyond a double's exact integers: it must arrive intact.
+    const [exact] = await evalQuery('t := json.marshal(uuid.parse("b01d0062-a116-11ee-822b-7ab0b9e5e0c0").time)', []);
+    expect(exact).toEqual({ t: '1703282931110717000' });
+  });
+
   it('applies regex flags that follow the leading ^', async () => {
     const r = await evalQuery('a := regex.match(`^(?i)https?:`, "HTTPS://x"); b := regex.match(`(?i)^ftp:`, "FTP:/")', []);
     expect(r).toEqual([{ a: true, b: true }]);
