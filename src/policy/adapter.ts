@@ -20,10 +20,6 @@ export class PolicyRuntime {
 
   private loaded?: LoadedPolicy;
 
-  /**
-   * @param policy the module, or how to instantiate it: the shipped guardrails are instantiated on first
-   *   use, so a run whose results all come from the cache never pays for it.
-   */
   /** Last input and the combined query's result for it: every rule of the module shares one evaluation. */
   private lastInput?: ArrayBuffer;
   private lastCombined?: unknown[];
@@ -31,13 +27,21 @@ export class PolicyRuntime {
   /** Index of each entrypoint in the combined query's result. */
   private readonly memberIndex?: ReadonlyMap<string, number>;
 
+  /** Options of the module's rules that have any, by rule id: `data.meshguard.options`. */
+  private options: Record<string, unknown> = {};
+  private optionsChanged = false;
+
+  /**
+   * @param policy the module, or how to instantiate it: the shipped guardrails are instantiated on first
+   *   use, so a run whose results all come from the cache never pays for it.
+   */
   constructor(
     private readonly policy: LoadedPolicy | (() => LoadedPolicy),
     readonly label: string,
     groups: readonly RuleGroupSpec[] = [],
     /**
      * A query returning every entrypoint's value at once, as an array in the order of `members`
-     * (the shipped guardrails), instead of one call per entrypoint.
+     * (modules compiled from Rego sources), instead of one call per entrypoint (`.wasm` files).
      */
     private readonly combined?: { query: string; members: readonly string[] },
     /** Data the policy brings along (an OPA bundle's data files), under meshguard's own documents. */
@@ -47,10 +51,6 @@ export class PolicyRuntime {
     const declared = groups.map((g) => g.inventoryKinds);
     if (groups.length > 0 && declared.every((k) => k !== undefined)) this.inventoryKinds = new Set(declared.flat());
   }
-
-  /** Options of the module's rules that have any, by rule id: `data.meshguard.options`. */
-  private options: Record<string, unknown> = {};
-  private optionsChanged = false;
 
   /**
    * A rule's options from `.meshguard.yaml`. Rules of one module share its data document, so a rule
