@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isIstio } from '../../src/model/istio/api.js';
-import { hostCovers, hostsOverlap, parseNamespacedHost, qualifyHost } from '../../src/model/istio/hosts.js';
+import { hostCovers, hostsOverlap, normalizedHostCovers, normalizeHost, parseNamespacedHost, qualifyHost } from '../../src/model/istio/hosts.js';
 import { tree } from '../helpers/istio-tree.js';
 
 describe('hostCovers', () => {
@@ -48,5 +48,30 @@ describe('isIstio', () => {
         .join('---\n'),
     );
     expect(resources.map((r) => isIstio(r, 'Gateway'))).toEqual([true, true, true, false, false]);
+  });
+});
+
+describe('normalizeHost', () => {
+  it('lower-cases, trims and drops a trailing dot, and returns already-normal hosts untouched', () => {
+    const cases: [string, string][] = [
+      ['API.Example.COM.', 'api.example.com'],
+      [' api.example.com ', 'api.example.com'],
+      ['a.b.', 'a.b'],
+      ['*', '*'],
+      ['*.example.com', '*.example.com'],
+      ['', ''],
+      ['.', ''],
+      ['svc\t', 'svc'],
+    ];
+    for (const [input, expected] of cases) expect(normalizeHost(input)).toBe(expected);
+    const normal = 'reviews.prod.svc.cluster.local';
+    expect(normalizeHost(normal)).toBe(normal);
+  });
+
+  it('covers hosts alike whether or not they were normalised first', () => {
+    for (const [p, h] of [['*.Example.com', 'API.example.com.'], ['api.example.com', 'API.EXAMPLE.COM'], ['*', 'x']] as const) {
+      expect(hostCovers(p, h)).toBe(normalizedHostCovers(normalizeHost(p), normalizeHost(h)));
+      expect(hostCovers(p, h)).toBe(true);
+    }
   });
 });

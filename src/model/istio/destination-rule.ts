@@ -1,3 +1,4 @@
+import { perObject } from '../memo.js';
 import type { JsonPath, Resource } from '../types.js';
 import { isRecord } from '../workload.js';
 import { specOf } from './api.js';
@@ -61,10 +62,11 @@ function tlsModeOf(tls: unknown): string | undefined {
 }
 
 /** The DestinationRule's `host`, resolved as Istio does (short names are relative to its namespace). */
-export function destinationHostOf(destinationRule: Resource): string | undefined {
+/** Read once per DestinationRule object: mesh-wide views re-read every rule's host on each admission request. */
+export const destinationHostOf = perObject((destinationRule: Resource): string | undefined => {
   const host = specOf(destinationRule).host;
   return typeof host === 'string' && host !== '' ? qualifyHost(host, destinationRule.namespace ?? '') : undefined;
-}
+});
 
 const servicesByFqdn = new WeakMap<readonly MeshService[], Map<string, MeshService[]>>();
 

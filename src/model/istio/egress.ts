@@ -5,7 +5,7 @@ import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord } from '../workload.js';
 import { istioResources, labelSelector, selectorMatches, specOf } from './api.js';
 import { destinationHostOf } from './destination-rule.js';
-import { hostCovers, hostsOverlap, normalizeHost, qualifyHost, serviceFqdn } from './hosts.js';
+import { hostCovers, hostsOverlap, normalizeHost, qualifyHost, serviceFqdn, normalizedHostCovers } from './hosts.js';
 
 /**
  * The egress-gateway chain Istio documents for "egress only through a gateway" (tasks/traffic-management/
@@ -74,7 +74,7 @@ export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettin
     const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
     for (const service of tree.ofKind('Service')) {
       const selector = serviceSelector(service);
-      if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(serviceFqdn(service.name, service.namespace ?? ''));
+      if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(normalizeHost(serviceFqdn(service.name, service.namespace ?? '')));
     }
     return [...hosts];
   });
@@ -88,7 +88,8 @@ export function egressGatewayDestinationRules(inventory: Inventory, gatewayHosts
   return memoize(inventory, `istio/egressGatewayDestinationRules/${gatewayHosts.join(',')}`, (tree) =>
     istioResources(tree, 'DestinationRule').filter((dr) => {
       const host = destinationHostOf(dr);
-      return host !== undefined && gatewayHosts.some((g) => hostCovers(host, g));
+      // Both sides are normalised already (destinationHostOf, egressGatewayServiceHosts).
+      return host !== undefined && gatewayHosts.some((g) => normalizedHostCovers(host, g));
     }),
   );
 }

@@ -8,16 +8,23 @@
 export const CLUSTER_DOMAIN_SUFFIX = 'svc.cluster.local';
 
 export function normalizeHost(host: string): string {
+  // Nearly every host is written normalised already: no copies then (this runs per host per view).
+  if (ALREADY_NORMAL.test(host)) return host;
   return host.trim().toLowerCase().replace(/\.$/, '');
 }
+
+const ALREADY_NORMAL = /^[^A-Z\s]*[^A-Z\s.]$/;
 
 /**
  * Does `pattern` cover every name that `host` stands for? `*.example.com` covers `api.example.com`,
  * `a.b.example.com` and `*.eu.example.com`, but not `example.com` itself (as in Istio).
  */
 export function hostCovers(pattern: string, host: string): boolean {
-  const p = normalizeHost(pattern);
-  const h = normalizeHost(host);
+  return normalizedHostCovers(normalizeHost(pattern), normalizeHost(host));
+}
+
+/** hostCovers for hosts already passed through normalizeHost (mesh-wide views compare thousands). */
+export function normalizedHostCovers(p: string, h: string): boolean {
   if (p === '*') return true;
   if (p.startsWith('*.')) {
     const suffix = p.slice(1); // ".example.com"
@@ -36,7 +43,7 @@ export function hostsOverlap(a: string, b: string): boolean {
 export function qualifyHost(host: string, namespace: string): string {
   const h = normalizeHost(host);
   if (h === '*' || h.includes('.')) return h;
-  return serviceFqdn(h, namespace);
+  return normalizeHost(serviceFqdn(h, namespace));
 }
 
 export function serviceFqdn(name: string, namespace: string): string {
