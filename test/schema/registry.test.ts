@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
@@ -28,6 +29,20 @@ describe('schema registry', () => {
     const runtime = await problemsOf(inputs, new SchemaRegistry(false));
     expect(precompiled).toEqual(runtime);
     expect(precompiled.filter((r) => (r.problems?.length ?? 0) > 0).length).toBeGreaterThan(5);
+  });
+
+  it.skipIf(!existsSync(path.join(ROOT, PRECOMPILED_FILE)))('takes precompiled validators from the group file of their kind', () => {
+    const require = createRequire(import.meta.url);
+    const group = (name: string) => Object.values(require(path.join(ROOT, 'dist/schemas/validators', `${name}.cjs`)) as Record<string, unknown>);
+    const registry = new SchemaRegistry(true);
+    const inventory = new Inventory([]);
+    // The pod-bearing kinds share one file (they all embed PodSpec).
+    for (const [apiVersion, kind] of [['apps/v1', 'Deployment'], ['batch/v1', 'CronJob'], ['v1', 'Pod']]) {
+      expect(group('workloads')).toContain(registry.resolve({ apiVersion, kind }, inventory)?.validate);
+    }
+    const configMap = registry.resolve({ apiVersion: 'v1', kind: 'ConfigMap' }, inventory)?.validate;
+    expect(configMap).toBeTypeOf('function');
+    expect(group('workloads')).not.toContain(configMap);
   });
 
   it('resolves built-in, Istio (every served version) and in-tree CRD kinds, and nothing else', async () => {

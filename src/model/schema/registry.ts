@@ -19,12 +19,21 @@ export const ISTIO_SCHEMA_FILE = 'schemas/istio/v1.29.json';
 /** Must equal AJV_OPTIONS in scripts/schema-bundles.mjs, which precompiles with them (a test checks). */
 export const AJV_OPTIONS = { strict: false, allErrors: true, verbose: true, validateFormats: false } as const;
 
-/** Written by scripts/compile-validators.mjs during `npm run build`. */
+/**
+ * Written by scripts/compile-validators.mjs during `npm run build`: the index; the validators themselves
+ * are in dist/schemas/validators/<group>.cjs, loaded when a kind of that group is first validated.
+ */
 export const PRECOMPILED_FILE = 'dist/schemas/validators.cjs';
+const PRECOMPILED_DIR = 'dist/schemas/validators';
 
-interface PrecompiledModule {
-  meta: { hash: string; index: Record<string, string> };
-  [name: string]: unknown;
+interface PrecompiledIndex {
+  meta: {
+    hash: string;
+    /** Registry key (`k8s:<gvk>`, `istio:<schema>`) -> export name. */
+    index: Record<string, string>;
+    /** Export name -> the group file that holds it. */
+    files: Record<string, string>;
+  };
 }
 
 interface SchemaBundle {
@@ -56,7 +65,8 @@ export class SchemaRegistry {
   private istio?: SchemaBundle;
   private kindsByApiVersion?: Map<string, string[]>;
   private hash?: string;
-  private precompiledModule?: PrecompiledModule | null;
+  private precompiledIndex?: PrecompiledIndex | null;
+  private readonly groups = new Map<string, Record<string, unknown> | null>();
   private readonly compiled = new Map<string, ValidateFunction | null>();
   private readonly crdCompiled = new WeakMap<CrdVersion, ValidateFunction | null>();
 
@@ -129,29 +139,35 @@ export class SchemaRegistry {
   private compile(key: string, schema: () => Record<string, unknown>): ValidateFunction | undefined {
     if (!this.compiled.has(key)) {
       const bundles = this.bundles();
-      const precompiled = this.precompiled(bundles.hash);
-      const name = precompiled?.meta.index[key];
-      const validate = name ? (precompiled[name] as ValidateFunction | undefined) : undefined;
+      const validate = this.precompiledValidator(key, bundles.hash);
       this.compiled.set(key, validate ?? tryCompile(this.ajv(), schema()));
     }
     return this.compiled.get(key) ?? undefined;
   }
 
   /**
-   * The build's precompiled validators, when present and made from the same schemas, ajv and options;
-   * otherwise every kind is compiled at run time (same results, slower start).
+   * The build's precompiled validator for a key, when the build made one from the same schemas, ajv and
+   * options; otherwise the kind is compiled at run time (same results, slower start).
    */
-  private precompiled(hash: string): PrecompiledModule | undefined {
-    if (this.precompiledModule === undefined) {
-      this.precompiledModule = null;
+  private precompiledValidator(key: string, hash: string): ValidateFunction | undefined {
+    if (this.precompiledIndex === undefined) {
+      this.precompiledIndex = null;
       const file = path.join(PACKAGE_ROOT, PRECOMPILED_FILE);
       if (this.usePrecompiled && existsSync(file)) {
         // ajv's standalone output is CommonJS; require keeps rule checks synchronous.
-        const loaded = createRequire(import.meta.url)(file) as PrecompiledModule;
-        if (loaded.meta?.hash === hash) this.precompiledModule = loaded;
+        const loaded = createRequire(import.meta.url)(file) as Partial<PrecompiledIndex>;
+        if (loaded.meta?.hash === hash && loaded.meta.files) this.precompiledIndex = loaded as PrecompiledIndex;
       }
     }
-    return this.precompiledModule ?? undefined;
+    const meta = this.precompiledIndex?.meta;
+    const name = meta?.index[key];
+    const group = name ? meta?.files[name] : undefined;
+    if (!name || !group) return undefined;
+    if (!this.groups.has(group)) {
+      const file = path.join(PACKAGE_ROOT, PRECOMPILED_DIR, `${group}.cjs`);
+      this.groups.set(group, existsSync(file) ? (createRequire(import.meta.url)(file) as Record<string, unknown>) : null);
+    }
+    return (this.groups.get(group)?.[name] as ValidateFunction | undefined) ?? undefined;
   }
 
   private ajv(): InstanceType<typeof Ajv> {
