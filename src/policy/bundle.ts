@@ -16,12 +16,16 @@ export interface OpaBundle {
 
 export class BundleError extends Error {}
 
-export function readOpaBundle(gzipped: Uint8Array): OpaBundle {
+/** A bundle that inflates past this is refused (a gzip bomb must not take the run down). */
+export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
+
+export function readOpaBundle(gzipped: Uint8Array, maxBytes = MAX_BUNDLE_BYTES): OpaBundle {
   let tar: Uint8Array;
   try {
     // A plain Uint8Array: a Buffer's slice() is a view, and modules are later copied with slice().
-    tar = new Uint8Array(gunzipSync(gzipped));
+    tar = new Uint8Array(gunzipSync(gzipped, { maxOutputLength: maxBytes }));
   } catch (error) {
+    if (error instanceof RangeError) throw new BundleError(`inflates to more than ${maxBytes} bytes: refused`);
     throw new BundleError(`not a gzip file: ${(error as Error).message}`);
   }
   const bundle: OpaBundle = { modules: [], data: {} };

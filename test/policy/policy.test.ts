@@ -9,6 +9,7 @@ import { runCheck } from '../../src/engine/check.js';
 import { parseSourceText } from '../../src/load/index.js';
 import { Inventory } from '../../src/model/inventory.js';
 import { matches } from '../../src/policy/gatekeeper.js';
+import { readOpaBundle } from '../../src/policy/bundle.js';
 import { loadPolicyRules } from '../../src/policy/index.js';
 import { runPolicyBuild } from '../../src/rego/cli.js';
 import { createAdmissionReviewer } from '../../src/server/admission.js';
@@ -152,6 +153,7 @@ deny contains {"msg": sprintf("type %s is not one of %v", [input.spec.type, allo
 
     writeFileSync(path.join(dir, 'broken.tar.gz'), 'not a bundle');
     await expect(loadPolicyRules({ root: dir, patterns: ['broken.tar.gz'], cacheDir: false })).rejects.toThrow(/cannot read the bundle broken.tar.gz: not a gzip file/);
+    expect(() => readOpaBundle(gzipSync(Buffer.alloc(1_000_000)), 100_000)).toThrow(/inflates to more than 100000 bytes: refused/);
     writeFileSync(path.join(dir, 'text.tar.gz'), gzipSync('x'.repeat(2048)));
     await expect(loadPolicyRules({ root: dir, patterns: ['text.tar.gz'], cacheDir: false })).rejects.toThrow(/not a tar archive \(bad header checksum at byte 0\)/);
   });
