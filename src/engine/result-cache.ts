@@ -33,6 +33,12 @@ export class RuleResultCache {
   private readonly readSetIndex = new Map<string, number>();
   private readonly changed: Set<string>;
   private readonly anythingChanged: boolean;
+  /**
+   * Per read set of the previous run: still valid, and its index in this run's sets. Tens of thousands
+   * of results share a handful of read sets, so each set is judged once, not once per result.
+   */
+  private readonly previousValid = new Map<number, boolean>();
+  private readonly previousIndex = new Map<number, number>();
 
   private constructor(
     private readonly location: string,
@@ -81,25 +87,34 @@ export class RuleResultCache {
     if (!previous || !stored) return undefined;
     // A result belongs to its file's content: valid only while that file is unchanged.
     if (previous.files[resource.source.file]?.hash !== this.files[resource.source.file]?.hash) return undefined;
-    const reads = previous.reads[stored[0]] ?? ['*'];
-    if (reads.some((read) => (read === '*' ? this.anythingChanged : this.changed.has(read)))) return undefined;
-    this.keep(resource.id, ruleId, reads, stored[1]);
+    const at = stored[0];
+    let valid = this.previousValid.get(at);
+    if (valid === undefined) {
+      const reads = previous.reads[at] ?? ['*'];
+      valid = !reads.some((read) => (read === '*' ? this.anythingChanged : this.changed.has(read)));
+      this.previousValid.set(at, valid);
+    }
+    if (!valid) return undefined;
+    let index = this.previousIndex.get(at);
+    if (index === undefined) this.previousIndex.set(at, (index = this.readSetOf(previous.reads[at] ?? ['*'])));
+    (this.results[resource.id] ??= {})[ruleId] = [index, stored[1]];
     return stored[1];
   }
 
   store(ruleId: string, resource: Resource, descriptors: ReportDescriptor[], reads: ReadonlySet<string>): void {
     if (!this.files[resource.source.file]) return;
-    this.keep(resource.id, ruleId, [...reads].sort(), descriptors);
+    (this.results[resource.id] ??= {})[ruleId] = [this.readSetOf([...reads].sort()), descriptors];
   }
 
-  private keep(resourceId: string, ruleId: string, reads: readonly string[], descriptors: ReportDescriptor[]): void {
+  /** The index of a (sorted) read set in this run's list, added when new. */
+  private readSetOf(reads: readonly string[]): number {
     const signature = reads.join('\u0000');
     let index = this.readSetIndex.get(signature);
     if (index === undefined) {
       index = this.readSets.push([...reads]) - 1;
       this.readSetIndex.set(signature, index);
     }
-    (this.results[resourceId] ??= {})[ruleId] = [index, descriptors];
+    return index;
   }
 
   async save(): Promise<void> {
