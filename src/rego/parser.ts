@@ -20,6 +20,7 @@ class Parser {
   private p = 0;
   /** Inside (), [] or a term's {}, newlines are plain whitespace. */
   private nest = 0;
+  /** While above 0, `|` ends a term instead of being set union: the head of a comprehension is being read. */
   private noBar = 0;
 
   constructor(private readonly toks: Token[]) {}
@@ -363,10 +364,7 @@ class Parser {
         if (t.text === '(') {
           this.next();
           this.nest++;
-          const saveBar = this.noBar;
-          this.noBar = 0;
-          const inner = this.termWithComma();
-          this.noBar = saveBar;
+          const inner = this.barsAllowed(() => this.termWithComma());
           this.expect(')');
           this.nest--;
           return this.postfix(inner, true);
@@ -380,19 +378,28 @@ class Parser {
     return this.fail(`unexpected ${this.describe()} token`);
   }
 
-  arrayTerm(): Term {
-    const saveBar = this.noBar;
+  /** Inside a new bracket `|` is union again, whatever encloses it. */
+  private barsAllowed<T>(read: () => T): T {
+    const saved = this.noBar;
     this.noBar = 0;
-    try { return this.arrayTermInner(); } finally { this.noBar = saveBar; }
+    try { return read(); } finally { this.noBar = saved; }
+  }
+
+  /** A term that may be a comprehension's head: a `|` after it starts the comprehension body. */
+  private headTerm(): Term {
+    this.noBar++;
+    try { return this.term(); } finally { this.noBar--; }
+  }
+
+  arrayTerm(): Term {
+    return this.barsAllowed(() => this.arrayTermInner());
   }
 
   arrayTermInner(): Term {
     const start = this.next();
     this.nest++;
     if (this.is(']')) { this.next(); this.nest--; return { type: 'array', items: [], loc: start.loc }; }
-    this.noBar++;
-    const first = this.term();
-    this.noBar--;
+    const first = this.headTerm();
     if (this.is('|')) {
       this.next();
       const body = this.comprBody(']');
@@ -420,23 +427,17 @@ class Parser {
   }
 
   braceTerm(): Term {
-    const saveBar = this.noBar;
-    this.noBar = 0;
-    try { return this.braceTermInner(); } finally { this.noBar = saveBar; }
+    return this.barsAllowed(() => this.braceTermInner());
   }
 
   braceTermInner(): Term {
     const start = this.next();
     this.nest++;
     if (this.is('}')) { this.next(); this.nest--; return { type: 'object', entries: [], loc: start.loc }; }
-    this.noBar++;
-    const first = this.term();
-    this.noBar--;
+    const first = this.headTerm();
     if (this.is(':')) {
       this.next();
-      this.noBar++;
-      const v = this.term();
-      this.noBar--;
+      const v = this.headTerm();
       if (this.is('|')) {
         this.next();
         const body = this.comprBody('}');

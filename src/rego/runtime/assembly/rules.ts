@@ -41,18 +41,29 @@ export function evalRule(id: i32): V | null {
 
 
 function computeRule(r: Rule): V | null {
+  return evalDefs(r, NO_ARGS);
+}
+
+const NO_ARGS = new Array<V>(0);
+
+// Rules and functions alike: every definition runs (a conflict between them is an error), each else
+// chain until one of its links succeeds; partial rules collect from every link.
+function evalDefs(r: Rule, args: Array<V>): V | null {
   enter();
   const sk = new Sink();
   sk.kind = 1; sk.rule = r;
   let k: K | null = null;
+  const collects = r.kind == R_SET || r.kind == R_OBJECT || r.kind == R_MULTI;
   for (let i = 0; i < r.defs.length; i++) {
     let d: Def | null = r.defs[i];
     while (d != null) {
       sk.def = d; sk.found = false;
+      if (d.args.length != args.length) break;
       const f = newFrame(d.nslots);
-      k = kSinkReuse(k, sk, f);
-      run(d.body, 0, f, k);
-      if (sk.found || r.kind == R_SET || r.kind == R_OBJECT || r.kind == R_MULTI) break;
+      let ok = true;
+      for (let j = 0; j < args.length && ok; j++) ok = unify(d.args[j], args[j], f);
+      if (ok) { k = kSinkReuse(k, sk, f); run(d.body, 0, f, k); }
+      if (sk.found || collects) break;
       d = d.els;
     }
   }
@@ -115,27 +126,7 @@ export function callFunc(id: i32, args: Array<V>): V | null {
 }
 
 function computeFunc(id: i32, args: Array<V>): V | null {
-  const r = rules[id];
-  enter();
-  const sk = new Sink();
-  sk.kind = 1; sk.rule = r;
-  let k: K | null = null;
-  for (let i = 0; i < r.defs.length; i++) {
-    let d: Def | null = r.defs[i];
-    while (d != null) {
-      sk.def = d; sk.found = false;
-      if (d.args.length != args.length) break;
-      const f = newFrame(d.nslots);
-      let ok = true;
-      for (let j = 0; j < args.length && ok; j++) ok = unify(d.args[j], args[j], f);
-      if (ok) { k = kSinkReuse(k, sk, f); run(d.body, 0, f, k); }
-      if (sk.found) break;
-      d = d.els;
-    }
-  }
-  leave();
-  if (sk.acc == null && r.dflt != null) return evalDefault(r);
-  return sk.acc;
+  return evalDefs(rules[id], args);
 }
 
 // Materialises the document at a package node: base data merged with every rule beneath it.
