@@ -2,6 +2,7 @@ import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { MeshSettings } from '../config/types.js';
 import { noteKindsRead, type Inventory } from '../model/inventory.js';
 import type { JsonPath, ReportDescriptor, Resource, ResourceRef, Severity, Suppression } from '../model/types.js';
+import { isStackOverflow } from '../rego/index.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import type { PolicyEntrypoint, RuleGroupSpec } from './conventions.js';
 import { inputBytes, jsonBytes, policyDataBytes } from './inventory-data.js';
@@ -114,7 +115,7 @@ export class PolicyRuntime {
       resultSet = this.module().evaluate(input, entrypoint);
     } catch (error) {
       // opa-wasm throws plain strings (opa_abort); the engine reports Errors as internal-error findings.
-      if (error instanceof RangeError && /call stack/i.test(error.message)) throw new Error(`${this.label}: eval_cancel_error: evaluation depth limit exceeded`);
+      if (isStackOverflow(error)) throw new Error(`${this.label}: eval_cancel_error: evaluation depth limit exceeded`);
       throw error instanceof Error ? error : new Error(`${this.label}: ${String(error)}`);
     }
     return Array.isArray(resultSet) ? (resultSet[0] as unknown) : undefined;

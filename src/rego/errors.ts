@@ -49,3 +49,11 @@ export class RegoErrors extends Error {
 export function locString(l: Location): string {
   return `${l.file}:${l.line}:${l.col}`;
 }
+
+/**
+ * Rules nested deeper than the host's native stack allows overflow it before the runtime's own depth
+ * limit: such an evaluation is cancelled, like one past the limit (eval_cancel_error).
+ */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}

@@ -7,8 +7,8 @@ import { link } from './link.js';
 import { hostBuiltins } from './host-builtins.js';
 import type { Module } from './ast.js';
 
-import { RegoError, type RegoErrorCode } from './errors.js';
-export { RegoError, RegoErrors, type Location, type RegoErrorCode } from './errors.js';
+import { isStackOverflow, RegoError, type RegoErrorCode } from './errors.js';
+export { isStackOverflow, RegoError, RegoErrors, type Location, type RegoErrorCode } from './errors.js';
 export { parseModule, parseQuery, parseTerm } from './parser.js';
 export { hostBuiltins, HOST_BUILTINS } from './host-builtins.js';
 export type { Module, Rule, Expr, Term } from './ast.js';
@@ -100,8 +100,7 @@ const ABORT = /^(?:(.+?):(\d+)(?::(\d+))?: )?([a-z_]+_error): ([\s\S]*)$/;
  * turn it (and host builtin errors) into a RegoError carrying the OPA code and location.
  */
 export function evalError(e: unknown): unknown {
-  // Deeply nested rules can exhaust the engine's native stack before the runtime's own depth limit.
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return new RegoError('eval_cancel_error', 'evaluation depth limit exceeded');
+  if (isStackOverflow(e)) return new RegoError('eval_cancel_error', 'evaluation depth limit exceeded');
   const text = typeof e === 'string' ? e : e instanceof Error && !(e instanceof RegoError) ? e.message : undefined;
   if (text === undefined) return e;
   const m = ABORT.exec(text);
