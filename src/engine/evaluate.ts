@@ -81,6 +81,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
     ...(input.baseline ? { baseline: input.baseline } : {}),
     ...(input.baselineRef ? { baselineRef: input.baselineRef } : {}),
   };
+  // Built only when a rule runs: a warm run replays most results without one.
+  const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext => ({ ...baseContext, options: setting?.options ?? {}, report });
   for (const resource of input.resources) {
     const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
     const ref = refOf(resource);
@@ -97,8 +99,6 @@ export function evaluate(input: EvaluationInput): Evaluation {
         const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
         raw.push(toFinding(resource, ref, rule.meta, descriptor, setting?.severityOverride, suppressed));
       };
-      // Built only when the rule runs: a warm run replays most results without one.
-      const contextFor = (reportTo: (descriptor: ReportDescriptor) => void): RuleContext => ({ ...baseContext, options: setting?.options ?? {}, report: reportTo });
       const started = input.ruleTimings ? performance.now() : 0;
       const cache = resource.family === 'kubernetes' ? input.resultCache : undefined;
       const replay = cache?.lookup(rule.meta.id, resource);
@@ -107,10 +107,10 @@ export function evaluate(input: EvaluationInput): Evaluation {
           for (const descriptor of replay) report(descriptor);
         } else if (cache) {
           const descriptors: ReportDescriptor[] = [];
-          const { kinds } = trackKindsRead(() => rule.check(resource, contextFor((d) => (descriptors.push(d), report(d)))));
+          const { kinds } = trackKindsRead(() => rule.check(resource, contextFor(setting, (d) => (descriptors.push(d), report(d)))));
           cache.store(rule.meta.id, resource, descriptors, kinds);
         } else {
-          rule.check(resource, contextFor(report));
+          rule.check(resource, contextFor(setting, report));
         }
       } catch (error) {
         // A rule bug must not take the run down or hide other findings: report it where it happened.

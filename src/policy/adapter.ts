@@ -30,6 +30,7 @@ export class PolicyRuntime {
 
   /** Options of the module's rules that have any, by rule id: `data.meshguard.options`. */
   private options: Record<string, unknown> = {};
+  private readonly seenOptions = new Map<string, object>();
   private optionsChanged = false;
 
   /**
@@ -58,8 +59,10 @@ export class PolicyRuntime {
    * with options re-sets it once, the first time the options are seen.
    */
   noteOptions(ruleId: string, options: Readonly<Record<string, unknown>>): void {
-    const current = this.options[ruleId];
-    if (current === options || (current === undefined && Object.keys(options).length === 0)) return;
+    // Called per resource: a run's options objects are stable, so one identity check settles it.
+    if (this.seenOptions.get(ruleId) === options) return;
+    this.seenOptions.set(ruleId, options);
+    if (!(ruleId in this.options) && Object.keys(options).length === 0) return;
     this.options = { ...this.options, [ruleId]: options };
     this.optionsChanged = true;
   }

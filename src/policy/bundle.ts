@@ -16,6 +16,8 @@ export interface OpaBundle {
 
 export class BundleError extends Error {}
 
+const decoder = new TextDecoder();
+
 /** A bundle that inflates past this is refused (a gzip bomb must not take the run down). */
 export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
 
@@ -34,7 +36,7 @@ export function readOpaBundle(gzipped: Uint8Array, maxBytes = MAX_BUNDLE_BYTES):
     const base = file.split('/').at(-1)!;
     if (base.endsWith('.wasm')) bundle.modules.push({ path: file, wasm: entry.data });
     else if (base === 'data.json' || base === 'data.yaml' || base === 'data.yml') {
-      const text = new TextDecoder().decode(entry.data);
+      const text = decoder.decode(entry.data);
       let value: unknown;
       try {
         value = base === 'data.json' ? JSON.parse(text) : parseYaml(text);
@@ -87,7 +89,7 @@ export function* tarEntries(tar: Uint8Array): Generator<TarEntry> {
       continue;
     }
     if (type === 'L') {
-      longName = new TextDecoder().decode(data).replace(/\0.*$/s, '');
+      longName = decoder.decode(data).replace(/\0.*$/s, '');
       continue;
     }
     if (type === 'g') continue;
@@ -101,7 +103,7 @@ export function* tarEntries(tar: Uint8Array): Generator<TarEntry> {
 function field(header: Uint8Array, start: number, length: number): string {
   const bytes = header.subarray(start, start + length);
   const end = bytes.indexOf(0);
-  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+  return decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
 }
 
 function octal(header: Uint8Array, start: number, length: number): number {
@@ -118,7 +120,6 @@ function checksumMatches(header: Uint8Array): boolean {
 
 /** A PAX record set is `<length> <key>=<value>\n` repeated, the length counting bytes. */
 function paxPath(data: Uint8Array): string | undefined {
-  const decoder = new TextDecoder();
   let at = 0;
   while (at < data.length) {
     const space = data.indexOf(0x20, at);
