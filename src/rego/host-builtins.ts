@@ -237,12 +237,7 @@ function civilOf(name: string, v: Json): Civil {
 }
 
 function timeGuard(name: string, f: () => Json): Json {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof TimeError) return b(name, e.message);
-    throw e;
-  }
+  return guard(name, f, TimeError);
 }
 
 function b64decode(name: string, s: string, url: boolean): string {
@@ -430,11 +425,12 @@ function splitCp(s: string, d: string): string[] {
   return d === '' ? cps(s) : s.split(d);
 }
 
-function guard(name: string, f: () => Json): Json {
+/** A helper's own error (bad format, bad time) becomes the builtin's error; anything else is a bug. */
+function guard(name: string, f: () => Json, expected: new (...args: never[]) => Error = FormatError): Json {
   try {
     return f();
   } catch (e) {
-    if (e instanceof FormatError) return b(name, e.message);
+    if (e instanceof expected) return b(name, e.message);
     throw e;
   }
 }

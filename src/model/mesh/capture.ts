@@ -66,28 +66,20 @@ function deriveCapture(template: PodTemplate): CaptureAnalysis {
   const annotations = template.annotations;
   const pathOf = (key: string): JsonPath => [...template.path, 'metadata', 'annotations', key];
 
-  const portList = (name: string): { key: string; ports: number[] } | undefined => {
+  // A malformed list is a problem (Istio refuses the pod), not a bypass.
+  const parsedList = <T extends object>(name: string, parse: (value: string) => T | { bad: string }, expected: CaptureProblem['expected']): (T & { key: string }) | undefined => {
     const key = TRAFFIC + name;
     const value = annotations[key];
     if (value === undefined) return undefined;
-    const parsed = parsePortList(value);
+    const parsed = parse(value);
     if ('bad' in parsed) {
-      problems.push({ annotation: key, path: pathOf(key), token: parsed.bad, expected: 'port' });
+      problems.push({ annotation: key, path: pathOf(key), token: parsed.bad, expected });
       return undefined;
     }
-    return { key, ports: parsed.ports };
+    return { ...parsed, key };
   };
-  const cidrList = (name: string): { key: string; cidrs: Cidr[] } | undefined => {
-    const key = TRAFFIC + name;
-    const value = annotations[key];
-    if (value === undefined) return undefined;
-    const parsed = parseCidrList(value);
-    if ('bad' in parsed) {
-      problems.push({ annotation: key, path: pathOf(key), token: parsed.bad, expected: 'cidr' });
-      return undefined;
-    }
-    return { key, cidrs: parsed.cidrs };
-  };
+  const portList = (name: string) => parsedList(name, parsePortList, 'port');
+  const cidrList = (name: string) => parsedList(name, parseCidrList, 'cidr');
   const add = (bypass: Omit<CaptureBypass, 'description'>): void => {
     bypasses.push({ ...bypass, description: describeBypass(bypass) });
   };

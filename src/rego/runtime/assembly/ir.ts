@@ -246,34 +246,31 @@ export function isArr(v: V): bool { return v.kind == K_ARR; }
 
 // A function is memoised unless a print statement runs within it (directly, in a nested body, or in
 // a function it calls): a memoised call would skip the output.
-function printsIn(body: Array<Stmt>, seen: Array<bool>): bool {
+function printsIn(body: Array<Stmt>, rules: Array<Rule>, seen: Array<bool>): bool {
   for (let i = 0; i < body.length; i++) {
     const s = body[i];
     if (s.op == S_PRINT) return true;
-    if (printsIn(s.body, seen)) return true;
-    if (s.op == S_CALLF && rulePrints(s.n, seen)) return true;
+    if (printsIn(s.body, rules, seen)) return true;
+    if (s.op == S_CALLF && rulePrints(s.n, rules, seen)) return true;
   }
   return false;
 }
 
-let allRules: Array<Rule> = [];
-
-function rulePrints(id: i32, seen: Array<bool>): bool {
-  if (seen[id]) return !allRules[id].memo;
+function rulePrints(id: i32, rules: Array<Rule>, seen: Array<bool>): bool {
+  const r = rules[id];
+  if (seen[id]) return !r.memo;
   seen[id] = true;
-  const r = allRules[id];
   let prints = false;
   for (let i = 0; i < r.defs.length && !prints; i++) {
     let d: Def | null = r.defs[i];
-    while (d != null && !prints) { prints = printsIn(d.body, seen); d = d.els; }
+    while (d != null && !prints) { prints = printsIn(d.body, rules, seen); d = d.els; }
   }
-  if (!prints && r.dflt != null) prints = printsIn(r.dflt!.body, seen);
+  if (!prints && r.dflt != null) prints = printsIn(r.dflt!.body, rules, seen);
   if (prints) r.memo = false;
   return prints;
 }
 
 export function markMemoisable(rules: Array<Rule>): void {
-  allRules = rules;
   const seen = new Array<bool>(rules.length);
-  for (let i = 0; i < rules.length; i++) rulePrints(i, seen);
+  for (let i = 0; i < rules.length; i++) rulePrints(i, rules, seen);
 }
