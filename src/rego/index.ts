@@ -83,9 +83,9 @@ export async function evalQuery(query: string, sources: PolicySource[], opts: Ev
 }
 
 export async function evaluateCompiled(compiled: CompiledPolicy, entrypoint: string, opts: EvalOptions = {}): Promise<Record<string, unknown>[]> {
-  const policy = await loadPolicy(compiled.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, compiled.memoryPages) },
-    hostBuiltins({ strict: opts.strictBuiltinErrors }));
   try {
+    const policy = await loadPolicy(compiled.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, compiled.memoryPages) },
+      hostBuiltins({ strict: opts.strictBuiltinErrors }));
     if (opts.data !== undefined) policy.setData(opts.data as object);
     return policy.evaluate(opts.input, entrypoint) as Record<string, unknown>[];
   } catch (e) {

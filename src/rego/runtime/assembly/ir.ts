@@ -245,32 +245,42 @@ export function isObj(v: V): bool { return v.kind == K_OBJ; }
 export function isArr(v: V): bool { return v.kind == K_ARR; }
 
 // A function is memoised unless a print statement runs within it (directly, in a nested body, or in
-// a function it calls): a memoised call would skip the output.
-function printsIn(body: Array<Stmt>, rules: Array<Rule>, seen: Array<bool>): bool {
+// a function it calls): a memoised call would skip the output. Worked out without recursion over the
+// call graph: a chain of thousands of functions must not exhaust the native stack at instantiation.
+function scanBody(body: Array<Stmt>, callees: Array<i32>): bool {
+  let prints = false;
   for (let i = 0; i < body.length; i++) {
     const s = body[i];
-    if (s.op == S_PRINT) return true;
-    if (printsIn(s.body, rules, seen)) return true;
-    if (s.op == S_CALLF && rulePrints(s.n, rules, seen)) return true;
+    if (s.op == S_PRINT) prints = true;
+    if (s.op == S_CALLF) callees.push(s.n);
+    if (scanBody(s.body, callees)) prints = true;
   }
-  return false;
-}
-
-function rulePrints(id: i32, rules: Array<Rule>, seen: Array<bool>): bool {
-  const r = rules[id];
-  if (seen[id]) return !r.memo;
-  seen[id] = true;
-  let prints = false;
-  for (let i = 0; i < r.defs.length && !prints; i++) {
-    let d: Def | null = r.defs[i];
-    while (d != null && !prints) { prints = printsIn(d.body, rules, seen); d = d.els; }
-  }
-  if (!prints && r.dflt != null) prints = printsIn(r.dflt!.body, rules, seen);
-  if (prints) r.memo = false;
   return prints;
 }
 
 export function markMemoisable(rules: Array<Rule>): void {
-  const seen = new Array<bool>(rules.length);
-  for (let i = 0; i < rules.length; i++) rulePrints(i, rules, seen);
+  const callers = new Array<Array<i32>>(rules.length);
+  for (let i = 0; i < rules.length; i++) callers[i] = new Array<i32>();
+  const printing = new Array<i32>();
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    const callees = new Array<i32>();
+    let prints = false;
+    for (let j = 0; j < r.defs.length; j++) {
+      let d: Def | null = r.defs[j];
+      while (d != null) { if (scanBody(d.body, callees)) prints = true; d = d.els; }
+    }
+    if (r.dflt != null && scanBody(r.dflt!.body, callees)) prints = true;
+    for (let j = 0; j < callees.length; j++) callers[callees[j]].push(i);
+    if (prints) { r.memo = false; printing.push(i); }
+  }
+  // Whoever calls a printing function prints too.
+  while (printing.length > 0) {
+    const id = printing.pop();
+    const from = callers[id];
+    for (let j = 0; j < from.length; j++) {
+      const caller = rules[from[j]];
+      if (caller.memo) { caller.memo = false; printing.push(from[j]); }
+    }
+  }
 }
