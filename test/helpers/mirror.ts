@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Real-world corpora are read from public repositories' snapshots on this machine, never committed:
+ * the snapshots' content is other people's work, so the repository keeps only where each file came
+ * from (a corpus manifest: repository, commit, paths) and the findings we expect on it. A machine
+ * without the snapshot skips the corpus test (reported as skipped, never as passed).
+ *
+ * Snapshots are bare git directories at `<MESHGUARD_MIRROR or /work/.mirror>/<owner>+<name>/repo`.
+ */
+export const MIRROR_ROOT = process.env.MESHGUARD_MIRROR ?? '/work/.mirror';
+
+export interface CorpusSource {
+  /** `owner/name` on GitHub. */
+  repo: string;
+  /** The exact commit the expected findings were reviewed against. */
+  commit: string;
+  /** Files or directories (prefixes) inside the repository; empty means the whole tree. */
+  paths: string[];
+}
+
+export function mirrorGitDir(repo: string): string | undefined {
+  const dir = path.join(MIRROR_ROOT, repo.replace('/', '+'), 'repo');
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** True when the snapshot exists and holds the pinned commit. */
+export function corpusAvailable(source: CorpusSource): boolean {
+  const gitDir = mirrorGitDir(source.repo);
+  if (!gitDir) return false;
+  const probe = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '-e', `${source.commit}^{commit}`]);
+  return probe.status === 0;
+}
+
+/**
+ * Write the pinned files of `source` under `dest/<owner>+<name>/` (as they are at the commit) and return
+ * that directory. Throws when the snapshot or a path is missing: callers check `corpusAvailable` first.
+ */
+export function materializeCorpus(source: CorpusSource, dest: string): string {
+  const gitDir = mirrorGitDir(source.repo);
+  if (!gitDir) throw new Error(`no snapshot of ${source.repo} under ${MIRROR_ROOT}`);
+  const target = path.join(dest, source.repo.replace('/', '+'));
+  mkdirSync(target, { recursive: true });
+  const archive = spawnSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', source.commit, '--', ...source.paths], {
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  if (archive.status !== 0) throw new Error(`git archive ${source.repo}@${source.commit}: ${archive.stderr.toString()}`);
+  const untar = spawnSync('tar', ['-x', '-C', target], { input: archive.stdout });
+  if (untar.status !== 0) throw new Error(`tar: ${untar.stderr.toString()}`);
+  return target;
+}
+
+/** A temporary directory that the caller removes with the returned function (tests leave /tmp clean). */
+export function tempCorpusDir(prefix = 'meshguard-corpus-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
