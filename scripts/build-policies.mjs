@@ -7,5 +7,6 @@ import { buildPolicyBundle, SHIPPED_BUNDLE } from '../dist/policy/load.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = performance.now();
 const manifest = await buildPolicyBundle(path.join(root, 'policies'), path.join(root, 'dist', 'policies'));
-const ids = [...new Set(manifest.modules.flatMap((m) => m.groups.map((g) => g.meta.id)))].join(', ');
-console.log(`policies: compiled ${manifest.modules.length} modules (${ids}) in ${Math.round(performance.now() - started)} ms`);
+const ids = [...new Set(manifest.modules.flatMap((m) => m.groups.map((g) => g.meta.id)))];
+const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+console.log(`policies: compiled ${count(ids.length, 'rule')} (${ids.join(', ')}) into ${count(manifest.modules.length, 'wasm module')} in ${Math.round(performance.now() - started)} ms`);

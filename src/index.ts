@@ -10,7 +10,7 @@ export { BUILTIN_RULES, allRuleMetas } from './rules/registry.js';
 export type { MeshguardConfig, MeshSettings } from './config/types.js';
 export { DEFAULT_CONFIG, DEFAULT_MESH_SETTINGS } from './config/types.js';
 export { loadConfig, parseConfig, ConfigError } from './config/load.js';
-export { runCheck, defaultRules, type CheckRequest, type CheckResult } from './engine/check.js';
+export { runCheck, defaultRules, type CheckRequest, type CheckResult } from './check.js';
 export { loadPolicyRules, gatekeeperRules, shippedPolicyRules, type PolicyOptions } from './policy/index.js';
 export { evaluate } from './engine/evaluate.js';
 export { renderReport, REPORT_FORMATS, type ReportFormat, type ReportInput } from './report/index.js';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import jsyaml from 'js-yaml';
 import { parseAllDocuments, LineCounter } from 'yaml';
 import { DEFAULT_CONFIG } from '../config/types.js';
-import { runCheck } from '../engine/check.js';
+import { runCheck } from '../check.js';
 import { discoverFiles } from '../load/discover.js';
 import { renderReport } from '../report/index.js';
 import { toReportInput } from '../cli/check.js';

@@ -1,81 +1,128 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PACKAGE_VERSION } from '../assets.js';
 import { loadConfig } from '../config/load.js';
-import { runCheck, type CheckResult } from '../engine/check.js';
+import { runCheck, type CheckResult } from '../check.js';
+import { discoverFiles, toPosix } from '../load/discover.js';
 import { SEVERITY_RANK, type Severity } from '../model/types.js';
 import { REPORT_FORMATS, emitGitHubAnnotations, inSection, isReportFormat, renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
-import { EXIT_FINDINGS, EXIT_OK, UsageError, type CommandOutcome } from './io.js';
+import { HELP_OPTION, formatHelp, listOption, parseCommandArgs, stringOption, type CommandSpec } from './args.js';
+import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliEnvironment, type CommandOutcome } from './io.js';
+import { rootOfChangedFiles } from './root.js';
+import { colorEnabled, createProgress, terminalWidth } from './terminal.js';
 
-export const CHECK_HELP = `Usage: meshguard check [paths...] [options]
+export const DEFAULT_CACHE_DIR = '.meshguard-cache';
+export const DEFAULT_CACHE_FILE = `${DEFAULT_CACHE_DIR}/parse.json`;
 
-Lint Kubernetes/Istio manifests and GitLab CI files (default path: .).
+export const CHECK_SPEC: CommandSpec = {
+  name: 'check',
+  usage: 'meshguard check [paths...] [options]   (or: meshguard [paths...] [options])',
+  summary: `Lint Kubernetes/Istio manifests and GitLab CI files. Directories are searched with the include and
+exclude globs of .meshguard.yaml, named files are checked as given. With no path, the working
+directory is checked.`,
+  options: [
+    { name: 'format', short: 'f', value: '<fmt>', description: `stdout format: ${REPORT_FORMATS.join(', ')} (default: stylish)` },
+    { name: 'report', short: 'r', value: '<fmt=path>', multiple: true, description: 'also write a report file; repeatable (e.g. --report sarif=meshguard.sarif)' },
+    { name: 'fail-on', value: '<level>', description: 'exit 1 when a finding is at/above: error, warning, info, none (default: error)' },
+    { name: 'config', short: 'c', value: '<file>', description: 'configuration file (default: .meshguard.yaml in the root)' },
+    {
+      name: 'only',
+      description:
+        'the paths are changed files (pre-commit): load the whole repository for context and report\n' +
+        'only findings in them; the root is the nearest directory above them with .git or .meshguard.yaml',
+    },
+    {
+      name: 'baseline',
+      value: '<git-ref>',
+      description: 'merge-request mode: report only findings that are new since <git-ref>\n(default in GitLab merge-request pipelines: $CI_MERGE_REQUEST_DIFF_BASE_SHA)',
+    },
+    {
+      name: 'cache',
+      description: `keep parsed files and rule results between runs in ${DEFAULT_CACHE_DIR}/; an entry is reused only\nwhile the file, the configuration, the rules and --today are unchanged (output is identical)`,
+    },
+    { name: 'cache-location', value: '<file>', description: 'keep that cache in <file> instead (implies --cache)' },
+    { name: 'policy', short: 'p', value: '<path>', multiple: true, description: 'also run Rego policies (.rego files, directories, globs, .wasm, bundles); repeatable' },
+    { name: 'namespace', value: '<pkg>', multiple: true, description: "conftest package whose deny/violation/warn rules run (default: main; '*': all); repeatable" },
+    { name: 'combine', description: 'conftest --combine: policies get every resource at once as input' },
+    { name: 'today', value: '<yyyy-mm-dd>', description: 'evaluate waiver expiry as of this date (default: today, UTC)' },
+    { name: 'color', description: 'colour even when not on a terminal (also FORCE_COLOR=1)' },
+    { name: 'no-color', description: 'no colour (also NO_COLOR=1)' },
+    HELP_OPTION,
+  ],
+  epilog: `Colour is on for a terminal and in GitLab CI job logs. The stylish listing wraps to the terminal width
+(or $COLUMNS); progress is shown on stderr only when it is a terminal.
 
-Options:
-  -f, --format <fmt>        stdout format: ${REPORT_FORMATS.join(', ')} (default: stylish)
-  -r, --report <fmt=path>   also write a report file; repeatable (e.g. --report sarif=meshguard.sarif)
-      --fail-on <level>     exit 1 when a finding is at/above: error, warning, info, none (default: error)
-  -c, --config <file>       configuration file (default: .meshguard.yaml in the working directory)
-      --only                treat the paths as changed files: load the whole repository for context,
-                            report only findings in those files (pre-commit)
-      --baseline <git-ref>  merge-request mode: report only findings that are new since <git-ref>
-                            (default in GitLab merge-request pipelines: $CI_MERGE_REQUEST_DIFF_BASE_SHA)
-      --cache               keep parsed files between runs (.meshguard-cache/parse.json); a re-run after
-                            one edit re-parses one file. Findings are never cached.
-      --cache-location <f>  where to keep that cache
-  -p, --policy <path>       also run Rego policies (.rego files, directories, globs, .wasm modules); repeatable
-      --namespace <pkg>     conftest namespace whose deny/violation/warn rules run (default: main); repeatable
-      --combine             conftest --combine: policies get every resource at once as input
-      --today <yyyy-mm-dd>  evaluate waiver expiry as of this date (default: today, UTC)
-      --color / --no-color  force or disable colour (default: colour on a terminal)
-  -h, --help                show this help
+Examples:
+  meshguard k8s/                                  stylish listing, exit 1 on errors
+  meshguard check . --format json                 machine-readable findings
+  meshguard check . -r junit=junit.xml -r sarif=meshguard.sarif
+  meshguard check --only k8s/api.yaml             pre-commit: the whole repository as context
 
-Exit codes: 0 nothing at/above --fail-on, 1 findings at/above it, 2 meshguard could not do its job.`;
+Exit codes: 0 nothing at/above --fail-on, 1 findings at/above it, 2 meshguard could not do its job.`,
+};
 
-interface CheckEnvironment {
-  cwd: string;
-  isTty: boolean;
-  env: NodeJS.ProcessEnv;
-}
+export async function runCheckCommand(argv: string[], environment: CliEnvironment): Promise<CommandOutcome> {
+  const { values, positionals } = parseCommandArgs(CHECK_SPEC, argv);
+  if (values.help) return { exitCode: EXIT_OK, stdout: formatHelp(CHECK_SPEC), stderr: '' };
 
-export async function runCheckCommand(argv: string[], environment: CheckEnvironment): Promise<CommandOutcome> {
-  const { values, positionals } = parseCheckArgs(argv);
-  if (values.help) return { exitCode: EXIT_OK, stdout: `${CHECK_HELP}\n`, stderr: '' };
+  const format = parseFormat(stringOption(values, 'format') ?? 'stylish', '--format');
+  const reports = (listOption(values, 'report') ?? []).map(parseReportTarget);
+  const failOn = parseFailOn(stringOption(values, 'fail-on') ?? 'error');
+  const today = stringOption(values, 'today');
+  if (today !== undefined && !isCalendarDate(today)) throw new UsageError(`--today must be a date as YYYY-MM-DD, got '${today}'`);
+  if (values.only && positionals.length === 0) throw new UsageError('--only needs the changed files as paths');
 
-  const format = parseFormat(values.format ?? 'stylish', '--format');
-  const reports = (values.report ?? []).map(parseReportTarget);
-  const failOn = parseFailOn(values['fail-on'] ?? 'error');
-  const today = values.today;
-  if (today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be YYYY-MM-DD, got '${today}'`);
-
-  const root = environment.cwd;
-  const { config, file: configFile } = await loadConfig(root, values.config);
-  const baseline = values.baseline ?? (environment.env.CI_MERGE_REQUEST_DIFF_BASE_SHA || undefined);
-  const inputs = values.only ? ['.'] : positionals.length > 0 ? positionals : ['.'];
-  const result = await runCheck({
-    root,
-    inputs,
-    config,
-    ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
-    ...(today ? { today } : {}),
-    ...(baseline ? { baseline } : {}),
-    ...(values.cache || values['cache-location'] ? { cacheFile: values['cache-location'] ?? DEFAULT_CACHE_FILE } : {}),
-    ...(environment.env.MESHGUARD_TIMING ? { timing: true } : {}),
-    ...(values.policy ? { policies: values.policy } : {}),
-    ...(values.namespace ? { policyNamespaces: values.namespace } : {}),
-    ...(values.combine ? { combine: true } : {}),
-    ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
-  });
+  const notes: string[] = [];
+  let root = environment.cwd;
+  if (values.only) {
+    const found = await rootOfChangedFiles(positionals, environment.cwd);
+    root = found.root;
+    if (!found.marker) notes.push(`meshguard: note: no .git or .meshguard.yaml above the changed files; took ${found.root} as the root\n`);
+  }
+  const explicitConfig = stringOption(values, 'config');
+  const { config, file: configFile } = await loadConfig(root, explicitConfig === undefined ? undefined : path.resolve(environment.cwd, explicitConfig));
+  const baseline = stringOption(values, 'baseline') ?? (environment.env.CI_MERGE_REQUEST_DIFF_BASE_SHA || undefined);
+  const inputs = values.only ? ['.'] : positionals.length > 0 ? positionals.map((p) => relativeInput(root, path.resolve(environment.cwd, p))) : ['.'];
+  const cacheLocation = stringOption(values, 'cache-location');
+  const policies = listOption(values, 'policy');
+  const namespaces = listOption(values, 'namespace');
+  const progress = createProgress(environment.stderr, environment.env);
+  let result: CheckResult;
+  try {
+    result = await runCheck({
+      root,
+      inputs,
+      config,
+      ...(policies ? { policies } : {}),
+      ...(namespaces ? { policyNamespaces: namespaces } : {}),
+      ...(values.combine ? { combine: true } : {}),
+      ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
+      ...(today ? { today } : {}),
+      ...(baseline ? { baseline } : {}),
+      ...(values.cache || cacheLocation ? { cacheFile: cacheLocation ? path.resolve(environment.cwd, cacheLocation) : DEFAULT_CACHE_FILE } : {}),
+      ...(environment.env.MESHGUARD_TIMING ? { timing: true } : {}),
+      ...(values.only ? { only: positionals.map((p) => toPosix(path.relative(root, path.resolve(environment.cwd, p)))) } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+    });
+  } finally {
+    progress?.done();
+  }
+  if (namespaces) {
+    for (const ns of await unmatchedNamespaces(namespaces, [...config.policies, ...(policies ?? [])], root)) {
+      notes.push(`meshguard: warning: --namespace ${ns} matches no package of the policies, so no conftest rule of it ran\n`);
+    }
+  }
 
   const input = toReportInput(result, failOn);
   for (const target of reports) {
-    const absolute = path.resolve(root, target.path);
+    const absolute = path.resolve(environment.cwd, target.path);
     await mkdir(path.dirname(absolute), { recursive: true });
     await writeFile(absolute, renderReport(target.format, input, { color: false }));
   }
-  const color = values.color ?? (values['no-color'] ? false : environment.isTty && !environment.env.NO_COLOR);
-  let stdout = renderReport(format, input, { color });
+  const colorFlag = values.color === true ? true : values['no-color'] === true ? false : undefined;
+  const color = colorEnabled(colorFlag, environment.stdout.isTTY, environment.env);
+  const width = terminalWidth(environment.stdout, environment.env);
+  let stdout = renderReport(format, input, { color, ...(width ? { width } : {}) });
   const exitCode = exitCodeFor(result, failOn);
   // In GitLab job logs the listing folds into a section, open when the job fails.
   if (format === 'stylish' && environment.env.GITLAB_CI === 'true') {
@@ -84,38 +131,44 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
   }
   // On GitHub Actions, the most severe findings also become annotations on the pull request diff.
   await emitGitHubAnnotations(input, { env: environment.env });
-  return { exitCode, stdout, stderr: result.timings ? formatTimings(result.timings) : '' };
+  return { exitCode, stdout, stderr: notes.join('') + (result.timings ? formatTimings(result.timings) : '') };
 }
 
-function parseCheckArgs(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', short: 'f' },
-        report: { type: 'string', short: 'r', multiple: true },
-        'fail-on': { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        only: { type: 'boolean' },
-        baseline: { type: 'string' },
-        cache: { type: 'boolean' },
-        'cache-location': { type: 'string' },
-        today: { type: 'string' },
-        policy: { type: 'string', short: 'p', multiple: true },
-        namespace: { type: 'string', multiple: true },
-        combine: { type: 'boolean' },
-        color: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+/** A real calendar date: `2027-13-45` has the shape but would silently roll over into 2028. */
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * conftest namespaces given on the command line that no `.rego` policy declares as its package:
+ * such a flag silently runs nothing. A `package` clause is one line, so reading it
+ * needs no Rego parse. Precompiled `.wasm` modules are not inspected.
+ */
+async function unmatchedNamespaces(namespaces: readonly string[], patterns: readonly string[], root: string): Promise<string[]> {
+  const wanted = namespaces.filter((ns) => ns !== '*');
+  if (wanted.length === 0) return [];
+  const files = await discoverFiles(patterns, { root, include: ['**/*.rego'], exclude: ['**/*_test.rego'] }).catch(() => []);
+  const packages = new Set<string>();
+  for (const file of files.filter((f) => f.path.endsWith('.rego'))) {
+    const match = /^[ \t]*package[ \t]+([A-Za-z_][\w.]*)/m.exec(await readFile(file.absPath, 'utf8'));
+    if (match) packages.add(match[1]!.replace(/^data\./, ''));
   }
+  // conftest matches namespaces exactly: `--namespace main` does not run package main.k8s.
+  return wanted.filter((ns) => !packages.has(ns));
 }
 
-export const DEFAULT_CACHE_FILE = '.meshguard-cache/parse.json';
+/** Inputs inside the root are given relative to it (findings name them so); others stay absolute. */
+function relativeInput(root: string, absolute: string): string {
+  const relative = path.relative(root, absolute);
+  if (relative === '') return '.';
+  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
+}
+
+
 
 export type FailOn = Severity | 'none';
 

@@ -1,8 +1,15 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CONFIG_FILE_NAME } from '../config/load.js';
-import { EXIT_OK, EXIT_UNUSABLE, UsageError, type CommandOutcome } from './io.js';
+import { HELP_OPTION, formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
+import { EXIT_OK, UsageError, type CommandOutcome } from './io.js';
+
+export const INIT_SPEC: CommandSpec = {
+  name: 'init',
+  usage: 'meshguard init [--force]',
+  summary: 'Write a commented starter .meshguard.yaml in the working directory, with every default spelled out.',
+  options: [{ name: 'force', description: 'overwrite an existing .meshguard.yaml' }, HELP_OPTION],
+};
 
 export const STARTER_CONFIG = `# meshguard configuration. Every key is optional; the values shown are the defaults.
 # Schema: schemas/config.schema.json in the meshguard package.
@@ -40,18 +47,12 @@ mesh:
 `;
 
 export async function runInitCommand(argv: string[], cwd: string): Promise<CommandOutcome> {
-  let values: { force?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { exitCode: EXIT_OK, stdout: 'Usage: meshguard init [--force]\n\nWrite a commented starter .meshguard.yaml.\n', stderr: '' };
+  const { values, positionals } = parseCommandArgs(INIT_SPEC, argv);
+  if (values.help) return { exitCode: EXIT_OK, stdout: formatHelp(INIT_SPEC), stderr: '' };
+  if (positionals.length > 0) throw new UsageError(`init takes no arguments, got '${positionals[0]}'`);
   const target = path.join(cwd, CONFIG_FILE_NAME);
   const exists = await access(target).then(() => true, () => false);
-  if (exists && !values.force) {
-    return { exitCode: EXIT_UNUSABLE, stdout: '', stderr: `meshguard: ${CONFIG_FILE_NAME} already exists (use --force to overwrite)\n` };
-  }
+  if (exists && !values.force) throw new UsageError(`${CONFIG_FILE_NAME} already exists (use --force to overwrite)`);
   await writeFile(target, STARTER_CONFIG);
   return { exitCode: EXIT_OK, stdout: `wrote ${CONFIG_FILE_NAME}\n`, stderr: '' };
 }

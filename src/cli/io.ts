@@ -5,6 +5,15 @@ export interface CommandOutcome {
   stderr: string;
 }
 
+/** What a command may know about where it runs: passed in, so tests can run commands in-process. */
+export interface CliEnvironment {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: { isTTY: boolean; columns?: number };
+  /** Live progress goes here while a command runs; everything else is returned in the outcome. */
+  stderr: { isTTY: boolean; columns?: number; write(text: string): void };
+}
+
 /** Unusable arguments: exit code 2 with a message, never a stack trace. */
 export class UsageError extends Error {}
 

@@ -1,22 +1,23 @@
-import { parseArgs } from 'node:util';
-import { defaultRules, knownRuleMetas } from '../engine/check.js';
+import { knownRuleMetas } from '../engine/check.js';
+import { defaultRules } from '../policy/index.js';
 import type { RuleMeta } from '../model/types.js';
+import { HELP_OPTION, formatHelp, parseCommandArgs, stringOption, type CommandSpec } from './args.js';
 import { EXIT_OK, UsageError, type CommandOutcome } from './io.js';
 
-export const RULES_HELP = `Usage: meshguard rules [--format text|json|markdown]
-
-List every rule with its id, default severity and title.`;
+export const RULES_SPEC: CommandSpec = {
+  name: 'rules',
+  usage: 'meshguard rules [--format text|json|markdown]',
+  summary: 'List every rule with its id, default severity and title; each has a page in docs/rules/<id>.md.',
+  options: [{ name: 'format', short: 'f', value: '<fmt>', description: 'text (default), json (with descriptions, help links, tags) or markdown (a table)' }, HELP_OPTION],
+};
 
 export function runRulesCommand(argv: string[]): CommandOutcome {
-  let values: { format?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { format: { type: 'string', short: 'f' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { exitCode: EXIT_OK, stdout: `${RULES_HELP}\n`, stderr: '' };
+  const { values, positionals } = parseCommandArgs(RULES_SPEC, argv);
+  if (values.help) return { exitCode: EXIT_OK, stdout: formatHelp(RULES_SPEC), stderr: '' };
+  if (positionals.length > 0) throw new UsageError(`rules takes no arguments, got '${positionals[0]}'`);
+  const format = stringOption(values, 'format');
   const metas = knownRuleMetas(defaultRules()).sort((a, b) => a.id.localeCompare(b.id));
-  switch (values.format ?? 'text') {
+  switch (format ?? 'text') {
     case 'text':
       return { exitCode: EXIT_OK, stdout: formatText(metas), stderr: '' };
     case 'json':
@@ -24,7 +25,7 @@ export function runRulesCommand(argv: string[]): CommandOutcome {
     case 'markdown':
       return { exitCode: EXIT_OK, stdout: formatMarkdown(metas), stderr: '' };
     default:
-      throw new UsageError(`--format must be text, json or markdown, got '${values.format}'`);
+      throw new UsageError(`--format must be text, json or markdown, got '${format}'`);
   }
 }
 

@@ -1,56 +1,42 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import { defaultRules } from '../engine/check.js';
+import { defaultRules } from '../policy/index.js';
 import { defaultCacheDir, loadPolicyRules } from '../policy/index.js';
 import type { Severity } from '../model/types.js';
 import type { FailurePolicy } from '../server/admission.js';
 import { startAdmissionServer } from '../server/server.js';
+import { HELP_OPTION, formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
 import { EXIT_OK, UsageError, type CommandOutcome } from './io.js';
 
-export const SERVE_HELP = `Usage: meshguard serve --cert <file> --key <file> [options]
-
-Run the validating admission webhook (admission.k8s.io/v1) over HTTPS.
-
-Options:
-      --cert <file>              TLS certificate (PEM); reloaded when it changes
-      --key <file>               TLS private key (PEM); reloaded when it changes
-      --port <n>                 port (default 8443)
-      --host <addr>              address to bind (default 0.0.0.0)
-      --path <path>              webhook path (default /validate)
-      --inventory <dir>          manifests giving cross-resource context; reloaded when they change
-      --deny-on <level>          deny at/above: error, warning, info (default error); lower findings become warnings
-      --failure-policy <p>       Fail (deny) or Ignore (admit) when meshguard cannot evaluate (default Fail);
-                                 set it to the ValidatingWebhookConfiguration's failurePolicy
-      --timeout-ms <n>           evaluation budget per request (default 200)
-      --max-body-bytes <n>       larger requests are refused with 413 (default 3145728)
-  -c, --config <file>            configuration (default .meshguard.yaml)
-
-Endpoints: POST <path>, GET /healthz, GET /readyz, GET /metrics (Prometheus). SIGTERM drains in-flight requests.`;
+export const SERVE_SPEC: CommandSpec = {
+  name: 'serve',
+  usage: 'meshguard serve --cert <file> --key <file> [options]',
+  summary: 'Run the validating admission webhook (admission.k8s.io/v1) over HTTPS with the same rules and waivers as check.',
+  options: [
+    { name: 'cert', value: '<file>', description: 'TLS certificate (PEM); reloaded when it changes' },
+    { name: 'key', value: '<file>', description: 'TLS private key (PEM); reloaded when it changes' },
+    { name: 'port', value: '<n>', description: 'port (default 8443)' },
+    { name: 'host', value: '<addr>', description: 'address to bind (default 0.0.0.0)' },
+    { name: 'path', value: '<path>', description: 'webhook path (default /validate)' },
+    { name: 'inventory', value: '<dir>', description: 'manifests giving cross-resource context; reloaded when they change' },
+    { name: 'deny-on', value: '<level>', description: 'deny at/above: error, warning, info (default error); lower findings become warnings' },
+    {
+      name: 'failure-policy',
+      value: '<p>',
+      description: "Fail (deny) or Ignore (admit) when meshguard cannot evaluate (default Fail);\nset it to the ValidatingWebhookConfiguration's failurePolicy",
+    },
+    { name: 'timeout-ms', value: '<n>', description: 'evaluation budget per request (default 200)' },
+    { name: 'max-body-bytes', value: '<n>', description: 'larger requests are refused with 413 (default 3145728)' },
+    { name: 'config', short: 'c', value: '<file>', description: 'configuration (default .meshguard.yaml)' },
+    HELP_OPTION,
+  ],
+  epilog: 'Endpoints: POST <path>, GET /healthz, GET /readyz, GET /metrics (Prometheus). SIGTERM drains in-flight requests.',
+};
 
 export async function runServeCommand(argv: string[], cwd: string): Promise<CommandOutcome> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        cert: { type: 'string' },
-        key: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        path: { type: 'string' },
-        inventory: { type: 'string' },
-        'deny-on': { type: 'string' },
-        'failure-policy': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        'max-body-bytes': { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { exitCode: EXIT_OK, stdout: `${SERVE_HELP}\n`, stderr: '' };
+  const parsed = parseCommandArgs(SERVE_SPEC, argv);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (parsed.positionals.length > 0) throw new UsageError(`serve takes no arguments, got '${parsed.positionals[0]}'`);
+  if (values.help) return { exitCode: EXIT_OK, stdout: formatHelp(SERVE_SPEC), stderr: '' };
   const cert = values.cert as string | undefined;
   const key = values.key as string | undefined;
   if (!cert || !key) throw new UsageError('serve needs --cert and --key (PEM files)');

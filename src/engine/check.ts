@@ -4,10 +4,9 @@ import { loadRevision, loadWorkspace } from '../load/index.js';
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
-import type { Finding, RuleMeta } from '../model/types.js';
+import type { Finding, Resource, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
-import { policyRulesFor, shippedPolicyRules } from '../policy/index.js';
-import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
+import { allRuleMetas } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
 import { evaluate, INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
 import { resolveRuleSettings } from './settings.js';
@@ -19,7 +18,13 @@ export interface CheckRequest {
   inputs: readonly string[];
   config: MeshguardConfig;
   configFile?: string;
-  rules?: readonly Rule[];
+  /** The rules to run; the caller composes them (built-in, shipped policies), the engine only runs them. */
+  rules: readonly Rule[];
+  /**
+   * More rules that depend on what was loaded (Rego policies, Gatekeeper templates among the resources),
+   * asked for once the workspace is loaded and before evaluation, so rules themselves stay synchronous.
+   */
+  ruleProviders?: readonly RuleProvider[];
   /** ISO date used for waiver expiry; defaults to today (UTC). */
   today?: string;
   /** Report only findings located in these files (pre-commit); everything is still loaded for context. */
@@ -30,13 +35,11 @@ export interface CheckRequest {
   cacheFile?: string;
   /** Measure stages and rules (MESHGUARD_TIMING=1). */
   timing?: boolean;
-  /** Rego/wasm policies besides `config.policies` (`--policy`). */
-  policies?: readonly string[];
-  /** conftest namespaces whose deny/violation/warn rules run (default `main`). */
-  policyNamespaces?: readonly string[];
-  /** conftest --combine: policies see every resource as one input. */
-  combine?: boolean;
+  /** Told when the files are loaded and as resources are checked (the CLI's progress line). */
+  onProgress?: (event: { stage: 'loaded' | 'rules'; done: number; total: number }) => void;
 }
+
+export type RuleProvider = (resources: readonly Resource[]) => Promise<readonly Rule[]>;
 
 export interface CheckResult {
   findings: Finding[];
@@ -80,11 +83,6 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-/** The built-in rules: TypeScript modules and the shipped Rego guardrails (compiled at package build). */
-export function defaultRules(): Rule[] {
-  return [...BUILTIN_RULES, ...shippedPolicyRules()];
-}
-
 export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const started = performance.now();
   const stages: Record<string, number> = {};
@@ -101,10 +99,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
   lap('load');
-  // Policies compile (or come from the cache) before evaluation: rules themselves stay synchronous.
-  const policies = { root: request.root, patterns: [...request.config.policies, ...(request.policies ?? [])], namespaces: request.policyNamespaces ?? [], combine: request.combine ?? false };
-  const userPolicyRules = await policyRulesFor(policies, workspace.resources);
-  const rules = [...(request.rules ?? defaultRules()), ...userPolicyRules];
+  request.onProgress?.({ stage: 'loaded', done: workspace.files.length, total: workspace.files.length });
+  const provided = (await Promise.all((request.ruleProviders ?? []).map((provide) => provide(workspace.resources)))).flat();
+  const rules = [...request.rules, ...provided];
   const metas = knownRuleMetas(rules);
   const settings = resolveRuleSettings(request.config, metas, request.configFile);
   const today = request.today ?? todayUtc();
@@ -113,7 +110,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const baseInventory = base ? new Inventory(base.resources) : undefined;
   // Rule results are cached only outside merge-request mode: there rules also read the base revision.
   const resultCache =
-    cache && workspace.fileHashes && !base && userPolicyRules.length === 0
+    cache && workspace.fileHashes && !base && provided.length === 0
       ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources)
       : undefined;
   const head = evaluate({
@@ -123,6 +120,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     ...(baseInventory ? { baseline: baseInventory, baselineRef: request.baseline! } : {}),
     ...(ruleTimings ? { ruleTimings } : {}),
     ...(resultCache ? { resultCache } : {}),
+    ...(request.onProgress ? { onResource: (done: number, total: number) => request.onProgress!({ stage: 'rules', done, total }) } : {}),
   });
   lap('rules');
   let findings = head.findings;

@@ -30,6 +30,8 @@ export interface EvaluationInput {
   ruleTimings?: Map<string, number>;
   /** Results of earlier runs to replay where still valid (`--cache`). */
   resultCache?: RuleResultCache;
+  /** Called after each resource's rules ran (progress of long runs). */
+  onResource?: (done: number, total: number) => void;
 }
 
 /** The evaluation ran out of its time budget; rules are synchronous, so this is checked between rules. */
@@ -83,7 +85,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
   };
   // Built only when a rule runs: a warm run replays most results without one.
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext => ({ ...baseContext, options: setting?.options ?? {}, report });
-  for (const resource of input.resources) {
+  for (const [index, resource] of input.resources.entries()) {
+    input.onResource?.(index + 1, input.resources.length);
     const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
     const ref = refOf(resource);
     for (const rule of activeRules) {

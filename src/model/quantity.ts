@@ -83,3 +83,20 @@ export function formatMemory(milli: bigint): string {
 export function formatAmount(resource: 'cpu' | 'memory', milli: bigint): string {
   return resource === 'cpu' ? formatCpu(milli) : formatMemory(milli);
 }
+
+/**
+ * A formatter for amounts that appear side by side in one message, in one unit chosen for all of them:
+ * `need 3500m ... allows 2000m; 1000m of it` reads at a glance, `need 3500m ... allows 2; 1 of it` does not.
+ * CPU is in cores when every amount is whole, else millicores; memory in the largest binary unit that
+ * divides every amount exactly.
+ */
+export function amountFormatter(resource: 'cpu' | 'memory', amounts: readonly bigint[]): (milli: bigint) => string {
+  const nonZero = amounts.filter((a) => a !== 0n);
+  if (resource === 'cpu') {
+    const whole = nonZero.every((a) => a % 1000n === 0n);
+    return (milli) => (whole && milli % 1000n === 0n ? `${milli / 1000n}` : `${milli}m`);
+  }
+  const bytesOf = (milli: bigint): bigint => (milli + 999n) / 1000n;
+  const unit = (['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const).find((u) => nonZero.length > 0 && nonZero.every((a) => bytesOf(a) % BINARY[u]! === 0n));
+  return (milli) => (unit && bytesOf(milli) % BINARY[unit]! === 0n ? `${bytesOf(milli) / BINARY[unit]!}${unit}` : formatMemory(milli));
+}

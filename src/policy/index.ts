@@ -1,9 +1,10 @@
 // The policy stage: Rego policies (conftest, Gatekeeper, meshguard-native) as meshguard rules.
 import type { Resource } from '../model/types.js';
+import { BUILTIN_RULES } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
 import { defaultCacheDir } from './compile.js';
 import { gatekeeperRules } from './gatekeeper.js';
-import { loadPolicyRules } from './load.js';
+import { loadPolicyRules, shippedPolicyRules } from './load.js';
 
 export { defaultCacheDir, PolicyError } from './compile.js';
 export { loadPolicyRules, shippedPolicyRules, buildPolicyBundle, compileRegoPolicies, type PolicyOptions } from './load.js';
@@ -29,4 +30,9 @@ export async function policyRulesFor(options: RunPolicies, resources: readonly R
     gatekeeperRules(resources, cacheDir),
   ]);
   return [...files, ...gatekeeper];
+}
+
+/** The built-in rules: TypeScript modules and the shipped Rego guardrails (compiled at package build). */
+export function defaultRules(): Rule[] {
+  return [...BUILTIN_RULES, ...shippedPolicyRules()];
 }

@@ -85,7 +85,10 @@ export function formatVerify(results: readonly CaseResult[], verbose: boolean): 
   const lines = results
     .filter((r) => verbose || !r.passed)
     .map((r) => `${r.passed ? 'ok  ' : 'FAIL'} ${r.test} / ${r.case}${r.passed && !verbose ? '' : `\n  ${r.detail}`}`);
+  // Like `opa test`: the passes and the failures, each out of the total (never "FAIL: <passes>/<total>").
   const failed = results.filter((r) => !r.passed).length;
-  lines.push(`${failed === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed}/${results.length} assertions`);
+  const passed = results.length - failed;
+  if (passed > 0 || failed === 0) lines.push(`PASS: ${passed}/${results.length} assertions`);
+  if (failed > 0) lines.push(`FAIL: ${failed}/${results.length} assertions`);
   return `${lines.join('\n')}\n`;
 }

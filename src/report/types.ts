@@ -38,4 +38,6 @@ export function isReportFormat(value: string): value is ReportFormat {
 export interface RenderOptions {
   /** ANSI colour; only `stylish` uses it. Off unless asked, so files and pipes stay clean. */
   color?: boolean;
+  /** Terminal columns to wrap the human listing at; only `stylish` uses it. Unset: no wrapping. */
+  width?: number;
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG, type MeshguardConfig } from '../config/types.js';
-import { defaultRules, knownRuleMetas, todayUtc } from '../engine/check.js';
+import { knownRuleMetas, todayUtc } from '../engine/check.js';
+import { defaultRules } from '../policy/index.js';
 import { evaluate, EvaluationTimeout } from '../engine/evaluate.js';
 import { resolveRuleSettings, type EffectiveRuleSetting } from '../engine/settings.js';
 import { resourceFromObject } from '../load/resources.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
-import { runCheck } from '../../src/engine/check.js';
+import { runCheck } from '../../src/check.js';
 import { loadWorkspace } from '../../src/load/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCpu, formatMemory, parseQuantity } from '../../src/model/quantity.js';
+import { amountFormatter, formatCpu, formatMemory, parseQuantity } from '../../src/model/quantity.js';
 
 const milli = (value: unknown): bigint => {
   const parsed = parseQuantity(value);
@@ -69,5 +69,22 @@ describe('formatting', () => {
     expect(formatMemory(milli('1536Mi'))).toBe('1536Mi');
     expect(formatMemory(milli('1G'))).toBe('953.67Mi');
     expect(formatMemory(milli('100'))).toBe('100');
+  });
+});
+
+describe('amounts side by side in one message', () => {
+  it('share one unit: millicores unless every CPU amount is whole cores', () => {
+    const cpu = amountFormatter('cpu', [3500n, 2000n, 1000n]);
+    expect([3500n, 2000n, 1000n].map(cpu)).toEqual(['3500m', '2000m', '1000m']);
+    const cores = amountFormatter('cpu', [30000n, 8000n, 20000n]);
+    expect([30000n, 8000n, 20000n].map(cores)).toEqual(['30', '8', '20']);
+  });
+
+  it('share the largest binary unit dividing every memory amount', () => {
+    const mi = 1024n * 1024n * 1000n;
+    const memory = amountFormatter('memory', [6400n * mi, 4096n * mi, 1280n * mi]);
+    expect([6400n * mi, 4096n * mi, 1280n * mi].map(memory)).toEqual(['6400Mi', '4096Mi', '1280Mi']);
+    const gi = amountFormatter('memory', [20n * 1024n * mi, 8n * 1024n * mi]);
+    expect(gi(8n * 1024n * mi)).toBe('8Gi');
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
-import { runCheck } from '../../src/engine/check.js';
+import { runCheck } from '../../src/check.js';
 import type { Finding } from '../../src/model/types.js';
 import { shippedPolicyRules } from '../../src/policy/index.js';
 import type { Rule } from '../../src/rules/rule.js';

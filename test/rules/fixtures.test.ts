@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
-import { defaultRules, runCheck } from '../../src/engine/check.js';
+import { defaultRules, runCheck } from '../../src/check.js';
 import { actualFindings, expectedFindings } from '../helpers/expectations.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG, type MeshguardConfig } from '../../src/config/types.js'
 import { evaluate } from '../../src/engine/evaluate.js';
 import { resolveRuleSettings } from '../../src/engine/settings.js';
 import { parseSourceText } from '../../src/load/index.js';
-import { defaultRules } from '../../src/engine/check.js';
+import { defaultRules } from '../../src/check.js';
 import { allRuleMetas } from '../../src/rules/registry.js';
 
 /** Run every built-in rule (TypeScript and shipped Rego) over an inline tree; return the unsuppressed findings of one rule. */

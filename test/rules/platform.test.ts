@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
-import { runCheck, type CheckResult } from '../../src/engine/check.js';
+import { runCheck, type CheckResult } from '../../src/check.js';
 import type { Finding } from '../../src/model/types.js';
 import { actualFindings, expectedFindings } from '../helpers/expectations.js';
 
@@ -107,7 +107,7 @@ describe('platform tree: bad', () => {
     // The planted 4-CPU proxy limit also breaks the batch compute quota: the cascade is real and named.
     const batchQuota = one('quotaExceeded', 'batch/namespace.yaml');
     expect(batchQuota.message).toContain('limits.cpu: the workloads of namespace batch need 18400m');
-    expect(batchQuota.message).toContain('CronJob batch/ledger-reconcile 1 pods (parallelism 1 x 1 concurrent run under concurrencyPolicy Forbid) x 4500m');
+    expect(batchQuota.message).toContain('CronJob batch/ledger-reconcile 1 pod (parallelism 1 x 1 concurrent run under concurrencyPolicy Forbid) x 4500m');
 
     // Only proxyCPU annotated: Istio drops every other default, the LimitRange fills the proxy's limits (and the
     // requests from them) with its max, and the checkout quota breaks three ways, all of it sidecar.

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type MeshguardConfig } from '../../src/config/types.js';
-import { runCheck } from '../../src/engine/check.js';
+import { runCheck } from '../../src/check.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const config = (options: Record<string, unknown>): MeshguardConfig => ({ ...DEFAULT_CONFIG, rules: { 'udp-bulkhead': { options } } });

@@ -3,7 +3,7 @@ import { allContainers, effectivePodResources, type PodTotals } from '../../mode
 import { describeQuota, missingQuotaKeys, quotaItemsOf, quotaSelectsPod, type QuotaItem } from '../../model/mesh/quota.js';
 import { DEFAULT_REPLICA_OPTIONS, isOwned, replicaBudgetOf, type ReplicaBudget, type ReplicaOptions } from '../../model/mesh/replicas.js';
 import { describeProxyContainers, workloadPodOf } from '../../model/mesh/resources.js';
-import { formatAmount } from '../../model/quantity.js';
+import { amountFormatter } from '../../model/quantity.js';
 import type { Resource, ResourceRef } from '../../model/types.js';
 import { POD_BEARING_KINDS } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
@@ -95,7 +95,7 @@ function checkQuota(quota: Resource, context: RuleContext): void {
       context.report({
         path: item.path,
         messageId: 'podsExceeded',
-        message: `${item.key}: the workloads of namespace ${quota.namespace} run up to ${used} pods at their peak but ${where} allows ${item.hard / 1000n}: ${parts.join(', ')}${more(counted.length, top)}${rejectedNote}`,
+        message: `${item.key}: the workloads of namespace ${quota.namespace} run up to ${used} pod${used === 1 ? '' : 's'} at their peak but ${where} allows ${item.hard / 1000n}: ${parts.join(', ')}${more(counted.length, top)}${rejectedNote}`,
         related: refs(counted.slice(0, top)),
       });
       continue;
@@ -111,11 +111,11 @@ function checkQuota(quota: Resource, context: RuleContext): void {
     const used = rows.reduce((sum, r) => sum + r.total, 0n);
     if (used <= item.hard) continue;
     const overhead = rows.reduce((sum, r) => sum + r.overhead, 0n);
-    const fmt = (v: bigint): string => formatAmount(resource, v);
+    const fmt = amountFormatter(resource, [used, item.hard, overhead, ...rows.flatMap((r) => [r.perPod, r.total, r.overhead])]);
     rows.sort((a, b) => (b.total > a.total ? 1 : b.total < a.total ? -1 : 0));
     const parts = rows.slice(0, top).map((r) => {
       const sidecar = r.overhead > 0n ? `, ${fmt(r.overhead)} of it sidecar` : '';
-      return `${name(r.charge.workload)} ${r.charge.budget.pods} pods (${r.charge.budget.explanation}) x ${fmt(r.perPod)} = ${fmt(r.total)}${sidecar}`;
+      return `${name(r.charge.workload)} ${r.charge.budget.pods} pod${r.charge.budget.pods === 1 ? '' : 's'} (${r.charge.budget.explanation}) x ${fmt(r.perPod)} = ${fmt(r.total)}${sidecar}`;
     });
     const sidecarNote =
       overhead > 0n
