@@ -1,30 +1,7 @@
 import type { Severity } from '../model/types.js';
+import { DEFAULT_MESH_SETTINGS, type MeshSettings } from '../model/mesh-settings.js';
 
-/** Defaults for the Istio proxy when a pod carries no proxy resource annotations (istio values.yaml). */
-export interface ProxyResources {
-  requests: { cpu?: string; memory?: string };
-  limits: { cpu?: string; memory?: string };
-}
-
-/** Mesh-wide facts a linter cannot see in the manifests themselves. */
-export interface MeshSettings {
-  /** Istio's root namespace: mesh-wide PeerAuthentication and Sidecar live here. */
-  rootNamespace: string;
-  /** Inject pods whose namespace and pod carry no injection label (mesh `enableNamespacesByDefault`). */
-  injectByDefault: boolean;
-  /** Proxy resources applied when a pod has none of the four proxy annotations. */
-  proxyResources: ProxyResources;
-  /** Labels of the egress gateway pods (Gateway `spec.selector`). */
-  egressGatewaySelector: Record<string, string>;
-  /** Native sidecar mode (istio-proxy as a restartable init container) is the mesh default. */
-  nativeSidecars: boolean;
-  /** meshConfig.outboundTrafficPolicy.mode. */
-  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
-  /** meshConfig.enableAutoMtls. */
-  enableAutoMtls: boolean;
-  /** Namespaces the injector never touches. */
-  ignoredNamespaces: string[];
-}
+export { DEFAULT_MESH_SETTINGS, type MeshSettings, type ProxyResources } from '../model/mesh-settings.js';
 
 export interface RuleSetting {
   severity?: Severity | 'off';
@@ -46,20 +23,6 @@ export interface MeshguardConfig {
   /** Files larger than this are reported and not parsed. */
   maxFileBytes: number;
 }
-
-export const DEFAULT_MESH_SETTINGS: MeshSettings = {
-  rootNamespace: 'istio-system',
-  injectByDefault: false,
-  proxyResources: {
-    requests: { cpu: '100m', memory: '128Mi' },
-    limits: { cpu: '2000m', memory: '1024Mi' },
-  },
-  egressGatewaySelector: { istio: 'egressgateway' },
-  nativeSidecars: false,
-  outboundTrafficPolicy: 'ALLOW_ANY',
-  enableAutoMtls: true,
-  ignoredNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
-};
 
 export const DEFAULT_CONFIG: MeshguardConfig = {
   include: ['**/*.yaml', '**/*.yml', '**/*.json'],

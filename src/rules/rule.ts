@@ -1,4 +1,4 @@
-import type { MeshSettings } from '../config/types.js';
+import type { MeshSettings } from '../model/mesh-settings.js';
 import type { Inventory } from '../model/inventory.js';
 import type { ReportDescriptor, Resource, RuleMeta } from '../model/types.js';
 

@@ -1,5 +1,5 @@
 import type { RuleMeta } from '../../model/types.js';
-import { ruleDocsUri } from '../../rules/docs.js';
+import { ruleDocsUri } from '../../model/rule-docs.js';
 
 /** Rules the GitLab loader enforces while it reads and merges include trees: metadata only. */
 export const GITLAB_LOAD_RULES: readonly RuleMeta[] = [

@@ -1,4 +1,4 @@
-import type { MeshSettings } from '../../config/types.js';
+import type { MeshSettings } from '../mesh-settings.js';
 import type { Inventory } from '../inventory.js';
 import { injectionOf, type InjectionDecision } from '../mesh/injection.js';
 import { memoize } from '../memo.js';

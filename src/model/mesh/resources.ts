@@ -1,4 +1,4 @@
-import type { MeshSettings } from '../../config/types.js';
+import type { MeshSettings } from '../mesh-settings.js';
 import { noteKindsRead, trackKindsRead, type Inventory } from '../inventory.js';
 import { parseQuantity } from '../quantity.js';
 import type { JsonPath, Resource } from '../types.js';

@@ -1,4 +1,4 @@
-import type { MeshSettings } from '../../config/types.js';
+import type { MeshSettings } from '../mesh-settings.js';
 import { compareTreeOrder, type Inventory } from '../inventory.js';
 import { memoize } from '../memo.js';
 import { injectionOf } from '../mesh/injection.js';
