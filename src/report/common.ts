@@ -89,3 +89,24 @@ export function bySeverityDesc(findings: readonly Finding[]): Finding[] {
 export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
+
+/**
+ * Shortens text to `max` characters by cutting out the middle at word boundaries, keeping the start
+ * (what and where) and the end (the fix, usually the last clause of a message): a cut at the end
+ * would drop exactly the part a reader needs to act on.
+ */
+export function shortenMiddle(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const marker = ' … ';
+  const budget = max - marker.length;
+  const headSize = Math.floor(budget * 0.4);
+  let head = chars.slice(0, headSize).join('');
+  let tail = chars.slice(chars.length - (budget - headSize)).join('');
+  // Prefer whole words when the cut does not cost more than a few characters of context.
+  const headCut = head.lastIndexOf(' ');
+  if (headCut > headSize - 15) head = head.slice(0, headCut);
+  const tailCut = tail.indexOf(' ');
+  if (tailCut >= 0 && tailCut < 15) tail = tail.slice(tailCut + 1);
+  return `${head.trimEnd()}${marker}${tail.trimStart()}`;
+}

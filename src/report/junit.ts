@@ -1,4 +1,3 @@
-import { SEVERITY_RANK } from '../model/types.js';
 import type { Finding, ResourceRef } from '../model/types.js';
 import { compareStrings, describedRules, repoPath, resourceKey, resourceLabel } from './common.js';
 import type { ReportInput } from './types.js';
@@ -46,16 +45,22 @@ function failureLine(f: Finding): string {
   return `${repoPath(f.file)}:${f.line}:${f.column}: ${f.severity}: ${f.message}${at}`;
 }
 
-/** One <failure> per case even with several findings: GitLab and most readers show only one per case. */
+/**
+ * One test case per finding, so the report counts what the listing shows (GitLab and most readers
+ * show only the first <failure> of a case). A resource with several findings of one rule gets one
+ * case each, named with the finding's position; a resource with none is one passing case.
+ */
+function splitCase(c: TestCase): TestCase[] {
+  if (c.failures.length <= 1) return [c];
+  return c.failures.map((f, i) => ({ ...c, name: `${c.name} (${f.line}:${f.column})`, failures: [f], suppressed: i === 0 ? c.suppressed : [] }));
+}
+
 function renderCase(c: TestCase, indent: string): string[] {
   const open = `${indent}<testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(c.classname)}"`;
   if (c.failures.length === 0 && c.suppressed.length === 0) return [`${open}/>`];
   const out = [`${open}>`];
-  if (c.failures.length > 0) {
-    const worst = c.failures.reduce((a, b) => (SEVERITY_RANK[b.severity] > SEVERITY_RANK[a.severity] ? b : a));
-    const message = c.failures.map((f) => f.message).join('; ');
-    const body = c.failures.map(failureLine).join('\n');
-    out.push(`${indent}  <failure message="${xmlAttr(message)}" type="${worst.severity}">${xmlText(body)}</failure>`);
+  for (const f of c.failures) {
+    out.push(`${indent}  <failure message="${xmlAttr(f.message)}" type="${f.severity}">${xmlText(failureLine(f))}</failure>`);
   }
   if (c.suppressed.length > 0) {
     // Waived findings pass, but the log says why, so a reviewer can see what was accepted.
@@ -66,13 +71,13 @@ function renderCase(c: TestCase, indent: string): string[] {
   return out;
 }
 
-/** JUnit XML for GitLab's test report: one suite per rule, one case per checked (rule, resource). */
+/** JUnit XML for GitLab's test report: one suite per rule, one case per finding or passing (rule, resource). */
 export function renderJunit(input: ReportInput): string {
   const suites: string[] = [];
   let totalTests = 0;
   let totalFailures = 0;
   for (const rule of describedRules(input)) {
-    const cases = casesOf(rule.id, input);
+    const cases = casesOf(rule.id, input).flatMap(splitCase);
     const failures = cases.filter((c) => c.failures.length > 0).length;
     totalTests += cases.length;
     totalFailures += failures;

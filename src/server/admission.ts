@@ -1,6 +1,7 @@
 import { DEFAULT_CONFIG, type MeshguardConfig } from '../config/types.js';
 import { knownRuleMetas, todayUtc } from '../engine/check.js';
 import { defaultRules } from '../policy/index.js';
+import { shortenMiddle } from '../report/common.js';
 import { evaluate, EvaluationTimeout } from '../engine/evaluate.js';
 import { resolveRuleSettings, type EffectiveRuleSetting } from '../engine/settings.js';
 import { resourceFromObject } from '../load/resources.js';
@@ -46,8 +47,12 @@ export interface AdmissionOutcome {
   findings: Finding[];
 }
 
-/** Kubernetes shows at most this many characters of a warning; longer ones are truncated by us, visibly. */
-const MAX_WARNING_LENGTH = 120;
+/**
+ * AdmissionResponse.warnings: "Limit warnings to 120 characters if possible. Warnings over 256
+ * characters and large numbers of warnings may be truncated." We keep within 256 and shorten in the
+ * middle, so the fix at the end of a message survives.
+ */
+const MAX_WARNING_LENGTH = 256;
 
 /**
  * Build a reviewer once (rules and settings resolved) and call it per request: this is the library
@@ -158,5 +163,5 @@ function answer(
 }
 
 function truncate(text: string): string {
-  return text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 1)}…`;
+  return shortenMiddle(text, MAX_WARNING_LENGTH);
 }

@@ -96,14 +96,22 @@ describe('junit', () => {
     expect(suite('sidecar-resources').testcase![2]!.failure).toBeUndefined();
   });
 
-  it('merges several findings of one rule and resource into one failure', () => {
+  it('gives each finding of one rule and resource its own case, so the failures count the problems', () => {
     const [first] = makeInput().findings.filter((f) => f.ruleId === 'mtls-strict' && f.resource?.name === 'api');
     const second = { ...first!, message: 'second problem', line: 140, severity: 'warning' as const };
     const d = parse(renderJunit(makeInput({ findings: [first!, second] }))).testsuites;
-    const api = d.testsuite[0]!.testcase!.find((c) => c['@_name'] === 'Deployment/payments/api')!;
-    expect(api.failure?.['@_message']).toBe('Deployment "api" disables mTLS for port 8080; second problem');
-    expect(api.failure?.['@_type']).toBe('error');
-    expect(api.failure?.['#text'].split('\n')).toHaveLength(2);
+    const cases = d.testsuite[0]!.testcase!.filter((c) => String(c['@_name']).startsWith('Deployment/payments/api'));
+    expect(cases.map((c) => [c['@_name'], c.failure?.['@_message'], c.failure?.['@_type']])).toEqual([
+      [`Deployment/payments/api (${first!.line}:${first!.column})`, 'Deployment "api" disables mTLS for port 8080', 'error'],
+      [`Deployment/payments/api (140:${first!.column})`, 'second problem', 'warning'],
+    ]);
+    expect(d['@_failures']).toBe('2');
+  });
+
+  it('counts as many failures as the listing shows problems', () => {
+    const input = makeInput();
+    const problems = input.findings.filter((f) => !f.suppressed).length;
+    expect(parse(renderJunit(input)).testsuites['@_failures']).toBe(String(problems));
   });
 
   it('keeps failures for findings whose resource was not reported as checked', () => {
