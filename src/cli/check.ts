@@ -86,6 +86,8 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   const cacheLocation = stringOption(values, 'cache-location');
   const policies = listOption(values, 'policy');
   const namespaces = listOption(values, 'namespace');
+  // The default cache directory says it is not to be committed, as other tools' caches do.
+  if (values.cache && !cacheLocation) await ignoredByGit(path.join(root, DEFAULT_CACHE_DIR));
   const progress = createProgress(environment.stderr, environment.env);
   let result: CheckResult;
   try {
@@ -159,6 +161,13 @@ async function unmatchedNamespaces(namespaces: readonly string[], patterns: read
   }
   // conftest matches namespaces exactly: `--namespace main` does not run package main.k8s.
   return wanted.filter((ns) => !packages.has(ns));
+}
+
+async function ignoredByGit(directory: string): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  await writeFile(path.join(directory, '.gitignore'), '# Created by meshguard: a local cache, never to be committed.\n*\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
 }
 
 /** Inputs inside the root are given relative to it (findings name them so); others stay absolute. */

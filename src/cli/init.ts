@@ -4,19 +4,12 @@ import { CONFIG_FILE_NAME } from '../config/load.js';
 import { HELP_OPTION, formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
 import { EXIT_OK, UsageError, type CommandOutcome } from './io.js';
 
-export const INIT_SPEC: CommandSpec = {
-  name: 'init',
-  usage: 'meshguard init [--force]',
-  summary: 'Write a commented starter .meshguard.yaml in the working directory, with every default spelled out.',
-  options: [{ name: 'force', description: 'overwrite an existing .meshguard.yaml' }, HELP_OPTION],
-};
-
 export const STARTER_CONFIG = `# meshguard configuration. Every key is optional; the values shown are the defaults.
 # Schema: schemas/config.schema.json in the meshguard package.
 
 # Files loaded when a directory is checked (globs relative to this file).
 include: ["**/*.yaml", "**/*.yml", "**/*.json"]
-# Files never loaded (added to the built-in node_modules/.git/dist excludes).
+# Files never loaded (added to the built-in node_modules/.git/dist/.meshguard-cache excludes).
 exclude: []
 # GitLab CI files besides .gitlab-ci.yml, e.g. ["ci/**/*.yml"].
 gitlabCi: []
@@ -24,6 +17,10 @@ gitlabCi: []
 policies: []
 # Namespace assumed for namespaced objects that declare none.
 defaultNamespace: default
+# Report YAML/JSON documents without apiVersion/kind (not Kubernetes objects) instead of skipping them.
+reportNonKubernetes: false
+# Larger files are reported (input-unreadable) and not parsed: 32 MiB.
+maxFileBytes: 33554432
 
 # Per-rule settings: a severity (error, warning, info) or "off", or {severity, options}.
 rules: {}
@@ -44,7 +41,16 @@ mesh:
   proxyResources:
     requests: {cpu: 100m, memory: 128Mi}
     limits: {cpu: 2000m, memory: 1024Mi}
+  # Namespaces the sidecar injector never touches.
+  ignoredNamespaces: [kube-system, kube-public, kube-node-lease]
 `;
+
+export const INIT_SPEC: CommandSpec = {
+  name: 'init',
+  usage: 'meshguard init [--force]',
+  summary: 'Write a commented starter .meshguard.yaml in the working directory, with every default spelled out.',
+  options: [{ name: 'force', description: 'overwrite an existing .meshguard.yaml' }, HELP_OPTION],
+};
 
 export async function runInitCommand(argv: string[], cwd: string): Promise<CommandOutcome> {
   const { values, positionals } = parseCommandArgs(INIT_SPEC, argv);

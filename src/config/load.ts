@@ -54,7 +54,21 @@ export function parseConfig(text: string, displayPath: string): MeshguardConfig 
     const location = doc.locate(error.keyword === 'additionalProperties' ? [...errorPath, String(error.params.additionalProperty)] : errorPath);
     throw new ConfigError(describeError(error), displayPath, location);
   }
-  return mergeWithDefaults(doc.value as Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> });
+  const config = mergeWithDefaults(doc.value as Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> });
+  sources.set(config, { file: displayPath, locate: (at) => doc.locate(at) });
+  return config;
+}
+
+/**
+ * Where a configuration came from, for errors found after loading (an unknown rule id, rule options
+ * that do not match the rule's schema: only the rules known at run time can tell).
+ */
+const sources = new WeakMap<MeshguardConfig, { file: string; locate: (path: JsonPath) => SourceRange }>();
+
+/** An error about the key at `at` of a loaded configuration, with its file, line and column when known. */
+export function configErrorAt(config: MeshguardConfig, at: JsonPath, message: string, fallbackFile: string): ConfigError {
+  const source = sources.get(config);
+  return source ? new ConfigError(message, source.file, source.locate(at)) : new ConfigError(message, fallbackFile);
 }
 
 function mergeWithDefaults(user: Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> }): MeshguardConfig {

@@ -33,5 +33,6 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   mesh: DEFAULT_MESH_SETTINGS,
   defaultNamespace: 'default',
   reportNonKubernetes: false,
-  maxFileBytes: 8 * 1024 * 1024,
+  // Rendered bundles are large (Kubeflow's single manifest is 8.6 MB); the cap is for accidents, not manifests.
+  maxFileBytes: 32 * 1024 * 1024,
 };

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
-import { ConfigError } from '../config/load.js';
+import { configErrorAt } from '../config/load.js';
+import { closest } from '../model/suggest.js';
 import type { MeshguardConfig } from '../config/types.js';
 import type { RuleMeta, Severity } from '../model/types.js';
 
@@ -20,7 +21,9 @@ let ajv: Ajv | undefined;
 export function resolveRuleSettings(config: MeshguardConfig, metas: readonly RuleMeta[], configFile = '.meshguard.yaml'): Map<string, EffectiveRuleSetting> {
   const byId = new Map(metas.map((m) => [m.id, m]));
   for (const id of Object.keys(config.rules)) {
-    if (!byId.has(id)) throw new ConfigError(`rules: unknown rule '${id}' (see \`meshguard rules\`)`, configFile);
+    if (byId.has(id)) continue;
+    const guess = closest(id, [...byId.keys()]);
+    throw configErrorAt(config, ['rules', id], `unknown rule '${id}' in 'rules'${guess ? ` (did you mean '${guess}'?)` : ''}; \`meshguard rules\` lists them`, configFile);
   }
   const settings = new Map<string, EffectiveRuleSetting>();
   for (const meta of metas) {
@@ -31,10 +34,18 @@ export function resolveRuleSettings(config: MeshguardConfig, metas: readonly Rul
       const validate = (ajv ??= new Ajv({ allErrors: false, strict: false })).compile(meta.optionsSchema);
       if (!validate(options)) {
         const error = validate.errors?.[0];
-        throw new ConfigError(`rules.${meta.id}.options${error?.instancePath.replace(/\//g, '.') ?? ''} ${error?.message ?? 'is invalid'}`, configFile);
+        const inOptions = (error?.instancePath ?? '').split('/').filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+        const unknown = error?.keyword === 'additionalProperties' ? String(error.params.additionalProperty) : undefined;
+        const at = ['rules', meta.id, 'options', ...inOptions, ...(unknown ? [unknown] : [])];
+        const key = at.join('.');
+        const known = Object.keys((meta.optionsSchema.properties as Record<string, unknown> | undefined) ?? {});
+        const message = unknown
+          ? `unknown option '${unknown}' in '${key.slice(0, key.length - unknown.length - 1)}'${known.length > 0 ? ` (rule ${meta.id} takes ${known.join(', ')})` : ''}`
+          : `'${key}' ${error?.message ?? 'is invalid'}`;
+        throw configErrorAt(config, at, message, configFile);
       }
     } else if (setting?.options && Object.keys(setting.options).length > 0) {
-      throw new ConfigError(`rules.${meta.id}: this rule takes no options`, configFile);
+      throw configErrorAt(config, ['rules', meta.id, 'options'], `'rules.${meta.id}.options': rule ${meta.id} takes no options`, configFile);
     }
     const severity = setting?.severity;
     settings.set(meta.id, {

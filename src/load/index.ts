@@ -127,6 +127,23 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
     return { resources: [], problems };
   }
 
+  // `**/*.json` is included by default, and most JSON in a repository is not a manifest: editor settings
+  // with comments, JSON Lines data, package files. JSON that names no apiVersion and kind anywhere is
+  // not Kubernetes, so it failing to parse as one YAML stream is no finding (like any non-manifest).
+  if (isJsonFile(source.path) && yamlProblems.some((p) => p.severity === 'error') && !namesApiVersionAndKind(source.text)) {
+    if (config.reportNonKubernetes) {
+      const first = yamlProblems.find((p) => p.severity === 'error')!;
+      problems.push({
+        ruleId: 'not-kubernetes',
+        messageId: 'notAManifest',
+        severity: 'info',
+        message: 'JSON without apiVersion/kind that is not one JSON document (JSON Lines, comments): not a Kubernetes object, ignored',
+        file: source.path,
+        range: first.range,
+      });
+    }
+    return { resources: [], problems };
+  }
   for (const problem of yamlProblems) problems.push(yamlFinding(problem, source.path));
   const { resources, nonKubernetes } = extractResources(documents, { file: source.path, defaultNamespace: config.defaultNamespace });
   if (config.reportNonKubernetes) {
@@ -142,6 +159,14 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
     }
   }
   return { resources, problems };
+}
+
+function isJsonFile(file: string): boolean {
+  return /\.json$/i.test(file);
+}
+
+function namesApiVersionAndKind(text: string): boolean {
+  return /"apiVersion"\s*:/.test(text) && /"kind"\s*:/.test(text);
 }
 
 function yamlFinding(problem: YamlProblem, file: string): LoadProblem {

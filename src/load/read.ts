@@ -21,7 +21,7 @@ export async function readTextFile(absPath: string, displayPath: string, maxByte
     try {
       const { size } = await handle.stat();
       if (size > maxBytes) {
-        return fail('tooLarge', `file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit (maxFileBytes); not parsed`);
+        return fail('tooLarge', `file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; not parsed (raise maxFileBytes in .meshguard.yaml to check it, or exclude it)`);
       }
       bytes = await handle.readFile();
     } finally {
