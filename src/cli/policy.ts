@@ -149,7 +149,7 @@ async function runEval(argv: string[], cwd: string): Promise<CommandOutcome> {
   const input = stringOption(values, 'input');
   const documents = [...(input ? [{ flag: '--input', file: input }] : []), ...(listOption(values, 'data') ?? []).map((file) => ({ flag: '--data', file }))];
   // A missing or unparsable input is the caller's mistake, not the policy's: say which file, exit 2.
-  for (const { flag, file } of documents) readDocument(flag, path.resolve(cwd, file));
+  for (const { flag, file } of documents) readDocument(flag, file, path.resolve(cwd, file));
   const forwarded = [
     query,
     ...existingPaths(paths, cwd),
@@ -208,10 +208,10 @@ function flags(values: Record<string, unknown>): string[] {
   return [...(values.v0 ? ['--v0'] : []), ...(values.strict ? ['--strict'] : [])];
 }
 
-function readDocument(flag: string, file: string): unknown {
+function readDocument(flag: string, file: string, absolute: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(absolute, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);

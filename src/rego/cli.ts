@@ -72,7 +72,7 @@ export async function runPolicyBuild(argv: string[]): Promise<CliResult> {
     const host = compiled.builtins.length ? `; host builtins: ${compiled.builtins.join(', ')}` : '';
     return {
       exitCode: 0, stdout: '',
-      stderr: `wrote ${output} (${compiled.wasm.length} bytes, ${sources.length} files, ${entrypoints.length} entrypoints, ${ms} ms${host})\n`,
+      stderr: `wrote ${output} (${compiled.wasm.length} bytes, ${sources.length} file${sources.length === 1 ? '' : 's'}, ${entrypoints.length} entrypoint${entrypoints.length === 1 ? '' : 's'}, ${ms} ms${host})\n`,
     };
   } catch (e) {
     return { exitCode: 1, stdout: '', stderr: errorText(e) };

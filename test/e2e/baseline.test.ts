@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMeshguard } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ns = (name: string, injection: string) =>
   `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  labels:\n    istio-injection: "${injection}"\n`;
@@ -14,7 +14,7 @@ function git(cwd: string, ...args: string[]): string {
 
 /** A real repository: base commit with two problems, head commit fixes one, keeps one (moved down), adds one. */
 function makeRepository(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-baseline-'));
+  const dir = tempDir('meshguard-baseline-');
   git(dir, 'init', '-q', '-b', 'main');
   mkdirSync(path.join(dir, 'k8s'));
   writeFileSync(path.join(dir, 'k8s/a.yaml'), ns('alpha', 'yes'));

@@ -1,13 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runMeshguard } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** A cached run must say exactly what an uncached run says: only parsing is cached, never findings. */
 describe('--cache', () => {
   it('gives byte-identical reports cold, warm, and after an edit', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-cache-'));
+    const dir = tempDir('meshguard-cache-');
     cpSync(path.join(REPO_ROOT, 'fixtures/demo'), path.join(dir, 'demo'), { recursive: true });
     cpSync(path.join(REPO_ROOT, 'fixtures/rules/sidecar-quota'), path.join(dir, 'quota'), { recursive: true });
     const run = async (...extra: string[]) => {
@@ -36,7 +36,7 @@ describe('--cache', () => {
   });
 
   it('never lints a cache directory, even one left in a subdirectory by a run from there', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-cache-'));
+    const dir = tempDir('meshguard-cache-');
     cpSync(path.join(REPO_ROOT, 'fixtures/demo'), path.join(dir, 'team'), { recursive: true });
     // The run's duration is the one thing that may differ.
     const report = async () => JSON.parse((await runMeshguard(['check', '.', '--format', 'json', '--today', '2026-11-26'], { cwd: dir })).stdout.replace(/"durationMs": [\d.]+/, '"durationMs": 0'));
@@ -47,10 +47,10 @@ describe('--cache', () => {
   });
 
   it('ignores a corrupt cache file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-cache-'));
+    const dir = tempDir('meshguard-cache-');
     cpSync(path.join(REPO_ROOT, 'fixtures/demo'), dir, { recursive: true });
     const expected = (await runMeshguard(['check', '.', '--format', 'sarif'], { cwd: dir })).stdout;
-    const cacheFile = path.join(mkdtempSync(path.join(tmpdir(), 'meshguard-cache-file-')), 'cache.json');
+    const cacheFile = path.join(tempDir('meshguard-cache-file-'), 'cache.json');
     writeFileSync(cacheFile, '{"format": "garbage", "entries": ');
     const run = await runMeshguard(['check', '.', '--format', 'sarif', '--cache-location', cacheFile], { cwd: dir });
     expect(run.stdout).toBe(expected);

@@ -1,16 +1,16 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runMeshguard } from '../helpers/cli.js';
 import { sarifValidator } from '../helpers/schemas.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const TODAY = ['--today', '2026-11-26'];
 const WAIVER_BAD = 'fixtures/rules/waiver/bad.yaml';
 
 function tempRepo(): string {
-  return mkdtempSync(path.join(tmpdir(), 'meshguard-e2e-'));
+  return tempDir('meshguard-e2e-');
 }
 
 describe('meshguard check (built CLI)', () => {
@@ -130,13 +130,23 @@ describe('unusable arguments exit 2 with a message', () => {
     [['check', 'no/such/dir'], /no such file or directory: no\/such\/dir/],
     [['check', '--report', 'sarif'], /--report expects FORMAT=PATH/],
     [['check', '--fail-on', 'sometimes'], /--fail-on must be/],
-    [['check', '--bogus'], /Unknown option '--bogus'/],
+    [['check', '--bogus'], /^meshguard: unknown option --bogus \(see 'meshguard help check'\)\n$/],
+    [['check', '--formt', 'json'], /^meshguard: unknown option --formt \(did you mean --format\?\)\n$/],
+    [['chek'], /^meshguard: unknown command 'chek' \(did you mean check\?\)\n$/],
+    [['check', '--today', '2027-13-45'], /^meshguard: --today must be a date as YYYY-MM-DD, got '2027-13-45'\n$/],
+    [['check', '--today', '2027-02-29'], /--today must be a date/],
+    [['check', '--format'], /^meshguard: option --format needs a value <fmt>\n$/],
+    [['check', '--only'], /--only needs the changed files/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('meshguard %j', async (args, message) => {
     const run = await runMeshguard(args as string[]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toMatch(/at .*\.js:\d+:\d+/);
+    // One line naming the problem: no help dump, no internal error.
+    expect(run.stderr).toMatch(/^meshguard: [^\n]+\n$/);
+    expect(run.stderr).not.toContain('internal error');
+    expect(run.stdout).toBe('');
   });
 
   it('points at the offending key of a bad configuration', async () => {
@@ -180,7 +190,7 @@ describe('meshguard rules / init', () => {
 
 describe('inputs outside the working directory', () => {
   it('checks a directory given by absolute path outside the repository', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-outside-'));
+    const dir = tempDir('meshguard-outside-');
     mkdirSync(path.join(dir, 'team'));
     writeFileSync(path.join(dir, 'team/ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    istio-injection: "true"\n');
     const run = await runMeshguard(['check', dir, '--format', 'json']);
@@ -190,7 +200,7 @@ describe('inputs outside the working directory', () => {
   });
 
   it('says so, with exit 2, when a directory or glob holds nothing to check', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-empty-'));
+    const dir = tempDir('meshguard-empty-');
     const empty = await runMeshguard(['check', dir]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('no files to check in');

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMeshguard } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('CI environments', () => {
   it('annotates the most severe findings and writes a job summary on GitHub Actions', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-gh-'));
+    const dir = tempDir('meshguard-gh-');
     const summary = path.join(dir, 'summary.md');
     writeFileSync(summary, '');
     const run = await runMeshguard(['check', 'fixtures/rules/waiver', '--today', '2026-11-26'], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });

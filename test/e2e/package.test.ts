@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** pre-commit's `language: node` runs `npm pack` and `npm install -g` on the tarball, then calls the bin. */
 describe('the npm package as pre-commit installs it', () => {
@@ -15,7 +15,7 @@ describe('the npm package as pre-commit installs it', () => {
   });
 
   it('packs and installs globally into a working bin', { timeout: 120_000 }, () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'meshguard-pack-'));
+    const work = tempDir('meshguard-pack-');
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' }));
     const files = packed[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'schemas/config.schema.json', 'package.json']));

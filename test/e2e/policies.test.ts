@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMeshguard } from '../helpers/cli.js';
 import { expectedFindings } from '../helpers/expectations.js';
 import { sarifValidator } from '../helpers/schemas.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const MANIFESTS = 'fixtures/policies/manifests/apps.yaml';
 const GATEKEEPER = ['fixtures/policies/gatekeeper/template.yaml', 'fixtures/policies/gatekeeper/constraint.yaml'];
@@ -17,7 +17,7 @@ const POLICY_RULES = new Set(['main-deny', 'main-deny-latest-tag', 'main-violati
  */
 describe('Rego policies end to end (built CLI)', () => {
   it('reports conftest and Gatekeeper findings with file:line in SARIF and code quality', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-policies-'));
+    const dir = tempDir('meshguard-policies-');
     const run = await runMeshguard([
       'check', MANIFESTS, ...GATEKEEPER,
       '--policy', 'fixtures/policies/conftest/policy',

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMeshguard } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('meshguard policy build/eval', () => {
   it('accept v0 policies (conftest style) without a flag, as check does', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-policy-'));
+    const dir = tempDir('meshguard-policy-');
     const wasm = path.join(dir, 'policy.wasm');
     const build = await runMeshguard(['policy', 'build', 'fixtures/policies/conftest', '-e', 'main/deny', '-o', wasm]);
     expect(build.code).toBe(0);
@@ -20,7 +20,7 @@ describe('meshguard policy build/eval', () => {
   });
 
   it('still reports a real parse error with file:line:col', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-policy-'));
+    const dir = tempDir('meshguard-policy-');
     writeFileSync(path.join(dir, 'broken.rego'), 'package main\n\ndeny contains msg if {\n  msg := \n}\n');
     const run = await runMeshguard(['policy', 'eval', 'data.main.deny', dir]);
     expect(run.code).not.toBe(0);

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMeshguard } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
@@ -15,7 +15,7 @@ const git = (cwd: string, ...args: string[]) =>
  */
 describe('the pre-commit hook', () => {
   it('reports a cross-resource finding in the staged file, computed from unchanged files', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-precommit-'));
+    const dir = tempDir('meshguard-precommit-');
     git(dir, 'init', '-q', '-b', 'main');
     mkdirSync(path.join(dir, 'team'));
     writeFileSync(

@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 interface Reply {
   status: number;
@@ -63,7 +63,7 @@ describe('meshguard serve (real HTTPS server)', () => {
   let exited: Promise<number | null>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'meshguard-serve-'));
+    dir = tempDir('meshguard-serve-');
     makeCertificate(dir, 'first');
     // Severity overrides make a warning-level rule to test the warnings path.
     writeFileSync(path.join(dir, '.meshguard.yaml'), 'rules:\n  waiver: warning\n');

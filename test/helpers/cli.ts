@@ -18,7 +18,7 @@ export function runMeshguard(args: string[], options: { cwd?: string; env?: Node
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', GITLAB_CI: '', ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, COLUMNS: '', CI: '', GITHUB_ACTIONS: '', GITLAB_CI: '', ...options.env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

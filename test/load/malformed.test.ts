@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { runCheck } from '../../src/check.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -49,7 +49,7 @@ describe('malformed input', () => {
   });
 
   it('a file over the size cap is reported without being read', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-huge-'));
+    const dir = tempDir('meshguard-huge-');
     const file = path.join(dir, 'huge.yaml');
     writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge}\ndata:\n${'  k: v\n'.repeat(200_000)}`);
     const result = await runCheck({ root: dir, inputs: ['huge.yaml'], config: { ...DEFAULT_CONFIG, maxFileBytes: 1024 * 1024 } });

@@ -8,6 +8,7 @@ import type { Finding } from '../../src/model/types.js';
 import { shippedPolicyRules } from '../../src/policy/index.js';
 import type { Rule } from '../../src/rules/rule.js';
 import { REFERENCE_RULES } from '../../src/bench/rego-cost.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURES = path.join(ROOT, 'fixtures/rules');
@@ -85,9 +86,8 @@ ${spec}      containers:
     deployment('misplaced', '"traffic.sidecar.istio.io/excludeInboundPorts": "9000"', '', ', annotations: {meshguard.io/capture-bypass-reason: "ZooKeeper quorum"}'),
   ];
   it('capture-bypass-justified: identical findings', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-diff-'));
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir('meshguard-diff-');
     writeFileSync(path.join(dir, 'tree.yaml'), ns + cases.join(''));
     const reference = REFERENCE_RULES.find((r) => r.meta.id === 'capture-bypass-justified')!;
     const rego = shippedPolicyRules().find((r) => r.meta.id === 'capture-bypass-justified')!;

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
@@ -17,7 +16,7 @@ import { runPolicyCommand } from '../../src/cli/policy.js';
 
 
 function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-policy-'));
+  const dir = tempDir('meshguard-policy-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);
@@ -86,6 +85,7 @@ deny contains {"msg": sprintf("type %s is not one of %v", [input.spec.type, allo
 	not input.spec.type in allowed
 }
 `;
+import { tempDir } from '../helpers/tmp.js';
     const dir = workspace({ 'policy/type.rego': policy, 'svc.yaml': SERVICE });
     const run = (rules: Record<string, unknown>) => runCheck({ root: dir, inputs: ['svc.yaml'], config: { ...DEFAULT_CONFIG, policies: ['policy'], rules: rules as never }, today: '2026-11-26' });
     const messages = async (rules: Record<string, unknown>) => (await run(rules)).findings.filter((f) => f.ruleId === 'service-type').map((f) => `${f.line}:${f.column} ${f.message}`);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compilePolicy, compilePolicyDetailed, evalQuery, hostBuiltins, RegoError } from '../../src/rego/index.js';
@@ -26,6 +25,7 @@ deny contains msg if {
 	msg := sprintf("container %s has no memory limit", [c.name])
 }
 `;
+import { tempDir } from '../helpers/tmp.js';
 
 const pod = {
   spec: { containers: [
@@ -163,7 +163,7 @@ describe('rego -> wasm through opa-wasm', () => {
 
 describe('policy CLI functions', () => {
   it('builds a wasm file and evaluates a query', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mg-rego-'));
+    const dir = tempDir('mg-rego-');
     writeFileSync(join(dir, 'k8s.rego'), K8S);
     writeFileSync(join(dir, 'input.json'), JSON.stringify(pod));
     const out = join(dir, 'policy.wasm');

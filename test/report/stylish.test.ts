@@ -9,7 +9,7 @@ describe('stylish', () => {
   const lines = text.split('\n');
 
   it('groups by file, in input order, skipping files whose findings are all suppressed', () => {
-    const headers = lines.filter((l) => l.length > 0 && !l.startsWith(' ') && !/^[✖⚠✔]/.test(l));
+    const headers = lines.filter((l) => l.length > 0 && !l.startsWith(' ') && !/^[✖⚠✔]/.test(l) && !l.startsWith('Suppressed by waivers'));
     expect(headers).toEqual(['broken/bad.yaml', 'k8s/cluster/ns.yaml', 'k8s/jobs/migrate.yaml', 'k8s/mesh/peer-auth.yaml']);
   });
 
@@ -59,7 +59,9 @@ describe('stylish', () => {
     expect(renderStylish(makeInput({ findings: [] }))).toBe('✔ No problems — 4 files, 5 resources in 0.21 s\n');
     const onlySuppressed = makeInput().findings.filter((f) => f.suppressed);
     expect(renderStylish(makeInput({ findings: onlySuppressed, summary: { files: 1, resources: 1, durationMs: 5 } }))).toBe(
-      '✔ No problems, 2 suppressed — 1 file, 1 resource in 0.01 s\n',
+      'Suppressed by waivers (1):\n' +
+        '  k8s/jobs/migrate.yaml:5:3 job-sidecar-termination Job/payments/migrate: sidecar exits via /quitquitquit in the entrypoint\n\n' +
+        '✔ No problems, 2 suppressed — 1 file, 1 resource in 0.01 s\n',
     );
   });
 
@@ -70,6 +72,48 @@ describe('stylish', () => {
       '⚠ 3 problems (0 errors, 2 warnings, 1 info), 2 suppressed — 4 files, 5 resources in 0.21 s; none at or above the fail threshold (error)',
     );
     expect(renderStylish(makeInput({ findings: warningsOnly, failOn: 'warning' }))).toMatch(/^✖ 3 problems/m);
+  });
+
+  it('lists waived findings briefly, with the reason, but not baseline ones (the comparison line counts those)', () => {
+    const start = lines.indexOf('Suppressed by waivers (1):');
+    expect(start).toBeGreaterThan(0);
+    expect(lines[start + 1]).toBe('  k8s/jobs/migrate.yaml:5:3 job-sidecar-termination Job/payments/migrate: sidecar exits via /quitquitquit in the entrypoint');
+    expect(lines[start + 2]).toBe('');
+  });
+
+  describe('in a terminal of a given width', () => {
+    const long = makeInput();
+    for (const columns of [80, 100, 200]) {
+      it(`keeps every line within ${columns} columns, with rule ids whole`, () => {
+        const out = renderStylish(long, { width: columns });
+        const cells = (s: string): number => [...s].reduce((n, c) => n + (/[\u4e00-\u9fff\u{1f300}-\u{1f64f}]/u.test(c) ? 2 : 1), 0);
+        for (const line of out.split('\n')) expect(cells(line), line).toBeLessThanOrEqual(columns);
+        for (const id of ['mtls-strict', 'sidecar-resources', 'yaml-syntax', 'job-sidecar-termination']) {
+          if (long.findings.some((f) => f.ruleId === id && !f.suppressed)) expect(out).toMatch(new RegExp(`(^|\\s)${id}(\\s|$)`, 'm'));
+        }
+      });
+    }
+
+    it('keeps the one-line table when it fits, and the same words when it does not', () => {
+      expect(renderStylish(long, { width: 1000 })).toBe(text);
+      const words = (s: string): string[] => s.split(/\s+/).filter(Boolean).sort();
+      expect(words(renderStylish(long, { width: 60 }))).toEqual(words(text));
+    });
+
+    it('puts position, severity, rule id and resource first, then the message indented below', () => {
+      const narrow = renderStylish(long, { width: 80 }).split('\n');
+      const at = narrow.findIndex((l) => /^ {2}\s*14:11 +error +mtls-strict +PeerAuthentication\/payments\/default$/.test(l));
+      expect(at).toBeGreaterThan(0);
+      expect(narrow[at + 1]).toMatch(/^ {8,}PeerAuthentication "default" sets mode PERMISSIVE/);
+    });
+
+    it('splits a word longer than the line rather than overflow', () => {
+      const url = `https://example.com/${'x'.repeat(150)}`;
+      const input = makeInput({ findings: [{ ...long.findings[0]!, message: `see ${url}` }] });
+      const out = renderStylish(input, { width: 80 });
+      expect(Math.max(...out.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(80);
+      expect(out.replace(/\n\s*/g, '')).toContain(url);
+    });
   });
 
   it('is deterministic', () => {
