@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +18,11 @@ describe('the npm package as pre-commit installs it', () => {
     const work = tempDir('meshguard-pack-');
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' }));
     const files = packed[0].files.map((f: { path: string }) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'schemas/config.schema.json', 'package.json']));
+    // The package ships everything built: installing it compiles nothing.
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/cli/main.js', 'dist/rego/runtime.wasm', 'dist/policies/guardrails.json', 'dist/schemas/validators.cjs', 'schemas/config.schema.json', 'package.json']),
+    );
+    expect(files).not.toContain('dist/.build-stamps.json');
     expect(files.some((f: string) => f.startsWith('test/') || f.startsWith('src/'))).toBe(false);
 
     const prefix = path.join(work, 'global');
@@ -27,5 +31,16 @@ describe('the npm package as pre-commit installs it', () => {
     expect(version.trim()).toBe(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
     const rules = execFileSync(path.join(prefix, 'bin', 'meshguard'), ['rules'], { encoding: 'utf8' });
     expect(rules).toContain('injection-labels');
+  });
+
+  it('builds incrementally: prepare (npm ci, npm pack) runs only the build steps whose inputs changed', () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(manifest.scripts.prepare).toBe('node scripts/build.mjs');
+    expect(manifest.scripts.build).toBe('node scripts/build.mjs');
+    // After the build `npm test` ran, every step is up to date: a `npm pack` now builds nothing.
+    const check = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build.mjs'), '--check'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const steps = check.stderr.trim().split('\n');
+    expect(steps).toHaveLength(4);
+    for (const step of steps) expect(step).toMatch(/^meshguard build: .+: (up to date|stale)$/);
   });
 });
