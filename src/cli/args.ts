@@ -75,8 +75,8 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
 }
 
 function unknownOptionMessage(written: string, spec: CommandSpec): string {
-  const candidates = spec.options.flatMap((o) => [`--${o.name}`, ...(o.short ? [`-${o.short}`] : [])]);
-  const guess = closest(written, candidates.filter((c) => c.startsWith('--') === written.startsWith('--')));
+  // A one-letter option has no typo to correct: any other letter would be a guess.
+  const guess = written.startsWith('--') ? closest(written, spec.options.map((o) => `--${o.name}`)) : undefined;
   const hint = guess ? ` (did you mean ${guess}?)` : ` (see 'meshguard help ${spec.name}')`;
   return `unknown option ${written}${hint}`;
 }
