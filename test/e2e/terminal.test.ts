@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, REPO_ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+/**
+ * The stylish listing as a user sees it: meshguard runs in a real terminal (tmux) of 80, 100 and 200
+ * columns, and the screen is read back with wrapped lines joined (`capture-pane -J`), so a line the
+ * terminal had to wrap would show up longer than the width.
+ */
+describe.skipIf(!hasTmux)('in a terminal (tmux)', () => {
+  const socket = path.join(tempDir('meshguard-tmux-'), 'socket');
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
+  afterAll(() => void tmux('kill-server'));
+
+  async function screen(columns: number): Promise<string[]> {
+    const session = `w${columns}`;
+    const command = `cd ${REPO_ROOT} && ${process.execPath} ${CLI} check fixtures/demo --fail-on none --today 2026-11-26; echo __DONE__; sleep 600`;
+    expect(tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', '50', '-e', 'NO_COLOR=', '-e', 'COLUMNS=', command).status).toBe(0);
+    let text = '';
+    for (let attempt = 0; attempt < 300 && !text.includes('__DONE__'); attempt++) {
+      await sleep(100);
+      text = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session).stdout;
+    }
+    tmux('kill-session', '-t', session);
+    const lines = text.split('\n').map((l) => l.trimEnd());
+    return lines.slice(0, lines.indexOf('__DONE__'));
+  }
+
+  for (const columns of [80, 100, 200]) {
+    it(`${columns} columns: no line wider than the terminal, every finding readable`, async () => {
+      const lines = await screen(columns);
+      expect(lines.at(-1)).toMatch(/^✖ \d+ problems|^ {2}/);
+      const cells = (s: string): number => [...s].length;
+      for (const line of lines) expect(cells(line), line).toBeLessThanOrEqual(columns);
+      // Position, severity and the whole rule id stay together at the start of a finding.
+      for (const id of ['sidecar-scope', 'udp-bulkhead', 'job-sidecar-termination', 'hpa-sidecar-skew', 'mtls-no-downgrade', 'egress-via-gateway', 'sidecar-quota', 'injection-labels', 'capture-bypass-justified', 'capture-bypass-bulkhead']) {
+        expect(lines.some((l) => new RegExp(`^ +\\d+:\\d+ +(error|warning|info) +.*\\b${id}\\b`).test(l)), id).toBe(true);
+      }
+      expect(lines.join(' ').replace(/\s+/g, ' ')).toMatch(/✖ 19 problems \(15 errors, 4 warnings, 0 infos\), 1 suppressed/);
+    });
+  }
+});
