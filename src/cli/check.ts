@@ -86,8 +86,14 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   const cacheLocation = stringOption(values, 'cache-location');
   const policies = listOption(values, 'policy');
   const namespaces = listOption(values, 'namespace');
-  // The default cache directory says it is not to be committed, as other tools' caches do.
-  if (values.cache && !cacheLocation) await ignoredByGit(path.join(root, DEFAULT_CACHE_DIR));
+  // Where reports and the cache go is checked before the run, not after a long one.
+  for (const target of reports) await writable(path.dirname(path.resolve(environment.cwd, target.path)), `--report ${target.format}=${target.path}`);
+  const cacheFile = values.cache || cacheLocation ? (cacheLocation ? path.resolve(environment.cwd, cacheLocation) : path.join(root, DEFAULT_CACHE_FILE)) : undefined;
+  if (cacheFile) {
+    await writable(path.dirname(cacheFile), '--cache-location');
+    // The default cache directory says it is not to be committed, as other tools' caches do.
+    if (!cacheLocation) await ignoredByGit(path.dirname(cacheFile));
+  }
   const progress = createProgress(environment.stderr, environment.env);
   let result: CheckResult;
   try {
@@ -101,7 +107,7 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
       ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
       ...(today ? { today } : {}),
       ...(baseline ? { baseline } : {}),
-      ...(values.cache || cacheLocation ? { cacheFile: cacheLocation ? path.resolve(environment.cwd, cacheLocation) : DEFAULT_CACHE_FILE } : {}),
+      ...(cacheFile ? { cacheFile } : {}),
       ...(environment.env.MESHGUARD_TIMING ? { timing: true } : {}),
       ...(values.only ? { only: positionals.map((p) => toPosix(path.relative(root, path.resolve(environment.cwd, p)))) } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
@@ -118,8 +124,9 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   const input = toReportInput(result, failOn);
   for (const target of reports) {
     const absolute = path.resolve(environment.cwd, target.path);
-    await mkdir(path.dirname(absolute), { recursive: true });
-    await writeFile(absolute, renderReport(target.format, input, { color: false }));
+    await writeFile(absolute, renderReport(target.format, input, { color: false })).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`--report ${target.format}=${target.path}: cannot write it: ${fileProblem(error)}`);
+    });
   }
   const colorFlag = values.color === true ? true : values['no-color'] === true ? false : undefined;
   const color = colorEnabled(colorFlag, environment.stdout.isTTY, environment.env);
@@ -161,6 +168,30 @@ async function unmatchedNamespaces(namespaces: readonly string[], patterns: read
   }
   // conftest matches namespaces exactly: `--namespace main` does not run package main.k8s.
   return wanted.filter((ns) => !packages.has(ns));
+}
+
+/** A directory meshguard is to write into, created if need be; a path it cannot use is the user's to fix. */
+async function writable(directory: string, flag: string): Promise<void> {
+  await mkdir(directory, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${flag}: cannot create ${directory}: ${fileProblem(error)}`);
+  });
+}
+
+function fileProblem(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return error.code ?? error.message;
+  }
 }
 
 async function ignoredByGit(directory: string): Promise<void> {

@@ -36,7 +36,9 @@ export async function loadConfig(root: string, explicitPath?: string): Promise<{
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (!explicitPath && (error as NodeJS.ErrnoException).code === 'ENOENT') return { config: DEFAULT_CONFIG };
-    throw new ConfigError(`cannot read configuration: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, displayName(root, file));
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? String(error));
+    throw new ConfigError(`cannot read the configuration: ${reason}`, displayName(root, file));
   }
   return { config: parseConfig(text, displayName(root, file)), file };
 }
