@@ -45,7 +45,7 @@ export function createProgress(stderr: CliEnvironment['stderr'], env: NodeJS.Pro
   const started = now();
   let lastDraw = -Infinity;
   let drawn = false;
-  const width = Math.max(20, (stderr.columns ?? 80) - 1);
+  const width = Math.max(20, (stderr.columns && stderr.columns > 0 ? stderr.columns : 80) - 1);
   return {
     update(event) {
       const at = now();
