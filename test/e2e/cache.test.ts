@@ -6,7 +6,8 @@ import { tempDir } from '../helpers/tmp.js';
 
 /** A cached run must say exactly what an uncached run says: only parsing is cached, never findings. */
 describe('--cache', () => {
-  it('gives byte-identical reports cold, warm, and after an edit', async () => {
+  // Fifteen CLI runs: on a busy machine they take longer than the default 30 s.
+  it('gives byte-identical reports cold, warm, and after an edit', { timeout: 120_000 }, async () => {
     const dir = tempDir('meshguard-cache-');
     cpSync(path.join(REPO_ROOT, 'fixtures/demo'), path.join(dir, 'demo'), { recursive: true });
     cpSync(path.join(REPO_ROOT, 'fixtures/rules/sidecar-quota'), path.join(dir, 'quota'), { recursive: true });

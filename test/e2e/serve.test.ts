@@ -115,7 +115,7 @@ describe('meshguard serve (real HTTPS server)', () => {
     expect(response.warnings.map((w: string) => w.slice(0, w.indexOf(']') + 1))).toEqual(['[egress-via-gateway]', '[sidecar-scope]']);
   });
 
-  it('turns findings below the deny threshold into warnings of at most 256 characters (the API's documented bound)', async () => {
+  it('turns findings below the deny threshold into warnings of at most 256 characters, the bound the API documents', async () => {
     const reply = await post(port, review('u-warn', namespace('payments', { 'istio-injection': 'disabled' }, { 'waive.meshguard.io/no-such-rule': 'x' })));
     const response = JSON.parse(reply.body).response;
     expect(response.allowed).toBe(true);

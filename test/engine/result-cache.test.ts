@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { runCheck } from '../../src/check.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -14,7 +14,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  */
 describe('rule results cached between runs', () => {
   it('equal an uncached run after edits that ripple across files and namespaces', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-results-'));
+    const dir = tempDir('meshguard-results-');
     cpSync(path.join(ROOT, 'fixtures/platform/bad'), dir, { recursive: true });
     const check = async (cached: boolean) => {
       const result = await runCheck({ root: dir, inputs: ['.'], config: DEFAULT_CONFIG, today: '2026-11-26', ...(cached ? { cacheFile: '.meshguard-cache/parse.json' } : {}) });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compilePolicy, compilePolicyDetailed, evalQuery, hostBuiltins, RegoError } from '../../src/rego/index.js';
 import { runPolicyBuild, runPolicyEval } from '../../src/rego/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const K8S = `package kubernetes.admission
 
@@ -25,7 +26,6 @@ deny contains msg if {
 	msg := sprintf("container %s has no memory limit", [c.name])
 }
 `;
-import { tempDir } from '../helpers/tmp.js';
 
 const pod = {
   spec: { containers: [
