@@ -13,20 +13,27 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
  * terminal had to wrap would show up longer than the width.
  */
 describe.skipIf(!hasTmux)('in a terminal (tmux)', () => {
-  const socket = path.join(tempDir('meshguard-tmux-'), 'socket');
-  const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
-  afterAll(() => void tmux('kill-server'));
+  const sockets = tempDir('meshguard-tmux-');
+  const started: string[] = [];
+  afterAll(() => {
+    for (const socket of started) spawnSync('tmux', ['-S', socket, 'kill-server']);
+  });
 
   async function screen(columns: number): Promise<string[]> {
+    // A server per terminal: one shutting down cannot race the next one starting.
+    const socket = path.join(sockets, `socket-${columns}`);
+    started.push(socket);
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
     const session = `w${columns}`;
     const command = `cd ${REPO_ROOT} && ${process.execPath} ${CLI} check fixtures/demo --fail-on none --today 2026-11-26; echo __DONE__; sleep 600`;
-    expect(tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', '50', '-e', 'NO_COLOR=', '-e', 'COLUMNS=', command).status).toBe(0);
+    const start = tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', '50', '-e', 'NO_COLOR=', '-e', 'COLUMNS=', command);
+    expect(start.status, start.stderr).toBe(0);
     let text = '';
     for (let attempt = 0; attempt < 300 && !text.includes('__DONE__'); attempt++) {
       await sleep(100);
       text = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session).stdout;
     }
-    tmux('kill-session', '-t', session);
+    tmux('kill-server');
     const lines = text.split('\n').map((l) => l.trimEnd());
     return lines.slice(0, lines.indexOf('__DONE__'));
   }
