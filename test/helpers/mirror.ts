@@ -48,14 +48,28 @@ export function materializeCorpus(source: CorpusSource, dest: string): string {
   // snapshot lacks (files of 4 MiB and more), even outside the wanted paths.
   const listing = spawnSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-z', source.commit, '--', ...source.paths], { maxBuffer: 256 * 1024 * 1024 });
   if (listing.status !== 0) throw new Error(`git ls-tree ${source.repo}@${source.commit}: ${listing.stderr.toString()}`);
+  const blobs: { id: string; file: string }[] = [];
   for (const entry of listing.stdout.toString().split('\0')) {
     const match = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
-    if (!match || match[1] === '120000') continue;
-    const blob = spawnSync('git', ['--git-dir', gitDir, 'cat-file', 'blob', match[2]!], { maxBuffer: 256 * 1024 * 1024 });
-    if (blob.status !== 0) continue; // a blob the snapshot does not hold
-    const file = path.join(target, match[3]!);
+    if (match && match[1] !== '120000') blobs.push({ id: match[2]!, file: match[3]! });
+  }
+  // One `cat-file --batch` for all blobs; a blob the snapshot lacks answers "<id> missing".
+  const batch = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
+    input: blobs.map((b) => b.id).join('\n') + '\n',
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  const out = batch.stdout;
+  let offset = 0;
+  for (const blob of blobs) {
+    const headerEnd = out.indexOf(10, offset);
+    const header = out.subarray(offset, headerEnd).toString();
+    offset = headerEnd + 1;
+    const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+    if (size === undefined) continue;
+    const file = path.join(target, blob.file);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, blob.stdout);
+    writeFileSync(file, out.subarray(offset, offset + Number(size)));
+    offset += Number(size) + 1;
   }
   return target;
 }

@@ -44,7 +44,7 @@ export const gitlabJobRule: Rule = {
       const has = (key: string): boolean => job[key] !== undefined;
       if (has('trigger') && (has('script') || has('run'))) {
         const key = has('script') ? 'script' : 'run';
-        report({ path: at([name, key]), messageId: 'triggerWithScript', message: `job '${name}' has both trigger and ${key}: a trigger job runs no script, GitLab refuses the pipeline` });
+        report({ path: at([name, 'trigger']), messageId: 'triggerWithScript', message: `job '${name}' has both trigger and ${key}: a trigger job runs no script, GitLab refuses the pipeline` });
       }
       if (!has('script') && !has('run') && !has('trigger') && !partial) {
         // An include meshguard cannot read may define the same job, and GitLab merges the two.
