@@ -28,6 +28,8 @@ export interface ProcessedPipeline {
    * meshguard cannot read may define the same job (GitLab deep-merges them).
    */
   mayBeIncomplete(name: string): boolean;
+  /** True when the value at `path` holds or sits in a `!reference` that could not be resolved. */
+  touchesUnresolved(path: JsonPath): boolean;
   /** `!reference` problems, at the written tag, each once. */
   referenceProblems: ReferenceProblem[];
   written(path: JsonPath): JsonPath;
@@ -100,13 +102,21 @@ export function processPipeline(pipeline: JobMap): ProcessedPipeline {
   }
 
   const isJobLike = (key: string): boolean => !GLOBAL_KEYWORDS.has(key) && isPlainObject(pipeline[key]);
-  const written = (path: JsonPath): JsonPath => {
-    // Back through flattening: an index of a flattened list is a path into the nested lists.
+  // Back through flattening: an index of a flattened list is a path into the nested lists.
+  const unflatten = (path: JsonPath): JsonPath => {
     let unflattened: JsonPath = [];
     for (const segment of path) {
       const origin = typeof segment === 'number' ? flattened.get(unflattened.join('\u0000'))?.[segment] : undefined;
       unflattened = origin ? [...unflattened, ...origin] : [...unflattened, segment];
     }
+    return unflattened;
+  };
+  const touchesUnresolved = (path: JsonPath): boolean => {
+    const at = unflatten(path).join('/');
+    return [...resolved.unresolved].some((u) => u === at || u.startsWith(`${at}/`) || at.startsWith(`${u}/`));
+  };
+  const written = (path: JsonPath): JsonPath => {
+    const unflattened = unflatten(path);
     // A value a !reference brought is reported at the tag.
     let at = unflattened;
     for (let i = 1; i <= unflattened.length; i++) {
@@ -135,7 +145,7 @@ export function processPipeline(pipeline: JobMap): ProcessedPipeline {
   );
   const opaque = hasOpaqueIncludes(pipeline);
   const mayBeIncomplete = (name: string): boolean => opaque || partial.has(name);
-  const result: ProcessedPipeline = { value, jobs, partial, mayBeIncomplete, referenceProblems, written };
+  const result: ProcessedPipeline = { value, jobs, partial, mayBeIncomplete, touchesUnresolved, referenceProblems, written };
   cache.set(pipeline, result);
   return result;
 }

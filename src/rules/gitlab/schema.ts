@@ -41,7 +41,7 @@ export const gitlabCiSchemaRule: Rule = {
     };
     // Interpolated values are unknown until inclusion; in a job whose merged form has a gap (a
     // missing extends or !reference target), what seems to be missing may be in the gap.
-    const skip = (path: JsonPath): boolean => isOpaque(value, path);
+    const skip = (path: JsonPath): boolean => isOpaque(value, path) || processed.touchesUnresolved(path);
     const label = (path: JsonPath): string => {
       const written = processed.written(path);
       const job = jobOf(path);
