@@ -9,7 +9,7 @@ import {
   type Document,
   type Node as YamlNode,
   type Pair,
-  type Tags,
+  type SchemaOptions,
   type YAMLError,
 } from 'yaml';
 import type { JsonPath, SourceRange } from '../model/types.js';
@@ -34,8 +34,15 @@ export interface YamlProblem {
 }
 
 export interface ParseOptions {
-  /** Extra tags (e.g. GitLab's `!reference`). */
-  customTags?: Tags;
+  /** Extra tags (e.g. GitLab's `!reference`), or a function adjusting the schema's tags. */
+  customTags?: SchemaOptions['customTags'];
+  /** YAML version of the schema: '1.1' for readers that use libyaml (GitLab). Default '1.2'. */
+  version?: '1.1' | '1.2';
+  /**
+   * `lastWins` reads a map with a repeated key as libyaml-based readers do (the last value wins): the
+   * repetition is a warning naming the lost value, and paths locate the key that won. Default: an error.
+   */
+  duplicateKeys?: 'error' | 'lastWins';
   /** Alias expansion budget: YAML bombs are stopped here. */
   maxAliasCount?: number;
 }
@@ -76,7 +83,10 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
     merge: true,
     prettyErrors: false,
     customTags: options.customTags,
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.duplicateKeys === 'lastWins' ? { uniqueKeys: false } : {}),
   });
+  const lastWins = options.duplicateKeys === 'lastWins';
   // A stream of only comments is an EmptyStream: an empty array that may still carry errors.
   const yamlDocuments: Document.Parsed[] = [...parsed];
   const streamErrors = (parsed as { errors?: YAMLError[] }).errors ?? [];
@@ -87,6 +97,7 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
     const warnings = doc.warnings.map((e) => toProblem(e, 'warning', index, rangeOf));
     problems.push(...errors, ...warnings);
     if (errors.length > 0) return;
+    if (lastWins) problems.push(...repeatedKeys(doc, index, rangeOf));
 
     let value: unknown;
     try {
@@ -113,7 +124,7 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
       value,
       range: docRange,
       locate: (path) => {
-        const [start, end] = locateOffsets(doc, path);
+        const [start, end] = locateOffsets(doc, path, lastWins);
         return rangeOf(start, end);
       },
     });
@@ -153,7 +164,7 @@ function describe(error: unknown): string {
  * an annotation points at the annotation's line. A path that leaves the tree stops at the deepest node
  * that exists: a "missing field" finding then points at the object that should hold it.
  */
-function locateOffsets(doc: Document.Parsed, path: JsonPath): [number, number] {
+function locateOffsets(doc: Document.Parsed, path: JsonPath, lastWins = false): [number, number] {
   let node: unknown = doc.contents;
   let best: [number, number] = rangeOfNode(node) ?? [doc.range[0], doc.range[0]];
   for (const segment of path) {
@@ -161,7 +172,7 @@ function locateOffsets(doc: Document.Parsed, path: JsonPath): [number, number] {
     let next: unknown;
     let span: [number, number] | undefined;
     if (isMap(node)) {
-      const pair = findPair(doc, node.items as Pair[], segment, 0);
+      const pair = findPair(doc, node.items as Pair[], segment, 0, lastWins);
       if (pair) {
         next = pair.value;
         const keyRange = rangeOfNode(pair.key);
@@ -179,11 +190,16 @@ function locateOffsets(doc: Document.Parsed, path: JsonPath): [number, number] {
   return best;
 }
 
-function findPair(doc: Document.Parsed, items: Pair[], segment: string | number, depth: number): Pair | undefined {
+function findPair(doc: Document.Parsed, items: Pair[], segment: string | number, depth: number, lastWins = false): Pair | undefined {
   const wanted = String(segment);
+  let found: Pair | undefined;
   for (const item of items) {
-    if (isPair(item) && isScalar(item.key) && String(item.key.value) === wanted) return item;
+    if (isPair(item) && isScalar(item.key) && String(item.key.value) === wanted) {
+      found = item;
+      if (!lastWins) break;
+    }
   }
+  if (found) return found;
   if (depth > 20) return undefined;
   // Keys that come from a `<<` merge live in the merged map: point at the key where it is written.
   for (const item of items) {
@@ -192,7 +208,7 @@ function findPair(doc: Document.Parsed, items: Pair[], segment: string | number,
     for (const source of sources) {
       const map = resolveAlias(doc, source);
       if (isMap(map)) {
-        const found = findPair(doc, map.items as Pair[], segment, depth + 1);
+        const found = findPair(doc, map.items as Pair[], segment, depth + 1, lastWins);
         if (found) return found;
       }
     }
@@ -217,4 +233,51 @@ function rangeOfNode(node: unknown): [number, number] | undefined {
     if (range) return [range[0], range[1]];
   }
   return undefined;
+}
+
+/** Keys written twice in one map: a warning at the later key, naming the value it replaces. */
+function repeatedKeys(doc: Document.Parsed, documentIndex: number, rangeOf: (start: number, end: number) => SourceRange): YamlProblem[] {
+  const out: YamlProblem[] = [];
+  const visit = (node: unknown, depth: number): void => {
+    if (depth > 200) return;
+    if (isMap(node)) {
+      const seen = new Map<string, Pair>();
+      for (const item of node.items as Pair[]) {
+        if (!isPair(item)) continue;
+        if (isScalar(item.key) && !isMergeKey(item.key)) {
+          const key = String(item.key.value);
+          const earlier = seen.get(key);
+          const keyRange = rangeOfNode(item.key);
+          if (earlier && keyRange) {
+            const lostAt = rangeOfNode(earlier.key);
+            const line = lostAt ? rangeOf(lostAt[0], lostAt[0]).line : undefined;
+            out.push({
+              code: 'DUPLICATE_KEY',
+              severity: 'warning',
+              message: `key '${key}' is written again${line ? ` (first on line ${line})` : ''}: the value ${describeNode(earlier.value)} is dropped and this one is used`,
+              range: rangeOf(keyRange[0], keyRange[1]),
+              documentIndex,
+            });
+          }
+          seen.set(key, item);
+        }
+        visit(item.value, depth + 1);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) visit(item, depth + 1);
+    }
+  };
+  visit(doc.contents, 0);
+  return out;
+}
+
+function describeNode(node: unknown): string {
+  if (isScalar(node)) {
+    const text = String(node.value);
+    return JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
+  }
+  if (isMap(node)) return 'a map';
+  if (isSeq(node)) return 'a list';
+  if (isAlias(node)) return `*${node.source}`;
+  return 'nothing';
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -44,12 +44,33 @@ export function materializeCorpus(source: CorpusSource, dest: string): string {
   if (!gitDir) throw new Error(`no snapshot of ${source.repo} under ${MIRROR_ROOT}`);
   const target = path.join(dest, source.repo.replace('/', '+'));
   mkdirSync(target, { recursive: true });
-  const archive = spawnSync('git', ['--git-dir', gitDir, 'archive', '--format=tar', source.commit, '--', ...source.paths], {
+  // Not `git archive`: it honours export-ignore (CMake marks `.gitlab*` so) and stops at a blob the
+  // snapshot lacks (files of 4 MiB and more), even outside the wanted paths.
+  const listing = spawnSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-z', source.commit, '--', ...source.paths], { maxBuffer: 256 * 1024 * 1024 });
+  if (listing.status !== 0) throw new Error(`git ls-tree ${source.repo}@${source.commit}: ${listing.stderr.toString()}`);
+  const blobs: { id: string; file: string }[] = [];
+  for (const entry of listing.stdout.toString().split('\0')) {
+    const match = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+    if (match && match[1] !== '120000') blobs.push({ id: match[2]!, file: match[3]! });
+  }
+  // One `cat-file --batch` for all blobs; a blob the snapshot lacks answers "<id> missing".
+  const batch = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
+    input: blobs.map((b) => b.id).join('\n') + '\n',
     maxBuffer: 1024 * 1024 * 1024,
   });
-  if (archive.status !== 0) throw new Error(`git archive ${source.repo}@${source.commit}: ${archive.stderr.toString()}`);
-  const untar = spawnSync('tar', ['-x', '-C', target], { input: archive.stdout });
-  if (untar.status !== 0) throw new Error(`tar: ${untar.stderr.toString()}`);
+  const out = batch.stdout;
+  let offset = 0;
+  for (const blob of blobs) {
+    const headerEnd = out.indexOf(10, offset);
+    const header = out.subarray(offset, headerEnd).toString();
+    offset = headerEnd + 1;
+    const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+    if (size === undefined) continue;
+    const file = path.join(target, blob.file);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, out.subarray(offset, offset + Number(size)));
+    offset += Number(size) + 1;
+  }
   return target;
 }
 

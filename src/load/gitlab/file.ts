@@ -1,8 +1,8 @@
 import { isPlainObject } from '../../model/gitlab/pipeline.js';
 import type { LoadProblem } from '../problems.js';
-import { parseYaml, type PositionedDocument } from '../yaml.js';
+import type { PositionedDocument } from '../yaml.js';
 import { includeEntries, type IncludeEntry } from './include.js';
-import { GITLAB_CUSTOM_TAGS } from './tags.js';
+import { parseGitlabYaml } from './libyaml.js';
 
 /** One CI file, parsed the way GitLab reads it. */
 export interface CiFile {
@@ -19,7 +19,7 @@ export interface CiFile {
 }
 
 export function parseCiFile(path: string, text: string): CiFile {
-  const { documents, problems } = parseYaml(text, { customTags: GITLAB_CUSTOM_TAGS });
+  const { documents, problems } = parseGitlabYaml(text);
   const file: CiFile = {
     path,
     includes: [],
@@ -65,6 +65,9 @@ export function parseCiFile(path: string, text: string): CiFile {
  */
 function anchoredHiddenKeys(text: string): Set<string> {
   const keys = new Set<string>();
-  for (const match of text.matchAll(/^["']?(\.[^\s:"']+)["']?\s*:\s*&/gm)) keys.add(match[1]!);
+  // Keys may be quoted and hold spaces or colons (`.build: linux`, `".test linux"`).
+  for (const match of text.matchAll(/^(?:"(\.[^"\n]*)"|'(\.[^'\n]*)'|(\.[^\n#]*?))[ \t]*:[ \t]+&/gm)) {
+    keys.add((match[1] ?? match[2] ?? match[3])!);
+  }
   return keys;
 }

@@ -37,6 +37,7 @@ export function includeEntries(document: Readonly<Record<string, unknown>>): Inc
 
 export type LocalTarget =
   | { ok: true; file: string }
+  | { ok: true; glob: RegExp; under: string }
   | { ok: false; messageId: 'escapesRepository' | 'notYaml' | 'unexpandable'; message: string };
 
 /**
@@ -45,6 +46,23 @@ export type LocalTarget =
  * lead out of the repository: refused, never read.
  */
 export function localTarget(written: string): LocalTarget {
+  // GitLab expands `*` and `**` in local includes (docs: ci/yaml/includes "include:local with wildcard file paths").
+  if (!/\$|\{/.test(written) && written.includes('*')) {
+    const normalized = path.posix.normalize(written.replace(/^\/+/, ''));
+    if (normalized.startsWith('../') || normalized === '..') {
+      return { ok: false, messageId: 'escapesRepository', message: `local include '${written}' points outside the repository; GitLab and meshguard only read files inside it` };
+    }
+    const staticSegments: string[] = [];
+    for (const segment of normalized.split('/')) {
+      if (segment.includes('*')) break;
+      staticSegments.push(segment);
+    }
+    const source = normalized
+      .split(/(\*\*\/|\*\*|\*)/)
+      .map((part) => (part === '**/' ? '(?:(?!\\.)[^/]*/)*' : part === '**' ? '(?!\\.).*' : part === '*' ? '(?!\\.)[^/]*' : part.replace(/[.+?^$()|[\]\\]/g, '\\$&')))
+      .join('');
+    return { ok: true, glob: new RegExp(`^${source}$`), under: staticSegments.join('/') };
+  }
   if (/\$|\*|\{/.test(written)) {
     return {
       ok: false,

@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GLOBAL_KEYWORDS, isHidden, recordPipelineFacts } from '../../model/gitlab/pipeline.js';
 import type { JsonPath, Resource, Severity, SourceRange } from '../../model/types.js';
@@ -114,30 +114,58 @@ async function buildTree(
         report(file, entry.path, target.messageId === 'unexpandable' ? 'info' : 'error', target.messageId, target.message);
         continue;
       }
-      if (chain.includes(target.file)) {
-        report(file, entry.path, 'error', 'cycle', `local include '${entry.file}' is circular: ${[...chain, target.file].join(' -> ')}`);
+      const targets = 'glob' in target ? await expandLocalGlob(target.glob, target.under, input) : [target.file];
+      if ('glob' in target && targets.length === 0) {
+        report(file, entry.path, 'error', 'localMissing', `local include '${entry.file}' matches no .yml/.yaml file in the repository`);
         continue;
       }
-      // GitLab merges a file included twice only once (the first time it is met).
-      if (seen.has(target.file)) continue;
-      if (seen.size >= MAX_INCLUDES) {
-        report(file, entry.path, 'error', 'tooMany', `more than ${MAX_INCLUDES} files are included: GitLab stops at ${MAX_INCLUDES}`);
-        continue;
-      }
-      const missing = await missingReason(target.file, input);
-      if (missing) {
-        report(file, entry.path, 'error', missing.messageId, missing.message(entry.file));
-        continue;
-      }
-      const included = await load(target.file);
-      if (!included) continue; // unreadable: reported by input-unreadable
-      await visit(included, [...chain, target.file]);
+      for (const targetFile of targets) await includeOne(file, entry, targetFile, chain);
     }
     order.push(file);
+  };
+  const includeOne = async (file: CiFile, entry: { file: string; path: JsonPath }, target: string, chain: string[]): Promise<void> => {
+    if (chain.includes(target)) {
+      report(file, entry.path, 'error', 'cycle', `local include '${entry.file}' is circular: ${[...chain, target].join(' -> ')}`);
+      return;
+    }
+    // GitLab merges a file included twice only once (the first time it is met).
+    if (seen.has(target)) return;
+    if (seen.size >= MAX_INCLUDES) {
+      report(file, entry.path, 'error', 'tooMany', `more than ${MAX_INCLUDES} files are included: GitLab stops at ${MAX_INCLUDES}`);
+      return;
+    }
+    const missing = await missingReason(target, input);
+    if (missing) {
+      report(file, entry.path, 'error', missing.messageId, missing.message(entry.file));
+      return;
+    }
+    const included = await load(target);
+    if (!included) return; // unreadable: reported by input-unreadable
+    await visit(included, [...chain, target]);
   };
   await visit(root, [root.path]);
   problems.stage(root.path, treeProblems);
   return { root, order, opaque };
+}
+
+/** Repository files (sorted) matching a wildcard local include, below its static prefix. */
+async function expandLocalGlob(glob: RegExp, under: string, input: GitlabLoadInput): Promise<string[]> {
+  const matches = new Set<string>();
+  for (const file of input.known.keys()) if (glob.test(file)) matches.add(file);
+  if (input.root) {
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      if (depth > 20) return;
+      const entries = await readdir(path.join(input.root!, dir), { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        if (entry.name === '.git' || entry.name === 'node_modules') continue;
+        const relative = dir ? `${dir}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) await walk(relative, depth + 1);
+        else if (entry.isFile() && glob.test(relative)) matches.add(relative);
+      }
+    };
+    await walk(under, 0);
+  }
+  return [...matches].filter((f) => /\.ya?ml$/.test(f)).sort();
 }
 
 /** Why an included file cannot be read from the repository, or nothing when it can. */

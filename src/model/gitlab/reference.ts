@@ -33,6 +33,8 @@ export interface ResolvedReferences {
   problems: ReferenceProblem[];
   /** JSON paths (joined by `/`) of tags that could not be resolved; they hold `null` in `value`. */
   unresolved: Set<string>;
+  /** JSON paths (joined by `/`) where a tag was written and replaced by its target. */
+  sites: Set<string>;
 }
 
 const cache = new WeakMap<object, ResolvedReferences>();
@@ -43,6 +45,7 @@ export function resolveReferences(pipeline: Readonly<Record<string, unknown>>): 
   if (cached) return cached;
   const problems: ReferenceProblem[] = [];
   const unresolved = new Set<string>();
+  const sites = new Set<string>();
 
   const targetOf = (ref: GitlabReference): { key: string; value: unknown } | { error: ReferenceProblem['messageId']; detail: string } => {
     const segments = ref.segments;
@@ -72,6 +75,7 @@ export function resolveReferences(pipeline: Readonly<Record<string, unknown>>): 
 
   const expand = (value: unknown, path: JsonPath, within: Expansion | undefined): unknown => {
     if (value instanceof GitlabReference) {
+      if (!within) sites.add(path.join('/'));
       const current: Expansion = within
         ? { ...within, depth: within.depth + 1 }
         : { outer: value, at: path, stack: selfKey(path), depth: 1 };
@@ -106,7 +110,7 @@ export function resolveReferences(pipeline: Readonly<Record<string, unknown>>): 
   const selfKey = (path: JsonPath): string[] => (path.every((s) => typeof s === 'string') ? [path.join('\u0000')] : []);
 
   const value = expand(pipeline, [], undefined) as Record<string, unknown>;
-  const result = { value, problems, unresolved };
+  const result = { value, problems, unresolved, sites };
   cache.set(pipeline, result);
   return result;
 }

@@ -52,10 +52,15 @@ export const gitlabImagePinnedRule: Rule = {
   },
 };
 
+/** Images of GitLab-hosted macOS runners (docs: ci/runners/hosted_runners/macos "Supported macOS images"). */
+const RUNNER_VM_IMAGE = /^macos-\d+-xcode-\d+$/;
+
 function imageProblem(image: string, options: ImageOptions): { messageId: string; message: string } | undefined {
   // Variables and component inputs are resolved at run time: nothing to judge here.
   if (image.includes('$')) return undefined;
   if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
+  // GitLab-hosted macOS runners take a VM image name, not a container reference: nothing to tag.
+  if (RUNNER_VM_IMAGE.test(image)) return undefined;
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
   const colon = lastSegment.indexOf(':');
   const tag = colon >= 0 ? lastSegment.slice(colon + 1) : undefined;

@@ -1,6 +1,7 @@
 import type { Rule } from '../rule.js';
 import { gitlabComponentInputsRule } from './component-inputs.js';
 import { gitlabImagePinnedRule } from './images.js';
+import { gitlabDurationRule, gitlabJobRule, gitlabRulesIfRule } from './job-semantics.js';
 import { gitlabNeedsRule, gitlabRulesOnlyExceptRule, gitlabStageRule } from './jobs.js';
 import { gitlabMeshguardJobRule } from './meshguard-job.js';
 import { gitlabCiSchemaRule } from './schema.js';
@@ -15,6 +16,9 @@ export const GITLAB_RULES: readonly Rule[] = [
   gitlabStageRule,
   gitlabNeedsRule,
   gitlabRulesOnlyExceptRule,
+  gitlabJobRule,
+  gitlabDurationRule,
+  gitlabRulesIfRule,
   gitlabUnusedTemplateRule,
   gitlabImagePinnedRule,
   gitlabMeshguardJobRule,

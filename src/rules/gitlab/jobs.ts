@@ -1,6 +1,6 @@
-import { hasInterpolation, isPlainObject, jobsOf, resolveJob, stageList, stageOf, unverifiableNote, whereDefined } from '../../model/gitlab/pipeline.js';
-import { resolveReferences } from '../../model/gitlab/reference.js';
-import type { JsonPath } from '../../model/types.js';
+import path from 'node:path';
+import { hasInterpolation, isPlainObject, stageList, stageOf, unverifiableNote } from '../../model/gitlab/pipeline.js';
+import { processPipeline } from '../../model/gitlab/processed.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule } from '../rule.js';
 
@@ -16,17 +16,34 @@ export const gitlabStageRule: Rule = {
     appliesTo: { family: 'gitlab-ci' },
   },
   check(resource, context) {
-    const { value } = resolveReferences(resource.object);
+    const processed = processPipeline(resource.object);
+    const { value } = processed;
     const stages = stageList(value);
     // An unfetched include may declare `stages` when the files meshguard read do not.
     const note = value.stages === undefined ? unverifiableNote(resource.object) : undefined;
-    for (const [name] of jobsOf(value)) {
-      const job = resolveJob(value, name).job;
+    const undeclared = processed.jobs.filter(([name, job]) => {
       const stage = stageOf(job);
-      if (hasInterpolation(stage) || stages.includes(stage)) continue;
-      const declared = stages.filter((s) => s !== '.pre' && s !== '.post').join(', ');
+      // A job whose template is unknown may get its stage there.
+      if (job.stage === undefined && processed.partial.has(name)) return false;
+      return !hasInterpolation(stage) && !stages.includes(stage);
+    });
+    if (undeclared.length === 0) return;
+    const library = includeOnlyLibrary(resource, value);
+    if (library) {
+      const used = [...new Set(undeclared.map(([, job]) => stageOf(job)))];
       context.report({
-        path: whereDefined(value, name, ['stage']) ?? [name],
+        path: [],
+        messageId: 'includeOnly',
+        severity: 'info',
+        message: `${library}, and its jobs use stages it does not declare (${used.join(', ')}): read as a library of jobs meant to be included, whose stages the including pipeline declares`,
+      });
+      return;
+    }
+    const declared = stages.filter((s) => s !== '.pre' && s !== '.post').join(', ');
+    for (const [name, job] of undeclared) {
+      const stage = stageOf(job);
+      context.report({
+        path: job.stage === undefined ? [name] : processed.written([name, 'stage']),
         messageId: 'undeclaredStage',
         message:
           (typeof job.stage === 'string'
@@ -37,6 +54,19 @@ export const gitlabStageRule: Rule = {
     }
   },
 };
+
+/**
+ * Why a CI file reads as a library of fragments for other pipelines to include rather than a
+ * pipeline of its own: a component (a `spec:` header), or a file other than `.gitlab-ci.yml` that
+ * declares no `stages` (it is linted because a `gitlabCi` glob names it, not because it runs).
+ */
+function includeOnlyLibrary(resource: { source: { file: string } }, pipeline: Record<string, unknown>): string | undefined {
+  if (pipeline.spec !== undefined) return 'this file is a component (it has a spec: header)';
+  if (pipeline.stages === undefined && path.posix.basename(resource.source.file) !== '.gitlab-ci.yml') {
+    return `${path.posix.basename(resource.source.file)} is not a .gitlab-ci.yml and declares no stages`;
+  }
+  return undefined;
+}
 
 /** `needs` and `dependencies` must name jobs that exist and run no later (GitLab rejects both). */
 export const gitlabNeedsRule: Rule = {
@@ -51,9 +81,10 @@ export const gitlabNeedsRule: Rule = {
     appliesTo: { family: 'gitlab-ci' },
   },
   check(resource, context) {
-    const { value } = resolveReferences(resource.object);
+    const processed = processPipeline(resource.object);
+    const { value } = processed;
     const stages = stageList(value);
-    const jobs = new Map(jobsOf(value).map(([name]) => [name, resolveJob(value, name).job]));
+    const jobs = new Map(processed.jobs);
     const stageIndex = (job: Record<string, unknown>): number => stages.indexOf(stageOf(job));
     const note = unverifiableNote(resource.object);
     const missing = note ? { severity: 'info' as const } : {};
@@ -67,8 +98,8 @@ export const gitlabNeedsRule: Rule = {
         // Cross-project and parent-pipeline needs point outside this file.
         if (!need || typeof need.job !== 'string' || 'pipeline' in need || 'project' in need || hasInterpolation(need.job)) return;
         needed.add(need.job);
-        const path: JsonPath = typeof entry === 'string' ? [name, 'needs', i] : [name, 'needs', i, 'job'];
-        const target = jobs.get(need.job);
+        const path = processed.written(typeof entry === 'string' ? [name, 'needs', i] : [name, 'needs', i, 'job']);
+        const target = jobs.get(need.job) ?? matrixInstanceOf(need.job, jobs);
         if (!target) {
           if (need.optional === true) return;
           context.report({
@@ -84,8 +115,8 @@ export const gitlabNeedsRule: Rule = {
       const dependencies = Array.isArray(job.dependencies) ? job.dependencies : [];
       dependencies.forEach((dependency, i) => {
         if (typeof dependency !== 'string' || hasInterpolation(dependency)) return;
-        const path: JsonPath = [name, 'dependencies', i];
-        const target = jobs.get(dependency);
+        const path = processed.written([name, 'dependencies', i]);
+        const target = jobs.get(dependency) ?? matrixInstanceOf(dependency, jobs);
         if (!target) {
           context.report({ path, messageId: 'unknownDependency', message: `job '${name}' depends on '${dependency}', which is not a job of this pipeline${note ?? ''}`, ...missing });
           return;
@@ -103,6 +134,17 @@ export const gitlabNeedsRule: Rule = {
   },
 };
 
+/**
+ * `build: [x86_64, debug]` names one instance of a `parallel:matrix` job (docs: ci/yaml "needs:parallel:matrix"
+ * and the generated job names): the instance runs where its job runs.
+ */
+function matrixInstanceOf(name: string, jobs: ReadonlyMap<string, Record<string, unknown>>): Record<string, unknown> | undefined {
+  const match = /^(.+?):\s*\[.*\]$/.exec(name);
+  if (!match) return undefined;
+  const job = jobs.get(match[1]!);
+  return job && isPlainObject(job.parallel) && job.parallel.matrix !== undefined ? job : undefined;
+}
+
 /** `rules` cannot be combined with `only`/`except` (GitLab: "may not be used with rules"). */
 export const gitlabRulesOnlyExceptRule: Rule = {
   meta: {
@@ -115,14 +157,13 @@ export const gitlabRulesOnlyExceptRule: Rule = {
     appliesTo: { family: 'gitlab-ci' },
   },
   check(resource, context) {
-    const { value } = resolveReferences(resource.object);
-    for (const [name] of jobsOf(value)) {
-      const job = resolveJob(value, name).job;
+    const processed = processPipeline(resource.object);
+    for (const [name, job] of processed.jobs) {
       if (job.rules === undefined || job.rules === null) continue;
       const filters = (['only', 'except'] as const).filter((k) => job[k] !== undefined && job[k] !== null);
       if (filters.length === 0) continue;
       context.report({
-        path: whereDefined(value, name, ['rules']) ?? [name],
+        path: processed.written([name, 'rules']),
         messageId: 'rulesWithOnlyExcept',
         message: `job '${name}' combines rules with ${filters.join(' and ')} (possibly through extends): GitLab rejects the pipeline; express the conditions as rules`,
       });

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../../assets.js';
-import { extendsOf, isHidden, jobsOf, resolveJob, whereDefined } from '../../model/gitlab/pipeline.js';
-import { resolveReferences } from '../../model/gitlab/reference.js';
+import { GLOBAL_KEYWORDS, isHidden } from '../../model/gitlab/pipeline.js';
+import { processPipeline } from '../../model/gitlab/processed.js';
 import type { JsonPath } from '../../model/types.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule } from '../rule.js';
@@ -10,13 +10,11 @@ import { isOpaque, schemaIssues, where } from './schema-errors.js';
 // GitLab's own schema test compiles with the same leniency (strictTypes/strictTuples off, matching
 // properties allowed): `patternProperties` for hidden keys overlaps the job `additionalProperties`.
 // Compiled on first use: most runs have no CI file, and this is the largest schema meshguard compiles.
-let compiled: { pipeline: ValidateFunction; job: ValidateFunction } | undefined;
-function validators(): { pipeline: ValidateFunction; job: ValidateFunction } {
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowMatchingProperties: true });
-    const schema = readJsonAsset<{ $id: string }>('schemas/gitlab-ci.schema.json');
-    const pipeline = ajv.compile(schema);
-    compiled = { pipeline, job: ajv.getSchema(`${schema.$id}#/definitions/job`)! };
+    compiled = ajv.compile(readJsonAsset<{ $id: string }>('schemas/gitlab-ci.schema.json'));
   }
   return compiled;
 }
@@ -34,30 +32,32 @@ export const gitlabCiSchemaRule: Rule = {
     appliesTo: { family: 'gitlab-ci' },
   },
   check(resource, context) {
-    const { value, unresolved } = resolveReferences(resource.object);
-    // Broken !reference tags are gitlab-reference's; interpolated values are unknown until inclusion.
-    const skip = (path: JsonPath): boolean =>
-      [...unresolved].some((u) => path.join('/') === u || path.join('/').startsWith(`${u}/`)) || isOpaque(value, path);
-    const validateGitlabCi = validators().pipeline;
-    if (!validateGitlabCi(value)) {
-      for (const issue of schemaIssues(validateGitlabCi.errors ?? [], value, skip)) context.report(issue);
-    }
-
-    // Hidden jobs are not validated as written (GitLab accepts anything there), but GitLab validates
-    // each job after extends: what a template gives a job is checked there and reported at the template.
+    // GitLab validates the pipeline after includes, extends and !reference (jobs as merged), so does this.
+    const processed = processPipeline(resource.object);
+    const { value } = processed;
+    const jobOf = (path: JsonPath): string | undefined => {
+      const head = String(path[0]);
+      return path.length > 0 && !GLOBAL_KEYWORDS.has(head) && !isHidden(head) ? head : undefined;
+    };
+    // Interpolated values are unknown until inclusion; in a job whose merged form has a gap (a
+    // missing extends or !reference target), what seems to be missing may be in the gap.
+    const skip = (path: JsonPath): boolean => isOpaque(value, path) || processed.touchesUnresolved(path);
+    const label = (path: JsonPath): string => {
+      const written = processed.written(path);
+      const job = jobOf(path);
+      return job && written[0] !== job ? `${where(written)} (inherited by job '${job}')` : where(path);
+    };
+    const validate = validator();
+    if (validate(value)) return;
     const reported = new Set<string>();
-    for (const [name, raw] of jobsOf(value)) {
-      if (extendsOf(raw).length === 0) continue;
-      const merged = resolveJob(value, name).job;
-      if (validators().job(merged)) continue;
-      const label = (path: JsonPath): string => `${where(whereDefined(value, name, path) ?? [name, ...path])} (inherited by job '${name}')`;
-      for (const issue of schemaIssues(validators().job.errors ?? [], merged, () => false, label)) {
-        const path = whereDefined(value, name, issue.path) ?? [name, ...issue.path];
-        const key = `${path.join('/')}|${issue.messageId}`;
-        if (!isHidden(String(path[0])) || reported.has(key) || skip(path)) continue;
-        reported.add(key);
-        context.report({ ...issue, path });
-      }
+    for (const issue of schemaIssues(validate.errors ?? [], value, skip, label)) {
+      const job = jobOf(issue.path);
+      if (job && processed.mayBeIncomplete(job) && (issue.messageId === 'missingKeyword' || issue.path.length === 1)) continue;
+      const path = processed.written(issue.path);
+      const key = `${path.join('/')}|${issue.message.replace(/ \(inherited by job '[^']*'\)/, '')}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      context.report({ ...issue, path });
     }
   },
 };

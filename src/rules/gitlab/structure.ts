@@ -1,6 +1,6 @@
 import { extendsOf, isPlainObject, GLOBAL_KEYWORDS, resolveJob, unverifiableNote } from '../../model/gitlab/pipeline.js';
 import type { ReportDescriptor } from '../../model/types.js';
-import { resolveReferences } from '../../model/gitlab/reference.js';
+import { processPipeline } from '../../model/gitlab/processed.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule } from '../rule.js';
 
@@ -16,7 +16,7 @@ export const gitlabExtendsRule: Rule = {
     appliesTo: { family: 'gitlab-ci' },
   },
   check(resource, context) {
-    const { value } = resolveReferences(resource.object);
+    const value = resource.object;
     const note = unverifiableNote(resource.object);
     for (const [name, job] of Object.entries(value)) {
       if (GLOBAL_KEYWORDS.has(name) || !isPlainObject(job) || extendsOf(job).length === 0) continue;
@@ -38,7 +38,7 @@ export const gitlabReferenceRule: Rule = {
   },
   check(resource, context) {
     const note = unverifiableNote(resource.object);
-    for (const problem of resolveReferences(resource.object).problems) context.report(soften(problem, note));
+    for (const problem of processPipeline(resource.object).referenceProblems) context.report(soften(problem, note));
   },
 };
 
