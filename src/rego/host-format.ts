@@ -1,5 +1,6 @@
 // Host builtins that restructure JSON documents: YAML (de)serialisation and JSON Patch (RFC 6902).
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { typeError, typeName } from './builtins/args.js';
 
 type Json = unknown;
 
@@ -22,8 +23,8 @@ function pointer(path: Json): string[] {
   if (Array.isArray(path)) return path.map(String);
   if (typeof path !== 'string') throw new FormatError('path must be a string or array');
   if (path === '') return [];
-  if (!path.startsWith('/')) throw new FormatError(`invalid JSON pointer ${path}`);
-  return path.slice(1).split('/').map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // OPA trims every leading slash instead of requiring one: "securityContext" and "/securityContext" are the same path.
+  return path.replace(/^\/+/, '').split('/').map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function clone<T>(v: T): T { return v === undefined ? v : JSON.parse(JSON.stringify(v)) as T; }
@@ -112,7 +113,15 @@ function sortKeys(v: Json): Json {
 
 /** json.filter / json.remove: keep or drop the given paths ("a/b" strings or arrays). */
 export function jsonSelect(doc: Json, paths: Json, keep: boolean): Json {
-  const list = (Array.isArray(paths) ? paths : []).map((p) => (Array.isArray(p) ? p.map(String) : String(p).split('/').filter((x) => x !== '')));
+  const name = keep ? 'json.filter' : 'json.remove';
+  // OPA type-checks both operands; a path list that is not a collection of paths is an error, not a no-op.
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) typeError(name, `operand 1 must be object but got ${typeName(doc)}`);
+  if (!Array.isArray(paths)) typeError(name, `operand 2 must be one of {set, array} but got ${typeName(paths)}`);
+  const list = (paths as Json[]).map((p) => {
+    if (Array.isArray(p)) return p.map(String);
+    if (typeof p !== 'string') return typeError(name, `operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(p)}`);
+    return p.split('/').filter((x) => x !== '');
+  });
   if (keep) {
     let out: Json = undefined;
     for (const p of list) {

@@ -5,7 +5,7 @@
 import type { Expr, Term } from './ast.js';
 import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
-import { builtinInfo } from './builtin-table.js';
+import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage } from './builtin-table.js';
 import { checkDeclarations, checkShapes, namesOf } from './checks.js';
 
 export { namesOf } from './checks.js';
@@ -186,7 +186,8 @@ export class Planner {
     let callName = dotted;
     if (fid === undefined) {
       const info = builtinInfo(dotted);
-      if (!info) throw new RegoError('rego_type_error', `undefined function ${dotted}`, t.loc);
+      if (!info) throw new RegoError('rego_type_error', undefinedFunctionMessage(dotted), t.loc);
+      if (this.ctx.regoV1 && DEPRECATED_BUILTINS.has(dotted)) throw new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${dotted}`, t.loc);
       arity = info.arity;
       callName = info.hostName ?? dotted;
       if (info.place !== 'native') this.ctx.useBuiltin(callName);

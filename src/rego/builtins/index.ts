@@ -1,0 +1,36 @@
+// Host builtins grouped by namespace, one file each; host-builtins.ts merges them into HOST_BUILTINS.
+import type { HostBuiltin } from './args.js';
+import { CRYPTO_BUILTINS } from './crypto.js';
+import { GRAPH_BUILTINS } from './graph.js';
+import { JWT_BUILTINS } from './jwt.js';
+import { MISC_BUILTINS } from './misc.js';
+import { NET_BUILTINS } from './net.js';
+import { REGEX_BUILTINS } from './regex.js';
+import { TEMPLATE_BUILTINS } from './template.js';
+
+export const NAMESPACED_BUILTINS: Record<string, HostBuiltin> = {
+  ...REGEX_BUILTINS, ...CRYPTO_BUILTINS, ...JWT_BUILTINS, ...NET_BUILTINS, ...GRAPH_BUILTINS, ...TEMPLATE_BUILTINS, ...MISC_BUILTINS,
+};
+
+/**
+ * OPA builtins meshguard does not provide, with the reason; calling one is a compile error that says why.
+ * docs/policies.md lists them.
+ */
+export const UNSUPPORTED_BUILTINS: Record<string, string> = {
+  'http.send': 'policies evaluated by meshguard do no I/O (a lint must not depend on the network; the webhook must answer within its timeout)',
+  'net.lookup_ip_addr': 'policies evaluated by meshguard do no I/O (no DNS look-ups)',
+  'providers.aws.sign_req': 'signs requests for http.send, which meshguard does not provide',
+  'rego.parse_module': "returns OPA's own AST as JSON, which meshguard's parser does not produce",
+  'rego.metadata.chain': 'needs the annotations of the rule being evaluated at run time; not implemented',
+  'rego.metadata.rule': 'needs the annotations of the rule being evaluated at run time; not implemented',
+  'crypto.x509.parse_certificate_request': 'node:crypto has no certificate-request parser',
+  'crypto.x509.parse_keypair': "returns Go's tls.Certificate structure, which has no node:crypto counterpart",
+  'graphql.is_valid': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
+  'graphql.parse': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
+  'graphql.parse_and_verify': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
+  'graphql.parse_query': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
+  'graphql.parse_schema': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
+  'graphql.schema_is_valid': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
+  'uri.parse': 'added to OPA after the builtins meshguard tracks; not implemented yet',
+  'uri.is_valid': 'added to OPA after the builtins meshguard tracks; not implemented yet',
+};
