@@ -4,6 +4,7 @@
 import { HOST_BUILTINS } from './host-builtins.js';
 import { HOST_ALIAS_PREFIX_LOCAL as HOST_ALIAS_PREFIX } from './host-alias.js';
 import { UNSUPPORTED_BUILTINS } from './builtins/index.js';
+import { RULE_METADATA_BUILTINS } from './builtins/rule-metadata.js';
 
 export type BuiltinPlace = 'native' | 'sdk' | 'host';
 export interface BuiltinInfo { arity: number; place: BuiltinPlace; hostName?: string }
@@ -24,6 +25,8 @@ const NATIVE: Record<string, number> = {
   trim_space: 1, split: 2,
   // runtime/assembly/builtins-extra.ts: these depend on sets, which host builtins never see.
   'object.subset': 2, set_diff: 2, cast_array: 1, cast_set: 1, cast_string: 1, cast_boolean: 1, cast_null: 1, cast_object: 1,
+  // Planned as constants (builtins/rule-metadata.ts); they never reach the runtime.
+  ...RULE_METADATA_BUILTINS,
 };
 
 /**

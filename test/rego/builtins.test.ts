@@ -234,9 +234,46 @@ describe('json, urlquery and string templates', () => {
   });
 });
 
+describe('graphql and rule metadata', () => {
+  it('graphql.is_valid and graphql.schema_is_valid validate against the GraphQL specification', async () => {
+    const schema = 'type Query { employee(id: ID!): Employee } type Employee { id: ID! salary: Int }';
+    expect(await value(`graphql.schema_is_valid("${schema}")`)).toBe(true);
+    expect(await value('graphql.schema_is_valid("type Query { a: Missing }")')).toBe(false);
+    expect(await value(`graphql.is_valid("{ employee(id: \\"1\\") { salary } }", "${schema}")`)).toBe(true);
+    expect(await value(`graphql.is_valid("{ employee(id: \\"1\\") { name } }", "${schema}")`)).toBe(false);
+    expect(await value(`graphql.is_valid("{ employee { salary } }", "${schema}")`)).toBe(false);
+  });
+  it('rego.metadata.rule and rego.metadata.chain return the annotations of the calling rule', async () => {
+    const source = `# METADATA
+# title: Platform rules
+package t
+import rego.v1
+
+# METADATA
+# title: No privileged pods
+# custom:
+#   severity: high
+deny contains msg if {
+	meta := rego.metadata.rule()
+	msg := sprintf("%s (%s)", [meta.title, meta.custom.severity])
+}
+
+chain := rego.metadata.chain()
+
+plain := rego.metadata.rule()
+`;
+    const [row] = await evalQuery('x = data.t', [{ path: 't.rego', source }]);
+    expect(row!.x).toEqual({
+      deny: ['No privileged pods (high)'],
+      chain: [{ path: ['data', 't', 'chain'] }, { path: ['data', 't'], annotations: { scope: 'package', title: 'Platform rules' } }],
+      plain: {},
+    });
+  });
+});
+
 describe('builtins meshguard leaves out', () => {
   it('fail compilation with the reason', async () => {
     await expect(value('net.lookup_ip_addr("example.com")')).rejects.toThrow(/net.lookup_ip_addr is not supported by meshguard: policies evaluated by meshguard do no I\/O/);
-    await expect(value('graphql.is_valid("{a}", "type Query {a: Int}")')).rejects.toThrow(/graphql.is_valid is not supported by meshguard/);
+    await expect(value('graphql.parse_query("{a}")')).rejects.toThrow(/graphql.parse_query is not supported by meshguard: returns gqlparser's AST/);
   });
 });

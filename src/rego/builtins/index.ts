@@ -2,6 +2,7 @@
 import type { HostBuiltin } from './args.js';
 import { CRYPTO_BUILTINS } from './crypto.js';
 import { GRAPH_BUILTINS } from './graph.js';
+import { GRAPHQL_BUILTINS } from './graphql.js';
 import { JWT_BUILTINS } from './jwt.js';
 import { MISC_BUILTINS } from './misc.js';
 import { NET_BUILTINS } from './net.js';
@@ -9,7 +10,7 @@ import { REGEX_BUILTINS } from './regex.js';
 import { TEMPLATE_BUILTINS } from './template.js';
 
 export const NAMESPACED_BUILTINS: Record<string, HostBuiltin> = {
-  ...REGEX_BUILTINS, ...CRYPTO_BUILTINS, ...JWT_BUILTINS, ...NET_BUILTINS, ...GRAPH_BUILTINS, ...TEMPLATE_BUILTINS, ...MISC_BUILTINS,
+  ...REGEX_BUILTINS, ...CRYPTO_BUILTINS, ...JWT_BUILTINS, ...NET_BUILTINS, ...GRAPH_BUILTINS, ...TEMPLATE_BUILTINS, ...MISC_BUILTINS, ...GRAPHQL_BUILTINS,
 };
 
 /**
@@ -21,16 +22,12 @@ export const UNSUPPORTED_BUILTINS: Record<string, string> = {
   'net.lookup_ip_addr': 'policies evaluated by meshguard do no I/O (no DNS look-ups)',
   'providers.aws.sign_req': 'signs requests for http.send, which meshguard does not provide',
   'rego.parse_module': "returns OPA's own AST as JSON, which meshguard's parser does not produce",
-  'rego.metadata.chain': 'needs the annotations of the rule being evaluated at run time; not implemented',
-  'rego.metadata.rule': 'needs the annotations of the rule being evaluated at run time; not implemented',
   'crypto.x509.parse_certificate_request': 'node:crypto has no certificate-request parser',
   'crypto.x509.parse_keypair': "returns Go's tls.Certificate structure, which has no node:crypto counterpart",
-  'graphql.is_valid': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
-  'graphql.parse': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
-  'graphql.parse_and_verify': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
-  'graphql.parse_query': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
-  'graphql.parse_schema': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
-  'graphql.schema_is_valid': 'no GraphQL parser producing the AST OPA returns (gqlparser) is available',
+  'graphql.parse': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",
+  'graphql.parse_and_verify': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",
+  'graphql.parse_query': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",
+  'graphql.parse_schema': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",
   'uri.parse': 'added to OPA after the builtins meshguard tracks; not implemented yet',
   'uri.is_valid': 'added to OPA after the builtins meshguard tracks; not implemented yet',
 };
