@@ -1,7 +1,7 @@
 // json.marshal_with_options, json.match_schema / json.verify_schema, numbers.range_step,
 // urlquery.encode / decode / encode_object / decode_object and opa.runtime.
 import { createRequire } from 'node:module';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Ajv, ErrorObject } from 'ajv';
 import { builtinError, intArg, obj, str, typeError, typeName, type HostBuiltin, type Json } from './args.js';
 
 /** Go's json.Marshal: keys sorted, and <, >, & escaped as OPA's output has them. */
@@ -23,7 +23,15 @@ function goJson(v: Json, indent: string | undefined, prefix: string, depth = 0):
 const escapeHtml = (s: string): string => s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
 // ---------- JSON Schema (OPA: draft 4 to 7 through gojsonschema); ajv with its draft-07 default ----------
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: true });
+// Created on first use, like the graphql library: runs without schema builtins do not pay for it.
+let ajvInstance: Ajv | undefined;
+function ajv(): Ajv {
+  if (!ajvInstance) {
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajvInstance = new AjvClass({ strict: false, allErrors: true, validateSchema: true });
+  }
+  return ajvInstance;
+}
 const SCHEMAS = new Map<string, ReturnType<Ajv['compile']>>();
 
 function schemaOf(name: string, v: Json, i: number): Record<string, Json> | boolean {
@@ -38,7 +46,7 @@ function compileSchema(schema: Record<string, Json> | boolean): ReturnType<Ajv['
   const key = JSON.stringify(schema);
   let f = SCHEMAS.get(key);
   if (!f) {
-    f = ajv.compile(schema);
+    f = ajv().compile(schema);
     if (SCHEMAS.size > 256) SCHEMAS.clear();
     SCHEMAS.set(key, f);
   }

@@ -2,11 +2,16 @@
 // lookaround, leftmost-first matching, linear time), so patterns run on re2js, a port of RE2. A pattern
 // Go rejects fails here with the same "error parsing regexp: ..." message, and no pattern or input can
 // make a match take more than linear time (a policy regex must not stall the admission webhook).
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import { builtinError, intArg, str, strs, type HostBuiltin, type Json } from './args.js';
 
 type RE2 = ReturnType<RE2JS['re2']>;
 interface Compiled { pattern: RE2JS; re2: RE2 }
+
+// Loaded on first use, so runs whose policies match no regular expression do not pay for the import.
+let re2js: typeof import('re2js') | undefined;
+const engine = (): typeof RE2JS => (re2js ??= createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS;
 
 // Compiled patterns, as OPA keeps them: a policy matches the same few patterns on every resource.
 const CACHE = new Map<string, Compiled>();
@@ -17,7 +22,7 @@ function compileWith(name: string, key: string, source: () => string, flags: num
   if (!c) {
     let pattern: RE2JS;
     try {
-      pattern = RE2JS.compile(source(), flags);
+      pattern = engine().compile(source(), flags);
     } catch (e) {
       return builtinError(name, (e as Error).message);
     }
@@ -255,7 +260,7 @@ export const REGEX_BUILTINS: Record<string, HostBuiltin> = {
     const given = d === null ? [] : strs('glob.match', d, 2);
     const delims = d !== null && given.length === 0 ? ['.'] : given;
     const pattern = str('glob.match', p, 1);
-    const c = compileWith('glob.match', `g/${JSON.stringify(delims)}/${pattern}`, () => globToRe2('glob.match', pattern, delims), RE2JS.DOTALL);
+    const c = compileWith('glob.match', `g/${JSON.stringify(delims)}/${pattern}`, () => globToRe2('glob.match', pattern, delims), engine().DOTALL);
     return c.re2.match(str('glob.match', s, 3));
   } },
   'glob.quote_meta': { arity: 1, fn: (s: Json) => str('glob.quote_meta', s, 1).replace(/[*?\\[\]{}]/g, '\\$&') },
