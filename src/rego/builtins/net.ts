@@ -71,7 +71,7 @@ function entries(name: string, v: Json, i: number): Array<[Json, string]> {
   const cidrOf = (x: Json): string => {
     if (typeof x === 'string') return x;
     if (Array.isArray(x) && typeof x[0] === 'string') return x[0];
-    return typeError(name, `operand ${i} must be string or array with a string first element but got ${typeName(x)}`);
+    return builtinError(name, `operand ${i}: element must be string or non-empty array`);
   };
   if (typeof v === 'string') return [[v, v]];
   if (Array.isArray(v)) return v.map((x, k) => [k, cidrOf(x)]);
@@ -128,7 +128,10 @@ export const NET_BUILTINS: Record<string, HostBuiltin> = {
     if (!Array.isArray(v)) return typeError(name, `operand 1 must be one of {array, set} but got ${typeName(v)}`);
     const v4: Array<[bigint, bigint]> = [], v6: Array<[bigint, bigint]> = [];
     for (const x of v as Json[]) {
-      const n = parseNet(name, str(name, x, 1));
+      const text = str(name, x, 1);
+      // A bare IPv4 address is a /32; a bare IPv6 address is an error in OPA.
+      if (!text.includes('/') && isIPv6(text)) builtinError(name, 'IPv6 invalid: needs prefix length');
+      const n = parseNet(name, text);
       (n.size === 32 ? v4 : v6).push([first(n), last(n)]);
     }
     return [...mergeRanges(v4, 32), ...mergeRanges(v6, 128)];
