@@ -104,8 +104,11 @@ function decodeVerify(t: Json, c: Json): Json {
   if (!ok) return invalid;
   const nowSeconds = (typeof constraints.time === 'number' ? constraints.time : Date.now() * 1e6) / 1e9;
   const p = tok.payload;
-  if (p.exp !== undefined && (typeof p.exp !== 'number' || nowSeconds >= p.exp)) return invalid;
-  if (p.nbf !== undefined && (typeof p.nbf !== 'number' || nowSeconds < p.nbf)) return invalid;
+  for (const claim of ['exp', 'nbf'] as const) {
+    if (p[claim] !== undefined && typeof p[claim] !== 'number') builtinError(name, `${claim} value must be a number`);
+  }
+  if (p.exp !== undefined && nowSeconds >= (p.exp as number)) return invalid;
+  if (p.nbf !== undefined && nowSeconds < (p.nbf as number)) return invalid;
   if (constraints.iss !== undefined && p.iss !== constraints.iss) return invalid;
   if (p.aud !== undefined) {
     const auds = Array.isArray(p.aud) ? p.aud : [p.aud];
