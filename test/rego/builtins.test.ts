@@ -121,6 +121,14 @@ describe('crypto.*', () => {
       expect(reversed).toBe(false);
       const jwk = await value('crypto.x509.parse_rsa_private_key(input.key)', { input: { key: readFileSync(join(dir, 'leaf.key'), 'utf8') } }) as Record<string, string>;
       expect(jwk.kty).toBe('RSA');
+      run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'csr.key', '-out', 'r.csr', '-subj', '/CN=api.mesh.local/O=Platform',
+        '-addext', 'subjectAltName=DNS:api.mesh.local,IP:10.0.0.1,IP:2001:db8::1,URI:spiffe://mesh/ns/a');
+      const csr = await value('crypto.x509.parse_certificate_request(input.csr)', { input: { csr: readFileSync(join(dir, 'r.csr'), 'utf8') } }) as Record<string, unknown>;
+      expect(csr).toMatchObject({
+        Subject: { CommonName: 'api.mesh.local', Organization: ['Platform'] },
+        DNSNames: ['api.mesh.local'], IPAddresses: ['10.0.0.1', '2001:db8::1'], URIStrings: ['spiffe://mesh/ns/a'],
+      });
+      await expect(value('crypto.x509.parse_certificate_request(input.pem)', { input: { pem: leaf }, strict: true })).rejects.toThrow(/invalid PEM-encoded certificate signing request/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -50,7 +50,7 @@ function contains(outer: Net, inner: Net): boolean {
   return outer.size === inner.size && inner.len >= outer.len && first(outer) === (inner.bits & mask(outer));
 }
 
-function formatIp(bits: bigint, size: 32 | 128): string {
+export function formatIp(bits: bigint, size: 32 | 128): string {
   if (size === 32) return [24n, 16n, 8n, 0n].map((s) => ((bits >> s) & 0xffn).toString()).join('.');
   const groups = Array.from({ length: 8 }, (_, i) => ((bits >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
   // Go prints the longest run (at least two) of zero groups as "::".
