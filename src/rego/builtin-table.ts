@@ -3,6 +3,8 @@
 // A builtin missing here is a compile error naming it.
 import { HOST_BUILTINS } from './host-builtins.js';
 import { HOST_ALIAS_PREFIX_LOCAL as HOST_ALIAS_PREFIX } from './host-alias.js';
+import { UNSUPPORTED_BUILTINS } from './builtins/index.js';
+import { RULE_METADATA_BUILTINS } from './builtins/rule-metadata.js';
 
 export type BuiltinPlace = 'native' | 'sdk' | 'host';
 export interface BuiltinInfo { arity: number; place: BuiltinPlace; hostName?: string }
@@ -21,6 +23,10 @@ const NATIVE: Record<string, number> = {
   sprintf: 2, 'numbers.range': 2, walk: 1, 'json.marshal': 1, 'json.unmarshal': 1,
   'bits.and': 2, 'bits.or': 2, 'bits.xor': 2, 'bits.lsh': 2, 'bits.rsh': 2, 'bits.negate': 1,
   trim_space: 1, split: 2,
+  // runtime/assembly/builtins-extra.ts: these depend on sets, which host builtins never see.
+  'object.subset': 2, set_diff: 2, cast_array: 1, cast_set: 1, cast_string: 1, cast_boolean: 1, cast_null: 1, cast_object: 1,
+  // Planned as constants (builtins/rule-metadata.ts); they never reach the runtime.
+  ...RULE_METADATA_BUILTINS,
 };
 
 /**
@@ -39,3 +45,12 @@ export function builtinInfo(name: string): BuiltinInfo | undefined {
 
 /** `print` is handled by the planner (it never fails and prints undefined as <undefined>). */
 export const PRINT = 'print';
+
+/** The compile error for a call to a function that is neither a rule nor a builtin. */
+export function undefinedFunctionMessage(name: string): string {
+  const why = Object.hasOwn(UNSUPPORTED_BUILTINS, name) ? UNSUPPORTED_BUILTINS[name] : undefined;
+  return why ? `builtin ${name} is not supported by meshguard: ${why}` : `undefined function ${name}`;
+}
+
+/** Deprecated in OPA 1.0: Rego v1 modules cannot call them (v0 modules still can). */
+export const DEPRECATED_BUILTINS = new Set(['any', 'all', 're_match', 'set_diff', 'net.cidr_overlap', 'cast_array', 'cast_set', 'cast_string', 'cast_boolean', 'cast_null', 'cast_object']);

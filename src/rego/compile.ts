@@ -281,6 +281,7 @@ class Compiler {
     const { names, declared } = namesOf(body, extra);
     for (const a of d.args ?? []) collectVars(a, declared);
     const p = new Planner(this.context(d.module), names, declared);
+    p.ruleScope = { module: d.module, rule: d.rule };
     for (const a of d.args ?? []) collectVars(a, p.predeclared);
     const args = (d.args ?? []).map((a) => { const o = p.pattern(a); p.markBound(o); return o; });
     p.body(body, loc);

@@ -6,115 +6,20 @@ import { randomUUID } from 'node:crypto';
 import { civil, diff, formatLayout, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
 import { FormatError, jsonPatch, jsonSelect, yamlMarshal, yamlUnmarshal } from './host-format.js';
 import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
+import { HostBuiltinError, builtinError, intArg, numArg, str, strs, typeError, typeName, type HostBuiltin, type Json } from './builtins/args.js';
+import { NAMESPACED_BUILTINS } from './builtins/index.js';
+
+export { HostBuiltinError, typeName, type HostBuiltin } from './builtins/args.js';
 
 const RANDOM = new Map<string, number>();
 let NOW: number | undefined;
 const UUIDS = new Map<string, string>();
 
-export class HostBuiltinError extends Error {
-  constructor(readonly code: 'eval_type_error' | 'eval_builtin_error', name: string, msg: string) {
-    super(`${code}: ${name}: ${msg}`);
-  }
-}
-
-type Json = unknown;
-type Impl = (...args: Json[]) => Json;
-export interface HostBuiltin { arity: number; fn: Impl }
-
-const t = (name: string, msg: string): never => { throw new HostBuiltinError('eval_type_error', name, msg); };
-const b = (name: string, msg: string): never => { throw new HostBuiltinError('eval_builtin_error', name, msg); };
-
-function str(name: string, v: Json, i: number): string {
-  if (typeof v !== 'string') t(name, `operand ${i} must be string but got ${typeName(v)}`);
-  return v as string;
-}
-function numArg(name: string, v: Json, i: number): number {
-  if (typeof v !== 'number') t(name, `operand ${i} must be number but got ${typeName(v)}`);
-  return v as number;
-}
-function intArg(name: string, v: Json, i: number): number {
-  const n = numArg(name, v, i);
-  if (!Number.isInteger(n)) t(name, `operand ${i} must be integer number but got floating-point number`);
-  return n;
-}
-function strs(name: string, v: Json, i: number): string[] {
-  if (typeof v === 'string') return [v];
-  if (!Array.isArray(v)) t(name, `operand ${i} must be one of {string, set, array} but got ${typeName(v)}`);
-  return (v as Json[]).map((x) => str(name, x, i));
-}
-export function typeName(v: Json): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'object') return 'object';
-  if (typeof v === 'boolean') return 'boolean';
-  return typeof v;
-}
+const t = typeError;
+const b = builtinError;
 
 /** Rego counts code points, not UTF-16 units. */
 const cps = (s: string): string[] => Array.from(s);
-
-// Compiled patterns, as OPA keeps them: a policy matches the same few patterns on every resource.
-const REGEXPS = new Map<string, RegExp>();
-const REGEXP_CACHE_SIZE = 256;
-
-function re(name: string, pattern: string, extraFlags = ''): RegExp {
-  const key = `${extraFlags}/${pattern}`;
-  let compiled = REGEXPS.get(key);
-  if (!compiled) {
-    compiled = compileRegExp(name, pattern, extraFlags);
-    if (REGEXPS.size >= REGEXP_CACHE_SIZE) REGEXPS.clear();
-    REGEXPS.set(key, compiled);
-  }
-  // Global patterns keep their position between uses.
-  compiled.lastIndex = 0;
-  return compiled;
-}
-
-// Go's RE2 syntax is close enough to JavaScript's for the patterns policies use; `(?i)` style
-// leading flags are translated. This is an approximation (no possessive/atomic differences handled).
-function compileRegExp(name: string, pattern: string, extraFlags: string): RegExp {
-  let flags = 'u' + extraFlags;
-  let p = pattern;
-  // Flags may lead the pattern or follow its `^` (`^(?i)https?:`): either way they apply to all of it.
-  const m = /^(\^?)\(\?([imsU]+)\)/.exec(p);
-  if (m) {
-    p = m[1]! + p.slice(m[0].length);
-    for (const f of m[2]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
-  }
-  p = p.replace(/\\z/g, '$').replace(/\(\?P</g, '(?<');
-  try {
-    return new RegExp(p, flags);
-  } catch (e) {
-    return b(name, `error parsing regexp: ${(e as Error).message}`);
-  }
-}
-
-function globToRegExp(name: string, pattern: string, delims: string[]): RegExp {
-  const d = delims.map((x) => x.replace(/[.*+?^${}()|[\]\\\-]/g, '\\$&')).join('');
-  const notDelim = d ? `[^${d}]` : '[\\s\\S]';
-  let out = '';
-  const stack: number[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') { i++; const n = pattern[i]; if (n === undefined) b(name, 'unexpected end of input'); out += n!.replace(/[.*+?^${}()|[\]\\\-]/g, '\\$&'); }
-    else if (c === '*') {
-      if (pattern[i + 1] === '*') { out += '[\\s\\S]*'; i++; } else out += `${notDelim}*`;
-    } else if (c === '?') out += notDelim;
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) b(name, 'unexpected end of input');
-      let cls = pattern.slice(i + 1, end);
-      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
-      out += `[${cls}]`;
-      i = end;
-    } else if (c === '{') { stack.push(out.length); out += '(?:'; }
-    else if (c === '}' && stack.length) { stack.pop(); out += ')'; }
-    else if (c === ',' && stack.length) out += '|';
-    else out += c.replace(/[.*+?^${}()|[\]\\\-]/g, '\\$&');
-  }
-  if (stack.length) b(name, 'unexpected end of input');
-  return new RegExp(`^${out}$`, 'su');
-}
 
 // Quantities: SI prefixes (m is milli, M mega; other prefixes match either case, as OPA does),
 // and binary Ki..Yi suffixes in any case. An unknown suffix makes the call undefined.
@@ -178,34 +83,6 @@ function cmpSemver(a: Semver, x: Semver): number {
   return 0;
 }
 
-function cidr(name: string, s: string): { bits: bigint; len: number; size: number } {
-  const [addr, lenS] = s.includes('/') ? s.split('/') : [s, undefined];
-  if (addr!.includes(':')) {
-    const parts = addr!.split('::');
-    const head = parts[0] ? parts[0].split(':') : [];
-    const tail = parts[1] ? parts[1].split(':') : [];
-    const fill = parts.length > 1 ? Array(8 - head.length - tail.length).fill('0') : [];
-    const groups = [...head, ...fill, ...tail];
-    if (groups.length !== 8) b(name, `invalid CIDR address: ${s}`);
-    let bits = 0n;
-    for (const g of groups) bits = (bits << 16n) | BigInt(parseInt(g || '0', 16));
-    return { bits, len: lenS === undefined ? 128 : +lenS, size: 128 };
-  }
-  const oct = addr!.split('.').map(Number);
-  if (oct.length !== 4 || oct.some((o) => !(o >= 0 && o <= 255))) b(name, `invalid CIDR address: ${s}`);
-  let bits = 0n;
-  for (const o of oct) bits = (bits << 8n) | BigInt(o);
-  const len = lenS === undefined ? 32 : Number(lenS);
-  if (!(len >= 0 && len <= 32)) b(name, `invalid CIDR address: ${s}`);
-  return { bits, len, size: 32 };
-}
-function cidrContains(name: string, outer: string, inner: string): boolean {
-  const a = cidr(name, outer), c = cidr(name, inner);
-  if (a.size !== c.size || c.len < a.len) return false;
-  const shift = BigInt(a.size - a.len);
-  return a.bits >> shift === c.bits >> shift;
-}
-
 function ns(ms: number): number { return ms * 1e6; }
 function parseDuration(name: string, s: string): number {
   const unit: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
@@ -257,43 +134,14 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'yaml.is_valid': { arity: 1, fn: (s) => { if (typeof s !== 'string') return false; try { yamlUnmarshal(s); return true; } catch { return false; } } },
   'yaml.unmarshal': { arity: 1, fn: (s) => { try { return yamlUnmarshal(str('yaml.unmarshal', s, 1)); } catch (e) { if (e instanceof HostBuiltinError) throw e; return b('yaml.unmarshal', (e as Error).message); } } },
   'yaml.marshal': { arity: 1, fn: (v) => yamlMarshal(v) },
-  'regex.split': { arity: 2, fn: (p, s) => str('regex.split', s, 2).split(re('regex.split', str('regex.split', p, 1), 'g')) },
   // A patch that cannot be applied makes the call undefined (as Regorus and OPA's topdown do).
   'json.patch': { arity: 2, fn: (d, p) => { try { return jsonPatch(d, p); } catch (e) { if (e instanceof FormatError) return undefined; throw e; } } },
   'json.filter': { arity: 2, fn: (d, p) => guard('json.filter', () => jsonSelect(d, p, true)) },
   'json.remove': { arity: 2, fn: (d, p) => guard('json.remove', () => jsonSelect(d, p, false)) },
-  'regex.match': { arity: 2, fn: (p, s) => re('regex.match', str('regex.match', p, 1)).test(str('regex.match', s, 2)) },
-  re_match: { arity: 2, fn: (p, s) => re('re_match', str('re_match', p, 1)).test(str('re_match', s, 2)) },
-  'regex.is_valid': { arity: 1, fn: (p) => { if (typeof p !== 'string') return false; try { re('regex.is_valid', p); return true; } catch { return false; } } },
-  'regex.find_n': { arity: 3, fn: (p, s, n) => {
-    const all = [...str('regex.find_n', s, 2).matchAll(re('regex.find_n', str('regex.find_n', p, 1), 'g'))].map((m) => m[0]);
-    const k = intArg('regex.find_n', n, 3);
-    return k < 0 ? all : all.slice(0, k);
-  } },
-  'regex.replace': { arity: 3, fn: (s, p, r) => str('regex.replace', s, 1).replace(re('regex.replace', str('regex.replace', p, 2), 'g'), str('regex.replace', r, 3).replace(/\$\{?(\w+)\}?/g, '$$<$1>').replace(/\$<(\d+)>/g, '$$$1')) },
-  'regex.find_all_string_submatch_n': { arity: 3, fn: (p, s, n) => {
-    const all = [...str('regex.find_all_string_submatch_n', s, 2).matchAll(re('regex.find_all_string_submatch_n', str('regex.find_all_string_submatch_n', p, 1), 'g'))]
-      .map((m) => Array.from(m, (x) => x ?? ''));
-    const k = intArg('regex.find_all_string_submatch_n', n, 3);
-    return k < 0 ? all : all.slice(0, k);
-  } },
   // Deprecated in OPA 1.0 but common in older conftest/Gatekeeper policies.
   any: { arity: 1, fn: (c) => { if (!Array.isArray(c)) t('any', `operand 1 must be one of {array, set} but got ${typeName(c)}`); return (c as Json[]).some((x) => x === true); } },
   all: { arity: 1, fn: (c) => { if (!Array.isArray(c)) t('all', `operand 1 must be one of {array, set} but got ${typeName(c)}`); return (c as Json[]).every((x) => x === true); } },
   trace: { arity: 1, fn: (s) => { str('trace', s, 1); return true; } },
-  'net.cidr_intersects': { arity: 2, fn: (a, c) => {
-    const x = cidr('net.cidr_intersects', str('net.cidr_intersects', a, 1)), y = cidr('net.cidr_intersects', str('net.cidr_intersects', c, 2));
-    if (x.size !== y.size) return false;
-    const shift = BigInt(x.size - Math.min(x.len, y.len));
-    return x.bits >> shift === y.bits >> shift;
-  } },
-  'glob.match': { arity: 3, fn: (p, d, s) => {
-    // OPA: null means no delimiters (* crosses everything); an empty list means the default ".".
-    const given = d === null ? [] : strs('glob.match', d, 2);
-    const delims = d !== null && given.length === 0 ? ['.'] : given;
-    return globToRegExp('glob.match', str('glob.match', p, 1), delims).test(str('glob.match', s, 3));
-  } },
-  'glob.quote_meta': { arity: 1, fn: (s) => str('glob.quote_meta', s, 1).replace(/[*?\\[\]{}]/g, '\\$&') },
   trim: { arity: 2, fn: (s, c) => trimWith(str('trim', s, 1), str('trim', c, 2), true, true) },
   trim_left: { arity: 2, fn: (s, c) => trimWith(str('trim_left', s, 1), str('trim_left', c, 2), true, false) },
   trim_right: { arity: 2, fn: (s, c) => trimWith(str('trim_right', s, 1), str('trim_right', c, 2), false, true) },
@@ -312,10 +160,12 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   split: { arity: 2, fn: (s, d) => splitCp(str('split', s, 1), str('split', d, 2)) },
   replace: { arity: 3, fn: (s, o, n) => str('replace', s, 1).split(str('replace', o, 2)).join(str('replace', n, 3)) },
   'strings.replace_n': { arity: 2, fn: (m, s) => {
-    if (m === null || typeof m !== 'object' || Array.isArray(m)) t('strings.replace_n', 'operand 1 must be object');
-    let out = str('strings.replace_n', s, 2);
-    for (const [k, v] of Object.entries(m as Record<string, Json>)) out = out.split(k).join(str('strings.replace_n', v, 1));
-    return out;
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) t('strings.replace_n', `operand 1 must be object but got ${typeName(m)}`);
+    const pairs = Object.entries(m as Record<string, Json>).map(([k, v]): [string, string] => {
+      if (typeof v !== 'string') t('strings.replace_n', 'operand 1 non-string value found in pattern object');
+      return [k, v as string];
+    });
+    return replaceOnePass(str('strings.replace_n', s, 2), pairs);
   } },
   substring: { arity: 3, fn: (s, st, l) => {
     const c = cps(str('substring', s, 1));
@@ -362,9 +212,6 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'base64url.decode': { arity: 1, fn: (s) => b64decode('base64url.decode', str('base64url.decode', s, 1), true) },
   'hex.encode': { arity: 1, fn: (s) => Buffer.from(str('hex.encode', s, 1), 'utf8').toString('hex') },
   'hex.decode': { arity: 1, fn: (s) => Buffer.from(str('hex.decode', s, 1), 'hex').toString('utf8') },
-  'urlquery.encode': { arity: 1, fn: (s) => encodeURIComponent(str('urlquery.encode', s, 1)).replace(/%20/g, '+') },
-  'urlquery.decode': { arity: 1, fn: (s) => decodeURIComponent(str('urlquery.decode', s, 1).replace(/\+/g, ' ')) },
-  'net.cidr_contains': { arity: 2, fn: (a, c) => cidrContains('net.cidr_contains', str('net.cidr_contains', a, 1), str('net.cidr_contains', c, 2)) },
   // Random values are stable for the same arguments within a process, like OPA's per-query cache.
   'rand.intn': { arity: 2, fn: (k, n) => {
     if (typeof n !== 'number' || !Number.isInteger(n)) return undefined;
@@ -418,7 +265,31 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     // Results must stay within int64 nanoseconds; beyond that the call is undefined.
     return Number.isFinite(r) && Math.abs(r) < 9.2e18 ? r : undefined;
   } },
+  ...NAMESPACED_BUILTINS,
 };
+
+/**
+ * Go's strings.NewReplacer as OPA uses it: keys sorted, one left-to-right pass, replaced text never
+ * re-scanned; at a position the first key (in sorted order) that matches wins, and an empty key
+ * inserts its replacement at every position (once per position).
+ */
+function replaceOnePass(s: string, pairs: Array<[string, string]>): string {
+  pairs.sort(([x], [y]) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+  const empty = pairs.find(([k]) => k === '');
+  const keyed = pairs.filter(([k]) => k !== '');
+  let out = '';
+  for (let i = 0; i <= s.length;) {
+    if (empty) out += empty[1];
+    const hit = keyed.find(([k]) => s.startsWith(k, i));
+    if (hit) { out += hit[1]; i += hit[0].length; continue; }
+    if (i === s.length) break;
+    const cp = s.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    out += s.slice(i, i + width);
+    i += width;
+  }
+  return out;
+}
 
 /** Go's strings.Split: an empty separator splits into code points. */
 function splitCp(s: string, d: string): string[] {

@@ -1,5 +1,6 @@
 // Host builtins that restructure JSON documents: YAML (de)serialisation and JSON Patch (RFC 6902).
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { typeError, typeName } from './builtins/args.js';
 
 type Json = unknown;
 
@@ -18,12 +19,15 @@ export function yamlMarshal(v: Json): string {
 }
 
 // ---------- JSON Patch ----------
+// Array indexes as RFC 6901 writes them: no sign, no leading zero.
+const INDEX = /^(0|[1-9]\d*)$/;
+
 function pointer(path: Json): string[] {
   if (Array.isArray(path)) return path.map(String);
   if (typeof path !== 'string') throw new FormatError('path must be a string or array');
   if (path === '') return [];
-  if (!path.startsWith('/')) throw new FormatError(`invalid JSON pointer ${path}`);
-  return path.slice(1).split('/').map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // OPA trims every leading slash instead of requiring one: "securityContext" and "/securityContext" are the same path.
+  return path.replace(/^\/+/, '').split('/').map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function clone<T>(v: T): T { return v === undefined ? v : JSON.parse(JSON.stringify(v)) as T; }
@@ -31,8 +35,8 @@ function clone<T>(v: T): T { return v === undefined ? v : JSON.parse(JSON.string
 function getAt(doc: Json, p: string[]): Json | undefined {
   let cur = doc;
   for (const k of p) {
-    if (Array.isArray(cur)) { const i = Number(k); if (!/^\d+$/.test(k) || i >= cur.length) return undefined; cur = cur[i]; }
-    else if (cur !== null && typeof cur === 'object') { if (!(k in (cur as object))) return undefined; cur = (cur as Record<string, Json>)[k]; }
+    if (Array.isArray(cur)) { const i = Number(k); if (!INDEX.test(k) || i >= cur.length) return undefined; cur = cur[i]; }
+    else if (cur !== null && typeof cur === 'object') { if (!Object.hasOwn(cur, k)) return undefined; cur = (cur as Record<string, Json>)[k]; }
     else return undefined;
   }
   return cur;
@@ -49,7 +53,7 @@ function add(doc: Json, p: string[], value: Json): Json {
   const { parent, key } = parentOf(doc, p);
   if (Array.isArray(parent)) {
     const i = key === '-' ? parent.length : Number(key);
-    if (!/^\d+$/.test(key) && key !== '-') throw new FormatError('invalid array index');
+    if (!INDEX.test(key) && key !== '-') throw new FormatError('invalid array index');
     if (i > parent.length) throw new FormatError('index out of range');
     parent.splice(i, 0, value);
   } else (parent as Record<string, Json>)[key] = value;
@@ -57,14 +61,15 @@ function add(doc: Json, p: string[], value: Json): Json {
 }
 
 function remove(doc: Json, p: string[]): Json {
-  if (p.length === 0) throw new FormatError('cannot remove root');
+  // Removing the whole document leaves nothing; only an `add` at the root can follow.
+  if (p.length === 0) return undefined;
   const { parent, key } = parentOf(doc, p);
   if (Array.isArray(parent)) {
     const i = Number(key);
-    if (!/^\d+$/.test(key) || i >= parent.length) throw new FormatError('index out of range');
+    if (!INDEX.test(key) || i >= parent.length) throw new FormatError('index out of range');
     parent.splice(i, 1);
   } else {
-    if (!(key in (parent as object))) throw new FormatError('path not found');
+    if (!Object.hasOwn(parent as object, key)) throw new FormatError('path not found');
     delete (parent as Record<string, Json>)[key];
   }
   return doc;
@@ -101,6 +106,7 @@ export function jsonPatch(doc: Json, patches: Json): Json {
       default: throw new FormatError(`unknown op ${String(o.op)}`);
     }
   }
+  if (out === undefined) throw new FormatError('the patch removed the whole document');
   return out;
 }
 
@@ -110,28 +116,61 @@ function sortKeys(v: Json): Json {
   return v;
 }
 
+interface FilterNode { end: boolean; children: Map<string, FilterNode> }
+
+/**
+ * What json.filter keeps of `doc` under one node of the path tree. A path segment is a string: an
+ * array element is selected by its index written as a string ("0"), and the elements kept close up.
+ */
+function filterDoc(doc: Json, node: FilterNode): Json {
+  if (node.end) return clone(doc);
+  if (Array.isArray(doc)) {
+    const out: Json[] = [];
+    doc.forEach((x, i) => {
+      const child = node.children.get(String(i));
+      const kept = child ? filterDoc(x, child) : undefined;
+      if (kept !== undefined) out.push(kept);
+    });
+    return out;
+  }
+  if (doc !== null && typeof doc === 'object') {
+    const out: Record<string, Json> = {};
+    for (const [k, child] of node.children) {
+      if (!Object.hasOwn(doc, k)) continue;
+      const kept = filterDoc((doc as Record<string, Json>)[k], child);
+      if (kept !== undefined) out[k] = kept;
+    }
+    return out;
+  }
+  return undefined;
+}
+
 /** json.filter / json.remove: keep or drop the given paths ("a/b" strings or arrays). */
 export function jsonSelect(doc: Json, paths: Json, keep: boolean): Json {
-  const list = (Array.isArray(paths) ? paths : []).map((p) => (Array.isArray(p) ? p.map(String) : String(p).split('/').filter((x) => x !== '')));
+  const name = keep ? 'json.filter' : 'json.remove';
+  // OPA type-checks both operands; a path list that is not a collection of paths is an error, not a no-op.
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) typeError(name, `operand 1 must be object but got ${typeName(doc)}`);
+  if (!Array.isArray(paths)) typeError(name, `operand 2 must be one of {set, array} but got ${typeName(paths)}`);
+  const segments = (paths as Json[]).map((p): Json[] => {
+    if (Array.isArray(p)) return p;
+    if (typeof p !== 'string') return typeError(name, `operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(p)}`);
+    return p.split('/').filter((x) => x !== '');
+  });
   if (keep) {
-    let out: Json = undefined;
-    for (const p of list) {
-      const v = getAt(doc, p);
-      if (v === undefined) continue;
-      if (p.length === 0) return clone(doc);
-      out ??= Array.isArray(doc) ? [] : {};
-      let cur = out as Record<string, Json>;
-      let src = doc as Record<string, Json>;
-      for (let i = 0; i < p.length - 1; i++) {
-        src = src[p[i]!] as Record<string, Json>;
-        cur[p[i]!] ??= Array.isArray(src) ? [] : {};
-        cur = cur[p[i]!] as Record<string, Json>;
+    const root: FilterNode = { end: false, children: new Map() };
+    for (const p of segments) {
+      let node = root;
+      for (const seg of p) {
+        const key = typeof seg === 'string' ? seg : `\u0000${JSON.stringify(seg)}`;
+        let next = node.children.get(key);
+        if (!next) { next = { end: false, children: new Map() }; node.children.set(key, next); }
+        node = next;
       }
-      cur[p[p.length - 1]!] = clone(v);
+      node.end = true;
     }
-    if (Array.isArray(out)) return out.filter((x) => x !== undefined);
-    return out ?? {};
+    return filterDoc(doc, root) ?? {};
   }
+  const list = segments.map((p) => p.map(String));
   let out = clone(doc);
   for (const p of list) if (getAt(out, p) !== undefined && p.length) out = remove(out, p);
   return out;

@@ -2,10 +2,11 @@
 // each expression is planned against the set of bound variables; an expression that needs a var
 // not yet bound is retried after the others (OPA's reordering), and if nothing can proceed the
 // first blocked var is reported as unsafe.
-import type { Expr, Term } from './ast.js';
+import type { Expr, Module, Rule, Term } from './ast.js';
 import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
-import { builtinInfo } from './builtin-table.js';
+import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage } from './builtin-table.js';
+import { RULE_METADATA_BUILTINS, ruleMetadataValue } from './builtins/rule-metadata.js';
 import { checkDeclarations, checkShapes, namesOf } from './checks.js';
 
 export { namesOf } from './checks.js';
@@ -46,6 +47,8 @@ export class Planner {
   bound = new Set<number>();
   out: IrValue[] = [];
   scope: Scope;
+  /** The rule whose body is planned (rego.metadata.* calls become its annotations). */
+  ruleScope: { module: Module; rule: Rule | undefined } | undefined;
 
   constructor(readonly ctx: PlanContext, names: Set<string>, declared: Set<string>) {
     this.scope = new Scope(undefined, names, declared);
@@ -180,13 +183,15 @@ export class Planner {
 
   /** `statement`: the call is a whole expression, so `f(x, out)` may bind its output argument. */
   call(t: Extract<Term, { type: 'call' }>, output: Term | undefined, statement = false): Operand {
+    if (t.args.length === 0 && Object.hasOwn(RULE_METADATA_BUILTINS, t.name.join('.'))) return ['c', ruleMetadataValue(t.name.join('.'), this.ruleScope?.module, this.ruleScope?.rule) as IrValue];
     const fid = this.ctx.resolveFunc(t.name);
     const dotted = t.name.join('.');
     let arity: number;
     let callName = dotted;
     if (fid === undefined) {
       const info = builtinInfo(dotted);
-      if (!info) throw new RegoError('rego_type_error', `undefined function ${dotted}`, t.loc);
+      if (!info) throw new RegoError('rego_type_error', undefinedFunctionMessage(dotted), t.loc);
+      if (this.ctx.regoV1 && DEPRECATED_BUILTINS.has(dotted)) throw new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${dotted}`, t.loc);
       arity = info.arity;
       callName = info.hostName ?? dotted;
       if (info.place !== 'native') this.ctx.useBuiltin(callName);

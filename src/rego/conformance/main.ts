@@ -10,7 +10,7 @@ import { runCase } from './run.js';
  */
 export const APPROXIMATIONS = [
   'numbers: literals and JSON numbers keep their text (round-trip and compare exactly); + - * sum product abs round ceil floor are exact on integers of any size; fractional arithmetic, division and other builtins use IEEE doubles',
-  'regex: JavaScript RegExp with the u flag instead of RE2 (leading (?i)/(?s) flags translated)',
+  'regex: RE2 semantics through re2js (a port of RE2): linear-time matching, Go syntax and error messages',
   'host builtins receive sets as JSON arrays (opa-wasm ABI)',
   'opa-wasm treats falsy inputs (false, 0, "", null) as "no input"',
 ];

@@ -7,6 +7,7 @@ import {
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
 import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig } from "./bigint";
+import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck } from "./builtins-extra";
 
 @external("env", "opa_abort") declare function opa_abort(addr: usize): void;
 @external("env", "opa_builtin0") declare function opa_builtin0(id: i32, ctx: i32): usize;
@@ -48,7 +49,7 @@ function host(id: i32, name: string, args: Array<V>): V | null {
     case 3: r = opa_builtin3(id, 0, p[0], p[1], p[2]); break;
     default: r = opa_builtin4(id, 0, p[0], p[1], p[2], p[3]);
   }
-  return r == 0 ? null : changetype<V>(r);
+  return r == 0 ? null : hostResultAsSet(name, changetype<V>(r));
 }
 
 function num(a: V): bool { return a.kind == K_NUM; }
@@ -183,11 +184,13 @@ function toNumber(a: V, loc: string): V | null {
 // instead of comparing names on every call.
 const NATIVE_NAMES: Array<string> = ["equal", "neq", "lt", "lte", "gt", "gte", "plus", "minus", "mul", "div", "rem", "count", "sum", "product", "max", "min", "sort", "abs", "round", "ceil", "floor", "and", "or", "intersection", "union", "internal.member_2", "internal.member_3", "is_string", "is_number", "is_boolean", "is_array", "is_object", "is_set", "is_null", "type_name", "to_number", "concat", "startswith", "endswith", "contains", "lower", "upper", "array.concat", "array.reverse", "array.slice", "object.get", "object.keys", "object.remove", "object.filter", "object.union", "object.union_n", "numbers.range", "walk", "sprintf", "json.marshal", "json.unmarshal", "bits.and", "bits.or", "bits.xor", "bits.lsh", "bits.rsh", "bits.negate", "trim_space", "split"];
 let nativeIds: Map<string, i32> | null = null;
+const EXTRA_BASE = 1000;
 
 export function builtinId(name: string): i32 {
   if (nativeIds == null) {
     const m = new Map<string, i32>();
     for (let i = 0; i < NATIVE_NAMES.length; i++) m.set(NATIVE_NAMES[i], i);
+    for (let i = 0; i < EXTRA_NAMES.length; i++) m.set(EXTRA_NAMES[i], EXTRA_BASE + i);
     nativeIds = m;
   }
   return nativeIds!.has(name) ? nativeIds!.get(name) : -1;
@@ -391,6 +394,12 @@ export function callBuiltinId(id: i32, hostId: i32, name: string, args: Array<V>
     if (b.kind != K_STR) return terr(name, loc, "operand 2 must be string but got " + typeName(b));
     return splitString(a.t, b.t);
   }
+  if (id >= EXTRA_BASE) {
+    const r = callExtra(id - EXTRA_BASE, a, b);
+    return r != null ? r : terr(name, loc, extraError);
+  }
+  const bad = hostPrecheck(name, args);
+  if (bad.length > 0) return terr(name, loc, bad);
   return host(hostId >= 0 ? hostId : hostNames.indexOf(name), name, args);
 }
 
