@@ -52,7 +52,9 @@ describe('mtls-no-downgrade', () => {
     expect(port?.message).toContain('PeerAuthentication istio-system/default (STRICT)');
     expect(port?.message).toContain('Deployment ledger');
     expect(port?.path).toBe('/spec/portLevelMtls/5701/mode');
-    expect(port?.related).toEqual([{ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', namespace: 'istio-system', name: 'default' }]);
+    expect(port?.related).toEqual([
+      expect.objectContaining({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', namespace: 'istio-system', name: 'default', file: 'fixtures/rules/mtls-no-downgrade/bad.yaml' }),
+    ]);
   });
 });
 
@@ -97,17 +99,14 @@ const namespace = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\
 describe('sidecar-scope options', () => {
   const yaml = sidecar('istio-system', '  egress: [{hosts: ["./*", "istio-system/*"]}]\n  outboundTrafficPolicy: {mode: REGISTRY_ONLY}') + namespace('team');
 
-  it('requires a namespace default by default', () => {
-    expect(lint(yaml)).toEqual(['13 sidecar-scope/missingDefaultSidecar']);
+  it('requires a namespace default when acceptMeshDefault is off', () => {
+    expect(lint(yaml, {}, { 'sidecar-scope': { options: { acceptMeshDefault: false } } })).toEqual(['13 sidecar-scope/missingDefaultSidecar']);
   });
 
-  it('accepts a restricting mesh default when acceptMeshDefault is on', () => {
-    expect(lint(yaml, {}, { 'sidecar-scope': { options: { acceptMeshDefault: true } } })).toEqual([]);
+  it('accepts a restricting mesh default by default, as Istio applies it to every namespace without one', () => {
+    expect(lint(yaml)).toEqual([]);
     const open = yaml.replace('["./*", "istio-system/*"]', '["*/*"]');
-    expect(lint(open, {}, { 'sidecar-scope': { options: { acceptMeshDefault: true } } })).toEqual([
-      '7 sidecar-scope/unrestrictedEgress',
-      '13 sidecar-scope/missingDefaultSidecar',
-    ]);
+    expect(lint(open)).toEqual(['7 sidecar-scope/unrestrictedEgress', '13 sidecar-scope/missingDefaultSidecar']);
   });
 });
 

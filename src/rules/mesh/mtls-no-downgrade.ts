@@ -10,6 +10,7 @@ import {
   type PeerAuthenticationSet,
 } from '../../model/istio/peer-authentication.js';
 import { mtlsRegressions } from '../../model/istio/mtls-regressions.js';
+import { isNamespaceInjected } from '../../model/mesh/injection.js';
 import { meshServices, meshWorkloads, servicePortBypassesSidecars } from '../../model/istio/workloads.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Resource } from '../../model/types.js';
@@ -39,6 +40,8 @@ export const mtlsNoDowngradeRule: Rule = {
     appliesTo: { family: 'kubernetes', kinds: ['PeerAuthentication', 'DestinationRule', 'Namespace', ...POD_BEARING_KINDS] },
   },
   check(resource, context) {
+    // A second document of one object is reported once as a duplicate (duplicate-resource), never as a conflict.
+    if (!context.inventory.isDefinition(resource)) return;
     if (isIstio(resource, 'PeerAuthentication')) checkPeerAuthentication(resource, context);
     else if (isIstio(resource, 'DestinationRule')) checkDestinationRule(resource, context);
     if (context.baseline) checkAgainstBaseline(resource, context, context.baseline);
@@ -62,7 +65,7 @@ function checkAgainstBaseline(resource: Resource, context: RuleContext, baseline
 }
 
 function checkPeerAuthentication(resource: Resource, context: RuleContext): void {
-  const set = resolvePeerAuthentications(context.inventory, context.mesh.rootNamespace);
+  const set = resolvePeerAuthentications(context.inventory, context.mesh.rootNamespace, context.mesh.mtls);
   const policy = set.all.find((p) => p.resource === resource);
   if (!policy) return;
 
@@ -115,7 +118,19 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
   }
 
   const reference = referenceFor(set, policy);
-  if (!reference?.policy) return;
+  if (!reference) return;
+  if (!reference.policy) {
+    // No mesh-wide policy in the tree: a namespace still must not go below the documented top level.
+    if (policy.scope === 'namespace' && policy.mode !== 'UNSET' && isWeaker(policy.mode, reference.mode)) {
+      const top = context.mesh.mtls === 'STRICT' ? 'STRICT (mesh.mtls in the meshguard configuration)' : "PERMISSIVE (Istio's default; the tree has no mesh-wide PeerAuthentication)";
+      context.report({
+        path: policy.modePath,
+        messageId: 'namespaceDowngrade',
+        message: `mtls.mode ${policy.mode} is weaker than the mesh-wide mode ${top}: every workload of namespace ${policy.namespace} without a policy of its own accepts ${policy.mode === 'DISABLE' ? 'only plaintext' : 'plaintext'}`,
+      });
+    }
+    return;
+  }
   const stronger = reference.policy;
   const strongerName = `${describeRef(refOf(stronger.resource))} (${reference.mode})`;
 
@@ -142,12 +157,14 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
 /**
  * What a policy must not go below: for a namespace-wide policy the mesh-wide one; for a workload policy the
  * stronger of the mesh-wide and namespace-wide ones (a namespace downgrade is reported on its own and does
- * not license the workloads under it). Only written modes count: Istio's PERMISSIVE default promises nothing.
+ * not license the workloads under it). For workload policies only written modes count; a namespace-wide policy
+ * must also not go below the top level (Istio's PERMISSIVE, or `mesh.mtls`) when the tree has no mesh-wide one.
  */
 function referenceFor(set: PeerAuthenticationSet, policy: PeerAuthenticationPolicy): EffectiveMtls | undefined {
   if (policy.scope === 'mesh') return undefined;
   const mesh = meshMtls(set);
-  const candidates: EffectiveMtls[] = mesh.policy ? [mesh] : [];
+  // The top level without a policy only binds namespaces (workload exceptions under it are the documented pattern).
+  const candidates: EffectiveMtls[] = mesh.policy || policy.scope === 'namespace' ? [mesh] : [];
   const namespacePolicy = set.namespaceWide.get(policy.namespace);
   if (policy.scope === 'workload' && namespacePolicy && namespacePolicy.mode !== 'UNSET') {
     candidates.push({ mode: namespacePolicy.mode, policy: namespacePolicy, scope: 'namespace', path: namespacePolicy.modePath });
@@ -166,9 +183,13 @@ function affectedWorkloads(set: PeerAuthenticationSet, policy: PeerAuthenticatio
 function checkDestinationRule(resource: Resource, context: RuleContext): void {
   const host = destinationHostOf(resource);
   if (!host) return;
-  const inMesh = servicesForHost(host, meshServices(context.inventory, context.mesh)).filter((s) => s.inMesh);
-  if (inMesh.length === 0) return;
-  const names = inMesh.map((s) => describeRef(refOf(s.resource))).join(', ');
+  const services = servicesForHost(host, meshServices(context.inventory, context.mesh));
+  const inMesh = services.filter((s) => s.inMesh);
+  // The Service object may live elsewhere (another repository, a Helm chart): a host of an injected namespace is
+  // in the mesh all the same.
+  const injectedNamespace = services.length === 0 ? injectedNamespaceOfHost(host, context) : undefined;
+  if (inMesh.length === 0 && injectedNamespace === undefined) return;
+  const names = inMesh.length > 0 ? inMesh.map((s) => describeRef(refOf(s.resource))).join(', ') : `${host} (namespace ${injectedNamespace} is injected)`;
   const related = inMesh.map((s) => refOf(s.resource));
   for (const setting of tlsSettingsOf(resource)) {
     if (setting.mode !== 'DISABLE' && setting.mode !== 'SIMPLE') continue;
@@ -187,7 +208,19 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
       path: setting.path,
       messageId: setting.mode === 'DISABLE' ? 'tlsDisabledInMesh' : 'simpleTlsInMesh',
       message: `tls.mode ${setting.mode}${scope} toward ${names}, whose pods have sidecars: it ${effect}; use ISTIO_MUTUAL or drop the tls block`,
-      related,
+      ...(related.length > 0 ? { related } : {}),
     });
   }
+}
+
+/**
+ * The namespace of a cluster-local host (`name.namespace.svc.cluster.local`, short names already qualified, or
+ * `*.namespace.svc.cluster.local`) when the tree marks that namespace for injection; undefined otherwise.
+ */
+function injectedNamespaceOfHost(host: string, context: RuleContext): string | undefined {
+  const match = /^(?:\*|[a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(host);
+  const namespace = match?.[1];
+  // Only a namespace-level switch says so: one workload opting in (an addon in istio-system) does not put istiod in the mesh.
+  if (namespace === undefined || !context.inventory.namespace(namespace)) return undefined;
+  return isNamespaceInjected(namespace, context.inventory, context.mesh) ? namespace : undefined;
 }
