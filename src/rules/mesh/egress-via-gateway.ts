@@ -68,8 +68,6 @@ export const egressViaGatewayRule: Rule = {
     },
   },
   check(resource, context) {
-    // A second document of one object is reported once as a duplicate; the first one is what Istio is judged on.
-    if (!context.inventory.isDefinition(resource)) return;
     if (isIstio(resource, 'ServiceEntry')) checkServiceEntry(resource, context);
     else if (isIstio(resource, 'VirtualService')) checkVirtualService(resource, context);
     else if (isIstio(resource, 'DestinationRule')) checkGatewayDestinationRule(resource, context);

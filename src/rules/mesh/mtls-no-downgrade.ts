@@ -40,8 +40,6 @@ export const mtlsNoDowngradeRule: Rule = {
     appliesTo: { family: 'kubernetes', kinds: ['PeerAuthentication', 'DestinationRule', 'Namespace', ...POD_BEARING_KINDS] },
   },
   check(resource, context) {
-    // A second document of one object is reported once as a duplicate (duplicate-resource), never as a conflict.
-    if (!context.inventory.isDefinition(resource)) return;
     if (isIstio(resource, 'PeerAuthentication')) checkPeerAuthentication(resource, context);
     else if (isIstio(resource, 'DestinationRule')) checkDestinationRule(resource, context);
     if (context.baseline) checkAgainstBaseline(resource, context, context.baseline);

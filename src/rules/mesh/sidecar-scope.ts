@@ -1,6 +1,6 @@
 import { isNamespaceInjected } from '../../model/mesh/injection.js';
 import { describeRef, isIstio, refOf, sameSelector, selectorMatches } from '../../model/istio/api.js';
-import { isUnrestrictedHost, namespaceDefaultSidecars, sidecarsOf, type SidecarInfo } from '../../model/istio/sidecar.js';
+import { isUnrestrictedHost, namespaceDefaultSidecars, parseSidecar, sidecarsOf, type SidecarInfo } from '../../model/istio/sidecar.js';
 import { meshWorkloads, namespaceAnchor, runsOnlyGateways, sidecarWorkloads } from '../../model/istio/workloads.js';
 import { POD_BEARING_KINDS } from '../../model/workload.js';
 import type { Resource } from '../../model/types.js';
@@ -39,7 +39,6 @@ export const sidecarScopeRule: Rule = {
     },
   },
   check(resource, context) {
-    if (!context.inventory.isDefinition(resource)) return;
     if (isIstio(resource, 'Sidecar')) checkSidecar(resource, context);
     else if (resource.kind === 'Namespace') checkNamespace(resource.name, resource, context);
     else if (resource.namespace !== undefined && !context.inventory.namespace(resource.namespace)) {
@@ -78,7 +77,9 @@ function checkNamespace(namespace: string, resource: Resource, context: RuleCont
 function checkSidecar(resource: Resource, context: RuleContext): void {
   const namespace = resource.namespace ?? '';
   const sidecars = sidecarsOf(context.inventory, namespace);
-  const sidecar = sidecars.find((s) => s.resource === resource);
+  // A second document of the same Sidecar is checked for what it says itself, never as a second Sidecar.
+  const copy = !context.inventory.isDefinition(resource);
+  const sidecar = copy ? parseSidecar(resource) : sidecars.find((s) => s.resource === resource);
   if (!sidecar) return;
 
   for (const host of sidecar.hosts) {
@@ -108,6 +109,7 @@ function checkSidecar(resource: Resource, context: RuleContext): void {
     });
   }
 
+  if (copy) return;
   if (sidecar.selector === undefined) {
     const first = sidecars.find((s) => s.selector === undefined);
     if (first && first !== sidecar) {

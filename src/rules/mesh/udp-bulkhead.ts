@@ -35,7 +35,6 @@ export const udpBulkheadRule: Rule = {
     },
   },
   check(resource, context) {
-    if (!context.inventory.isDefinition(resource)) return;
     if (resource.kind === 'NetworkPolicy') {
       if (!isNetworkPolicy(resource) || injectedWorkloadsIn(resource.namespace ?? '', context.inventory, context.mesh).length === 0) return;
       for (const opening of nonTcpOpenings(parseNetworkPolicy(resource))) reportOpening(opening, context);
