@@ -4,6 +4,7 @@ import { destinationHostOf, tlsSettingsOf } from '../../src/model/istio/destinat
 import {
   egressGatewayServiceHosts,
   egressGatewaysFor,
+  isAddressRangeEntry,
   isMeshExternal,
   isResolvableName,
   localDestinationOf,
@@ -218,5 +219,19 @@ describe('where resolution NONE loops (issue 14, class 2)', () => {
     expect(egressGatewayServiceHosts(inventory, mesh)).toContain('istio-egressgateway.default.svc.cluster.local');
     // A configured list is the whole truth.
     expect(egressGatewayServiceHosts(inventory, mesh, ['egress.mesh.svc.cluster.local'])).toEqual(['egress.mesh.svc.cluster.local']);
+  });
+});
+
+describe('IP-range ServiceEntries and localhost endpoints (issue 14, classes 1 and 2)', () => {
+  const entry = (spec: string) => tree(`apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: se, namespace: shop}\nspec:\n${spec}\n`).resources[0]!;
+
+  it('tells a range entry from single-address VIPs', () => {
+    expect(isAddressRangeEntry(entry('  hosts: [github]\n  addresses: [192.30.252.0/22]'))).toBe(true);
+    expect(isAddressRangeEntry(entry('  hosts: [db.example]\n  addresses: [203.0.113.7/32]'))).toBe(false);
+    expect(isAddressRangeEntry(entry('  hosts: [db.example]\n  addresses: [203.0.113.7]'))).toBe(false);
+  });
+
+  it('counts a localhost endpoint as local', () => {
+    expect(localDestinationOf(entry('  hosts: [sidecar-helper.local]\n  endpoints: [{address: localhost}]'), 'sidecar-helper.local')).toBeDefined();
   });
 });

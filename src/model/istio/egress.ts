@@ -228,8 +228,8 @@ const LOCAL_RANGES = ['127.0.0.0/8', '::1/128', '169.254.0.0/16', 'fe80::/10'].m
 export const DEFAULT_LOCAL_HOSTS: readonly string[] = ['localhost', 'metadata.google.internal'];
 
 function isLocalAddress(text: string): boolean {
-  const address = text.trim();
-  if (address.startsWith('unix://')) return true;
+  const address = text.trim().toLowerCase();
+  if (address.startsWith('unix://') || address === 'localhost') return true;
   const cidr = parseCidr(address.includes('/') ? address : `${address}/${address.includes(':') ? 128 : 32}`);
   return cidr !== undefined && LOCAL_RANGES.some((range) => range.family === cidr.family && cidrContains(range, cidr));
 }
@@ -253,6 +253,20 @@ export function localDestinationOf(serviceEntry: Resource, host: string, localHo
 /** Hosts that are IP blocks rather than names, and wildcards: DNS resolution cannot apply to them. */
 export function isResolvableName(host: string): boolean {
   return !host.startsWith('*') && !/^[\d.]+(\/\d+)?$/.test(host) && !host.includes(':');
+}
+
+/**
+ * A ServiceEntry for address ranges (`addresses` with a CIDR block wider than one address): its hosts are
+ * labels for the range, so the traffic cannot be resolved by name and `resolution: NONE` is the only fit.
+ */
+export function isAddressRangeEntry(serviceEntry: Resource): boolean {
+  const addresses = specOf(serviceEntry).addresses;
+  if (!Array.isArray(addresses)) return false;
+  return addresses.some((a) => {
+    if (typeof a !== 'string' || !a.includes('/')) return false;
+    const cidr = parseCidr(a.trim());
+    return cidr !== undefined && cidr.prefix < (cidr.family === 4 ? 32 : 128);
+  });
 }
 
 /** Is the host routed through the egress gateway chain at all (a Gateway server or a VirtualService bound to an egress Gateway)? */

@@ -8,6 +8,7 @@ import {
   externalHosts,
   gatewayKey,
   isEgressGateway,
+  isAddressRangeEntry,
   isMeshExternal,
   isResolvableName,
   localDestinationOf,
@@ -100,7 +101,7 @@ function checkServiceEntry(resource: Resource, context: RuleContext): void {
   const hosts = serviceEntryHosts(resource).filter(({ host }) => localDestinationOf(resource, host, localHosts) === undefined);
   // NONE only loops where the gateway forwards the traffic; wildcards and IP blocks cannot use DNS at all.
   const resolution = specOf(resource).resolution ?? 'NONE';
-  const routed = hosts.filter(({ host }) => isResolvableName(host) && routedThroughEgressGateway(inventory, mesh, host));
+  const routed = isAddressRangeEntry(resource) ? [] : hosts.filter(({ host }) => isResolvableName(host) && routedThroughEgressGateway(inventory, mesh, host));
   if (resolution === 'NONE' && routed.length > 0) {
     context.report({
       path: ['spec', 'resolution'],
