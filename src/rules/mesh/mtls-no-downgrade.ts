@@ -10,11 +10,11 @@ import {
   type PeerAuthenticationSet,
 } from '../../model/istio/peer-authentication.js';
 import { mtlsRegressions } from '../../model/istio/mtls-regressions.js';
-import { isNamespaceInjected } from '../../model/mesh/injection.js';
+import { injectionOf, isNamespaceInjected } from '../../model/mesh/injection.js';
 import { meshServices, meshWorkloads, servicePortBypassesSidecars } from '../../model/istio/workloads.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Resource } from '../../model/types.js';
-import { POD_BEARING_KINDS } from '../../model/workload.js';
+import { POD_BEARING_KINDS, getIn, isRecord } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule, RuleContext } from '../rule.js';
 
@@ -183,9 +183,10 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
   if (!host) return;
   const services = servicesForHost(host, meshServices(context.inventory, context.mesh));
   const inMesh = services.filter((s) => s.inMesh);
-  // The Service object may live elsewhere (another repository, a Helm chart): a host of an injected namespace is
-  // in the mesh all the same.
-  const injectedNamespace = services.length === 0 ? injectedNamespaceOfHost(host, context) : undefined;
+  // The Service object, or the pods it selects, may live elsewhere (another repository, a Helm chart): a host of
+  // an injected namespace is in the mesh all the same. Known backends without sidecars say otherwise.
+  const backendsUnknown = services.every((s) => s.backends.length === 0 && isRecord(getIn(s.resource.object, ['spec', 'selector'])));
+  const injectedNamespace = inMesh.length === 0 && backendsUnknown ? injectedNamespaceOfHost(host, context) : undefined;
   if (inMesh.length === 0 && injectedNamespace === undefined) return;
   const names = inMesh.length > 0 ? inMesh.map((s) => describeRef(refOf(s.resource))).join(', ') : `${host} (namespace ${injectedNamespace} is injected)`;
   const related = inMesh.map((s) => refOf(s.resource));
@@ -218,7 +219,12 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
 function injectedNamespaceOfHost(host: string, context: RuleContext): string | undefined {
   const match = /^(?:\*|[a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(host);
   const namespace = match?.[1];
-  // Only a namespace-level switch says so: one workload opting in (an addon in istio-system) does not put istiod in the mesh.
-  if (namespace === undefined || !context.inventory.namespace(namespace)) return undefined;
-  return isNamespaceInjected(namespace, context.inventory, context.mesh) ? namespace : undefined;
+  if (namespace === undefined) return undefined;
+  if (context.inventory.namespace(namespace)) return isNamespaceInjected(namespace, context.inventory, context.mesh) ? namespace : undefined;
+  // Without a Namespace object, only workloads injected by the namespace or mesh default show it: one workload
+  // opting in with its own label (an addon in istio-system) does not put istiod in the mesh.
+  const byDefault = meshWorkloads(context.inventory, context.mesh, namespace).some(
+    (w) => w.injected && injectionOf(w.resource, context.inventory, context.mesh)?.reason === 'meshDefault',
+  );
+  return byDefault ? namespace : undefined;
 }
