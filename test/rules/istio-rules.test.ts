@@ -212,6 +212,12 @@ describe('issue 14: the top level without a mesh-wide policy (item 9)', () => {
     expect(lint(namespacePolicy('PERMISSIVE'), { mtls: 'STRICT' })).toEqual(['8 mtls-no-downgrade/namespaceDowngrade']);
     expect(lint(namespacePolicy('STRICT'), { mtls: 'STRICT' })).toEqual([]);
   });
+
+  it('holds workload policies to a configured STRICT top level, not to Istio\'s default', () => {
+    const workloadPolicy = namespacePolicy('PERMISSIVE').replace('name: default', 'name: api').replace('spec:\n', 'spec:\n  selector:\n    matchLabels: {app: api}\n');
+    expect(lint(workloadPolicy)).toEqual([]);
+    expect(lint(workloadPolicy, { mtls: 'STRICT' })).toEqual(['10 mtls-no-downgrade/workloadDowngrade']);
+  });
 });
 
 describe('issue 14: gateways are not sidecars (items 3, 4)', () => {

@@ -115,30 +115,22 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
     });
   }
 
-  const reference = referenceFor(set, policy);
+  const reference = referenceFor(set, policy, context.mesh.mtls === 'STRICT');
   if (!reference) return;
-  if (!reference.policy) {
-    // No mesh-wide policy in the tree: a namespace still must not go below the documented top level.
-    if (policy.scope === 'namespace' && policy.mode !== 'UNSET' && isWeaker(policy.mode, reference.mode)) {
-      const top = context.mesh.mtls === 'STRICT' ? 'STRICT (mesh.mtls in the meshguard configuration)' : "PERMISSIVE (Istio's default; the tree has no mesh-wide PeerAuthentication)";
-      context.report({
-        path: policy.modePath,
-        messageId: 'namespaceDowngrade',
-        message: `mtls.mode ${policy.mode} is weaker than the mesh-wide mode ${top}: every workload of namespace ${policy.namespace} without a policy of its own accepts ${policy.mode === 'DISABLE' ? 'only plaintext' : 'plaintext'}`,
-      });
-    }
-    return;
-  }
   const stronger = reference.policy;
-  const strongerName = `${describeRef(refOf(stronger.resource))} (${reference.mode})`;
+  // Without a mesh-wide policy in the tree, the top level is Istio's default or what the platform configured.
+  const strongerName = stronger
+    ? `${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${describeRef(refOf(stronger.resource))} (${reference.mode})`
+    : `the mesh-wide mode ${context.mesh.mtls === 'STRICT' ? 'STRICT (mesh.mtls in the meshguard configuration)' : "PERMISSIVE (Istio's default; the tree has no mesh-wide PeerAuthentication)"}`;
+  const related = stronger ? { related: [refOf(stronger.resource)] } : {};
 
   if (policy.mode !== 'UNSET' && isWeaker(policy.mode, reference.mode)) {
     const workloads = policy.scope === 'workload' ? affectedWorkloads(set, policy, context) : '';
     context.report({
       path: policy.modePath,
       messageId: policy.scope === 'namespace' ? 'namespaceDowngrade' : 'workloadDowngrade',
-      message: `mtls.mode ${policy.mode} is weaker than ${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${strongerName}${workloads}`,
-      related: [refOf(stronger.resource)],
+      message: `mtls.mode ${policy.mode} is weaker than ${strongerName}${workloads}`,
+      ...related,
     });
   }
   for (const entry of policy.scope === 'workload' ? policy.ports : []) {
@@ -146,8 +138,8 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
     context.report({
       path: entry.path,
       messageId: 'portDowngrade',
-      message: `port ${entry.port} mtls.mode ${entry.mode} is weaker than ${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${strongerName}${affectedWorkloads(set, policy, context)}`,
-      related: [refOf(stronger.resource)],
+      message: `port ${entry.port} mtls.mode ${entry.mode} is weaker than ${strongerName}${affectedWorkloads(set, policy, context)}`,
+      ...related,
     });
   }
 }
@@ -158,11 +150,12 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
  * not license the workloads under it). For workload policies only written modes count; a namespace-wide policy
  * must also not go below the top level (Istio's PERMISSIVE, or `mesh.mtls`) when the tree has no mesh-wide one.
  */
-function referenceFor(set: PeerAuthenticationSet, policy: PeerAuthenticationPolicy): EffectiveMtls | undefined {
+function referenceFor(set: PeerAuthenticationSet, policy: PeerAuthenticationPolicy, configuredStrict: boolean): EffectiveMtls | undefined {
   if (policy.scope === 'mesh') return undefined;
   const mesh = meshMtls(set);
-  // The top level without a policy only binds namespaces (workload exceptions under it are the documented pattern).
-  const candidates: EffectiveMtls[] = mesh.policy || policy.scope === 'namespace' ? [mesh] : [];
+  // The top level without a policy binds namespaces, and workloads too when the platform configured it STRICT
+  // (workload exceptions under Istio's PERMISSIVE default are the documented pattern).
+  const candidates: EffectiveMtls[] = mesh.policy || policy.scope === 'namespace' || configuredStrict ? [mesh] : [];
   const namespacePolicy = set.namespaceWide.get(policy.namespace);
   if (policy.scope === 'workload' && namespacePolicy && namespacePolicy.mode !== 'UNSET') {
     candidates.push({ mode: namespacePolicy.mode, policy: namespacePolicy, scope: 'namespace', path: namespacePolicy.modePath });
