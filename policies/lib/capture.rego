@@ -27,6 +27,10 @@ keys := {
 	"kubevirtInterfaces": "traffic.sidecar.istio.io/kubevirtInterfaces",
 }
 
+# An unrendered template value (placeholderOf in TypeScript): kustomize/sed placeholders such as
+# MYSQL_PORT_PLACEHOLDER, envsubst ${VAR}, Kubernetes $(VAR).
+placeholder(token) if regex.match(`^(\$\{[^}]*\}|\$\([^)]*\)|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$`, token)
+
 path_of(k) := array.concat(template.path, ["metadata", "annotations", k])
 
 plural(noun, true) := concat("", [noun, "s"])
@@ -36,8 +40,10 @@ plural(noun, false) := noun
 decision := injection.decision(input)
 
 # Bypasses need a reason only on injected workloads without a non-blank reason on the pod template.
+# Gateway pods have no sidecar: nothing is captured, and their proxy runs as UID 1337 by design.
 needs_reason if {
 	decision.injected
+	not injection.gateway_pod(template)
 	trim_space(object.get(template.annotations, reason_key, "")) == ""
 }
 

@@ -15,7 +15,16 @@ cidr_list(value) := cidr_result(tokens, [t | some t in tokens; not valid_cidr(t)
 	tokens := split(value, ",")
 }
 
-cidr_result(_, bad) := {"bad": bad[0]} if count(bad) > 0
+# An unrendered value (a kustomize or envsubst placeholder) is no CIDR yet: it is checked once rendered.
+cidr_result(_, bad) := {"unrendered": bad[0]} if {
+	count(bad) > 0
+	capture.placeholder(bad[0])
+}
+
+cidr_result(_, bad) := {"bad": bad[0]} if {
+	count(bad) > 0
+	not capture.placeholder(bad[0])
+}
 
 cidr_result(tokens, bad) := {"cidrs": tokens} if count(bad) == 0
 

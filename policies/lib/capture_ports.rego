@@ -4,6 +4,8 @@ package meshguard.lib.capture_ports
 
 import rego.v1
 
+import data.meshguard.lib.capture
+
 traffic := "traffic.sidecar.istio.io/"
 
 # parsePorts: trim the value, split on commas, each element trimmed and an integer 0-65535.
@@ -14,7 +16,16 @@ port_list(value) := port_result(tokens, [t | some t in tokens; not valid_port(tr
 	tokens := split(trim_space(value), ",")
 }
 
-port_result(_, bad) := {"bad": bad[0]} if count(bad) > 0
+# An unrendered value (a kustomize or envsubst placeholder) is no port yet: it is checked once rendered.
+port_result(_, bad) := {"unrendered": bad[0]} if {
+	count(bad) > 0
+	capture.placeholder(trim_space(bad[0]))
+}
+
+port_result(_, bad) := {"bad": bad[0]} if {
+	count(bad) > 0
+	not capture.placeholder(trim_space(bad[0]))
+}
 
 port_result(tokens, bad) := {"ports": [to_number(trim_space(t)) | some t in tokens]} if count(bad) == 0
 

@@ -76,6 +76,20 @@ pod_path(template) := array.concat(template.path, ["metadata", "labels", inject]
 	template.labels[inject]
 } else := array.concat(template.path, ["metadata", "annotations", inject])
 
+# A pod whose Envoy IS the workload (isGatewayPod in TypeScript): Istio's `gateway` injection template
+# without `sidecar`, or the proxy run in router mode (`pilot-agent proxy router`).
+gateway_pod(template) if {
+	templates := {trim_space(t) | some t in split(object.get(template.annotations, "inject.istio.io/templates", ""), ",")}
+	"gateway" in templates
+	not "sidecar" in templates
+}
+
+gateway_pod(template) if {
+	some container in object.get(template.spec, "containers", [])
+	container.args[0] == "proxy"
+	container.args[1] == "router"
+}
+
 # `sidecar.istio.io/nativeSidecar` overrides the mesh default either way.
 native_sidecar(template) := true if {
 	template.annotations["sidecar.istio.io/nativeSidecar"] == "true"

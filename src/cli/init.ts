@@ -35,6 +35,8 @@ mesh:
   # istio-proxy runs as a native sidecar (restartable init container) by default.
   nativeSidecars: false
   enableAutoMtls: true
+  # Mesh-wide mTLS mode when the tree has no mesh-wide PeerAuthentication (Istio's default: PERMISSIVE).
+  mtls: PERMISSIVE
   outboundTrafficPolicy: ALLOW_ANY
   egressGatewaySelector: {istio: egressgateway}
   # Proxy resources when a pod sets none of the sidecar.istio.io/proxy* annotations.

@@ -136,7 +136,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
   return {
     ...(comparison ? { baseline: comparison } : {}),
-    findings: only ? findings.filter((f) => only.has(f.file)) : findings,
+    // A staged file also causes findings that sit on an unchanged file (a new bypass fenced by an open policy
+    // elsewhere): report those whose related resources live in the named files too.
+    findings: only ? findings.filter((f) => only.has(f.file) || (f.related ?? []).some((r) => r.file !== undefined && only.has(r.file))) : findings,
     rules: metas.filter((m) => settings.get(m.id)?.enabled !== false),
     checked: only ? checked.filter((c) => only.has(c.file)) : checked,
     files: workspace.files,

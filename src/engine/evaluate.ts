@@ -4,7 +4,7 @@ import { Inventory, trackKindsRead } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
 import { isWaiverInForce, waiversOf } from '../model/waivers.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
-import { refOf, toJsonPointer } from '../model/refs.js';
+import { refOf, relatedAt, toJsonPointer } from '../model/refs.js';
 import { assignFingerprints } from './fingerprint.js';
 import type { RuleResultCache } from './result-cache.js';
 import type { EffectiveRuleSetting } from './settings.js';
@@ -100,7 +100,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
       const report = (descriptor: ReportDescriptor): void => {
         // A waiver is the team's own word on the finding: it wins over a policy's exception.
         const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
-        raw.push(toFinding(resource, ref, rule.meta, descriptor, setting?.severityOverride, suppressed));
+        raw.push(toFinding(resource, ref, rule.meta, withRelatedPositions(descriptor, inventory), setting?.severityOverride, suppressed));
       };
       const started = input.ruleTimings ? performance.now() : 0;
       const cache = resource.family === 'kubernetes' ? input.resultCache : undefined;
@@ -156,6 +156,22 @@ function toFinding(
     ...(descriptor.missingCompanion ? { missingCompanion: true } : {}),
     ...(suppressed ? { suppressed } : {}),
   };
+}
+
+/**
+ * Related resources carry file, line and column in every report, so that a reviewer can jump to the other
+ * half of a cross-resource finding: those of the tree are located here (their definition's `metadata.name`).
+ */
+function withRelatedPositions(descriptor: ReportDescriptor, inventory: Inventory): ReportDescriptor {
+  if (!descriptor.related?.some((r) => r.file === undefined)) return descriptor;
+  const related = descriptor.related.map((r) => {
+    if (r.file !== undefined) return r;
+    const resource = inventory.get(r.kind, r.namespace, r.name);
+    if (!resource) return r;
+    const { file, line, column } = relatedAt(resource);
+    return { ...r, file, line, column };
+  });
+  return { ...descriptor, related };
 }
 
 function applies(meta: RuleMeta, resource: Resource): boolean {

@@ -43,6 +43,8 @@ export class Inventory {
   private readonly byKind = new Map<string, Resource[]>();
   private readonly byKindNamespace = new Map<string, Resource[]>();
   private readonly byIdentity = new Map<string, Resource>();
+  /** Every document of an object written more than once (same API group, kind, namespace and name), in load order. */
+  private readonly copies = new Map<string, Resource[]>();
   private allResources: readonly Resource[];
 
   constructor(
@@ -51,8 +53,21 @@ export class Inventory {
     readonly overlay?: { readonly base: Inventory; readonly resource: Resource },
   ) {
     this.allResources = resources;
+    const definitions = new Map<string, Resource>();
+    // Resources come in load order (files in path order, then documents): the first of an object defines it.
     for (const resource of resources) {
       if (resource.family !== 'kubernetes') continue;
+      const object = objectIdentityOf(resource);
+      const definition = definitions.get(object);
+      if (definition) {
+        // The same API object written again (alternative files, a base and its patch, a copy): the first
+        // document in load order defines it for every rule, the others are reported as duplicates.
+        const list = this.copies.get(object);
+        if (list) list.push(resource);
+        else this.copies.set(object, [definition, resource]);
+        continue;
+      }
+      definitions.set(object, resource);
       push(this.byKind, resource.kind, resource);
       push(this.byKindNamespace, `${resource.kind}\u0000${resource.namespace ?? ''}`, resource);
       const identity = identityOf(resource);
@@ -86,7 +101,30 @@ export class Inventory {
     return this.allResources;
   }
 
-  /** Every resource of a kind, optionally restricted to one namespace. */
+  /**
+   * Whether this document is the one that defines its object: the first of its copies in load order, or
+   * the only one. `ofKind`, `get` and every view built on them see definitions only, so that all rules
+   * resolve a twice-written object the same way.
+   */
+  isDefinition(resource: Resource): boolean {
+    if (resource.family !== 'kubernetes') return true;
+    const list = this.copiesOf(resource);
+    if (list.length > 0) return list[0] === resource;
+    return !this.overlay || resource === this.overlay.resource || objectIdentityOf(resource) !== objectIdentityOf(this.overlay.resource);
+  }
+
+  /** Every document of the resource's object when it is written more than once (definition first), else []. */
+  copiesOf(resource: Resource): readonly Resource[] {
+    if (!this.overlay) return this.copies.get(objectIdentityOf(resource)) ?? [];
+    const { base, resource: admitted } = this.overlay;
+    if (objectIdentityOf(resource) !== objectIdentityOf(admitted)) return base.copiesOf(resource);
+    // The admitted object takes the place of the snapshot's definition, as in a tree where it replaced it.
+    const copies = base.copiesOf(admitted);
+    if (copies.length === 0) return [];
+    return copies.map((r) => (r === copies[0] ? admitted : r));
+  }
+
+  /** Every resource of a kind, optionally restricted to one namespace (definitions only, see isDefinition). */
   ofKind(kind: string, namespace?: string): readonly Resource[] {
     readKinds?.add(namespace === undefined ? kind : scopedKind(kind, namespace));
     if (this.overlay) {
@@ -139,6 +177,13 @@ export function compareTreeOrder(a: Resource, b: Resource): number {
   if (a.source.file !== b.source.file) return a.source.file < b.source.file ? -1 : 1;
   if (a.source.documentIndex !== b.source.documentIndex) return a.source.documentIndex - b.source.documentIndex;
   return Number(a.source.basePath[1] ?? -1) - Number(b.source.basePath[1] ?? -1);
+}
+
+/** One API object: versions of one API group are the same object, other groups (Gateway API's Gateway) are not. */
+function objectIdentityOf(resource: Resource): string {
+  const slash = resource.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : resource.apiVersion.slice(0, slash);
+  return `${group}\u0000${identityOf(resource)}`;
 }
 
 function identityOf(resource: Resource): string {

@@ -24,6 +24,11 @@ export interface MeshSettings {
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   /** meshConfig.enableAutoMtls. */
   enableAutoMtls: boolean;
+  /**
+   * The mesh-wide mTLS mode when the tree holds no mesh-wide PeerAuthentication (one applied by the platform
+   * elsewhere): PERMISSIVE is Istio's own default.
+   */
+  mtls: 'PERMISSIVE' | 'STRICT';
   /** Namespaces the injector never touches. */
   ignoredNamespaces: string[];
 }
@@ -39,5 +44,6 @@ export const DEFAULT_MESH_SETTINGS: MeshSettings = {
   nativeSidecars: false,
   outboundTrafficPolicy: 'ALLOW_ANY',
   enableAutoMtls: true,
+  mtls: 'PERMISSIVE',
   ignoredNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
 };

@@ -1,4 +1,4 @@
-import type { JsonPath, Resource, ResourceRef } from './types.js';
+import type { JsonPath, RelatedResource, Resource, ResourceRef } from './types.js';
 
 /** The identity findings carry and messages name: apiVersion, kind, namespace (if namespaced), name. */
 export function refOf(resource: Resource): ResourceRef {
@@ -13,4 +13,10 @@ export function refOf(resource: Resource): ResourceRef {
 /** RFC 6901 JSON pointer of a path. */
 export function toJsonPointer(path: JsonPath): string {
   return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+/** A related resource with the position of its document (its `metadata.name`), for a reviewer to jump to. */
+export function relatedAt(resource: Resource): RelatedResource {
+  const { file, line, column } = resource.source.locate(['metadata', 'name']);
+  return { ...refOf(resource), file: file ?? resource.source.file, line, column };
 }

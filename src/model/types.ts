@@ -36,6 +36,16 @@ export interface ResourceRef {
 }
 
 /**
+ * Another resource a finding is about, with where it is written when meshguard knows (the engine fills the
+ * position of resources of the tree; rules give it themselves when a name lookup would be ambiguous).
+ */
+export interface RelatedResource extends ResourceRef {
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/**
  * One object loaded from a file. For Kubernetes this is one manifest (List items are unwrapped);
  * for GitLab CI it is the whole pipeline document of one file.
  */
@@ -74,7 +84,7 @@ export interface ReportDescriptor {
   /** Overrides the rule's severity for this finding (e.g. a softer variant of the problem). */
   severity?: Severity;
   /** Other resources this finding is about (named in the message too). */
-  related?: ResourceRef[];
+  related?: RelatedResource[];
   /**
    * The finding is about resources that are absent (no default-deny policy, no Sidecar yet). At
    * admission time such objects are often simply not created yet (a Namespace comes before its
@@ -110,7 +120,7 @@ export interface Finding {
   resource?: ResourceRef;
   /** JSON pointer (RFC 6901) into the resource object; '' for the whole document. */
   path: string;
-  related?: ResourceRef[];
+  related?: RelatedResource[];
   /** See ReportDescriptor.missingCompanion. */
   missingCompanion?: boolean;
   suppressed?: Suppression;

@@ -10,7 +10,9 @@ import type { Inventory } from '../model/inventory.js';
 export function inventoryData(inventory: Inventory, kinds?: ReadonlySet<string>): { cluster: Record<string, unknown>; namespace: Record<string, unknown> } {
   const cluster: Record<string, Record<string, Record<string, unknown>>> = {};
   const namespace: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
-  const resources = kinds ? [...kinds].flatMap((kind) => inventory.ofKind(kind)) : inventory.all;
+  // One object per identity, the same document every TypeScript rule reads (Inventory.isDefinition): a later copy
+  // must not overwrite it here, or a Rego policy would resolve a twice-written Namespace the other way.
+  const resources = kinds ? [...kinds].flatMap((kind) => inventory.ofKind(kind)) : inventory.all.filter((r) => inventory.isDefinition(r));
   for (const resource of resources) {
     if (resource.family !== 'kubernetes') continue;
     if (isClusterScoped(resource.kind) || resource.namespace === undefined) {

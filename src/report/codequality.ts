@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from '../model/types.js';
-import { repoPath } from './common.js';
+import { repoPath, resourceLabel } from './common.js';
 import type { ReportInput } from './types.js';
 
 export type CodeQualitySeverity = 'info' | 'minor' | 'major' | 'critical' | 'blocker';
@@ -43,8 +43,11 @@ export function renderCodeQuality(input: ReportInput): string {
   const issues: CodeQualityIssue[] = [];
   for (const finding of input.findings) {
     if (finding.suppressed) continue;
+    // The MR widget shows the description only: name where the other resources of the finding are written.
+    const located = (finding.related ?? []).filter((r) => r.file !== undefined && r.line !== undefined);
+    const seeAlso = located.length > 0 ? ` (related: ${located.map((r) => `${resourceLabel(r)} at ${repoPath(r.file!)}:${r.line}:${r.column ?? 1}`).join(', ')})` : '';
     issues.push({
-      description: finding.message,
+      description: finding.message + seeAlso,
       check_name: finding.ruleId,
       fingerprint: uniqueFingerprint(finding.fingerprint, taken),
       severity: CODE_QUALITY_SEVERITY[finding.severity],

@@ -17,7 +17,15 @@ function findingJson(finding: Finding): Record<string, unknown> {
     endColumn: finding.endColumn,
     resource: r ? { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace ?? null, name: r.name } : null,
     path: finding.path,
-    related: (finding.related ?? []).map((x) => ({ apiVersion: x.apiVersion, kind: x.kind, namespace: x.namespace ?? null, name: x.name })),
+    related: (finding.related ?? []).map((x) => ({
+      apiVersion: x.apiVersion,
+      kind: x.kind,
+      namespace: x.namespace ?? null,
+      name: x.name,
+      file: x.file !== undefined ? repoPath(x.file) : null,
+      line: x.line ?? null,
+      column: x.column ?? null,
+    })),
     suppressed: finding.suppressed ? suppressionJson(finding.suppressed) : false,
     fingerprint: finding.fingerprint,
   };

@@ -76,6 +76,18 @@ function result(finding: Finding, ruleIndex: number): Record<string, unknown> {
       ...(finding.related?.length ? { related: finding.related.map(resourceLabel) } : {}),
     },
   };
+  // The other half of a cross-resource finding, as SARIF viewers link it (§3.27.22).
+  const located = (finding.related ?? []).filter((r) => r.file !== undefined && r.line !== undefined);
+  if (located.length > 0) {
+    out.relatedLocations = located.map((r, id) => ({
+      id,
+      physicalLocation: {
+        artifactLocation: { uri: relativeUri(r.file!), uriBaseId: SRCROOT },
+        region: { startLine: r.line, ...(r.column !== undefined ? { startColumn: r.column } : {}) },
+      },
+      message: { text: resourceLabel(r) },
+    }));
+  }
   if (finding.suppressed) out.suppressions = [suppression(finding.suppressed)];
   return out;
 }

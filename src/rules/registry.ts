@@ -10,6 +10,7 @@ import { sidecarProxyResourcesRule } from './mesh/sidecar-proxy-resources.js';
 import { sidecarQuotaRule } from './mesh/sidecar-quota.js';
 import { sidecarScopeRule } from './mesh/sidecar-scope.js';
 import { udpBulkheadRule } from './mesh/udp-bulkhead.js';
+import { duplicateResourceRule } from './meshguard/duplicate-resource.js';
 import { waiverRule } from './meshguard/waiver.js';
 import { schemaDeprecatedApiRule } from './schema/deprecated-api.js';
 import { schemaUnknownKindRule } from './schema/unknown-kind.js';
@@ -23,6 +24,7 @@ import type { Rule } from './rule.js';
  */
 export const BUILTIN_RULES: readonly Rule[] = [
   waiverRule,
+  duplicateResourceRule,
   // Schemas: Kubernetes, Istio and the CRDs of the tree.
   schemaValidationRule,
   schemaUnknownKindRule,

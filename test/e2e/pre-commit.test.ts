@@ -34,7 +34,9 @@ describe('the pre-commit hook', () => {
 
     const run = await runMeshguard(['check', '--only', 'team/report.yaml', '--format', 'json'], { cwd: dir });
     const findings = JSON.parse(run.stdout).findings.filter((f: any) => !f.suppressed);
-    expect(new Set(findings.map((f: any) => f.file))).toEqual(new Set(['team/report.yaml']));
+    // In the staged file, or on an unchanged file but about it (its related resources are in the staged file).
+    expect(findings.every((f: any) => f.file === 'team/report.yaml' || f.related.some((r: any) => r.file === 'team/report.yaml'))).toBe(true);
+    expect(findings.some((f: any) => f.file === 'team/report.yaml')).toBe(true);
     const termination = findings.find((f: any) => f.ruleId === 'job-sidecar-termination');
     expect(termination).toMatchObject({ file: 'team/report.yaml', line: 17 });
     expect(termination.message).toContain('namespace team label istio-injection');

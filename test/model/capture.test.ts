@@ -120,3 +120,18 @@ describe('captureOf', () => {
     expect(init.bypasses.map((b) => b.containers)).toEqual([['agent']]);
   });
 });
+
+describe('unrendered placeholders (issue 14, class 7)', () => {
+  it('reads a kustomize/envsubst placeholder as no value yet, never as a malformed port or CIDR', () => {
+    expect(parsePortList('MYSQL_PORT_PLACEHOLDER')).toEqual({ unrendered: 'MYSQL_PORT_PLACEHOLDER' });
+    expect(parsePortList(' ${GRPC_PORT} ')).toEqual({ unrendered: '${GRPC_PORT}' });
+    expect(parsePortList('$(METRICS_PORT)')).toEqual({ unrendered: '$(METRICS_PORT)' });
+    expect(parseCidrList('POD_CIDR_PLACEHOLDER')).toEqual({ unrendered: 'POD_CIDR_PLACEHOLDER' });
+  });
+
+  it('still reports a real typo, and words that are no placeholders', () => {
+    expect(parsePortList('3306,mysql,DB_PORT_PLACEHOLDER')).toEqual({ bad: 'mysql' });
+    expect(parsePortList('MYSQL')).toEqual({ bad: 'MYSQL' });
+    expect(parsePortList('mysql_port')).toEqual({ bad: 'mysql_port' });
+  });
+});

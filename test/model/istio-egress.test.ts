@@ -4,8 +4,12 @@ import { destinationHostOf, tlsSettingsOf } from '../../src/model/istio/destinat
 import {
   egressGatewayServiceHosts,
   egressGatewaysFor,
+  isAddressRangeEntry,
   isMeshExternal,
+  isResolvableName,
+  localDestinationOf,
   resolveGatewayRef,
+  routedThroughEgressGateway,
   virtualServiceGateways,
   virtualServiceRoutes,
 } from '../../src/model/istio/egress.js';
@@ -163,5 +167,71 @@ spec: {type: ExternalName, externalName: db.example.com}
       ['ledger.payments.svc.cluster.local', true, [[8080]]],
       ['external-db.payments.svc.cluster.local', false, []],
     ]);
+  });
+});
+
+describe('local destinations (issue 14, class 1)', () => {
+  const entry = (spec: string) => tree(`apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: se, namespace: shop}\nspec:\n${spec}\n`).resources[0]!;
+
+  it('exempts loopback, unix sockets and link-local endpoints or addresses', () => {
+    expect(localDestinationOf(entry('  hosts: [ext-authz.local]\n  endpoints: [{address: 127.0.0.1}]'), 'ext-authz.local')).toContain('127.0.0.1');
+    expect(localDestinationOf(entry('  hosts: [authz.local]\n  endpoints: [{address: "::1"}]'), 'authz.local')).toBeDefined();
+    expect(localDestinationOf(entry('  hosts: [opa.local]\n  endpoints: [{address: "unix:///var/run/opa.sock"}]'), 'opa.local')).toBeDefined();
+    expect(localDestinationOf(entry('  hosts: [metadata]\n  addresses: [169.254.169.254]'), 'metadata')).toContain('link-local');
+    expect(localDestinationOf(entry('  hosts: ["169.254.169.254"]'), '169.254.169.254')).toBeDefined();
+    expect(localDestinationOf(entry('  hosts: [metadata.google.internal]'), 'metadata.google.internal')).toContain('node-local');
+  });
+
+  it('keeps real external hosts, including one loopback endpoint among public ones', () => {
+    expect(localDestinationOf(entry('  hosts: [api.example.com]'), 'api.example.com')).toBeUndefined();
+    expect(localDestinationOf(entry('  hosts: [db.example]\n  endpoints: [{address: 127.0.0.1}, {address: 203.0.113.7}]'), 'db.example')).toBeUndefined();
+    expect(localDestinationOf(entry('  hosts: [metadata.internal.example]'), 'metadata.internal.example')).toBeUndefined();
+  });
+
+  it('takes more node-local names from configuration', () => {
+    const se = entry('  hosts: [metadata.azure.internal]');
+    expect(localDestinationOf(se, 'metadata.azure.internal')).toBeUndefined();
+    expect(localDestinationOf(se, 'metadata.azure.internal', ['metadata.azure.internal'])).toBeDefined();
+  });
+});
+
+describe('where resolution NONE loops (issue 14, class 2)', () => {
+  const chain =
+    'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: egress, namespace: istio-system}\nspec:\n  selector: {istio: egressgateway}\n  servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: [routed.example]}]\n---\n' +
+    'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: istio-system}\nspec:\n  hosts: [bound.example]\n  gateways: [mesh, egress]\n';
+
+  it('is only where a host is routed through an egress Gateway or a VirtualService bound to one', () => {
+    const { inventory } = tree(chain);
+    expect(routedThroughEgressGateway(inventory, mesh, 'routed.example')).toBe(true);
+    expect(routedThroughEgressGateway(inventory, mesh, 'bound.example')).toBe(true);
+    expect(routedThroughEgressGateway(inventory, mesh, 'direct.example')).toBe(false);
+  });
+
+  it('never applies to wildcards and IP blocks, which DNS cannot resolve', () => {
+    expect(isResolvableName('api.example.com')).toBe(true);
+    expect(isResolvableName('*.example.com')).toBe(false);
+    expect(isResolvableName('10.20.0.0/16')).toBe(false);
+    expect(isResolvableName('2001:db8::/32')).toBe(false);
+  });
+
+  it('knows an egress gateway that keeps the default name in its own namespace from the chain DestinationRule', () => {
+    const { inventory } = tree('apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: egw, namespace: default}\nspec:\n  host: istio-egressgateway.default.svc.cluster.local\n');
+    expect(egressGatewayServiceHosts(inventory, mesh)).toContain('istio-egressgateway.default.svc.cluster.local');
+    // A configured list is the whole truth.
+    expect(egressGatewayServiceHosts(inventory, mesh, ['egress.mesh.svc.cluster.local'])).toEqual(['egress.mesh.svc.cluster.local']);
+  });
+});
+
+describe('IP-range ServiceEntries and localhost endpoints (issue 14, classes 1 and 2)', () => {
+  const entry = (spec: string) => tree(`apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: se, namespace: shop}\nspec:\n${spec}\n`).resources[0]!;
+
+  it('tells a range entry from single-address VIPs', () => {
+    expect(isAddressRangeEntry(entry('  hosts: [github]\n  addresses: [192.30.252.0/22]'))).toBe(true);
+    expect(isAddressRangeEntry(entry('  hosts: [db.example]\n  addresses: [203.0.113.7/32]'))).toBe(false);
+    expect(isAddressRangeEntry(entry('  hosts: [db.example]\n  addresses: [203.0.113.7]'))).toBe(false);
+  });
+
+  it('counts a localhost endpoint as local', () => {
+    expect(localDestinationOf(entry('  hosts: [sidecar-helper.local]\n  endpoints: [{address: localhost}]'), 'sidecar-helper.local')).toBeDefined();
   });
 });

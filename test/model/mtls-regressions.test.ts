@@ -76,9 +76,10 @@ describe('mtls-no-downgrade against the merge request base', () => {
     const before = namespace('payments') + many + meshStrict;
     const { findings, messages } = compare(before, before.replace('mode: STRICT', 'mode: PERMISSIVE'));
     expect(findings).toHaveLength(1);
-    // One item per workload (the workload and its port 8080 together): 12 items.
+    // The mesh-wide policy itself first, then one item per workload (the workload and its port 8080 together): 13 items.
+    expect(messages[0]).toContain(': the mesh was STRICT (mesh-wide PeerAuthentication istio-system/');
     expect(messages[0]).toContain('Deployment payments/svc0 and its port 8080 was STRICT');
-    expect(messages[0]).toMatch(/; and 2 more$/);
+    expect(messages[0]).toMatch(/; and 3 more$/);
   });
 
   it('reports a new port-level DISABLE on the port entry, for that port only', () => {
@@ -174,6 +175,19 @@ describe('mtls-no-downgrade against the merge request base', () => {
     const head = base + deployment('api', 'payments', '        sidecar.istio.io/inject: "false"\n');
     expect(compare(base, head).findings).toEqual([]);
     const plain = namespace('payments', 'disabled') + deployment('ledger', 'payments') + meshStrict;
-    expect(compare(plain, plain.replace('mode: STRICT', 'mode: DISABLE')).findings).toEqual([]);
+    // No workload item: only the mesh-wide policy's own downgrade (item 10 of issue 14), which holds regardless.
+    const weakened = plain.replace('mode: STRICT', 'mode: DISABLE');
+    const { findings, messages } = compare(plain, weakened);
+    expect(findings).toEqual([`${line(weakened, 'mode: DISABLE')} weakerThanBase`]);
+    expect(messages[0]).not.toContain('Deployment');
+  });
+
+  it('reports a namespace-wide STRICT -> PERMISSIVE as a downgrade of the policy itself, even when its only workload lost its sidecar', () => {
+    const before = namespace('payments') + deployment('ledger', 'payments') + pa('default', 'payments', '  mtls:\n    mode: STRICT');
+    const head = namespace('payments') + deployment('ledger', 'payments', '        sidecar.istio.io/inject: "false"\n') + pa('default', 'payments', '  mtls:\n    mode: PERMISSIVE');
+    const { findings, messages } = compare(before, head);
+    expect(findings).toContain(`${line(head, 'mode: PERMISSIVE')} weakerThanBase`);
+    expect(messages.find((m) => m.startsWith('mtls.mode PERMISSIVE'))).toContain('namespace payments was STRICT (namespace-wide PeerAuthentication payments/default)');
+    expect(findings.some((f) => f.endsWith('lostSidecar'))).toBe(true);
   });
 });

@@ -24,7 +24,8 @@ describe('json', () => {
     expect(report.findings[0]).toMatchObject({ ruleId: 'yaml-syntax', resource: null, suppressed: false, line: 3, column: 1 });
     expect(report.findings[1]?.resource).toEqual({ apiVersion: 'v1', kind: 'Namespace', namespace: null, name: 'legacy' });
     expect(report.findings[2]?.suppressed).toEqual({ kind: 'waiver', justification: 'sidecar exits via /quitquitquit in the entrypoint', expires: '2027-01-31' });
-    expect(report.findings[4]?.related).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'payments', name: 'api' }]);
+    // A related resource without a known position keeps the same shape, with explicit nulls.
+    expect(report.findings[4]?.related).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'payments', name: 'api', file: null, line: null, column: null }]);
     expect(report.findings[4]?.message).toContain('Zürich→東京 🚀');
   });
 

@@ -53,7 +53,9 @@ describe('mtls-no-downgrade', () => {
     expect(port?.message).toContain('PeerAuthentication istio-system/default (STRICT)');
     expect(port?.message).toContain('Deployment ledger');
     expect(port?.path).toBe('/spec/portLevelMtls/5701/mode');
-    expect(port?.related).toEqual([{ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', namespace: 'istio-system', name: 'default' }]);
+    expect(port?.related).toEqual([
+      expect.objectContaining({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', namespace: 'istio-system', name: 'default', file: 'fixtures/rules/mtls-no-downgrade/bad.yaml' }),
+    ]);
   });
 });
 
@@ -98,17 +100,14 @@ const namespace = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\
 describe('sidecar-scope options', () => {
   const yaml = sidecar('istio-system', '  egress: [{hosts: ["./*", "istio-system/*"]}]\n  outboundTrafficPolicy: {mode: REGISTRY_ONLY}') + namespace('team');
 
-  it('requires a namespace default by default', () => {
-    expect(lint(yaml)).toEqual(['13 sidecar-scope/missingDefaultSidecar']);
+  it('requires a namespace default when acceptMeshDefault is off', () => {
+    expect(lint(yaml, {}, { 'sidecar-scope': { options: { acceptMeshDefault: false } } })).toEqual(['13 sidecar-scope/missingDefaultSidecar']);
   });
 
-  it('accepts a restricting mesh default when acceptMeshDefault is on', () => {
-    expect(lint(yaml, {}, { 'sidecar-scope': { options: { acceptMeshDefault: true } } })).toEqual([]);
+  it('accepts a restricting mesh default by default, as Istio applies it to every namespace without one', () => {
+    expect(lint(yaml)).toEqual([]);
     const open = yaml.replace('["./*", "istio-system/*"]', '["*/*"]');
-    expect(lint(open, {}, { 'sidecar-scope': { options: { acceptMeshDefault: true } } })).toEqual([
-      '7 sidecar-scope/unrestrictedEgress',
-      '13 sidecar-scope/missingDefaultSidecar',
-    ]);
+    expect(lint(open)).toEqual(['7 sidecar-scope/unrestrictedEgress', '13 sidecar-scope/missingDefaultSidecar']);
   });
 });
 
@@ -202,5 +201,47 @@ describe('rule metadata', () => {
     }
     // A wrong option type is refused when the settings are resolved.
     expect(() => lint('', {}, { 'sidecar-scope': { options: { acceptMeshDefault: 'yes' } } })).toThrow();
+  });
+});
+
+describe('issue 14: the top level without a mesh-wide policy (item 9)', () => {
+  const namespacePolicy = (mode: string) => `apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: team\nspec:\n  mtls:\n    mode: ${mode}\n`;
+
+  it("holds a namespace to Istio's PERMISSIVE default, or to mesh.mtls STRICT when the platform applies it", () => {
+    expect(lint(namespacePolicy('DISABLE'))).toEqual(['8 mtls-no-downgrade/namespaceDowngrade']);
+    expect(lint(namespacePolicy('PERMISSIVE'))).toEqual([]);
+    expect(lint(namespacePolicy('PERMISSIVE'), { mtls: 'STRICT' })).toEqual(['8 mtls-no-downgrade/namespaceDowngrade']);
+    expect(lint(namespacePolicy('STRICT'), { mtls: 'STRICT' })).toEqual([]);
+  });
+
+  it('holds workload policies to a configured STRICT top level, not to Istio\'s default', () => {
+    const workloadPolicy = namespacePolicy('PERMISSIVE').replace('name: default', 'name: api').replace('spec:\n', 'spec:\n  selector:\n    matchLabels: {app: api}\n');
+    expect(lint(workloadPolicy)).toEqual([]);
+    expect(lint(workloadPolicy, { mtls: 'STRICT' })).toEqual(['10 mtls-no-downgrade/workloadDowngrade']);
+  });
+});
+
+describe('issue 14: gateways are not sidecars (items 3, 4)', () => {
+  const gatewayNamespace =
+    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: edge\n  labels: {istio-injection: enabled}\n---\n' +
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: edge-gw, namespace: edge}\nspec:\n  selector: {matchLabels: {gw: edge}}\n  template:\n    metadata: {labels: {gw: edge}}\n    spec:\n      securityContext: {runAsUser: 1337}\n      containers: [{name: istio-proxy, image: auto}]\n---\n';
+  const gateway = 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: edge}\nspec:\n  selector: {gw: edge}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]\n';
+
+  it('knows a Deployment an Istio Gateway selects as a gateway: no default Sidecar or REGISTRY_ONLY for its namespace', () => {
+    expect(lint(gatewayNamespace + gateway).filter((f) => /sidecar-scope|egress-via-gateway/.test(f))).toEqual([]);
+    // Without the Gateway nothing says these pods are a gateway: the namespace is an ordinary injected one.
+    expect(lint(gatewayNamespace).filter((f) => /sidecar-scope|egress-via-gateway/.test(f))).toEqual([
+      '4 egress-via-gateway/registryOnlyMissing',
+      '4 sidecar-scope/missingDefaultSidecar',
+    ]);
+  });
+});
+
+describe('issue 14: in-mesh hosts whose Service is not in the tree (item 8)', () => {
+  it('names the injected namespace when no Service object of the host exists', async () => {
+    const result = await runCheck({ root: ROOT, inputs: ['fixtures/rules/mtls-no-downgrade/bad-host-outside-tree.yaml'], config: DEFAULT_CONFIG, today: '2026-11-26' });
+    const messages = result.findings.filter((f) => f.ruleId === 'mtls-no-downgrade').map((f) => f.message);
+    expect(messages[0]).toContain('toward ledger.payments.svc.cluster.local (namespace payments is injected)');
+    expect(messages[1]).toContain('(subset v2) toward risk.payments.svc.cluster.local (namespace payments is injected)');
   });
 });

@@ -95,8 +95,9 @@ describe('platform tree: bad', () => {
     const namespaceDowngrade = one('namespaceDowngrade', 'payments/namespace.yaml');
     expect(namespaceDowngrade.message).toContain('the mesh-wide PeerAuthentication istio-system/default (STRICT)');
     expect(one('portDowngrade', 'search/workloads.yaml').message).toContain('applies to StatefulSet hazelcast');
+    // Related resources carry where they are written, for reviewers and every report format.
     expect(one('duplicateIgnored', 'istio-system/mesh.yaml').related).toEqual([
-      { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', namespace: 'istio-system', name: 'default' },
+      { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', namespace: 'istio-system', name: 'default', file: 'fixtures/platform/bad/istio-system/mesh.yaml', line: 14, column: 3 },
     ]);
     expect(one('tlsDisabledInMesh', 'payments/api.yaml').message).toContain('(subset v1) toward Service payments/payments-api');
 

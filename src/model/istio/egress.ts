@@ -1,6 +1,7 @@
 import type { MeshSettings } from '../mesh-settings.js';
 import type { Inventory } from '../inventory.js';
 import { memoize, perObject } from '../memo.js';
+import { cidrContains, parseCidr } from '../network/cidr.js';
 import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord } from '../workload.js';
 import { istioResources, labelSelector, selectorMatches, specOf } from './api.js';
@@ -72,6 +73,14 @@ export function egressGatewaysFor(inventory: Inventory, mesh: MeshSettings, host
 export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettings, configured: readonly string[] = []): string[] {
   return memoize(inventory, mesh, `istio/egressGatewayServiceHosts/${configured.join(',')}`, (tree) => {
     const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
+    if (configured.length === 0) {
+      // Gateways installed per team (ASM, the gateway Helm chart) keep the default name in their own namespace:
+      // `istio-egressgateway.<namespace>` named by the chain's own DestinationRules is that gateway's Service.
+      for (const dr of istioResources(tree, 'DestinationRule')) {
+        const host = destinationHostOf(dr);
+        if (host !== undefined && DEFAULT_GATEWAY_SERVICE.test(host)) hosts.add(host);
+      }
+    }
     for (const service of tree.ofKind('Service')) {
       const selector = serviceSelector(service);
       if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(normalizeHost(serviceFqdn(service.name, service.namespace ?? '')));
@@ -79,6 +88,8 @@ export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettin
     return [...hosts];
   });
 }
+
+const DEFAULT_GATEWAY_SERVICE = /^istio-egressgateway\.[a-z0-9-]+\.svc\.cluster\.local$/;
 
 /** A Service's pod selector, read once per Service object (every Service request re-derives the hosts). */
 const serviceSelector = perObject((service: Resource) => labelSelector(getIn(service.object, ['spec', 'selector'])));
@@ -203,4 +214,64 @@ export function routesHost(virtualServiceHost: string, host: string): boolean {
 /** VirtualServices whose hosts include `host` (or a wildcard over it). */
 export function virtualServicesFor(inventory: Inventory, host: string): Resource[] {
   return istioResources(inventory, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host)));
+}
+
+/**
+ * Destinations on the pod's own host: loopback (an ext-authz or OPA server beside the app, registered as a
+ * ServiceEntry so that `extensionProviders` can name it), Unix sockets, and link-local / node-local addresses
+ * such as the cloud metadata server. Sending them through an egress gateway is wrong, not just unneeded: the
+ * gateway would answer with ITS loopback, and the metadata server would hand every pod the gateway node's identity.
+ */
+const LOCAL_RANGES = ['127.0.0.0/8', '::1/128', '169.254.0.0/16', 'fe80::/10'].map((c) => parseCidr(c)!);
+
+/** Node-local names resolved to the link-local metadata address (GCE); more via the rule's `localHosts` option. */
+export const DEFAULT_LOCAL_HOSTS: readonly string[] = ['localhost', 'metadata.google.internal'];
+
+function isLocalAddress(text: string): boolean {
+  const address = text.trim().toLowerCase();
+  if (address.startsWith('unix://') || address === 'localhost') return true;
+  const cidr = parseCidr(address.includes('/') ? address : `${address}/${address.includes(':') ? 128 : 32}`);
+  return cidr !== undefined && LOCAL_RANGES.some((range) => range.family === cidr.family && cidrContains(range, cidr));
+}
+
+/**
+ * Why a ServiceEntry host is a local destination (see LOCAL_RANGES), or undefined when it is a real external
+ * host: every endpoint address or every VIP in `addresses` is loopback/link-local/a Unix socket, or the host
+ * itself is such an address or one of `localHosts`.
+ */
+export function localDestinationOf(serviceEntry: Resource, host: string, localHosts: readonly string[] = DEFAULT_LOCAL_HOSTS): string | undefined {
+  const spec = specOf(serviceEntry);
+  const endpoints = Array.isArray(spec.endpoints) ? spec.endpoints.filter(isRecord).map((e) => e.address).filter((a): a is string => typeof a === 'string') : [];
+  if (endpoints.length > 0 && endpoints.every(isLocalAddress)) return `its endpoints (${endpoints.join(', ')}) are on the pod or node itself`;
+  const addresses = Array.isArray(spec.addresses) ? spec.addresses.filter((a): a is string => typeof a === 'string') : [];
+  if (addresses.length > 0 && addresses.every(isLocalAddress)) return `its addresses (${addresses.join(', ')}) are link-local or loopback`;
+  if (isLocalAddress(host)) return `${host} is a loopback or link-local address`;
+  if (localHosts.some((h) => hostCovers(h, host))) return `${host} is a node-local name`;
+  return undefined;
+}
+
+/** Hosts that are IP blocks rather than names, and wildcards: DNS resolution cannot apply to them. */
+export function isResolvableName(host: string): boolean {
+  return !host.startsWith('*') && !/^[\d.]+(\/\d+)?$/.test(host) && !host.includes(':');
+}
+
+/**
+ * A ServiceEntry for address ranges (`addresses` with a CIDR block wider than one address): its hosts are
+ * labels for the range, so the traffic cannot be resolved by name and `resolution: NONE` is the only fit.
+ */
+export function isAddressRangeEntry(serviceEntry: Resource): boolean {
+  const addresses = specOf(serviceEntry).addresses;
+  if (!Array.isArray(addresses)) return false;
+  return addresses.some((a) => {
+    if (typeof a !== 'string' || !a.includes('/')) return false;
+    const cidr = parseCidr(a.trim());
+    return cidr !== undefined && cidr.prefix < (cidr.family === 4 ? 32 : 128);
+  });
+}
+
+/** Is the host routed through the egress gateway chain at all (a Gateway server or a VirtualService bound to an egress Gateway)? */
+export function routedThroughEgressGateway(inventory: Inventory, mesh: MeshSettings, host: string): boolean {
+  if (egressGatewaysFor(inventory, mesh, host).length > 0) return true;
+  const egressKeys = new Set(istioResources(inventory, 'Gateway').filter((g) => isEgressGateway(g, mesh)).map(gatewayKey));
+  return virtualServicesFor(inventory, host).some((vs) => virtualServiceGateways(vs).some((g) => egressKeys.has(g.key)));
 }

@@ -6,7 +6,7 @@ import type { JsonPath, Resource, ResourceRef } from '../types.js';
 import { podTemplateOf } from '../workload.js';
 import { describeRef, refOf, sameSelector } from './api.js';
 import { mtlsSnapshot, type WorkloadMtls } from './mtls-snapshot.js';
-import { isWeaker, resolvePeerAuthentications, type PeerAuthenticationPolicy } from './peer-authentication.js';
+import { isWeaker, meshMtls, namespaceMtls, resolvePeerAuthentications, type PeerAuthenticationPolicy, type PeerAuthenticationSet } from './peer-authentication.js';
 import { namespaceAnchor } from './workloads.js';
 
 /**
@@ -96,11 +96,14 @@ class Collector {
 function compare(head: Inventory, base: Inventory, mesh: MeshSettings, baseRef: string | undefined): MtlsRegression[] {
   const headSides = sides(head, mesh);
   const baseSides = sides(base, mesh);
-  const baseSet = resolvePeerAuthentications(base, mesh.rootNamespace);
-  const headSet = resolvePeerAuthentications(head, mesh.rootNamespace);
+  const baseSet = resolvePeerAuthentications(base, mesh.rootNamespace, mesh.mtls);
+  const headSet = resolvePeerAuthentications(head, mesh.rootNamespace, mesh.mtls);
   const removed = removedStrictPolicies(baseSet.all, baseSet.ignored.map((i) => i.policy), headSet.all, head);
   const removedIds = new Set(removed.map((p) => identity(refOf(p.resource))));
   const out = new Collector(baseRef ? `the merge request's base (${baseRef})` : "the merge request's base revision");
+
+  // The policy's own downgrade comes first in its finding: it holds whatever the workloads are.
+  policiesWeakened(out, baseSet, headSet);
 
   // Workloads present in both revisions (same kind, namespace and name).
   const protectedBy = new Map<string, WorkloadSide[]>();
@@ -136,6 +139,24 @@ function compare(head: Inventory, base: Inventory, mesh: MeshSettings, baseRef: 
     strictPolicyRemoved(out, head, headSides, mesh, policy, protectedBy.get(identity(refOf(policy.resource))) ?? []);
   }
   return out.regressions();
+}
+
+/**
+ * A mesh-wide or namespace-wide policy that now sets a weaker mode than its scope had at base is a downgrade of
+ * the policy itself, whatever workloads the tree holds today (none, or only ones that lost their sidecar in the
+ * same change): what the namespace promises to the next workload deployed there got weaker.
+ */
+function policiesWeakened(out: Collector, baseSet: PeerAuthenticationSet, headSet: PeerAuthenticationSet): void {
+  const ignored = new Set(headSet.ignored.map((i) => i.policy));
+  for (const policy of headSet.all) {
+    if (policy.scope === 'workload' || ignored.has(policy)) continue;
+    const was = policy.scope === 'mesh' ? meshMtls(baseSet) : namespaceMtls(baseSet, policy.namespace);
+    const is = policy.scope === 'mesh' ? meshMtls(headSet) : namespaceMtls(headSet, policy.namespace);
+    if (is.policy !== policy || !is.path || !isWeaker(is.mode, was.mode)) continue;
+    const scope = policy.scope === 'mesh' ? 'the mesh' : `namespace ${policy.namespace}`;
+    const before = was.policy ? `${was.mode} (${was.scope}-wide ${describeRef(refOf(was.policy.resource))})` : `${was.mode} (the mesh's top level)`;
+    out.add('weakerThanBase', policy.resource, is.path, `mtls.mode ${is.mode} here makes mTLS weaker than at ${out.base}: `, `${scope} was ${before} at the base revision`, was.policy ? [refOf(was.policy.resource)] : []);
+  }
 }
 
 function describeEntry(entry: WorkloadMtls): string {

@@ -25,7 +25,7 @@ export interface WorkloadMtls {
  * which STRICT policy disappeared.
  */
 export function mtlsSnapshot(inventory: Inventory, mesh: MeshSettings): WorkloadMtls[] {
-  const set = resolvePeerAuthentications(inventory, mesh.rootNamespace);
+  const set = resolvePeerAuthentications(inventory, mesh.rootNamespace, mesh.mtls);
   const out: WorkloadMtls[] = [];
   for (const workload of meshWorkloads(inventory, mesh)) {
     const ref = refOf(workload.resource);

@@ -60,6 +60,11 @@ export interface IgnoredPolicy {
 
 export interface PeerAuthenticationSet {
   rootNamespace: string;
+  /**
+   * The mode above every policy of the tree: Istio's PERMISSIVE default, or what the mesh is known to run
+   * with from outside the tree (meshguard's `mesh.mtls`, e.g. a mesh-wide STRICT applied by the platform).
+   */
+  topLevel: EffectiveMtlsMode;
   meshWide?: PeerAuthenticationPolicy;
   namespaceWide: ReadonlyMap<string, PeerAuthenticationPolicy>;
   /** Workload policies per namespace, oldest first (the precedence order). */
@@ -86,12 +91,12 @@ export interface MtlsSubject {
 }
 
 /** The resolution for a whole tree; memoised per inventory because every rule call on the tree needs it. */
-export function resolvePeerAuthentications(inventory: Inventory, rootNamespace: string): PeerAuthenticationSet {
-  return memoize(inventory, `istio/peerAuthentications/${rootNamespace}`, (tree) => collectPeerAuthentications(tree.ofKind('PeerAuthentication'), rootNamespace));
+export function resolvePeerAuthentications(inventory: Inventory, rootNamespace: string, topLevel: EffectiveMtlsMode = 'PERMISSIVE'): PeerAuthenticationSet {
+  return memoize(inventory, `istio/peerAuthentications/${rootNamespace}/${topLevel}`, (tree) => collectPeerAuthentications(tree.ofKind('PeerAuthentication'), rootNamespace, topLevel));
 }
 
 /** Build the resolution from PeerAuthentication resources in load order (other kinds are skipped). */
-export function collectPeerAuthentications(resources: readonly Resource[], rootNamespace: string): PeerAuthenticationSet {
+export function collectPeerAuthentications(resources: readonly Resource[], rootNamespace: string, topLevel: EffectiveMtlsMode = 'PERMISSIVE'): PeerAuthenticationSet {
   const all = resources.filter((r) => isIstio(r, 'PeerAuthentication')).map((r, order) => parsePolicy(r, order, rootNamespace));
   const ignored: IgnoredPolicy[] = [];
 
@@ -117,14 +122,14 @@ export function collectPeerAuthentications(resources: readonly Resource[], rootN
     }
   }
   ignored.sort((a, b) => a.policy.order - b.policy.order);
-  return { rootNamespace, ...(meshWide ? { meshWide } : {}), namespaceWide, workload, ignored, all };
+  return { rootNamespace, topLevel, ...(meshWide ? { meshWide } : {}), namespaceWide, workload, ignored, all };
 }
 
-/** The mode a mesh-wide policy sets for everything below it (Istio's default is PERMISSIVE). */
+/** The mode a mesh-wide policy sets for everything below it (else the top level: Istio's PERMISSIVE or `mesh.mtls`). */
 export function meshMtls(set: PeerAuthenticationSet): EffectiveMtls {
   const policy = set.meshWide;
   if (policy && policy.mode !== 'UNSET') return { mode: policy.mode, policy, scope: 'mesh', path: policy.modePath };
-  return { mode: 'PERMISSIVE', scope: 'default' };
+  return { mode: set.topLevel, scope: 'default' };
 }
 
 /** What a workload of the namespace inherits when no workload policy selects it. */

@@ -1,12 +1,12 @@
 import type { MeshSettings } from '../mesh-settings.js';
 import { compareTreeOrder, type Inventory } from '../inventory.js';
 import { captureOf } from '../mesh/capture.js';
-import { injectionOf } from '../mesh/injection.js';
+import { injectionOf, isGatewayPod } from '../mesh/injection.js';
 import { memoize } from '../memo.js';
 import { portSetRanges } from '../network/ports.js';
 import type { Resource } from '../types.js';
 import { POD_BEARING_KINDS, getIn, isRecord, podTemplateOf } from '../workload.js';
-import { labelSelector, selectorMatches } from './api.js';
+import { istioResources, labelSelector, selectorMatches, specOf } from './api.js';
 import { serviceFqdn } from './hosts.js';
 
 /** A pod-bearing object of the tree as Istio's policies see it: its namespace and its pods' labels. */
@@ -15,6 +15,12 @@ export interface MeshWorkload {
   namespace: string;
   labels: Readonly<Record<string, string>>;
   injected: boolean;
+  /**
+   * The pods are a gateway (ingress, egress, east-west): their Envoy is the workload. Either the pod says so
+   * (isGatewayPod: the `gateway` injection template, the proxy in router mode) or an Istio Gateway's selector
+   * picks its labels. Sidecar resources never apply to gateways and nothing of theirs is captured.
+   */
+  gateway: boolean;
   /** Container ports of the pod template (PeerAuthentication `portLevelMtls` keys are target ports). */
   containerPorts: number[];
 }
@@ -43,6 +49,11 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 
 function collectWorkloads(inventory: Inventory, mesh: MeshSettings): MeshWorkload[] {
   const out: MeshWorkload[] = [];
+  // Istio Gateways select their pods in any namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default).
+  const gatewaySelectors = istioResources(inventory, 'Gateway').flatMap((g) => {
+    const selector = labelSelector(specOf(g).selector);
+    return selector ? [selector] : [];
+  });
   for (const kind of POD_BEARING_KINDS) {
     for (const resource of inventory.ofKind(kind)) {
       const template = podTemplateOf(resource);
@@ -52,6 +63,7 @@ function collectWorkloads(inventory: Inventory, mesh: MeshSettings): MeshWorkloa
         namespace: resource.namespace ?? '',
         labels: template.labels,
         injected: injectionOf(resource, inventory, mesh)?.injected ?? false,
+        gateway: isGatewayPod(template) || gatewaySelectors.some((selector) => selectorMatches(selector, template.labels)),
         containerPorts: containerPortsOf(template.spec),
       });
     }
@@ -87,6 +99,20 @@ export function meshServices(inventory: Inventory, mesh: MeshSettings): MeshServ
       return { resource, fqdn: serviceFqdn(resource.name, namespace), inMesh: backends.some((w) => w.injected), backends };
     }),
   );
+}
+
+/** Injected workloads that run a sidecar (not gateways) in a namespace: what Sidecar resources and capture apply to. */
+export function sidecarWorkloads(inventory: Inventory, mesh: MeshSettings, namespace: string): MeshWorkload[] {
+  return meshWorkloads(inventory, mesh, namespace).filter((w) => w.injected && !w.gateway);
+}
+
+/**
+ * A namespace whose injected workloads in the tree are all gateways (an ingress namespace): nothing there has
+ * a sidecar for a default Sidecar or an outbound traffic policy to program. False when the tree shows none.
+ */
+export function runsOnlyGateways(inventory: Inventory, mesh: MeshSettings, namespace: string): boolean {
+  const injected = meshWorkloads(inventory, mesh, namespace).filter((w) => w.injected);
+  return injected.length > 0 && injected.every((w) => w.gateway);
 }
 
 /**

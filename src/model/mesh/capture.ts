@@ -67,11 +67,13 @@ function deriveCapture(template: PodTemplate): CaptureAnalysis {
   const pathOf = (key: string): JsonPath => [...template.path, 'metadata', 'annotations', key];
 
   // A malformed list is a problem (Istio refuses the pod), not a bypass.
-  const parsedList = <T extends object>(name: string, parse: (value: string) => T | { bad: string }, expected: CaptureProblem['expected']): (T & { key: string }) | undefined => {
+  const parsedList = <T extends object>(name: string, parse: (value: string) => T | { bad: string } | { unrendered: string }, expected: CaptureProblem['expected']): (T & { key: string }) | undefined => {
     const key = TRAFFIC + name;
     const value = annotations[key];
     if (value === undefined) return undefined;
     const parsed = parse(value);
+    // An unrendered placeholder is no value yet: neither a bypass nor a malformed list until it is rendered.
+    if ('unrendered' in parsed) return undefined;
     if ('bad' in parsed) {
       problems.push({ annotation: key, path: pathOf(key), token: parsed.bad, expected });
       return undefined;
@@ -131,13 +133,25 @@ function deriveCapture(template: PodTemplate): CaptureAnalysis {
   return { bypasses, problems };
 }
 
+/**
+ * A value left unrendered by a templating step (kustomize replacements or sed over `MYSQL_PORT_PLACEHOLDER`,
+ * envsubst `${VAR}`, Kubernetes `$(VAR)`): what the annotation will hold is not known yet, so it is
+ * neither a malformed value nor a bypass of known ports. The rendered manifests are what gets checked.
+ */
+export function isPlaceholder(token: string): boolean {
+  return PLACEHOLDER.test(token);
+}
+
+const PLACEHOLDER = /^(\$\{[^}]*\}|\$\([^)]*\)|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$/;
+
 /** Istio's parsePorts: trim the value, split on commas, each element trimmed and an integer 0-65535. */
-export function parsePortList(value: string): { ports: number[] } | { bad: string } {
+export function parsePortList(value: string): { ports: number[] } | { bad: string } | { unrendered: string } {
   const trimmed = value.trim();
   if (trimmed === '') return { ports: [] };
   const ports: number[] = [];
   for (const token of trimmed.split(',')) {
     const text = token.trim();
+    if (isPlaceholder(text)) return { unrendered: token };
     if (!/^\d+$/.test(text) || Number(text) > 65535) return { bad: token };
     ports.push(Number(text));
   }
@@ -145,11 +159,12 @@ export function parsePortList(value: string): { ports: number[] } | { bad: strin
 }
 
 /** Istio's validateCIDRList: split on commas, each element must parse as-is (no trimming). */
-export function parseCidrList(value: string): { cidrs: Cidr[] } | { bad: string } {
+export function parseCidrList(value: string): { cidrs: Cidr[] } | { bad: string } | { unrendered: string } {
   if (value === '') return { cidrs: [] };
   const cidrs: Cidr[] = [];
   for (const token of value.split(',')) {
     const cidr = parseCidr(token);
+    if (!cidr && isPlaceholder(token)) return { unrendered: token };
     if (!cidr) return { bad: token };
     cidrs.push(cidr);
   }

@@ -1,7 +1,7 @@
 import type { MeshSettings } from '../mesh-settings.js';
 import type { Inventory } from '../inventory.js';
 import type { JsonPath, Resource } from '../types.js';
-import { podTemplateOf, type PodTemplate } from '../workload.js';
+import { isRecord, podTemplateOf, type PodTemplate } from '../workload.js';
 
 const INJECT = 'sidecar.istio.io/inject';
 const NAMESPACE_INJECTION = 'istio-injection';
@@ -28,8 +28,7 @@ export interface InjectionDecision {
   /** True when the sidecar runs as a native sidecar (restartable init container). */
   nativeSidecar: boolean;
   /**
-   * True when the injection template is Istio's `gateway` (`inject.istio.io/templates: gateway`, how the
-   * gateway Helm chart deploys ingress/egress gateways): the pod's own `istio-proxy` container IS the gateway,
+   * True when the pod is a gateway (see isGatewayPod): the pod's own `istio-proxy` container IS the gateway,
    * the injector only fills in its image and settings, and adds neither a sidecar nor an init container.
    */
   gateway: boolean;
@@ -57,7 +56,7 @@ function decideInjection(resource: Resource, namespace: Resource | undefined, me
   if (!template) return undefined;
   const namespaceName = resource.namespace ?? '';
   const nativeSidecar = isNativeSidecar(template, mesh);
-  const gateway = isGatewayTemplate(template);
+  const gateway = isGatewayPod(template);
   const decide = (injected: boolean, reason: InjectionReason, path?: JsonPath): InjectionDecision => ({
     injected,
     reason,
@@ -95,10 +94,18 @@ function parsePodSwitch(value: string): boolean {
   return /^(y|yes|true|on)$/i.test(value.trim());
 }
 
-/** `inject.istio.io/templates` names the injection templates to apply, comma-separated; `gateway` alone makes a gateway. */
-function isGatewayTemplate(template: PodTemplate): boolean {
+/**
+ * Pods whose Envoy IS the workload: a gateway. Either the injection template is Istio's `gateway`
+ * (`inject.istio.io/templates`, comma-separated; how the gateway Helm chart and ASM deploy gateways), or the
+ * pod runs the proxy itself in router mode (`pilot-agent proxy router`, istioctl's gateway Deployments).
+ * Such a pod gets no sidecar and no istio-init: nothing of its traffic is captured, and it runs as UID 1337
+ * because the proxy always does.
+ */
+export function isGatewayPod(template: PodTemplate): boolean {
   const templates = (template.annotations['inject.istio.io/templates'] ?? '').split(',').map((t) => t.trim());
-  return templates.includes('gateway') && !templates.includes('sidecar');
+  if (templates.includes('gateway') && !templates.includes('sidecar')) return true;
+  const containers = Array.isArray(template.spec.containers) ? template.spec.containers : [];
+  return containers.some((c) => isRecord(c) && Array.isArray(c.args) && c.args[0] === 'proxy' && c.args[1] === 'router');
 }
 
 /** `sidecar.istio.io/nativeSidecar` overrides the mesh default either way. */

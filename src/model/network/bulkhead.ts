@@ -59,7 +59,7 @@ export function bulkheadAnalysis(inventory: Inventory, mesh: MeshSettings, names
   return memoize(inventory, mesh, `network/bulkhead/${namespace ?? '*'}`, (tree) => analyse(tree, mesh, namespace));
 }
 
-/** Injected workloads with at least one port/address bypass (capture on extra interfaces is out of NetworkPolicy's reach). */
+/** Injected (sidecar, not gateway) workloads with at least one port/address bypass (capture on extra interfaces is out of NetworkPolicy's reach). */
 export function bypassingWorkloads(inventory: Inventory, mesh: MeshSettings, namespace?: string): BypassingWorkload[] {
   const out: BypassingWorkload[] = [];
   for (const kind of POD_BEARING_KINDS) {
@@ -68,7 +68,10 @@ export function bypassingWorkloads(inventory: Inventory, mesh: MeshSettings, nam
       const pod = podEndpointOf(resource);
       if (!template || !pod) continue;
       const bypasses = captureOf(template).bypasses.filter((b) => b.interfaces === undefined);
-      if (bypasses.length === 0 || !injectionOf(resource, inventory, mesh)?.injected) continue;
+      if (bypasses.length === 0) continue;
+      // Gateway pods capture nothing (no sidecar, no istio-init): their annotations and UID bypass no proxy.
+      const injection = injectionOf(resource, inventory, mesh);
+      if (!injection?.injected || injection.gateway) continue;
       out.push({ resource, pod, bypasses });
     }
   }

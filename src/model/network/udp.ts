@@ -15,13 +15,17 @@ import { NAMESPACE_NAME_LABEL, describeSelector, pinnedValues } from './selector
  */
 
 /**
- * Injected pod-bearing workloads of one namespace, in tree order. Per namespace (reading only that
+ * Injected pod-bearing workloads of one namespace (sidecars, not gateways), in tree order. Per namespace (reading only that
  * namespace's workloads), so an admission request in one namespace leaves the others' views intact.
  */
 export function injectedWorkloadsIn(namespace: string, inventory: Inventory, mesh: MeshSettings): Resource[] {
   return memoize(inventory, mesh, `network/injected/${namespace}`, (tree) =>
     POD_BEARING_KINDS.flatMap((kind) => tree.ofKind(kind, namespace))
-      .filter((resource) => injectionOf(resource, tree, mesh)?.injected)
+      // Gateway pods are not sidecars: their proxy IS the workload, reached from outside the mesh by design.
+      .filter((resource) => {
+        const injection = injectionOf(resource, tree, mesh);
+        return injection?.injected === true && !injection.gateway;
+      })
       .sort(compareTreeOrder),
   );
 }

@@ -31,7 +31,8 @@ export const captureBypassJustifiedRule: Rule = {
 
     if (bypasses.length === 0) return;
     const injection = injectionOf(resource, context.inventory, context.mesh);
-    if (!injection?.injected) return;
+    // A gateway pod has no sidecar: nothing is captured, and its proxy runs as UID 1337 by design.
+    if (!injection?.injected || injection.gateway) return;
     const reason = template.annotations[CAPTURE_BYPASS_REASON];
     if (reason !== undefined && reason.trim() !== '') return;
     // A reason on the workload's own metadata is a common slip: the contract (like Istio's annotations) is on the pod template.

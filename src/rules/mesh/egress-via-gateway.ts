@@ -1,5 +1,5 @@
 import { isNamespaceInjected } from '../../model/mesh/injection.js';
-import { describeRef, isIstio, istioResources, refOf, specOf } from '../../model/istio/api.js';
+import { describeRef, isIstio, istioResources, refOf, selectorMatches, specOf } from '../../model/istio/api.js';
 import {
   MESH_GATEWAY,
   egressGatewayDestinationRules,
@@ -8,7 +8,12 @@ import {
   externalHosts,
   gatewayKey,
   isEgressGateway,
+  isAddressRangeEntry,
   isMeshExternal,
+  isResolvableName,
+  localDestinationOf,
+  routedThroughEgressGateway,
+  DEFAULT_LOCAL_HOSTS,
   routesHost,
   serviceEntryHosts,
   subsetNames,
@@ -19,8 +24,8 @@ import {
 } from '../../model/istio/egress.js';
 import { tlsSettingsOf } from '../../model/istio/destination-rule.js';
 import { hostCovers, hostsOverlap } from '../../model/istio/hosts.js';
-import { namespaceDefaultSidecars, outboundPolicyOf, parseSidecar } from '../../model/istio/sidecar.js';
-import { namespaceAnchor } from '../../model/istio/workloads.js';
+import { namespaceDefaultSidecars, outboundPolicyOf, parseSidecar, sidecarsOf } from '../../model/istio/sidecar.js';
+import { namespaceAnchor, runsOnlyGateways, sidecarWorkloads } from '../../model/istio/workloads.js';
 import type { Resource } from '../../model/types.js';
 import { POD_BEARING_KINDS } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
@@ -53,6 +58,13 @@ export const egressViaGatewayRule: Rule = {
           items: { type: 'string', minLength: 1 },
           description: 'FQDNs of the egress gateway Service (default istio-egressgateway.<rootNamespace>.svc.cluster.local).',
         },
+        localHosts: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description:
+            'Node-local host names exempt from the egress chain besides localhost and metadata.google.internal (loopback, ' +
+            'link-local and unix:// destinations are always exempt).',
+        },
       },
     },
   },
@@ -74,23 +86,32 @@ function gatewayServiceHosts(context: RuleContext): string[] {
   return egressGatewayServiceHosts(context.inventory, context.mesh, list);
 }
 
+function localHostsOption(context: RuleContext): readonly string[] {
+  const extra = context.options.localHosts;
+  return [...DEFAULT_LOCAL_HOSTS, ...(Array.isArray(extra) ? extra.filter((h): h is string => typeof h === 'string') : [])];
+}
+
 function checkServiceEntry(resource: Resource, context: RuleContext): void {
   if (!isMeshExternal(resource)) return;
   const { inventory, mesh } = context;
+  const gatewayHosts = gatewayServiceHosts(context);
+  const destinationRules = egressGatewayDestinationRules(inventory, gatewayHosts);
+  const selector = Object.entries(mesh.egressGatewaySelector).map(([k, v]) => `${k}=${v}`).join(',');
+  const localHosts = localHostsOption(context);
+  const hosts = serviceEntryHosts(resource).filter(({ host }) => localDestinationOf(resource, host, localHosts) === undefined);
+  // NONE only loops where the gateway forwards the traffic; wildcards and IP blocks cannot use DNS at all.
   const resolution = specOf(resource).resolution ?? 'NONE';
-  if (resolution === 'NONE') {
+  const routed = isAddressRangeEntry(resource) ? [] : hosts.filter(({ host }) => isResolvableName(host) && routedThroughEgressGateway(inventory, mesh, host));
+  if (resolution === 'NONE' && routed.length > 0) {
     context.report({
       path: ['spec', 'resolution'],
       messageId: 'resolutionNone',
       message:
-        `resolution ${specOf(resource).resolution === undefined ? 'defaults to NONE' : 'NONE'}: the egress gateway forwards to the original ` +
-        'destination address, which is the gateway itself, so traffic loops; use resolution: DNS',
+        `resolution ${specOf(resource).resolution === undefined ? 'defaults to NONE' : 'NONE'}: the egress gateway that ${routed.map((h) => h.host).join(', ')} ` +
+        'is routed through forwards to the original destination address, which is the gateway itself, so traffic loops; use resolution: DNS',
     });
   }
-  const gatewayHosts = gatewayServiceHosts(context);
-  const destinationRules = egressGatewayDestinationRules(inventory, gatewayHosts);
-  const selector = Object.entries(mesh.egressGatewaySelector).map(([k, v]) => `${k}=${v}`).join(',');
-  for (const { host, path } of serviceEntryHosts(resource)) {
+  for (const { host, path } of hosts) {
     const gateways = egressGatewaysFor(inventory, mesh, host);
     const virtualServices = virtualServicesFor(inventory, host);
     const missing: string[] = [];
@@ -270,10 +291,16 @@ function checkNamespace(namespace: string, resource: Resource, context: RuleCont
   const { inventory, mesh } = context;
   if (!isNamespaceInjected(namespace, inventory, mesh)) return;
   if (namespaceAnchor(inventory, mesh, namespace) !== resource) return;
+  // Gateways are not sidecars: no Sidecar resource or its outbound policy applies to them.
+  if (runsOnlyGateways(inventory, mesh, namespace)) return;
   const policy = outboundPolicyOf(inventory, mesh, namespace);
   if (policy.mode === 'REGISTRY_ONLY') return;
   // An explicit ALLOW_ANY or a namespace default without the field is reported on that Sidecar.
   if (policy.source !== 'mesh' || policy.sidecar?.namespace === namespace) return;
+  // Every sidecar picked by a Sidecar of its own: the namespace default reaches no pod, those Sidecars are judged themselves.
+  const workloads = sidecarWorkloads(inventory, mesh, namespace);
+  const selectors = sidecarsOf(inventory, namespace).flatMap((s) => (s.selector ? [s.selector] : []));
+  if (workloads.length > 0 && workloads.every((w) => selectors.some((selector) => selectorMatches(selector, w.labels)))) return;
   context.report({
     path: ['metadata', 'name'],
     messageId: 'registryOnlyMissing',

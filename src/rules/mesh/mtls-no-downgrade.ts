@@ -10,10 +10,11 @@ import {
   type PeerAuthenticationSet,
 } from '../../model/istio/peer-authentication.js';
 import { mtlsRegressions } from '../../model/istio/mtls-regressions.js';
+import { injectionOf, isNamespaceInjected } from '../../model/mesh/injection.js';
 import { meshServices, meshWorkloads, servicePortBypassesSidecars } from '../../model/istio/workloads.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Resource } from '../../model/types.js';
-import { POD_BEARING_KINDS } from '../../model/workload.js';
+import { POD_BEARING_KINDS, getIn, isRecord } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule, RuleContext } from '../rule.js';
 
@@ -62,7 +63,7 @@ function checkAgainstBaseline(resource: Resource, context: RuleContext, baseline
 }
 
 function checkPeerAuthentication(resource: Resource, context: RuleContext): void {
-  const set = resolvePeerAuthentications(context.inventory, context.mesh.rootNamespace);
+  const set = resolvePeerAuthentications(context.inventory, context.mesh.rootNamespace, context.mesh.mtls);
   const policy = set.all.find((p) => p.resource === resource);
   if (!policy) return;
 
@@ -114,18 +115,22 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
     });
   }
 
-  const reference = referenceFor(set, policy);
-  if (!reference?.policy) return;
+  const reference = referenceFor(set, policy, context.mesh.mtls === 'STRICT');
+  if (!reference) return;
   const stronger = reference.policy;
-  const strongerName = `${describeRef(refOf(stronger.resource))} (${reference.mode})`;
+  // Without a mesh-wide policy in the tree, the top level is Istio's default or what the platform configured.
+  const strongerName = stronger
+    ? `${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${describeRef(refOf(stronger.resource))} (${reference.mode})`
+    : `the mesh-wide mode ${context.mesh.mtls === 'STRICT' ? 'STRICT (mesh.mtls in the meshguard configuration)' : "PERMISSIVE (Istio's default; the tree has no mesh-wide PeerAuthentication)"}`;
+  const related = stronger ? { related: [refOf(stronger.resource)] } : {};
 
   if (policy.mode !== 'UNSET' && isWeaker(policy.mode, reference.mode)) {
     const workloads = policy.scope === 'workload' ? affectedWorkloads(set, policy, context) : '';
     context.report({
       path: policy.modePath,
       messageId: policy.scope === 'namespace' ? 'namespaceDowngrade' : 'workloadDowngrade',
-      message: `mtls.mode ${policy.mode} is weaker than ${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${strongerName}${workloads}`,
-      related: [refOf(stronger.resource)],
+      message: `mtls.mode ${policy.mode} is weaker than ${strongerName}${workloads}`,
+      ...related,
     });
   }
   for (const entry of policy.scope === 'workload' ? policy.ports : []) {
@@ -133,8 +138,8 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
     context.report({
       path: entry.path,
       messageId: 'portDowngrade',
-      message: `port ${entry.port} mtls.mode ${entry.mode} is weaker than ${reference.scope === 'mesh' ? 'the mesh-wide' : 'the namespace-wide'} ${strongerName}${affectedWorkloads(set, policy, context)}`,
-      related: [refOf(stronger.resource)],
+      message: `port ${entry.port} mtls.mode ${entry.mode} is weaker than ${strongerName}${affectedWorkloads(set, policy, context)}`,
+      ...related,
     });
   }
 }
@@ -142,12 +147,15 @@ function checkPeerAuthentication(resource: Resource, context: RuleContext): void
 /**
  * What a policy must not go below: for a namespace-wide policy the mesh-wide one; for a workload policy the
  * stronger of the mesh-wide and namespace-wide ones (a namespace downgrade is reported on its own and does
- * not license the workloads under it). Only written modes count: Istio's PERMISSIVE default promises nothing.
+ * not license the workloads under it). For workload policies only written modes count; a namespace-wide policy
+ * must also not go below the top level (Istio's PERMISSIVE, or `mesh.mtls`) when the tree has no mesh-wide one.
  */
-function referenceFor(set: PeerAuthenticationSet, policy: PeerAuthenticationPolicy): EffectiveMtls | undefined {
+function referenceFor(set: PeerAuthenticationSet, policy: PeerAuthenticationPolicy, configuredStrict: boolean): EffectiveMtls | undefined {
   if (policy.scope === 'mesh') return undefined;
   const mesh = meshMtls(set);
-  const candidates: EffectiveMtls[] = mesh.policy ? [mesh] : [];
+  // The top level without a policy binds namespaces, and workloads too when the platform configured it STRICT
+  // (workload exceptions under Istio's PERMISSIVE default are the documented pattern).
+  const candidates: EffectiveMtls[] = mesh.policy || policy.scope === 'namespace' || configuredStrict ? [mesh] : [];
   const namespacePolicy = set.namespaceWide.get(policy.namespace);
   if (policy.scope === 'workload' && namespacePolicy && namespacePolicy.mode !== 'UNSET') {
     candidates.push({ mode: namespacePolicy.mode, policy: namespacePolicy, scope: 'namespace', path: namespacePolicy.modePath });
@@ -166,9 +174,14 @@ function affectedWorkloads(set: PeerAuthenticationSet, policy: PeerAuthenticatio
 function checkDestinationRule(resource: Resource, context: RuleContext): void {
   const host = destinationHostOf(resource);
   if (!host) return;
-  const inMesh = servicesForHost(host, meshServices(context.inventory, context.mesh)).filter((s) => s.inMesh);
-  if (inMesh.length === 0) return;
-  const names = inMesh.map((s) => describeRef(refOf(s.resource))).join(', ');
+  const services = servicesForHost(host, meshServices(context.inventory, context.mesh));
+  const inMesh = services.filter((s) => s.inMesh);
+  // The Service object, or the pods it selects, may live elsewhere (another repository, a Helm chart): a host of
+  // an injected namespace is in the mesh all the same. Known backends without sidecars say otherwise.
+  const backendsUnknown = services.every((s) => s.backends.length === 0 && isRecord(getIn(s.resource.object, ['spec', 'selector'])));
+  const injectedNamespace = inMesh.length === 0 && backendsUnknown ? injectedNamespaceOfHost(host, context) : undefined;
+  if (inMesh.length === 0 && injectedNamespace === undefined) return;
+  const names = inMesh.length > 0 ? inMesh.map((s) => describeRef(refOf(s.resource))).join(', ') : `${host} (namespace ${injectedNamespace} is injected)`;
   const related = inMesh.map((s) => refOf(s.resource));
   for (const setting of tlsSettingsOf(resource)) {
     if (setting.mode !== 'DISABLE' && setting.mode !== 'SIMPLE') continue;
@@ -187,7 +200,24 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
       path: setting.path,
       messageId: setting.mode === 'DISABLE' ? 'tlsDisabledInMesh' : 'simpleTlsInMesh',
       message: `tls.mode ${setting.mode}${scope} toward ${names}, whose pods have sidecars: it ${effect}; use ISTIO_MUTUAL or drop the tls block`,
-      related,
+      ...(related.length > 0 ? { related } : {}),
     });
   }
+}
+
+/**
+ * The namespace of a cluster-local host (`name.namespace.svc.cluster.local`, short names already qualified, or
+ * `*.namespace.svc.cluster.local`) when the tree marks that namespace for injection; undefined otherwise.
+ */
+function injectedNamespaceOfHost(host: string, context: RuleContext): string | undefined {
+  const match = /^(?:\*|[a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(host);
+  const namespace = match?.[1];
+  if (namespace === undefined) return undefined;
+  if (context.inventory.namespace(namespace)) return isNamespaceInjected(namespace, context.inventory, context.mesh) ? namespace : undefined;
+  // Without a Namespace object, only workloads injected by the namespace or mesh default show it: one workload
+  // opting in with its own label (an addon in istio-system) does not put istiod in the mesh.
+  const byDefault = meshWorkloads(context.inventory, context.mesh, namespace).some(
+    (w) => w.injected && injectionOf(w.resource, context.inventory, context.mesh)?.reason === 'meshDefault',
+  );
+  return byDefault ? namespace : undefined;
 }

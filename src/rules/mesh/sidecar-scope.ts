@@ -1,7 +1,7 @@
 import { isNamespaceInjected } from '../../model/mesh/injection.js';
 import { describeRef, isIstio, refOf, sameSelector, selectorMatches } from '../../model/istio/api.js';
-import { isUnrestrictedHost, namespaceDefaultSidecars, sidecarsOf, type SidecarInfo } from '../../model/istio/sidecar.js';
-import { meshWorkloads, namespaceAnchor } from '../../model/istio/workloads.js';
+import { isUnrestrictedHost, namespaceDefaultSidecars, parseSidecar, sidecarsOf, type SidecarInfo } from '../../model/istio/sidecar.js';
+import { meshWorkloads, namespaceAnchor, runsOnlyGateways, sidecarWorkloads } from '../../model/istio/workloads.js';
 import { POD_BEARING_KINDS } from '../../model/workload.js';
 import type { Resource } from '../../model/types.js';
 import { ruleDocsUri } from '../docs.js';
@@ -30,7 +30,10 @@ export const sidecarScopeRule: Rule = {
       properties: {
         acceptMeshDefault: {
           type: 'boolean',
-          description: 'Let a restricting selector-less Sidecar in the root namespace stand in for namespaces that have none.',
+          default: true,
+          description:
+            'Let a restricting selector-less Sidecar in the root namespace stand in for namespaces that have none (as Istio does); ' +
+            'false requires a default Sidecar in every injected namespace.',
         },
       },
     },
@@ -50,10 +53,17 @@ function checkNamespace(namespace: string, resource: Resource, context: RuleCont
   if (!isNamespaceInjected(namespace, inventory, mesh)) return;
   if (namespaceAnchor(inventory, mesh, namespace) !== resource) return;
   if (namespaceDefaultSidecars(inventory, namespace).length > 0) return;
-  if (context.options.acceptMeshDefault === true && namespace !== mesh.rootNamespace) {
+  // Sidecar resources never apply to gateways: a namespace of gateways has no proxy to scope.
+  if (runsOnlyGateways(inventory, mesh, namespace)) return;
+  // The root namespace's selector-less Sidecar is the default of every namespace without one of its own.
+  if (context.options.acceptMeshDefault !== false && namespace !== mesh.rootNamespace) {
     const meshDefault = namespaceDefaultSidecars(inventory, mesh.rootNamespace)[0];
     if (meshDefault && restricts(meshDefault)) return;
   }
+  // Every sidecar of the namespace already scoped by a Sidecar of its own: a default would apply to no pod.
+  const workloads = sidecarWorkloads(inventory, mesh, namespace);
+  const own = sidecarsOf(inventory, namespace).filter((s) => s.selector !== undefined && restricts(s));
+  if (workloads.length > 0 && workloads.every((w) => own.some((s) => selectorMatches(s.selector!, w.labels)))) return;
   context.report({
     path: ['metadata', 'name'],
     messageId: 'missingDefaultSidecar',
@@ -67,7 +77,9 @@ function checkNamespace(namespace: string, resource: Resource, context: RuleCont
 function checkSidecar(resource: Resource, context: RuleContext): void {
   const namespace = resource.namespace ?? '';
   const sidecars = sidecarsOf(context.inventory, namespace);
-  const sidecar = sidecars.find((s) => s.resource === resource);
+  // A second document of the same Sidecar is checked for what it says itself, never as a second Sidecar.
+  const copy = !context.inventory.isDefinition(resource);
+  const sidecar = copy ? parseSidecar(resource) : sidecars.find((s) => s.resource === resource);
   if (!sidecar) return;
 
   for (const host of sidecar.hosts) {
@@ -97,6 +109,7 @@ function checkSidecar(resource: Resource, context: RuleContext): void {
     });
   }
 
+  if (copy) return;
   if (sidecar.selector === undefined) {
     const first = sidecars.find((s) => s.selector === undefined);
     if (first && first !== sidecar) {
