@@ -3,8 +3,10 @@ import { toJsonPointer } from '../model/refs.js';
 import type { JsonPath, SourceRange } from '../model/types.js';
 import { ALIAS_EXPANSION_MESSAGE, withinAliasBudget } from './alias-budget.js';
 import { ParseCache } from './parse-cache.js';
-import { isEmptyRoot, LinePositions, locateInIndex, PositionRecorder, rootRange } from './position-index.js';
-import { parseYaml, type ParseResult, type PositionedDocument, type YamlProblem } from './yaml.js';
+import { duplicateKeyStarts, isEmptyRoot, LinePositions, locateInIndex, PositionRecorder, rootRange } from './position-index.js';
+import { parseYaml, ProblemList, type ParseResult, type PositionedDocument } from './yaml.js';
+
+type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
 
 /**
  * One js-yaml pass gives the values and, through its listener, every node's exact position (see
@@ -27,16 +29,28 @@ interface FastParse {
   recorder: PositionRecorder;
 }
 
-function loadWithPositions(text: string): FastParse | undefined {
+/**
+ * @param duplicateKeys whether a repeated key may pass (js-yaml's `json` mode, later value wins): the
+ * duplicates are then found in the position index, so a file full of them is reported from this one fast
+ * pass instead of the exact parser.
+ */
+function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'duplicate-keys' | undefined {
   const recorder = new PositionRecorder(text);
   const values: unknown[] = [];
   try {
-    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: false, listener: recorder.listener } as unknown as jsyaml.LoadOptions);
-  } catch {
-    return undefined;
+    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: duplicateKeys, listener: recorder.listener } as unknown as jsyaml.LoadOptions);
+  } catch (error) {
+    return (error as { reason?: string }).reason === 'duplicated mapping key' && !duplicateKeys ? 'duplicate-keys' : undefined;
   }
   if (recorder.unusable || recorder.roots.length !== values.length) return undefined;
   return { values, recorder };
+}
+
+function parseWithPositions(text: string): FastParse | undefined {
+  const first = loadWithPositions(text);
+  if (first !== 'duplicate-keys') return first;
+  const tolerant = loadWithPositions(text, true);
+  return tolerant === 'duplicate-keys' ? undefined : tolerant;
 }
 
 export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
@@ -44,64 +58,69 @@ export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
   let entry = cache?.get(key);
   let parsed: FastParse | undefined;
   let values: unknown[];
-  const problems: YamlProblem[] = [];
   if (entry) {
     values = entry.values;
   } else {
     if (COMPLEX_KEY.test(text)) return parseYaml(text);
-    parsed = loadWithPositions(text);
+    parsed = parseWithPositions(text);
     // Also a text of nothing but comments: `yaml` sees no document in it, js-yaml one empty document.
     if (!parsed || parsed.values.every((v) => v === null || v === undefined)) return parseYaml(text);
     values = parsed.values;
-    if (parsed.recorder.aliases > 0) {
+    const { roots, aliases } = parsed.recorder;
+    const problems = new ProblemList();
+    const lineIndex = new LinePositions(text);
+    values.forEach((value, index) => {
+      const root = roots[index]!;
+      for (const start of duplicateKeyStarts(root)) {
+        problems.add({ code: 'DUPLICATE_KEY', severity: 'error', message: 'Map keys must be unique', range: lineIndex.range(start, start + 1), documentIndex: index });
+      }
       // Aliased values are shared: a bomb is cheap to build and ruinous to walk, so it stops here.
-      values = values.map((value, index) => {
-        if (withinAliasBudget(value)) return value;
-        const start = parsed!.recorder.roots[index]!.start;
-        problems.push({ code: 'ALIAS_EXPANSION', severity: 'error', message: ALIAS_EXPANSION_MESSAGE, range: new LinePositions(text).range(start, start), documentIndex: index });
-        return undefined;
-      });
+      if (aliases > 0 && !problems.has(index) && !withinAliasBudget(value)) {
+        problems.add({ code: 'ALIAS_EXPANSION', severity: 'error', message: ALIAS_EXPANSION_MESSAGE, range: lineIndex.range(root.start, root.start), documentIndex: index });
+      }
+    });
+    if (problems.size > 0) {
+      const list = problems.list();
+      return { documents: positionedDocuments(text, values, parsed, undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
     }
-    if (problems.length === 0) entry = cache?.put(key, values);
+    entry = cache?.put(key, values);
   }
+  return { documents: positionedDocuments(text, values, parsed, entry, cache), problems: [] };
+}
 
+function positionedDocuments(text: string, values: unknown[], parsed: FastParse | undefined, entry: CachedEntry | undefined, cache: ParseCache | undefined): PositionedDocument[] {
   let lines: LinePositions | undefined;
   // A cached file has values only: its positions come from one listener pass on the first position asked.
   const roots = (): PositionRecorder['roots'] | undefined => {
-    parsed ??= loadWithPositions(text);
+    parsed ??= parseWithPositions(text);
     return parsed?.recorder.roots;
   };
-  let exact: ParseResult | undefined;
+  let exact: Map<number, PositionedDocument> | undefined;
   const range = (index: number, path: JsonPath | undefined): SourceRange => {
     const root = roots()?.[index];
     const offsets = root && !isEmptyRoot(root) ? (path ? locateInIndex(root, path) : rootRange(root)) : undefined;
     if (!offsets) {
-      exact ??= parseYaml(text);
-      const doc = exact.documents.find((d) => d.index === index);
+      exact ??= new Map(parseYaml(text).documents.map((d) => [d.index, d]));
+      const doc = exact.get(index);
       return (path ? doc?.locate(path) : doc?.range) ?? ORIGIN;
     }
     return (lines ??= new LinePositions(text)).range(offsets[0], offsets[1]);
   };
-  const documents: PositionedDocument[] = [];
-  values.forEach((value, index) => {
-    if (problems.some((p) => p.documentIndex === index)) return;
-    documents.push({
-      index,
-      value,
-      get range(): SourceRange {
-        return range(index, undefined);
-      },
-      locate(path: JsonPath): SourceRange {
-        const rangeKey = `${index}${toJsonPointer(path)}`;
-        const known = entry?.ranges[rangeKey];
-        if (known) return known;
-        const found = range(index, path);
-        if (entry && cache) cache.recordRange(entry, rangeKey, found);
-        return found;
-      },
-    });
-  });
-  return { documents, problems };
+  return values.map((value, index) => ({
+    index,
+    value,
+    get range(): SourceRange {
+      return range(index, undefined);
+    },
+    locate(path: JsonPath): SourceRange {
+      const rangeKey = `${index}${toJsonPointer(path)}`;
+      const known = entry?.ranges[rangeKey];
+      if (known) return known;
+      const found = range(index, path);
+      if (entry && cache) cache.recordRange(entry, rangeKey, found);
+      return found;
+    },
+  }));
 }
 
 const ORIGIN: SourceRange = { line: 1, column: 1, endLine: 1, endColumn: 1 };

@@ -80,9 +80,11 @@ export class PositionRecorder {
     const children = frame.children;
     const kind = state.kind;
     let node: PositionNode;
-    // js-yaml reads a block-level scalar, alias or flow collection as a would-be mapping key first: the
-    // outer event then wraps an inner one for the same node.
-    const only = children?.length === 1 ? children[0]! : undefined;
+    // js-yaml reads a block-level node as a would-be mapping key first. That attempt leaves an empty
+    // event when it reads nothing (before a block scalar, after a mapping's last entry), or wraps the
+    // same node when it succeeds (a plain scalar, an alias, a flow collection).
+    if (kind === 'mapping' && children && children.length % 2 === 1 && children[children.length - 1]!.kind === Kind.Empty) children.pop();
+    const only = children?.length === 1 && children[0]!.kind !== Kind.Empty ? children[0]! : undefined;
     if (only && (kind === 'scalar' || kind === null || only.value === state.result)) {
       node = only;
     } else {
@@ -92,7 +94,7 @@ export class PositionRecorder {
         node = { kind: Kind.Scalar, start, end: scalarEnd(text, start, end), value: state.result };
         if (state.tag === MERGE_TAG) node.merge = true;
       } else if (kind === 'mapping' || kind === 'sequence') {
-        const flow = text.charCodeAt(start) === 0x7b /* { */ || text.charCodeAt(start) === 0x5b; /* [ */
+        const flow = isFlowStart(text, start);
         const last = children?.[children.length - 1];
         node = {
           kind: kind === 'mapping' ? Kind.Mapping : Kind.Sequence,
@@ -167,13 +169,21 @@ function skipPropertiesOnLine(text: string, from: number): number {
  */
 function blockEnd(text: string, last: PositionNode, eventEnd: number): number {
   if (Number.isNaN(last.end)) return Number.NaN;
-  const end = last.kind === Kind.Empty ? last.end : lineEndAfter(text, last.end);
+  // `yaml` ends it where its last value's node ends: an empty value or a block collection ends where it
+  // is (nested empty values propagate), a scalar, alias or flow collection with the rest of its line.
+  const carried = last.kind === Kind.Empty || ((last.kind === Kind.Mapping || last.kind === Kind.Sequence) && !isFlowStart(text, last.start));
+  const end = carried ? last.end : lineEndAfter(text, last.end);
   const comment = text.indexOf('#', end);
   return comment >= 0 && comment < eventEnd ? Number.NaN : end;
 }
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+function isFlowStart(text: string, start: number): boolean {
+  const c = text.charCodeAt(start);
+  return c === 0x7b /* { */ || c === 0x5b; /* [ */
 }
 
 function trimEnd(text: string, start: number, end: number): number {
@@ -225,6 +235,31 @@ function skipToContentNoProps(text: string, from: number): number {
       i = nl < 0 ? text.length : nl;
     } else return i;
   }
+}
+
+/**
+ * Start offsets of keys repeated in the same mapping (the second and later ones), compared as `yaml` compares
+ * them (the scalar's value, so `1` and `"1"` differ). Explicit stack: linear, no recursion on depth.
+ */
+export function duplicateKeyStarts(root: PositionNode): number[] {
+  const starts: number[] = [];
+  const stack: PositionNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (!node.children) continue;
+    if (node.kind === Kind.Mapping) {
+      const seen = new Set<unknown>();
+      for (let i = 0; i + 1 < node.children.length; i += 2) {
+        const key = node.children[i]!;
+        if (key.kind === Kind.Scalar && !key.merge) {
+          if (seen.has(key.value)) starts.push(key.start);
+          seen.add(key.value);
+        }
+      }
+    }
+    for (const child of node.children) stack.push(child);
+  }
+  return starts.sort((a, b) => a - b);
 }
 
 /**
@@ -297,11 +332,9 @@ export function isEmptyRoot(root: PositionNode): boolean {
  */
 export class LinePositions {
   private lineStarts?: number[];
-  private readonly hasSurrogates: boolean;
+  private hasSurrogates?: boolean;
 
-  constructor(private readonly text: string) {
-    this.hasSurrogates = /[\ud800-\udbff]/.test(text);
-  }
+  constructor(private readonly text: string) {}
 
   range(start: number, end: number): SourceRange {
     const a = this.position(start);
@@ -319,6 +352,7 @@ export class LinePositions {
       else high = mid - 1;
     }
     const lineStart = starts[low]!;
+    this.hasSurrogates ??= /[\ud800-\udbff]/.test(this.text);
     return { line: low + 1, column: this.hasSurrogates ? codePointColumn(this.text, lineStart, offset) : offset - lineStart + 1 };
   }
 }
