@@ -13,6 +13,9 @@ import { toReportInput } from '../cli/check.js';
 
 const [mode = 'check', root = '.', ...rest] = process.argv.slice(2);
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
+// A rendered bundle (Kubeflow's is 8.6 MB) is over the default size cap: the benchmark measures it, not the cap.
+const config = { ...DEFAULT_CONFIG, maxFileBytes: Math.max(DEFAULT_CONFIG.maxFileBytes, 64 * 1024 * 1024) };
 let detail: Record<string, unknown> = {};
 
 if (mode === 'parse-js-yaml' || mode === 'parse-yaml') {
@@ -26,10 +29,13 @@ if (mode === 'parse-js-yaml' || mode === 'parse-yaml') {
   }
   detail = { files: files.length, documents };
 } else if (mode === 'check') {
-  const result = await runCheck({ root, inputs: ['.'], config: DEFAULT_CONFIG, ...(rest.includes('--cache') ? { cacheFile: '.meshguard-cache/parse.json' } : {}) });
+  const result = await runCheck({ root, inputs: ['.'], config, ...(rest.includes('--cache') ? { cacheFile: '.meshguard-cache/parse.json' } : {}) });
   const output = renderReport('json', toReportInput(result, 'error'));
   detail = { files: result.files.length, resources: result.resources, findings: result.findings.length, outputBytes: output.length };
 }
 
 const elapsedMs = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ mode, elapsedMs, maxRssKb: process.resourceUsage().maxRSS, ...detail })}\n`);
+const cpu = process.cpuUsage(cpuStarted);
+// CPU time as well as elapsed time: on a machine shared with other jobs, elapsed time includes waiting for a core.
+const cpuMs = (cpu.user + cpu.system) / 1000;
+process.stdout.write(`${JSON.stringify({ mode, elapsedMs, cpuMs, maxRssKb: process.resourceUsage().maxRSS, ...detail })}\n`);

@@ -12,9 +12,18 @@ export interface GeneratorOptions {
   cronJobs: number;
   externalServices: number;
   seed: number;
+  /**
+   * The first day a team adopts the tool: each service split over three files (workload, mesh, config),
+   * and most of them carrying a finding (a DestinationRule that turns mTLS off, a container field that
+   * fails the schema, a Deployment with an invalid imagePullPolicy), as in issue 17's findings-heavy tree.
+   */
+  findingsEverywhere?: boolean;
 }
 
 export const PLATFORM_SCALE: GeneratorOptions = { namespaces: 50, services: 500, cronJobs: 100, externalServices: 20, seed: 42 };
+
+/** ~10,000 resources in ~1,600 files, most of them with findings. */
+export const FINDINGS_HEAVY_SCALE: GeneratorOptions = { ...PLATFORM_SCALE, seed: 17, findingsEverywhere: true };
 
 export interface GeneratedTree {
   files: number;
@@ -70,7 +79,16 @@ export async function generateTree(dir: string, options: GeneratorOptions = PLAT
     const replicas = 2 + Math.floor(random() * 4);
     const cpu = pick(['100m', '250m', '500m', '1']);
     const memory = pick(['256Mi', '512Mi', '1Gi']);
-    for (const doc of serviceDocs(team, name, replicas, cpu, memory, i)) add(file, doc);
+    const docs = serviceDocs(team, name, replicas, cpu, memory, i);
+    if (!options.findingsEverywhere) {
+      for (const doc of docs) add(file, doc);
+      continue;
+    }
+    // ServiceAccount..Deployment | Service..AuthorizationPolicy | the component ConfigMaps.
+    const withFindings = docs.map((doc) => withFinding(doc, i));
+    for (const doc of withFindings.slice(0, 3)) add(`${team}/${name}/workload.yaml`, doc);
+    for (const doc of withFindings.slice(3, 10)) add(`${team}/${name}/mesh.yaml`, doc);
+    for (const doc of withFindings.slice(10)) add(`${team}/${name}/config.yaml`, doc);
   }
 
   for (let i = 0; i < options.cronJobs; i++) {
@@ -95,6 +113,18 @@ export async function generateTree(dir: string, options: GeneratorOptions = PLAT
     await writeFile(path.join(dir, file), text);
   }
   return { files: files.size, resources, bytes };
+}
+
+/** The mistakes of a tree that was never linted, spread so that about 85% of the files carry one. */
+function withFinding(doc: string, index: number): string {
+  if (doc.includes('kind: Deployment') && index % 4 !== 3) {
+    return doc.replace('          ports:\n', '          imagePullPolicy: Sometimes\n          ports:\n');
+  }
+  if (doc.includes('kind: DestinationRule') && index % 5 !== 4) return doc.replace('mode: ISTIO_MUTUAL', 'mode: DISABLE');
+  if (doc.includes('kind: ConfigMap') && doc.includes('settings.yaml') && index % 3 !== 2 && doc.includes('-web\n')) {
+    return doc.replace('data:\n', 'data:\n  replicas: 3\n');
+  }
+  return doc;
 }
 
 function namespaceDoc(name: string, labels: string): string {
@@ -159,4 +189,118 @@ function egressChainDocs(ns: string, name: string, host: string): string[] {
     `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: ${name}-egressgateway\n  namespace: ${ns}\nspec:\n  host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets:\n    - name: ${name}\n      trafficPolicy:\n        tls: {mode: ISTIO_MUTUAL}\n`,
     `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}-via-egress\n  namespace: ${ns}\nspec:\n  hosts: [${host}]\n  gateways: [mesh, ${name}-egress]\n  tls:\n    - match:\n        - gateways: [mesh]\n          port: 443\n          sniHosts: [${host}]\n      route:\n        - destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: ${name}, port: {number: 443}}\n    - match:\n        - gateways: [${name}-egress]\n          port: 443\n          sniHosts: [${host}]\n      route:\n        - destination: {host: ${host}, port: {number: 443}}\n`,
   ];
+}
+
+export interface GeneratedBundle {
+  crds: number;
+  resources: number;
+  bytes: number;
+}
+
+/**
+ * One rendered file as `kustomize build` or `helm template` writes it for a platform install (Kubeflow's
+ * example is 8.6 MB with 57 CRDs): CustomResourceDefinitions with large structural schemas, custom
+ * resources of each kind, and the workloads around them. Deterministic; about `targetBytes` long.
+ */
+export async function generateCrdBundle(file: string, crds = 57, targetBytes = 8_600_000): Promise<GeneratedBundle> {
+  const random = prng(57);
+  const docs: string[] = [];
+  let resources = 0;
+  // Schema size per CRD so that the CRDs make ~90% of the file, as in rendered installs.
+  const propertiesPerCrd = Math.max(10, Math.round((targetBytes * 0.9) / crds / 700));
+  for (let c = 0; c < crds; c++) {
+    const group = `${['pipelines', 'serving', 'training', 'notebooks', 'katib', 'profiles'][c % 6]}.bench${c}.example.com`;
+    const kind = `Bench${['Pipeline', 'Service', 'Job', 'Notebook', 'Experiment', 'Profile'][c % 6]}${c}`;
+    docs.push(crdDoc(group, kind, propertiesPerCrd, random));
+    resources++;
+    for (let r = 0; r < 4; r++) {
+      // Every fourth custom resource has a field its schema does not know (pruned by the API server).
+      docs.push(customResourceDoc(group, kind, `${kind.toLowerCase()}-${r}`, `team-${(c + r) % 10}`, r === 3));
+      resources++;
+    }
+  }
+  let index = 0;
+  while (docs.join('---\n').length < targetBytes && index < 2_000) {
+    const ns = `team-${index % 10}`;
+    const name = `svc-${String(index).padStart(4, '0')}`;
+    for (const doc of serviceDocs(ns, name, 2, '250m', '512Mi', index).slice(0, 6)) docs.push(doc);
+    resources += 6;
+    index++;
+  }
+  const text = docs.join('---\n');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+  return { crds, resources, bytes: Buffer.byteLength(text) };
+}
+
+function crdDoc(group: string, kind: string, properties: number, random: () => number): string {
+  const plural = `${kind.toLowerCase()}s`;
+  const lines: string[] = [];
+  const indent = ' '.repeat(14);
+  for (let p = 0; p < properties; p++) {
+    const name = `field${p}`;
+    const type = ['string', 'integer', 'boolean', 'object', 'array'][Math.floor(random() * 5)]!;
+    lines.push(`${indent}${name}:`);
+    lines.push(`${indent}  description: ${'Generated description of this field, as long as the ones controller-gen copies from Go doc comments into rendered CRDs. '.repeat(4).trim()}`);
+    if (type === 'object') {
+      lines.push(`${indent}  type: object`, `${indent}  properties:`);
+      lines.push(`${indent}    name: {type: string, maxLength: 63, description: The name.}`);
+      lines.push(`${indent}    mode: {type: string, enum: [Auto, Manual, Disabled], description: The mode.}`);
+      lines.push(`${indent}    limits:`, `${indent}      type: object`, `${indent}      additionalProperties:`, `${indent}        x-kubernetes-int-or-string: true`);
+    } else if (type === 'array') {
+      lines.push(`${indent}  type: array`, `${indent}  items:`, `${indent}    type: object`, `${indent}    required: [name]`, `${indent}    properties:`);
+      lines.push(`${indent}      name: {type: string}`, `${indent}      value: {type: string}`);
+    } else if (type === 'integer') {
+      lines.push(`${indent}  type: integer`, `${indent}  format: int32`, `${indent}  minimum: 0`);
+    } else {
+      lines.push(`${indent}  type: ${type}`);
+    }
+  }
+  return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${plural}.${group}
+  annotations:
+    controller-gen.kubebuilder.io/version: v0.16.0
+spec:
+  group: ${group}
+  names:
+    kind: ${kind}
+    listKind: ${kind}List
+    plural: ${plural}
+    singular: ${kind.toLowerCase()}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources:
+        status: {}
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            apiVersion: {type: string}
+            kind: {type: string}
+            metadata: {type: object}
+            spec:
+              type: object
+              properties:
+${lines.join('\n')}
+            status:
+              type: object
+              x-kubernetes-preserve-unknown-fields: true
+`;
+}
+
+function customResourceDoc(group: string, kind: string, name: string, ns: string, unknownField: boolean): string {
+  return `apiVersion: ${group}/v1
+kind: ${kind}
+metadata:
+  name: ${name}
+  namespace: ${ns}
+spec:
+  field0: value
+  field1: 3
+${unknownField ? '  notInTheSchema: true\n' : ''}`;
 }

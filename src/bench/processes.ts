@@ -7,6 +7,7 @@ export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 export interface ChildMeasurement {
   mode: string;
   elapsedMs: number;
+  cpuMs: number;
   maxRssKb: number;
   wallMs: number;
   [key: string]: unknown;

@@ -6,7 +6,7 @@ import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_CONFIG } from '../config/types.js';
 import { loadWorkspace } from '../load/index.js';
-import { generateTree, PLATFORM_SCALE } from './generate.js';
+import { FINDINGS_HEAVY_SCALE, generateCrdBundle, generateTree, PLATFORM_SCALE } from './generate.js';
 import { measureInChild, repeat, type ChildMeasurement } from './processes.js';
 import { measureRegoCost } from './rego-cost.js';
 import { median, round } from './stats.js';
@@ -32,7 +32,24 @@ function row(figure: string, value: string, baseline: string, ratio: number | un
 }
 
 const ms = (n: number): string => `${Math.round(n)} ms`;
-const medianOf = (runs: ChildMeasurement[], key: 'elapsedMs' | 'wallMs'): number => median(runs.map((r) => r[key]));
+const medianOf = (runs: ChildMeasurement[], key: 'elapsedMs' | 'wallMs' | 'cpuMs'): number => median(runs.map((r) => r[key]));
+
+/**
+ * A shape of input measured against a js-yaml parse of the same files in the same run: elapsed time and
+ * CPU time (elapsed includes waiting for a core when other jobs share the machine).
+ */
+async function benchShape(label: string, dir: string, target: string): Promise<Record<string, unknown>> {
+  const parse = await repeat(RUNS, () => measureInChild(['parse-js-yaml', dir]));
+  const check = await repeat(RUNS, () => measureInChild(['check', dir]));
+  const parseMs = medianOf(parse, 'elapsedMs');
+  const checkMs = medianOf(check, 'elapsedMs');
+  const resources = Number(check[0]!.resources);
+  const ratios = check.map((c, i) => c.elapsedMs / parse[i]!.elapsedMs);
+  row(`${label}: check cold (in-process)`, ms(checkMs), `${ms(parseMs)} parse`, checkMs / parseMs, target);
+  row(`${label}: check cold, CPU time`, ms(medianOf(check, 'cpuMs')), `${ms(medianOf(parse, 'cpuMs'))} parse`, medianOf(check, 'cpuMs') / medianOf(parse, 'cpuMs'), 'context');
+  row(`${label}: resources per second`, `${Math.round(resources / (checkMs / 1000))}/s`, `${check[0]!.findings} findings`, undefined, '>= 5,000/s');
+  return { parseMs, checkMs, cpuParseMs: medianOf(parse, 'cpuMs'), cpuCheckMs: medianOf(check, 'cpuMs'), resources, findings: check[0]!.findings, ratioSpread: [Math.min(...ratios), Math.max(...ratios)] };
+}
 
 async function main(): Promise<void> {
   console.error('generating the platform tree ...');
@@ -56,6 +73,17 @@ async function main(): Promise<void> {
   row('check, cold (process wall time)', ms(medianOf(checkCold, 'wallMs')), ms(medianOf(parseFast, 'wallMs')), medianOf(checkCold, 'wallMs') / medianOf(parseFast, 'wallMs'), 'context');
   row('resources per second, cold', `${Math.round(resources / (checkMs / 1000))}/s`, `${Math.round(resources / (parseMs / 1000))}/s parse`, (resources / checkMs) / (resources / parseMs), '>= 5,000/s');
   row('peak RSS, check', `${Math.round(Math.max(...checkCold.map((r) => r.maxRssKb)) / 1024)} MB`, `${Math.round(Math.max(...parseFast.map((r) => r.maxRssKb)) / 1024)} MB parse`, undefined, '<= 600 MB');
+
+  console.error('findings-heavy tree and single-file CRD bundle ...');
+  const heavyDir = path.join(OUT, 'findings-heavy');
+  const heavy = await generateTree(heavyDir, FINDINGS_HEAVY_SCALE);
+  row('findings-heavy tree', `${heavy.files} files, ${heavy.resources} resources, ${round(heavy.bytes / 1e6, 1)} MB`, '', undefined, 'most files with findings');
+  results.findingsHeavy = { tree: heavy, ...(await benchShape('findings-heavy', heavyDir, '<= 2x parse')) };
+  const bundleDir = path.join(OUT, 'bundle');
+  await rm(bundleDir, { recursive: true, force: true });
+  const bundle = await generateCrdBundle(path.join(bundleDir, 'install.yaml'));
+  row('CRD bundle (one file)', `${bundle.crds} CRDs, ${bundle.resources} resources, ${round(bundle.bytes / 1e6, 1)} MB`, '', undefined, '>= 50 CRDs');
+  results.crdBundle = { bundle, ...(await benchShape('CRD bundle', bundleDir, '<= 2x parse')) };
 
   console.error('warm re-run after one edit, with --cache ...');
   await measureInChild(['check', TREE, '--cache']); // fills the cache

@@ -1,64 +1,126 @@
 import jsyaml from 'js-yaml';
 import { toJsonPointer } from '../model/refs.js';
 import type { JsonPath, SourceRange } from '../model/types.js';
+import { ALIAS_EXPANSION_MESSAGE, withinAliasBudget } from './alias-budget.js';
 import { ParseCache } from './parse-cache.js';
-import { parseYaml, type ParseResult, type PositionedDocument } from './yaml.js';
+import { duplicateKeyStarts, isEmptyRoot, LinePositions, locateInIndex, PositionRecorder, rootRange } from './position-index.js';
+import { parseYaml, ProblemList, type ParseResult, type PositionedDocument } from './yaml.js';
+
+type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
 
 /**
- * js-yaml builds plain values about three times faster than `yaml` builds its position-carrying AST,
- * and most documents never need a position: only those with findings do. So values come from js-yaml
- * and positions from a lazy `yaml` parse of the same text, on first `locate()` in that file.
+ * One js-yaml pass gives the values and, through its listener, every node's exact position (see
+ * position-index.ts): js-yaml reads ~5 MB/s where `yaml` reads ~1 MB/s, and a file with findings no
+ * longer pays a second parse for its positions.
  *
- * Anything unusual takes the exact path instead (`parseYaml`): anchors, aliases and tags (alias
- * budgets, unknown-tag warnings), complex keys, and every text js-yaml rejects (so that syntax errors,
- * duplicate keys and tabs are reported by the one parser that gives them positions).
+ * The exact path (`parseYaml`) remains for what js-yaml rejects (so that syntax errors, duplicate keys and
+ * tabs are reported by the one parser that names them precisely), for `? ` complex keys, and for the rare
+ * flow-collection shapes whose positions the index cannot map with certainty.
  */
 // js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
 const { merge } = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types;
 const CORE_WITH_MERGE = jsyaml.CORE_SCHEMA.extend({ implicit: [merge] });
 
+/** A `? ` complex key where YAML syntax allows one: js-yaml would turn a collection key into a string. */
+const COMPLEX_KEY = /^\s*(?:-\s+)*\?(?:\s|$)/m;
+
+interface FastParse {
+  values: unknown[];
+  recorder: PositionRecorder;
+}
+
 /**
- * `&anchor` or `*alias` (alias budgets), or a `? ` complex key, where YAML syntax allows them. Inside a
- * quoted string a match only costs the slower path. Unknown `!tags` need no test: js-yaml rejects them.
- * Anchor names start with a name character, so cron schedules such as "5 2 * * *" stay on the fast path.
+ * @param duplicateKeys whether a repeated key may pass (js-yaml's `json` mode, later value wins): the
+ * duplicates are then found in the position index, so a file full of them is reported from this one fast
+ * pass instead of the exact parser.
  */
-const NEEDS_EXACT_PATH = /(?:^|[\s,[{:-])[&*][\w.-]|^\s*\?(?:\s|$)/m;
+function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'duplicate-keys' | undefined {
+  const recorder = new PositionRecorder(text);
+  const values: unknown[] = [];
+  try {
+    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: duplicateKeys, listener: recorder.listener } as unknown as jsyaml.LoadOptions);
+  } catch (error) {
+    return (error as { reason?: string }).reason === 'duplicated mapping key' && !duplicateKeys ? 'duplicate-keys' : undefined;
+  }
+  if (recorder.unusable || recorder.roots.length !== values.length) return undefined;
+  return { values, recorder };
+}
+
+function parseWithPositions(text: string): FastParse | undefined {
+  const first = loadWithPositions(text);
+  if (first !== 'duplicate-keys') return first;
+  const tolerant = loadWithPositions(text, true);
+  return tolerant === 'duplicate-keys' ? undefined : tolerant;
+}
 
 export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
   const key = cache ? ParseCache.keyOf(text) : '';
   let entry = cache?.get(key);
+  let parsed: FastParse | undefined;
   let values: unknown[];
   if (entry) {
     values = entry.values;
   } else {
-    if (NEEDS_EXACT_PATH.test(text)) return parseYaml(text);
-    values = [];
-    try {
-      jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: false });
-    } catch {
-      return parseYaml(text);
+    if (COMPLEX_KEY.test(text)) return parseYaml(text);
+    parsed = parseWithPositions(text);
+    // Also a text of nothing but comments: `yaml` sees no document in it, js-yaml one empty document.
+    if (!parsed || parsed.values.every((v) => v === null || v === undefined)) return parseYaml(text);
+    values = parsed.values;
+    const { roots, aliases } = parsed.recorder;
+    const problems = new ProblemList();
+    const lineIndex = new LinePositions(text);
+    values.forEach((value, index) => {
+      const root = roots[index]!;
+      for (const start of duplicateKeyStarts(root)) {
+        problems.add({ code: 'DUPLICATE_KEY', severity: 'error', message: 'Map keys must be unique', range: lineIndex.range(start, start + 1), documentIndex: index });
+      }
+      // Aliased values are shared: a bomb is cheap to build and ruinous to walk, so it stops here.
+      if (aliases > 0 && !problems.has(index) && !withinAliasBudget(value)) {
+        problems.add({ code: 'ALIAS_EXPANSION', severity: 'error', message: ALIAS_EXPANSION_MESSAGE, range: lineIndex.range(root.start, root.start), documentIndex: index });
+      }
+    });
+    if (problems.size > 0) {
+      const list = problems.list();
+      return { documents: positionedDocuments(text, values, parsed, undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
     }
     entry = cache?.put(key, values);
   }
+  return { documents: positionedDocuments(text, values, parsed, entry, cache), problems: [] };
+}
 
-  let exact: ParseResult | undefined;
-  const positions = (): ParseResult => (exact ??= parseYaml(text));
-  const origin: SourceRange = { line: 1, column: 1, endLine: 1, endColumn: 1 };
-  const documents: PositionedDocument[] = values.map((value, index) => ({
+function positionedDocuments(text: string, values: unknown[], parsed: FastParse | undefined, entry: CachedEntry | undefined, cache: ParseCache | undefined): PositionedDocument[] {
+  let lines: LinePositions | undefined;
+  // A cached file has values only: its positions come from one listener pass on the first position asked.
+  const roots = (): PositionRecorder['roots'] | undefined => {
+    parsed ??= parseWithPositions(text);
+    return parsed?.recorder.roots;
+  };
+  let exact: Map<number, PositionedDocument> | undefined;
+  const range = (index: number, path: JsonPath | undefined): SourceRange => {
+    const root = roots()?.[index];
+    const offsets = root && !isEmptyRoot(root) ? (path ? locateInIndex(root, path) : rootRange(root)) : undefined;
+    if (!offsets) {
+      exact ??= new Map(parseYaml(text).documents.map((d) => [d.index, d]));
+      const doc = exact.get(index);
+      return (path ? doc?.locate(path) : doc?.range) ?? ORIGIN;
+    }
+    return (lines ??= new LinePositions(text)).range(offsets[0], offsets[1]);
+  };
+  return values.map((value, index) => ({
     index,
     value,
     get range(): SourceRange {
-      return positions().documents.find((d) => d.index === index)?.range ?? origin;
+      return range(index, undefined);
     },
     locate(path: JsonPath): SourceRange {
       const rangeKey = `${index}${toJsonPointer(path)}`;
       const known = entry?.ranges[rangeKey];
       if (known) return known;
-      const range = positions().documents.find((d) => d.index === index)?.locate(path) ?? origin;
-      if (entry && cache) cache.recordRange(entry, rangeKey, range);
-      return range;
+      const found = range(index, path);
+      if (entry && cache) cache.recordRange(entry, rangeKey, found);
+      return found;
     },
   }));
-  return { documents, problems: [] };
 }
 
+const ORIGIN: SourceRange = { line: 1, column: 1, endLine: 1, endColumn: 1 };

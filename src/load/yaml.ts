@@ -1,5 +1,6 @@
 import {
   LineCounter,
+  visit,
   isAlias,
   isMap,
   isPair,
@@ -13,6 +14,8 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { JsonPath, SourceRange } from '../model/types.js';
+import { ALIAS_EXPANSION_MESSAGE, withinAliasBudget } from './alias-budget.js';
+import { codePointColumn } from './position-index.js';
 
 /** A YAML document that can map any JSON path of its value back to file positions. */
 export interface PositionedDocument {
@@ -43,8 +46,6 @@ export interface ParseOptions {
    * repetition is a warning naming the lost value, and paths locate the key that won. Default: an error.
    */
   duplicateKeys?: 'error' | 'lastWins';
-  /** Alias expansion budget: YAML bombs are stopped here. */
-  maxAliasCount?: number;
 }
 
 export interface ParseResult {
@@ -52,7 +53,11 @@ export interface ParseResult {
   problems: YamlProblem[];
 }
 
-const DEFAULT_MAX_ALIAS_COUNT = 100;
+/**
+ * Problems reported per file at most; the rest are counted in one summary problem. A generated file with
+ * 200,000 duplicate keys must cost one pass and a screenful, not 200,000 findings.
+ */
+export const MAX_PROBLEMS_PER_FILE = 100;
 
 /**
  * Parse every document of a YAML (or JSON) text. A document with errors yields problems instead of a
@@ -77,40 +82,51 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
   // merge: true because GitLab CI and many Helm-rendered manifests rely on `<<` merge keys.
   // logLevel error: a collection used as a key (every unrendered Helm `{{ ... }}:`) would otherwise make
   // the yaml package print a Node warning on stderr; such keys are findings of their own (helm-template).
+  // uniqueKeys: false because yaml's own check compares every key with every earlier one (quadratic);
+  // duplicates are found below with one set per mapping.
   const parsed = parseAllDocuments(text, {
     lineCounter,
     logLevel: 'error',
     merge: true,
     prettyErrors: false,
+    uniqueKeys: false,
     customTags: options.customTags,
     ...(options.version ? { version: options.version } : {}),
-    ...(options.duplicateKeys === 'lastWins' ? { uniqueKeys: false } : {}),
   });
   const lastWins = options.duplicateKeys === 'lastWins';
   // A stream of only comments is an EmptyStream: an empty array that may still carry errors.
   const yamlDocuments: Document.Parsed[] = [...parsed];
   const streamErrors = (parsed as { errors?: YAMLError[] }).errors ?? [];
-  for (const error of streamErrors) problems.push(toProblem(error, 'error', 0, rangeOf));
+  const list = new ProblemList();
+  const report = (problem: YamlProblem): void => list.add(problem);
+  for (const error of streamErrors) report(toProblem(error, 'error', 0, rangeOf));
 
   yamlDocuments.forEach((doc, index) => {
-    const errors = doc.errors.map((e) => toProblem(e, 'error', index, rangeOf));
-    const warnings = doc.warnings.map((e) => toProblem(e, 'warning', index, rangeOf));
-    problems.push(...errors, ...warnings);
-    if (errors.length > 0) return;
-    if (lastWins) problems.push(...repeatedKeys(doc, index, rangeOf));
+    let errors = 0;
+    for (const e of doc.errors) report(toProblem(e, 'error', index, rangeOf));
+    if (lastWins) {
+      for (const problem of repeatedKeys(doc, index, rangeOf)) report(problem);
+    } else {
+      for (const offset of duplicateKeyOffsets(doc)) {
+        report({ code: 'DUPLICATE_KEY', severity: 'error', message: 'Map keys must be unique', range: rangeOf(offset, offset + 1), documentIndex: index });
+        errors++;
+      }
+    }
+    for (const e of doc.warnings) report(toProblem(e, 'warning', index, rangeOf));
+    if (errors + doc.errors.length > 0) return;
 
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT });
+      resolveAliasesOnce(doc);
+      // Aliased values come out shared, not copied: the budget is checked on the result, the same on every path.
+      value = doc.toJS({ maxAliasCount: -1 });
+      if (!withinAliasBudget(value)) throw new AliasBudgetExceeded();
     } catch (error) {
       const start = doc.contents?.range[0] ?? 0;
-      problems.push({
-        code: error instanceof ReferenceError ? 'ALIAS_EXPANSION' : 'RESOURCE_EXHAUSTION',
+      report({
+        code: error instanceof AliasBudgetExceeded ? 'ALIAS_EXPANSION' : 'RESOURCE_EXHAUSTION',
         severity: 'error',
-        message:
-          error instanceof ReferenceError
-            ? 'too many alias expansions: the document looks like a YAML "billion laughs" bomb'
-            : `the document cannot be converted: ${describe(error)}`,
+        message: error instanceof AliasBudgetExceeded ? ALIAS_EXPANSION_MESSAGE : `the document cannot be converted: ${describe(error)}`,
         range: rangeOf(start, start),
         documentIndex: index,
       });
@@ -129,18 +145,93 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
       },
     });
   });
-  return { documents, problems };
+  return { documents, problems: list.list() };
 }
 
-function codePointColumn(text: string, lineStart: number, offset: number): number {
-  let column = 1;
-  for (let i = lineStart; i < offset; i++) {
-    const code = text.charCodeAt(i);
-    // A high surrogate and its low surrogate are one code point.
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < offset) i++;
-    column++;
+class AliasBudgetExceeded extends Error {}
+
+/** A file's problems, at most MAX_PROBLEMS_PER_FILE of them and then one that counts the rest. */
+export class ProblemList {
+  private readonly problems: YamlProblem[] = [];
+  private readonly documents = new Set<number>();
+  private unlisted = 0;
+
+  add(problem: YamlProblem): void {
+    this.documents.add(problem.documentIndex);
+    if (this.problems.length < MAX_PROBLEMS_PER_FILE) this.problems.push(problem);
+    else this.unlisted++;
   }
-  return column;
+
+  has(documentIndex: number): boolean {
+    return this.documents.has(documentIndex);
+  }
+
+  get size(): number {
+    return this.problems.length + this.unlisted;
+  }
+
+  list(): YamlProblem[] {
+    if (this.unlisted === 0) return this.problems;
+    const last = this.problems[this.problems.length - 1]!;
+    return [
+      ...this.problems,
+      {
+        code: 'TOO_MANY_PROBLEMS',
+        severity: last.severity,
+        message: `${this.unlisted} more YAML problems in this file are not listed (only the first ${MAX_PROBLEMS_PER_FILE} are)`,
+        range: last.range,
+        documentIndex: last.documentIndex,
+      },
+    ];
+  }
+}
+
+/**
+ * Start offsets of keys repeated in the same mapping (the second and later ones), as `yaml` itself would
+ * report them with `uniqueKeys`. One set per mapping, an explicit stack: linear, no recursion on depth.
+ */
+function duplicateKeyOffsets(doc: Document.Parsed): number[] {
+  const offsets: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items as Pair[]) {
+        const key = pair.key;
+        if (isScalar(key) && !isMergeKey(key)) {
+          if (seen.has(key.value) && key.range) offsets.push(key.range[0]);
+          seen.add(key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value);
+    }
+  }
+  return offsets.sort((a, b) => a - b);
+}
+
+/**
+ * `yaml` resolves each alias by scanning every anchor and alias of the document (quadratic: 50,000 anchors
+ * and aliases took minutes). One ordered pass finds each alias's anchor ("the last one before it") and
+ * gives every alias node a direct answer.
+ */
+function resolveAliasesOnce(doc: Document.Parsed): void {
+  const anchors = new Map<string, unknown>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = anchors.get(node.source);
+        const original = node.resolve.bind(node);
+        // Only when the anchor's value is already built: otherwise yaml's own resolution builds it first.
+        node.resolve = ((d: Document, ctx?: { anchors?: Map<unknown, { res: unknown }> }) =>
+          target && d === doc && (!ctx || ctx.anchors?.get(target)?.res !== undefined) ? target : original(d, ctx as never)) as never;
+      } else if ((node as { anchor?: string }).anchor) anchors.set((node as { anchor: string }).anchor, node);
+    },
+  });
 }
 
 function toProblem(

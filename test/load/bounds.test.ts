@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { parseSourceText } from '../../src/load/index.js';
+import { parseYamlFast } from '../../src/load/fast-yaml.js';
+import { ParseCache } from '../../src/load/parse-cache.js';
+import { MAX_PROBLEMS_PER_FILE, parseYaml } from '../../src/load/yaml.js';
+import { withinAliasBudget } from '../../src/load/alias-budget.js';
+
+const configMap = (data: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n${data}`;
+
+/** A billion-laughs document whose anchor names are outside [\w.-] (`&$a`): no path may skip the budget. */
+function bomb(prefix: string): string {
+  let text = `a: &${prefix}a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n`;
+  let previous = `${prefix}a`;
+  for (let level = 0; level < 9; level++) {
+    const name = `${prefix}${String.fromCharCode(98 + level)}`;
+    text += `${String.fromCharCode(98 + level)}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]\n`;
+    previous = name;
+  }
+  return text;
+}
+
+describe('work and findings per file are bounded', () => {
+  // The file of the report (1.4 MB, 200,000 keys) on the path files take; the exact parser on a smaller one.
+  it.each([
+    [parseYamlFast, 200_000],
+    [parseYaml, 5_000],
+  ])('reports duplicate keys as the first ones plus one summary, without recursion (%o, %i keys)', (parse, keys) => {
+    const { documents, problems } = parse(configMap('  k: v\n'.repeat(keys)));
+    expect(documents).toEqual([]);
+    expect(problems).toHaveLength(MAX_PROBLEMS_PER_FILE + 1);
+    expect(problems[0]).toMatchObject({ code: 'DUPLICATE_KEY', range: { line: 7, column: 3 } });
+    expect(problems.at(-1)).toMatchObject({ code: 'TOO_MANY_PROBLEMS', message: expect.stringContaining(`${keys - 1 - MAX_PROBLEMS_PER_FILE} more`) });
+  });
+
+  it('finds duplicate keys on the fast path where the exact parser finds them, typed like yaml compares them', () => {
+    const text = configMap('  a: 1\n  "1": x\n  b: 2\n  a: 3\n') + '---\n{1: a, "1": b}\n';
+    const fast = parseYamlFast(text);
+    const exact = parseYaml(text);
+    expect(fast.problems).toEqual(exact.problems);
+    expect(fast.problems.map((p) => `${p.code}@${p.range.line}:${p.range.column}`)).toEqual(['DUPLICATE_KEY@9:3']);
+    expect(fast.documents.map((d) => d.value)).toEqual(exact.documents.map((d) => d.value));
+  });
+
+  it.each([['', 'word anchors'], ['$', 'anchors outside [\\w.-]']])('stops an alias bomb with %s on every path (%s)', (prefix) => {
+    const text = bomb(prefix);
+    for (const parse of [parseYamlFast, parseYaml]) {
+      const { documents, problems } = parse(text);
+      expect(documents).toEqual([]);
+      expect(problems.map((p) => p.code)).toEqual(['ALIAS_EXPANSION']);
+    }
+  });
+
+  it('keeps ordinary anchors and merge keys on the fast path with the same values and positions', () => {
+    const text = 'base: &$base\n  image: nginx:1.27\njob:\n  <<: *$base\n  script: [echo]\nlist: [*$base, *$base]\n';
+    const fast = parseYamlFast(text);
+    const exact = parseYaml(text);
+    expect(fast.documents[0]!.value).toEqual(exact.documents[0]!.value);
+    for (const p of [['job', 'image'], ['job', 'script', 0], ['list', 1, 'image'], ['list', 1]]) {
+      expect(fast.documents[0]!.locate(p)).toEqual(exact.documents[0]!.locate(p));
+    }
+  });
+
+  it('loads 50,000 anchors and 50,000 aliases in one linear pass with exact positions', () => {
+    const n = 50_000;
+    const text = `a:\n${Array.from({ length: n }, (_, i) => `  k${i}: &a${i} v${i}\n`).join('')}b:\n${Array.from({ length: n }, (_, i) => `  - *a${i}\n`).join('')}`;
+    const { documents, problems } = parseYamlFast(text);
+    expect(problems).toEqual([]);
+    const value = documents[0]!.value as { b: string[] };
+    expect(value.b[n - 1]).toBe(`v${n - 1}`);
+    // Through an alias, a position is the anchored node's.
+    expect(documents[0]!.locate(['b', n - 1])).toMatchObject({ line: n + 2 + n, column: 5 });
+  });
+
+  it('counts shared values each time they appear, and a value that contains itself as unbounded', () => {
+    const leaf = { x: 1 };
+    const shared = [leaf, leaf, leaf];
+    expect(withinAliasBudget({ a: shared, b: shared }, 20)).toBe(true);
+    expect(withinAliasBudget({ a: shared, b: shared, c: shared }, 20)).toBe(false);
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expect(withinAliasBudget(cyclic)).toBe(false);
+  });
+});
+
+describe('the parse cache never sees an expanded bomb', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-bounds-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports the bomb and saves a cache that can be read back', async () => {
+    const cache = await ParseCache.open(path.join(dir, 'cache.json'));
+    const { problems } = parseSourceText({ path: 'bomb.yaml', text: bomb('$') }, DEFAULT_CONFIG, cache);
+    expect(problems.map((p) => `${p.ruleId}/${p.messageId}`)).toEqual(['yaml-syntax/ALIAS_EXPANSION']);
+    await cache.save();
+    const reopened = await ParseCache.open(path.join(dir, 'cache.json'));
+    expect(reopened.get(ParseCache.keyOf(bomb('$')))).toBeUndefined();
+  });
+});
