@@ -86,6 +86,7 @@ describe('meshguard serve (real HTTPS server)', () => {
   });
 
   afterAll(() => {
+    if (process.env.DEBUG_SERVE) console.log(stderr.split('\n').filter((l) => !l.includes('"admission review"')).join('\n'));
     server.kill('SIGKILL');
   });
 
