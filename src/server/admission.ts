@@ -81,17 +81,12 @@ export function createAdmissionReviewer(options: AdmissionOptions = {}): Admissi
   let snapshot = options.inventory ?? new Inventory([]);
 
   const reviewer = (review: unknown): AdmissionOutcome => {
-    const request = isRecord(review) && isRecord(review.request) ? review.request : undefined;
-    const uid = typeof request?.uid === 'string' ? request.uid : '';
-    const version = versionOf(review);
-    if (!version) {
-      const asked = isRecord(review) ? String(review.apiVersion) : '';
-      return answerIn('admission.k8s.io/v1', uid, false, 'error', [], { code: 400, message: `meshguard: unsupported AdmissionReview apiVersion '${asked}' (answers ${ADMISSION_VERSIONS.join(' and ')})` });
-    }
+    const invalid = invalidReview(review);
+    if (invalid) return invalid;
+    const request = (review as { request: Record<string, unknown> }).request;
+    const uid = request.uid as string;
+    const version = versionOf(review)!;
     const answer = answerIn.bind(undefined, version);
-    if (!request || uid === '') {
-      return answer(uid, false, 'error', [], { code: 400, message: 'meshguard: the body is not an AdmissionReview (admission.k8s.io/v1 or v1beta1) with a request.uid' });
-    }
     // DELETE (and CONNECT) carry no object to lint.
     const object = request.object;
     if (!isRecord(object)) return answer(uid, true, 'skipped', []);
@@ -164,8 +159,25 @@ function unevaluated(version: AdmissionVersion, uid: string, failurePolicy: Fail
     : answerIn(version, uid, true, 'error', [], undefined, [truncate(message)]);
 }
 
-/** `unevaluated` for a raw review body, when the evaluation thread had to be stopped. */
+/** The 400 answer to a body that is not an AdmissionReview meshguard can answer; undefined for one it can. */
+function invalidReview(review: unknown): AdmissionOutcome | undefined {
+  const request = isRecord(review) && isRecord(review.request) ? review.request : undefined;
+  const uid = typeof request?.uid === 'string' ? request.uid : '';
+  const version = versionOf(review);
+  if (!version) {
+    const asked = isRecord(review) ? String(review.apiVersion) : '';
+    return answerIn('admission.k8s.io/v1', uid, false, 'error', [], { code: 400, message: `meshguard: unsupported AdmissionReview apiVersion '${asked}' (answers ${ADMISSION_VERSIONS.join(' and ')})` });
+  }
+  if (!request || uid === '') {
+    return answerIn(version, uid, false, 'error', [], { code: 400, message: 'meshguard: the body is not an AdmissionReview (admission.k8s.io/v1 or v1beta1) with a request.uid' });
+  }
+  return undefined;
+}
+
+/** `unevaluated` for a raw review body, when no evaluation thread could answer it in time. */
 export function unevaluatedReview(review: unknown, failurePolicy: FailurePolicy, why: string): AdmissionOutcome {
+  const invalid = invalidReview(review);
+  if (invalid) return invalid;
   const request = isRecord(review) && isRecord(review.request) ? review.request : {};
   const object = isRecord(request.object) ? request.object : {};
   const what = typeof object.kind === 'string' ? ` ${object.kind}/${isRecord(object.metadata) ? String(object.metadata.name ?? '') : ''}` : '';

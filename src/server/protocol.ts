@@ -78,10 +78,15 @@ export function unevaluatedAnswer(bytes: Uint8Array, failurePolicy: FailurePolic
   }
   const result = unevaluatedReview(parsed, failurePolicy, why);
   return {
-    status: 200,
+    status: result.review.response.status?.code === 400 ? 400 : 200,
     body: JSON.stringify(result.review),
     outcome: result.outcome,
     findings: [],
     log: { uid: result.review.response.uid, outcome: result.outcome, allowed: result.review.response.allowed, error: why },
   };
+}
+
+/** A clock both threads share (each thread's performance.now() has its own origin). */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
 }

@@ -116,9 +116,11 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
   server.maxConnections = options.maxConnections ?? 1024;
   // A socket that stalls mid-response (a reader that stops reading) is closed, not kept forever.
   server.setTimeout(Math.max(30_000, options.requestTimeoutMs ?? 10_000));
-  server.on('tlsClientError', () => undefined); // a failed handshake is the client's problem, not a log line each
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  // A failed or timed-out handshake (a client that connects and says nothing) frees its connection slot.
+  server.on('tlsClientError', (_error, socket) => socket.destroy());
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

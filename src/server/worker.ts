@@ -12,7 +12,7 @@ import { loadWorkspace } from '../load/index.js';
 import { Inventory } from '../model/inventory.js';
 import { defaultCacheDir, loadPolicyRules } from '../policy/index.js';
 import { createAdmissionReviewer, type AdmissionOptions } from './admission.js';
-import { answerBody, type ToWorker, type FromWorker } from './protocol.js';
+import { answerBody, epochNow, type ToWorker, type FromWorker } from './protocol.js';
 
 export interface WorkerSettings extends Pick<AdmissionOptions, 'denyOn' | 'failurePolicy' | 'timeoutMs' | 'today'> {
   config: MeshguardConfig;
@@ -21,8 +21,14 @@ export interface WorkerSettings extends Pick<AdmissionOptions, 'denyOn' | 'failu
   inventoryDir?: string;
 }
 
+/** What the pool passes to each thread: the settings and the shared word where it says what it is evaluating. */
+export interface WorkerData extends WorkerSettings {
+  status: SharedArrayBuffer;
+}
+
 const port = parentPort!;
-const settings = workerData as WorkerSettings;
+const settings = workerData as WorkerData;
+const status = new Float64Array(settings.status);
 const post = (message: FromWorker): void => port.postMessage(message);
 
 async function start(): Promise<void> {
@@ -58,7 +64,12 @@ async function start(): Promise<void> {
       void loadInventory();
       return;
     }
-    post({ type: 'answer', id: message.id, ...answerBody(reviewer, message.body) });
+    // The start time first: the pool reads the id, then the time.
+    status[1] = epochNow();
+    status[0] = message.id;
+    const answer = answerBody(reviewer, message.body);
+    status[0] = 0;
+    post({ type: 'answer', id: message.id, ...answer });
   });
   await loadInventory();
   warmUp(reviewer);
