@@ -42,6 +42,8 @@ function rawTls(port: number, data: Buffer | string, options: { end?: boolean; d
   });
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const statusOf = (raw: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
 
 describe('meshguard serve start-up failures: one meshguard: line naming the problem, exit 2', () => {
@@ -90,7 +92,8 @@ describe('meshguard serve under hostile and broken clients', () => {
   let dir: string;
   let serve: ServeProcess;
   let port: number;
-  const timeoutMs = 150;
+  // Generous for ordinary reviews on a loaded test machine; the slow policy below runs for seconds.
+  const timeoutMs = 500;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'meshguard-serve-hostile-'));
@@ -182,7 +185,7 @@ describe('meshguard serve under hostile and broken clients', () => {
     expect(reply.status).toBe(200);
     const response = JSON.parse(reply.body).response;
     expect(response).toMatchObject({ uid: 'u-slow', allowed: false, status: { code: 500 } });
-    expect(response.status.message).toMatch(/could not evaluate ConfigMap\/slow: evaluation exceeded 150 ms/);
+    expect(response.status.message).toMatch(/could not evaluate ConfigMap\/slow: evaluation exceeded 500 ms/);
     const served = logEntries(serve.stderr()).find((e) => e.uid === 'u-slow');
     console.log(`pathological review answered in ${ms.toFixed(0)} ms at the client, ${String(served?.durationMs)} ms in the server (--timeout-ms ${timeoutMs})`);
     // The thread was replaced: the next reviews are evaluated normally.
@@ -240,8 +243,11 @@ describe('meshguard serve under hostile and broken clients', () => {
           const reply = await viaAgent('POST', '/validate', review(`f-${i}`, validObject(i), {}, pick(['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'])));
           if (reply.status !== 200 || JSON.parse(reply.body).response.uid !== `f-${i}`) { wrong++; if (failures.length < 5) failures.push(`${kind} #${i}: ${reply.status} ${reply.body.slice(0, 200)}`); }
         } else if (kind === 'json') {
-          const reply = await viaAgent('POST', '/validate', JSON.stringify(randomJson(0)));
-          if (reply.status !== 400) { wrong++; if (failures.length < 5) failures.push(`${kind} #${i}: ${reply.status} ${reply.body.slice(0, 200)}`); }
+          const value = randomJson(0);
+          const reply = await viaAgent('POST', '/validate', JSON.stringify(value));
+          // Now and then the generator builds a real (if odd) review: that one is answered with 200.
+          const answerable = isRecord(value) && isRecord(value.request) && typeof value.request.uid === 'string' && value.request.uid !== '' && (value.apiVersion === undefined);
+          if (reply.status !== (answerable ? 200 : 400)) { wrong++; if (failures.length < 5) failures.push(`${kind} #${i}: ${reply.status} ${reply.body.slice(0, 200)}`); }
         } else if (kind === 'bytes') {
           const bytes = Buffer.from(Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256)));
           const reply = await viaAgent('POST', '/validate', bytes, pick(['application/json', 'application/json; charset=utf-8']));

@@ -100,6 +100,9 @@ async function buildTree(
     treeProblems.push({ ruleId: 'gitlab-include', messageId, severity, message, file: file.path, range });
   };
 
+  // GitLab resolves `local:` against the root of the CI file's own repository, never against the directory
+  // meshguard was started in: `meshguard check repo/` from a parent directory reads repo/<include>.
+  const prefix = await repositoryPrefix(root.path, input.root);
   const visit = async (file: CiFile, chain: string[]): Promise<void> => {
     seen.add(file.path);
     for (const entry of file.includes) {
@@ -109,11 +112,12 @@ async function buildTree(
         report(file, entry.path, 'info', 'opaque', `${entry.kind} include '${entry.ref}' is not fetched: its jobs are not checked here`);
         continue;
       }
-      const target = localTarget(entry.file);
-      if (!target.ok) {
-        report(file, entry.path, target.messageId === 'unexpandable' ? 'info' : 'error', target.messageId, target.message);
+      const written = localTarget(entry.file);
+      if (!written.ok) {
+        report(file, entry.path, written.messageId === 'unexpandable' ? 'info' : 'error', written.messageId, written.message);
         continue;
       }
+      const target = { file: prefix ? path.posix.join(prefix, written.file) : written.file };
       if (chain.includes(target.file)) {
         report(file, entry.path, 'error', 'cycle', `local include '${entry.file}' is circular: ${[...chain, target.file].join(' -> ')}`);
         continue;
@@ -124,7 +128,7 @@ async function buildTree(
         report(file, entry.path, 'error', 'tooMany', `more than ${MAX_INCLUDES} files are included: GitLab stops at ${MAX_INCLUDES}`);
         continue;
       }
-      const missing = await missingReason(target.file, input);
+      const missing = await missingReason(target.file, input, prefix);
       if (missing) {
         report(file, entry.path, 'error', missing.messageId, missing.message(entry.file));
         continue;
@@ -140,10 +144,25 @@ async function buildTree(
   return { root, order, opaque };
 }
 
+/**
+ * The repository-relative directory of the repository holding a CI file: the nearest directory from the
+ * file up to the run's root that has a `.git` (a clone or a worktree); '' when that is the root itself.
+ */
+async function repositoryPrefix(file: string, root: string | undefined): Promise<string> {
+  if (!root) return '';
+  let dir = path.posix.dirname(file);
+  while (dir !== '.' && dir !== '/' && dir !== '') {
+    if (await stat(path.join(root, dir, '.git')).then(() => true, () => false)) return dir;
+    dir = path.posix.dirname(dir);
+  }
+  return '';
+}
+
 /** Why an included file cannot be read from the repository, or nothing when it can. */
 async function missingReason(
   file: string,
   input: GitlabLoadInput,
+  prefix: string,
 ): Promise<{ messageId: string; message: (written: string) => string } | undefined> {
   if (!input.root) {
     if (input.known.has(file)) return undefined;
@@ -153,7 +172,7 @@ async function missingReason(
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isFile()) return { messageId: 'localMissing', message: (w) => `local include '${w}' does not exist in the repository (looked for ${file})` };
   // A symlink inside the repository may still lead out of it: GitLab reads the Git tree, not the disk.
-  const [real, realRoot] = await Promise.all([realpath(absolute), realpath(input.root)]);
+  const [real, realRoot] = await Promise.all([realpath(absolute), realpath(path.join(input.root, prefix))]);
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
     return { messageId: 'escapesRepository', message: (w) => `local include '${w}' is a link to a file outside the repository; not read` };
   }
