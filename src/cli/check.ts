@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_VERSION } from '../assets.js';
@@ -6,7 +5,8 @@ import { loadConfig } from '../config/load.js';
 import { runCheck, type CheckResult } from '../engine/check.js';
 import { SEVERITY_RANK, type Severity } from '../model/types.js';
 import { REPORT_FORMATS, emitGitHubAnnotations, inSection, isReportFormat, renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
-import { EXIT_FINDINGS, EXIT_OK, UsageError, type CommandOutcome } from './io.js';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError, type CommandOutcome } from './io.js';
+import { writeReportFile } from './report-files.js';
 
 export const CHECK_HELP = `Usage: meshguard check [paths...] [options]
 
@@ -69,14 +69,14 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
   });
 
   const input = toReportInput(result, failOn);
+  // A report that cannot be written does not lose the findings: they are printed, then the run fails.
+  const unwritten: string[] = [];
   for (const target of reports) {
-    const absolute = path.resolve(root, target.path);
-    await mkdir(path.dirname(absolute), { recursive: true });
-    await writeFile(absolute, renderReport(target.format, input, { color: false }));
+    await writeReportFile(path.resolve(root, target.path), renderReport(target.format, input, { color: false })).catch((error: Error) => unwritten.push(`meshguard: ${error.message}\n`));
   }
   const color = values.color ?? (values['no-color'] ? false : environment.isTty && !environment.env.NO_COLOR);
   let stdout = renderReport(format, input, { color });
-  const exitCode = exitCodeFor(result, failOn);
+  const exitCode = unwritten.length > 0 ? EXIT_UNUSABLE : exitCodeFor(result, failOn);
   // In GitLab job logs the listing folds into a section, open when the job fails.
   if (format === 'stylish' && environment.env.GITLAB_CI === 'true') {
     const now = Math.floor(Date.now() / 1000);
@@ -84,7 +84,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
   }
   // On GitHub Actions, the most severe findings also become annotations on the pull request diff.
   await emitGitHubAnnotations(input, { env: environment.env });
-  return { exitCode, stdout, stderr: result.timings ? formatTimings(result.timings) : '' };
+  return { exitCode, stdout, stderr: `${result.timings ? formatTimings(result.timings) : ''}${unwritten.join('')}` };
 }
 
 function parseCheckArgs(argv: string[]) {
