@@ -92,8 +92,8 @@ describe('meshguard serve under hostile and broken clients', () => {
   let dir: string;
   let serve: ServeProcess;
   let port: number;
-  // Generous for ordinary reviews on a loaded test machine; the slow policy below runs for seconds.
-  const timeoutMs = 500;
+  // The default budget; the slow policy below runs for about a second or more.
+  const timeoutMs = 200;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'meshguard-serve-hostile-'));
@@ -185,14 +185,13 @@ describe('meshguard serve under hostile and broken clients', () => {
     expect(reply.status).toBe(200);
     const response = JSON.parse(reply.body).response;
     expect(response).toMatchObject({ uid: 'u-slow', allowed: false, status: { code: 500 } });
-    expect(response.status.message).toMatch(/could not evaluate ConfigMap\/slow: evaluation exceeded 500 ms/);
+    expect(response.status.message).toMatch(/could not evaluate ConfigMap\/slow: evaluation exceeded 200 ms/);
     const served = logEntries(serve.stderr()).find((e) => e.uid === 'u-slow');
     console.log(`pathological review answered in ${ms.toFixed(0)} ms at the client, ${String(served?.durationMs)} ms in the server (--timeout-ms ${timeoutMs})`);
-    // The thread was replaced: the next reviews are evaluated normally.
+    // The thread busy with the policy gets no work until it finishes (or is replaced): the next reviews are
+    // evaluated normally by the other thread.
     const next = await post(port, review('u-next', namespace('a', { 'istio-injection': 'true' })));
     expect(JSON.parse(next.body).response).toMatchObject({ uid: 'u-next', allowed: false, status: { code: 403 } });
-    // The thread still busy with the policy is terminated and replaced.
-    while (!logEntries(serve.stderr()).some((e) => e.msg === 'evaluation thread replaced: a review exceeded its budget')) await new Promise((r) => setTimeout(r, 50));
   });
 
   it('survives 10,000 random requests, answering every one it could answer', async () => {
