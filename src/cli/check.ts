@@ -7,9 +7,10 @@ import { discoverFiles, toPosix } from '../load/discover.js';
 import { SEVERITY_RANK, type Severity } from '../model/types.js';
 import { REPORT_FORMATS, emitGitHubAnnotations, inSection, isReportFormat, renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
 import { HELP_OPTION, formatHelp, listOption, parseCommandArgs, stringOption, type CommandSpec } from './args.js';
-import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliEnvironment, type CommandOutcome } from './io.js';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError, type CliEnvironment, type CommandOutcome } from './io.js';
 import { rootOfChangedFiles } from './root.js';
 import { colorEnabled, createProgress, terminalWidth } from './terminal.js';
+import { writeReportFile } from './report-files.js';
 
 export const DEFAULT_CACHE_DIR = '.meshguard-cache';
 export const DEFAULT_CACHE_FILE = `${DEFAULT_CACHE_DIR}/parse.json`;
@@ -122,17 +123,19 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   }
 
   const input = toReportInput(result, failOn);
+  // A report that cannot be written does not lose the findings: they are printed, then the run fails.
+  const unwritten: string[] = [];
   for (const target of reports) {
     const absolute = path.resolve(environment.cwd, target.path);
-    await writeFile(absolute, renderReport(target.format, input, { color: false })).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`--report ${target.format}=${target.path}: cannot write it: ${fileProblem(error)}`);
-    });
+    await writeReportFile(absolute, renderReport(target.format, input, { color: false })).catch((error: Error) =>
+      unwritten.push(`meshguard: --report ${target.format}=${target.path}: cannot write it: ${error.message}\n`),
+    );
   }
   const colorFlag = values.color === true ? true : values['no-color'] === true ? false : undefined;
   const color = colorEnabled(colorFlag, environment.stdout.isTTY, environment.env);
   const width = terminalWidth(environment.stdout, environment.env);
   let stdout = renderReport(format, input, { color, ...(width ? { width } : {}) });
-  const exitCode = exitCodeFor(result, failOn);
+  const exitCode = unwritten.length > 0 ? EXIT_UNUSABLE : exitCodeFor(result, failOn);
   // In GitLab job logs the listing folds into a section, open when the job fails.
   if (format === 'stylish' && environment.env.GITLAB_CI === 'true') {
     const now = Math.floor(Date.now() / 1000);
@@ -140,7 +143,7 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   }
   // On GitHub Actions, the most severe findings also become annotations on the pull request diff.
   await emitGitHubAnnotations(input, { env: environment.env });
-  return { exitCode, stdout, stderr: notes.join('') + (result.timings ? formatTimings(result.timings) : '') };
+  return { exitCode, stdout, stderr: notes.join('') + (result.timings ? formatTimings(result.timings) : '') + unwritten.join('') };
 }
 
 /** A real calendar date: `2027-13-45` has the shape but would silently roll over into 2028. */

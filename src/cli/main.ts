@@ -7,6 +7,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// Rego print() output (opa-wasm calls console.log) is a debugging aid, as in OPA, which prints it on stderr:
+// on stdout it would corrupt --format json/sarif reports. meshguard itself writes stdout only below.
+console.log = (...args: unknown[]): void => console.error(...args);
+
 async function main(): Promise<void> {
   const outcome = await runCli(process.argv.slice(2));
   // Write, then let the process end on its own: process.exit() could cut off piped output.

@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import micromatch from 'micromatch';
+import { WHOLE_FILE, type LoadProblem } from './problems.js';
 
 export interface DiscoveredFile {
   absPath: string;
@@ -16,16 +17,62 @@ export interface DiscoveryOptions {
 
 export class InputError extends Error {}
 
+/** The files to read, and what was found but refused (each a finding). */
+export interface Discovery {
+  files: DiscoveredFile[];
+  problems: LoadProblem[];
+}
+
+/** `discoverInputs` without the refusals, for callers that only want files to read. */
+export async function discoverFiles(inputs: readonly string[], options: DiscoveryOptions): Promise<DiscoveredFile[]> {
+  return (await discoverInputs(inputs, options)).files;
+}
+
 /**
  * Expand the command line's files, directories and globs into a sorted, de-duplicated file list.
  * Named files are taken as given (like ESLint); directories and globs are filtered by include/exclude.
+ *
+ * Nothing outside the tree being checked is read through it: a symbolic link is followed only when its
+ * real target is a regular file inside the repository root (or inside the named directory, for a
+ * directory outside the root). Links leading elsewhere, special files (FIFOs, devices, sockets) and
+ * unreadable directories are findings, never read and never silently skipped.
  */
-export async function discoverFiles(inputs: readonly string[], options: DiscoveryOptions): Promise<DiscoveredFile[]> {
+export async function discoverInputs(inputs: readonly string[], options: DiscoveryOptions): Promise<Discovery> {
   const found = new Map<string, DiscoveredFile>();
+  const problems = new Map<string, LoadProblem>();
+  const relativeOf = (absPath: string): string => toPosix(path.relative(options.root, absPath)) || path.basename(absPath);
   const add = (absPath: string): void => {
-    const rel = toPosix(path.relative(options.root, absPath)) || path.basename(absPath);
-    found.set(absPath, { absPath, path: rel });
+    found.set(absPath, { absPath, path: relativeOf(absPath) });
   };
+  const refuse = (absPath: string, messageId: string, message: string): void => {
+    const file = relativeOf(absPath);
+    problems.set(absPath, { ruleId: 'input-unreadable', messageId, severity: 'error', message, file, range: WHOLE_FILE });
+  };
+  const realRoot = await realpath(options.root).catch(() => path.resolve(options.root));
+  /** Add a file met by walking or named, after checking where a link leads and what it is. */
+  const addChecked = async (absPath: string, boundary: string): Promise<void> => {
+    const link = await lstat(absPath).catch(() => undefined);
+    if (!link) return;
+    if (link.isSymbolicLink()) {
+      const target = await realpath(absPath).catch(() => undefined);
+      if (!target) return refuse(absPath, 'brokenLink', 'symbolic link to nothing (its target does not exist); not read');
+      if (!isInside(target, boundary)) return refuse(absPath, 'outsideRepository', 'symbolic link to a file outside the repository root; not read');
+      const info = await stat(target).catch(() => undefined);
+      if (!info?.isFile()) return refuse(absPath, 'notRegularFile', `symbolic link to ${info?.isDirectory() ? 'a directory' : 'a special file (FIFO, device or socket)'}; not read`);
+    } else if (!link.isFile()) {
+      return refuse(absPath, 'notRegularFile', 'not a regular file (FIFO, device or socket); not read');
+    }
+    add(absPath);
+  };
+  const walkWanted = async (dir: string, wanted: (file: string) => boolean, boundary: string): Promise<void> => {
+    const listing = await walk(dir);
+    for (const unreadable of listing.unreadable) {
+      if (wantedDirectory(unreadable)) refuse(unreadable, 'unreadableDirectory', `directory cannot be read (${listing.errors.get(unreadable)}); the files in it are not checked`);
+    }
+    for (const file of listing.files) if (wanted(file)) await addChecked(file, boundary);
+  };
+  const excludedAbs = (absPath: string): boolean => compileGlobs(options.exclude)(toPosix(path.relative(options.root, absPath)));
+  const wantedDirectory = (absPath: string): boolean => !excludedAbs(absPath) && !excludedAbs(path.join(absPath, 'x'));
   const included = compileGlobs(options.include);
   const excluded = compileGlobs(options.exclude);
   const isWanted = (rel: string): boolean => included(rel) && !excluded(rel);
@@ -33,32 +80,44 @@ export async function discoverFiles(inputs: readonly string[], options: Discover
   for (const input of inputs) {
     const absInput = path.resolve(options.root, input);
     const info = await stat(absInput).catch(() => undefined);
+    const namedOutside = path.relative(options.root, absInput).startsWith('..');
     if (info?.isFile()) {
-      add(absInput);
+      // A file named outside the root was pointed at explicitly; one inside must not lead out of it.
+      await addChecked(absInput, namedOutside ? path.dirname(await realpath(absInput)) : realRoot);
+    } else if (info && !info.isDirectory()) {
+      refuse(absInput, 'notRegularFile', 'not a regular file (FIFO, device or socket); not read');
     } else if (info?.isDirectory()) {
       // Globs are relative to the repository root; for a directory outside it, relative to that directory.
-      const inside = !path.relative(options.root, absInput).startsWith('..');
-      const before = found.size;
-      for (const file of await walk(absInput)) {
-        if (isWanted(toPosix(path.relative(inside ? options.root : absInput, file)))) add(file);
-      }
-      if (found.size === before) throw new InputError(`no files to check in ${input} (include: ${options.include.join(', ')})`);
+      const inside = !namedOutside;
+      const before = found.size + problems.size;
+      const boundary = inside ? realRoot : await realpath(absInput);
+      await walkWanted(absInput, (file) => isWanted(toPosix(path.relative(inside ? options.root : absInput, file))), boundary);
+      if (found.size + problems.size === before) throw new InputError(`no files to check in ${input} (include: ${options.include.join(', ')})`);
     } else if (micromatch.scan(input).isGlob) {
       const { base } = micromatch.scan(input);
       const absBase = path.resolve(options.root, base || '.');
       const pattern = toPosix(path.relative(options.root, path.resolve(options.root, input)));
-      const before = found.size;
+      const before = found.size + problems.size;
       const matches = compileGlobs([pattern]);
-      for (const file of await walk(absBase)) {
+      await walkWanted(absBase, (file) => {
         const rel = toPosix(path.relative(options.root, file));
-        if (matches(rel) && !excluded(rel)) add(file);
-      }
-      if (found.size === before) throw new InputError(`no files match ${input}`);
+        return matches(rel) && !excluded(rel);
+      }, realRoot);
+      if (found.size + problems.size === before) throw new InputError(`no files match ${input}`);
     } else {
       throw new InputError(`no such file or directory: ${input}`);
     }
   }
-  return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const byPath = <T extends { path?: string; file?: string }>(a: T, b: T): number => {
+    const x = a.path ?? a.file ?? '';
+    const y = b.path ?? b.file ?? '';
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return { files: [...found.values()].sort(byPath), problems: [...problems.values()].sort(byPath) };
+}
+
+function isInside(target: string, boundary: string): boolean {
+  return target === boundary || target.startsWith(boundary.endsWith(path.sep) ? boundary : boundary + path.sep);
 }
 
 /**
@@ -80,23 +139,35 @@ export function selectsPath(relPath: string, inputs: readonly string[], options:
   return false;
 }
 
-/** Every regular file below a directory. Symlinked directories are not followed (no cycles). */
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * Every file-like entry below a directory: regular files, links, and special files (which the caller
+ * refuses when selected). Symlinked directories are not followed (no cycles, no way out of the tree).
+ */
+async function walk(dir: string): Promise<{ files: string[]; unreadable: string[]; errors: Map<string, string> }> {
+  const files: string[] = [];
+  const unreadable: string[] = [];
+  const errors = new Map<string, string>();
   const pending = [dir];
   while (pending.length > 0) {
     const current = pending.pop()!;
-    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch (error) {
+      unreadable.push(current);
+      errors.set(current, (error as NodeJS.ErrnoException).code ?? String(error));
+      continue;
+    }
     for (const entry of entries) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== '.git' && entry.name !== 'node_modules') pending.push(full);
-      } else if (entry.isFile() || entry.isSymbolicLink()) {
-        out.push(full);
+      } else {
+        files.push(full);
       }
     }
   }
-  return out;
+  return { files, unreadable, errors };
 }
 
 const compiledGlobs = new Map<string, (path: string) => boolean>();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { MeshguardConfig } from '../config/types.js';
 import type { DocumentFamily, Resource } from '../model/types.js';
-import { compileGlobs, discoverFiles, selectsPath, type DiscoveredFile } from './discover.js';
+import { compileGlobs, discoverInputs, selectsPath, type DiscoveredFile } from './discover.js';
 import { readTreeAtRevision } from './git.js';
 import { loadGitlabPipelines, pipelineFromText } from './gitlab/pipelines.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
@@ -29,12 +29,12 @@ type LoadSettings = Pick<MeshguardConfig, 'include' | 'exclude' | 'gitlabCi' | '
 
 /** Discover, read and parse everything the command line names. */
 export async function loadWorkspace(inputs: readonly string[], root: string, config: LoadSettings, cache?: ParseCache): Promise<LoadedWorkspace> {
-  const discovered = await discoverFiles(inputs, { root, include: config.include, exclude: config.exclude });
-  return loadDiscovered(discovered, config, cache);
+  const discovery = await discoverInputs(inputs, { root, include: config.include, exclude: config.exclude });
+  return loadDiscovered(discovery.files, config, cache, discovery.problems);
 }
 
-export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings, cache?: ParseCache): Promise<LoadedWorkspace> {
-  const problems: LoadProblem[] = [];
+export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings, cache?: ParseCache, refused: readonly LoadProblem[] = []): Promise<LoadedWorkspace> {
+  const problems: LoadProblem[] = [...refused];
   const texts = await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
   const sources: SourceText[] = [];
   texts.forEach((outcome, i) => {

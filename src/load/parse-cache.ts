@@ -48,8 +48,13 @@ export class ParseCache {
   }
 
   get(key: string): CachedFile | undefined {
-    const entry = this.used.get(key) ?? this.previous[key];
-    if (entry) this.used.set(key, entry);
+    const used = this.used.get(key);
+    if (used) return used;
+    const entry = Object.hasOwn(this.previous, key) ? this.previous[key] : undefined;
+    // The cache file is input like any other (a CI cache can come from another branch): an entry of the
+    // wrong shape is dropped and the file re-parsed, never trusted and never a crash.
+    if (!entry || !isCachedFile(entry)) return undefined;
+    this.used.set(key, entry);
     return entry;
   }
 
@@ -81,4 +86,13 @@ export class ParseCache {
     await writeFile(temporary, JSON.stringify(data));
     await rename(temporary, this.location);
   }
+}
+
+function isCachedFile(value: unknown): value is CachedFile {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Partial<CachedFile>;
+  if (!Array.isArray(entry.values) || typeof entry.ranges !== 'object' || entry.ranges === null || Array.isArray(entry.ranges)) return false;
+  return Object.values(entry.ranges).every(
+    (r) => typeof r === 'object' && r !== null && ['line', 'column', 'endLine', 'endColumn'].every((k) => Number.isInteger((r as unknown as Record<string, unknown>)[k]) && ((r as unknown as Record<string, number>)[k]!) >= 1),
+  );
 }

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
 
@@ -17,13 +18,19 @@ export async function readTextFile(absPath: string, displayPath: string, maxByte
   });
   let bytes: Buffer;
   try {
-    const handle = await open(absPath, 'r');
+    // Non-blocking: opening a FIFO for reading would otherwise wait forever for a writer.
+    const handle = await open(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      const { size } = await handle.stat();
-      if (size > maxBytes) {
-        return fail('tooLarge', `file is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; not parsed (raise maxFileBytes in .meshguard.yaml to check it, or exclude it)`);
+      const info = await handle.stat();
+      if (!info.isFile()) return fail('notRegularFile', 'not a regular file (FIFO, device or socket); not read');
+      if (info.size > maxBytes) {
+        return fail('tooLarge', `file is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit; not parsed (raise maxFileBytes in .meshguard.yaml to check it, or exclude it)`);
       }
-      bytes = await handle.readFile();
+      // The size stat reports is not trusted (a file growing while read, /proc-like files reporting 0):
+      // reading stops one byte past the cap, whatever the file says.
+      const read = await readAtMost(handle, maxBytes + 1);
+      if (read.length > maxBytes) return fail('tooLarge', `file is over the ${formatBytes(maxBytes)} limit (maxFileBytes); not parsed`);
+      bytes = read;
     } finally {
       await handle.close();
     }
@@ -33,9 +40,23 @@ export async function readTextFile(absPath: string, displayPath: string, maxByte
   return decodeText(bytes, fail);
 }
 
+async function readAtMost(handle: Awaited<ReturnType<typeof open>>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < limit) {
+    const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, limit - total));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks, total);
+}
+
 export function decodeText(bytes: Uint8Array, fail: (messageId: string, message: string) => ReadOutcome): ReadOutcome {
-  const probe = bytes.subarray(0, 8192);
-  if (probe.includes(0)) return fail('binary', 'file looks binary (contains NUL bytes); not parsed');
+  // Anywhere in the file, not only its start: YAML cannot contain NUL, and a parser must never see one.
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return fail('binary', `file looks binary (a NUL byte at offset ${nul}); not parsed`);
   let text: string;
   try {
     text = utf8.decode(bytes);

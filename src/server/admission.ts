@@ -10,9 +10,17 @@ import { SEVERITY_RANK, type Finding, type RuleMeta, type Severity } from '../mo
 import { isRecord } from '../model/workload.js';
 import type { Rule } from '../rules/rule.js';
 
-/** What the API server expects back (admission.k8s.io/v1). */
+/**
+ * The AdmissionReview versions answered. An API server sends the first version of the webhook's
+ * `admissionReviewVersions` it supports and rejects an answer in another one, so the answer is always in
+ * the version asked; the response fields are the same in both.
+ */
+export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
+export type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
+
+/** What the API server expects back, in the version of the request. */
 export interface AdmissionReviewResponse {
-  apiVersion: 'admission.k8s.io/v1';
+  apiVersion: AdmissionVersion;
   kind: 'AdmissionReview';
   response: {
     uid: string;
@@ -79,11 +87,12 @@ export function createAdmissionReviewer(options: AdmissionOptions = {}): Admissi
   let snapshot = options.inventory ?? new Inventory([]);
 
   const reviewer = (review: unknown): AdmissionOutcome => {
-    const request = isRecord(review) && isRecord(review.request) ? review.request : undefined;
-    const uid = typeof request?.uid === 'string' ? request.uid : '';
-    if (!request || uid === '') {
-      return answer(uid, false, 'error', [], { code: 400, message: 'meshguard: the body is not an admission.k8s.io/v1 AdmissionReview with a request.uid' });
-    }
+    const invalid = invalidReview(review);
+    if (invalid) return invalid;
+    const request = (review as { request: Record<string, unknown> }).request;
+    const uid = request.uid as string;
+    const version = versionOf(review)!;
+    const answer = answerIn.bind(undefined, version);
     // DELETE (and CONNECT) carry no object to lint.
     const object = request.object;
     if (!isRecord(object)) return answer(uid, true, 'skipped', []);
@@ -109,11 +118,7 @@ export function createAdmissionReviewer(options: AdmissionOptions = {}): Admissi
       }).findings.filter((f) => !f.suppressed);
     } catch (error) {
       const why = error instanceof EvaluationTimeout ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
-      const message = `meshguard could not evaluate ${resource.kind}/${resource.name}: ${why}`;
-      // Fail: deny as the API server would if we had not answered; Ignore: admit, but say so.
-      return failurePolicy === 'Fail'
-        ? answer(uid, false, 'error', [], { code: 500, message })
-        : answer(uid, true, 'error', [], undefined, [truncate(message)]);
+      return unevaluated(version, uid, failurePolicy, `meshguard could not evaluate ${resource.kind}/${resource.name}: ${why}`);
     }
 
     // A missing companion (no Sidecar yet) is expected mid-rollout: warn, never deny (see ReportDescriptor).
@@ -143,7 +148,50 @@ export function formatFinding(finding: Finding): string {
   return `[${finding.ruleId}] ${finding.message}${finding.path ? ` (at ${finding.path})` : ''}`;
 }
 
-function answer(
+/** The version a review asked in; a review that names none is taken as v1. */
+function versionOf(review: unknown): AdmissionVersion | undefined {
+  const asked = isRecord(review) ? review.apiVersion : undefined;
+  if (asked === undefined) return 'admission.k8s.io/v1';
+  return ADMISSION_VERSIONS.find((v) => v === asked);
+}
+
+/**
+ * The answer when meshguard could not evaluate a review (an error, its time budget spent).
+ * Fail: deny as the API server would if we had not answered; Ignore: admit, but say so.
+ */
+function unevaluated(version: AdmissionVersion, uid: string, failurePolicy: FailurePolicy, message: string): AdmissionOutcome {
+  return failurePolicy === 'Fail'
+    ? answerIn(version, uid, false, 'error', [], { code: 500, message })
+    : answerIn(version, uid, true, 'error', [], undefined, [truncate(message)]);
+}
+
+/** The 400 answer to a body that is not an AdmissionReview meshguard can answer; undefined for one it can. */
+function invalidReview(review: unknown): AdmissionOutcome | undefined {
+  const request = isRecord(review) && isRecord(review.request) ? review.request : undefined;
+  const uid = typeof request?.uid === 'string' ? request.uid : '';
+  const version = versionOf(review);
+  if (!version) {
+    const asked = isRecord(review) ? String(review.apiVersion) : '';
+    return answerIn('admission.k8s.io/v1', uid, false, 'error', [], { code: 400, message: `meshguard: unsupported AdmissionReview apiVersion '${asked}' (answers ${ADMISSION_VERSIONS.join(' and ')})` });
+  }
+  if (!request || uid === '') {
+    return answerIn(version, uid, false, 'error', [], { code: 400, message: 'meshguard: the body is not an AdmissionReview (admission.k8s.io/v1 or v1beta1) with a request.uid' });
+  }
+  return undefined;
+}
+
+/** `unevaluated` for a raw review body, when no evaluation thread could answer it in time. */
+export function unevaluatedReview(review: unknown, failurePolicy: FailurePolicy, why: string): AdmissionOutcome {
+  const invalid = invalidReview(review);
+  if (invalid) return invalid;
+  const request = isRecord(review) && isRecord(review.request) ? review.request : {};
+  const object = isRecord(request.object) ? request.object : {};
+  const what = typeof object.kind === 'string' ? ` ${object.kind}/${isRecord(object.metadata) ? String(object.metadata.name ?? '') : ''}` : '';
+  return unevaluated(versionOf(review) ?? 'admission.k8s.io/v1', typeof request.uid === 'string' ? request.uid : '', failurePolicy, `meshguard could not evaluate${what}: ${why}`);
+}
+
+function answerIn(
+  apiVersion: AdmissionVersion,
   uid: string,
   allowed: boolean,
   outcome: AdmissionOutcome['outcome'],
@@ -155,7 +203,7 @@ function answer(
     outcome,
     findings,
     review: {
-      apiVersion: 'admission.k8s.io/v1',
+      apiVersion,
       kind: 'AdmissionReview',
       response: { uid, allowed, ...(status ? { status } : {}), ...(warnings.length > 0 ? { warnings } : {}) },
     },

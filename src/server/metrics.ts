@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Severity } from '../model/types.js';
 import type { AdmissionOutcome } from './admission.js';
 
 /** Prometheus metrics of one server, in their own registry so that tests and embedders stay isolated. */
@@ -27,9 +28,10 @@ export class AdmissionMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'meshguard_' });
   }
 
-  observe(outcome: AdmissionOutcome['outcome'] | 'rejected', seconds: number, findings: AdmissionOutcome['findings'] = []): void {
+  /** `findings`: rule id and severity of each finding (what crosses from the evaluation thread). */
+  observe(outcome: AdmissionOutcome['outcome'] | 'rejected', seconds: number, findings: readonly (readonly [string, Severity])[] = []): void {
     this.requests.inc({ outcome });
     this.latency.observe(seconds);
-    for (const f of findings) this.findings.inc({ rule: f.ruleId, severity: f.severity });
+    for (const [rule, severity] of findings) this.findings.inc({ rule, severity });
   }
 }

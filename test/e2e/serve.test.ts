@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -86,7 +86,9 @@ describe('meshguard serve (real HTTPS server)', () => {
   });
 
   afterAll(() => {
+    if (process.env.DEBUG_SERVE) console.log(stderr.split('\n').filter((l) => !l.includes('"admission review"')).join('\n'));
     server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('allows a compliant object, using the inventory snapshot for cross-resource rules', async () => {

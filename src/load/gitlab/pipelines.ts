@@ -100,6 +100,9 @@ async function buildTree(
     treeProblems.push({ ruleId: 'gitlab-include', messageId, severity, message, file: file.path, range });
   };
 
+  // GitLab resolves `local:` against the root of the CI file's own repository, never against the directory
+  // meshguard was started in: `meshguard check repo/` from a parent directory reads repo/<include>.
+  const prefix = await repositoryPrefix(root.path, input.root);
   const visit = async (file: CiFile, chain: string[]): Promise<void> => {
     seen.add(file.path);
     for (const entry of file.includes) {
@@ -109,16 +112,18 @@ async function buildTree(
         report(file, entry.path, 'info', 'opaque', `${entry.kind} include '${entry.ref}' is not fetched: its jobs are not checked here`);
         continue;
       }
-      const target = localTarget(entry.file);
-      if (!target.ok) {
-        report(file, entry.path, target.messageId === 'unexpandable' ? 'info' : 'error', target.messageId, target.message);
+      const written = localTarget(entry.file);
+      if (!written.ok) {
+        report(file, entry.path, written.messageId === 'unexpandable' ? 'info' : 'error', written.messageId, written.message);
         continue;
       }
-      const targets = 'glob' in target ? await expandLocalGlob(target.glob, target.under, input) : [target.file];
-      if ('glob' in target && targets.length === 0) {
+      const target = written;
+      const relativeTargets = 'glob' in target ? await expandLocalGlob(target.glob, target.under, input, prefix) : [target.file];
+      if ('glob' in target && relativeTargets.length === 0) {
         report(file, entry.path, 'error', 'localMissing', `local include '${entry.file}' matches no .yml/.yaml file in the repository`);
         continue;
       }
+      const targets = relativeTargets.map((f) => (prefix ? path.posix.join(prefix, f) : f));
       for (const targetFile of targets) await includeOne(file, entry, targetFile, chain);
     }
     order.push(file);
@@ -134,7 +139,7 @@ async function buildTree(
       report(file, entry.path, 'error', 'tooMany', `more than ${MAX_INCLUDES} files are included: GitLab stops at ${MAX_INCLUDES}`);
       return;
     }
-    const missing = await missingReason(target, input);
+    const missing = await missingReason(target, input, prefix);
     if (missing) {
       report(file, entry.path, 'error', missing.messageId, missing.message(entry.file));
       return;
@@ -149,13 +154,17 @@ async function buildTree(
 }
 
 /** Repository files (sorted) matching a wildcard local include, below its static prefix. */
-async function expandLocalGlob(glob: RegExp, under: string, input: GitlabLoadInput): Promise<string[]> {
+async function expandLocalGlob(glob: RegExp, under: string, input: GitlabLoadInput, prefix: string): Promise<string[]> {
   const matches = new Set<string>();
-  for (const file of input.known.keys()) if (glob.test(file)) matches.add(file);
+  const inRepository = (file: string): string | undefined => (!prefix ? file : file.startsWith(`${prefix}/`) ? file.slice(prefix.length + 1) : undefined);
+  for (const known of input.known.keys()) {
+    const file = inRepository(known);
+    if (file !== undefined && glob.test(file)) matches.add(file);
+  }
   if (input.root) {
     const walk = async (dir: string, depth: number): Promise<void> => {
       if (depth > 20) return;
-      const entries = await readdir(path.join(input.root!, dir), { withFileTypes: true }).catch(() => []);
+      const entries = await readdir(path.join(input.root!, prefix, dir), { withFileTypes: true }).catch(() => []);
       for (const entry of entries) {
         if (entry.name === '.git' || entry.name === 'node_modules') continue;
         const relative = dir ? `${dir}/${entry.name}` : entry.name;
@@ -168,10 +177,25 @@ async function expandLocalGlob(glob: RegExp, under: string, input: GitlabLoadInp
   return [...matches].filter((f) => /\.ya?ml$/.test(f)).sort();
 }
 
+/**
+ * The repository-relative directory of the repository holding a CI file: the nearest directory from the
+ * file up to the run's root that has a `.git` (a clone or a worktree); '' when that is the root itself.
+ */
+async function repositoryPrefix(file: string, root: string | undefined): Promise<string> {
+  if (!root) return '';
+  let dir = path.posix.dirname(file);
+  while (dir !== '.' && dir !== '/' && dir !== '') {
+    if (await stat(path.join(root, dir, '.git')).then(() => true, () => false)) return dir;
+    dir = path.posix.dirname(dir);
+  }
+  return '';
+}
+
 /** Why an included file cannot be read from the repository, or nothing when it can. */
 async function missingReason(
   file: string,
   input: GitlabLoadInput,
+  prefix: string,
 ): Promise<{ messageId: string; message: (written: string) => string } | undefined> {
   if (!input.root) {
     if (input.known.has(file)) return undefined;
@@ -181,7 +205,7 @@ async function missingReason(
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isFile()) return { messageId: 'localMissing', message: (w) => `local include '${w}' does not exist in the repository (looked for ${file})` };
   // A symlink inside the repository may still lead out of it: GitLab reads the Git tree, not the disk.
-  const [real, realRoot] = await Promise.all([realpath(absolute), realpath(input.root)]);
+  const [real, realRoot] = await Promise.all([realpath(absolute), realpath(path.join(input.root, prefix))]);
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
     return { messageId: 'escapesRepository', message: (w) => `local include '${w}' is a link to a file outside the repository; not read` };
   }

@@ -1,0 +1,103 @@
+/**
+ * One evaluation thread of `meshguard serve`. Rules (and the user's Rego) run here, never on the thread
+ * that accepts connections: a policy that loops or backtracks for seconds cannot stall /healthz or other
+ * requests, and the server can terminate this thread and answer per --failure-policy instead.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import path from 'node:path';
+import type { MeshguardConfig } from '../config/types.js';
+import { InputError } from '../load/discover.js';
+import { loadWorkspace } from '../load/index.js';
+import { Inventory } from '../model/inventory.js';
+import { defaultCacheDir, defaultRules, loadPolicyRules } from '../policy/index.js';
+import { createAdmissionReviewer, type AdmissionOptions } from './admission.js';
+import { answerBody, epochNow, type ToWorker, type FromWorker } from './protocol.js';
+
+export interface WorkerSettings extends Pick<AdmissionOptions, 'denyOn' | 'failurePolicy' | 'timeoutMs' | 'today'> {
+  config: MeshguardConfig;
+  /** Where the configuration's `policies:` patterns are resolved. */
+  root: string;
+  inventoryDir?: string;
+}
+
+/** What the pool passes to each thread: the settings and the shared word where it says what it is evaluating. */
+export interface WorkerData extends WorkerSettings {
+  status: SharedArrayBuffer;
+}
+
+const port = parentPort!;
+const settings = workerData as WorkerData;
+const status = new Float64Array(settings.status);
+const post = (message: FromWorker): void => port.postMessage(message);
+
+async function start(): Promise<void> {
+  let rules;
+  try {
+    const policyRules = settings.config.policies.length > 0
+      ? await loadPolicyRules({ root: settings.root, patterns: settings.config.policies, cacheDir: defaultCacheDir(settings.root) })
+      : [];
+    rules = [...defaultRules(), ...policyRules];
+  } catch (error) {
+    post({ type: 'init-failed', message: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  const reviewer = createAdmissionReviewer({ ...settings, rules });
+
+  const loadInventory = async (): Promise<void> => {
+    if (!settings.inventoryDir) return;
+    try {
+      // An inventory directory with no manifests yet is an empty cluster snapshot, not an error.
+      const workspace = await loadWorkspace(['.'], path.resolve(settings.inventoryDir), settings.config).catch((error: unknown) => {
+        if (error instanceof InputError) return { resources: [], problems: [] };
+        throw error;
+      });
+      reviewer.setInventory(new Inventory(workspace.resources));
+      post({ type: 'inventory', resources: workspace.resources.length, problems: workspace.problems.length });
+    } catch (error) {
+      post({ type: 'inventory-failed', error: String(error) });
+    }
+  };
+
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'inventory') {
+      void loadInventory();
+      return;
+    }
+    // The start time first: the pool reads the id, then the time.
+    status[1] = epochNow();
+    status[0] = message.id;
+    const answer = answerBody(reviewer, message.body);
+    status[0] = 0;
+    post({ type: 'answer', id: message.id, ...answer });
+  });
+  await loadInventory();
+  warmUp(reviewer);
+  post({ type: 'ready' });
+}
+
+void start();
+
+/**
+ * Review a few typical objects before taking traffic: the first evaluation of each rule compiles code and
+ * fills lazy tables, which would otherwise spend a real request's time budget.
+ */
+function warmUp(reviewer: ReturnType<typeof createAdmissionReviewer>): void {
+  const labels = { app: 'warm-up' };
+  const objects = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'warm-up', labels: { 'istio-injection': 'enabled' } } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'warm-up', namespace: 'warm-up' }, spec: { selector: labels, ports: [{ name: 'http', port: 80 }] } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'warm-up', namespace: 'warm-up' },
+      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'example/app:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } },
+    },
+  ];
+  for (const [i, object] of objects.entries()) {
+    try {
+      reviewer({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: `warm-up-${i}`, operation: 'CREATE', namespace: 'warm-up', object } });
+    } catch {
+      // A warm-up is best effort; real reviews report their own errors.
+    }
+  }
+}

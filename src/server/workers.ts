@@ -1,0 +1,260 @@
+import { Worker } from 'node:worker_threads';
+import { epochNow, type AnswerBody, type FromWorker, type ToWorker } from './protocol.js';
+import type { WorkerSettings } from './worker.js';
+
+const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+
+/** Past a review's budget, how long the watchdog waits for the rules' own deadline to answer (the promise is budget + 50 ms). */
+const WATCHDOG_SLACK_MS = 15;
+
+/** A start-up failure of the evaluation threads (a policy that does not compile): the server must not start. */
+export class WorkerStartError extends Error {}
+
+interface Pending {
+  id: number;
+  body: Uint8Array;
+  sentAt: number;
+  resolve: (answer: AnswerBody) => void;
+  /** Set once answered: by its thread, or per --failure-policy when its budget ran out. */
+  settled?: boolean;
+  /** While it waits for a thread: answered per --failure-policy if none is free within the budget. */
+  waitTimer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  /** Requests sent to this thread, in the order it will answer them (a thread reviews one at a time). */
+  queue: Pending[];
+  /** Written by the thread: [id of the review it is evaluating or 0, when it started (epoch ms)]. */
+  status: Float64Array;
+  watchdog?: NodeJS.Timeout;
+  /**
+   * The review this thread is stuck on (answered already, per --failure-policy). The thread gets no new
+   * work until it finishes it; if it does not within the kill delay, it is terminated and replaced.
+   */
+  stuckOn?: Pending;
+  /** Reviews posted to it and then moved to other threads: their late answers are dropped. */
+  moved: Set<number>;
+  /** Its start-up failed: it is not replaced (the replacement would fail the same way). */
+  failed?: boolean;
+}
+
+export interface WorkerPoolOptions {
+  settings: WorkerSettings;
+  size: number;
+  /** Budget of one review. */
+  timeoutMs: number;
+  /** How long a thread may stay stuck on one review before it is terminated (default max(1 s, 5 budgets)). */
+  killAfterMs?: number;
+  /** The answer to a review that could not be evaluated in time (per --failure-policy). */
+  onStuck: (body: Uint8Array, why: string) => AnswerBody;
+  log: (entry: Record<string, unknown>) => void;
+}
+
+/**
+ * Evaluation threads behind the HTTPS server. Each review goes to the least busy healthy thread.
+ *
+ * Rules check the time between themselves, but one builtin call (a backtracking regex, a policy loop)
+ * can run for seconds. A watchdog per thread therefore answers the review it is on per --failure-policy
+ * once the budget is spent, moves the reviews queued behind it to the other threads, and gives the thread
+ * no more work. A thread that was only slow (a loaded machine) comes back when it finishes; one still
+ * busy after the kill delay is terminated (the only way to stop synchronous JS) and replaced. With two or
+ * more threads, reviews keep being evaluated while one is stuck or restarting.
+ */
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+  /** Reviews waiting for a healthy thread (start-up, or every thread stuck or restarting). */
+  private readonly waiting: Pending[] = [];
+  private readonly killAfterMs: number;
+
+  private constructor(private readonly options: WorkerPoolOptions) {
+    this.killAfterMs = options.killAfterMs ?? Math.max(1_000, 5 * options.timeoutMs);
+  }
+
+  /** Start the threads and wait until the first one is ready; a start-up failure rejects. */
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(options);
+    const firstReady = new Promise<void>((resolve, reject) => {
+      for (let i = 0; i < Math.max(1, options.size); i++) pool.spawn(resolve, reject);
+    });
+    try {
+      await firstReady;
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  review(body: Uint8Array): Promise<AnswerBody> {
+    return new Promise((resolve) => {
+      this.dispatch({ id: this.nextId++, body, sentAt: performance.now(), resolve });
+    });
+  }
+
+  /** Ask every thread to reload the inventory directory. */
+  reloadInventory(): void {
+    for (const slot of this.slots) slot.worker.postMessage({ type: 'inventory' } satisfies ToWorker);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    for (const slot of slots) clearTimeout(slot.watchdog);
+    for (const pending of this.waiting.splice(0)) clearTimeout(pending.waitTimer);
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private settle(pending: Pending, answer: AnswerBody): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.waitTimer);
+    pending.resolve(answer);
+  }
+
+  private dispatch(pending: Pending): void {
+    let best: Slot | undefined;
+    for (const slot of this.slots) if (slot.ready && !slot.stuckOn && slot.moved.size === 0 && (!best || slot.queue.length < best.queue.length)) best = slot;
+    if (!best) {
+      // No thread left that could ever answer (their start-up failed after a restart): fail now, not never.
+      if (this.slots.every((slot) => slot.failed)) return this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
+      this.waiting.push(pending);
+      // Every thread stuck or starting: the review is not left waiting past its budget.
+      pending.waitTimer ??= setTimeout(() => {
+        const index = this.waiting.indexOf(pending);
+        if (index >= 0) this.waiting.splice(index, 1);
+        this.settle(pending, this.options.onStuck(pending.body, `no evaluation thread was free within ${this.options.timeoutMs} ms`));
+      }, Math.max(0, pending.sentAt + this.options.timeoutMs + WATCHDOG_SLACK_MS - performance.now()));
+      return;
+    }
+    clearTimeout(pending.waitTimer);
+    best.queue.push(pending);
+    // The bytes are copied, not transferred: a review may have to be re-sent to another thread.
+    best.worker.postMessage({ type: 'review', id: pending.id, body: pending.body } satisfies ToWorker);
+    if (best.queue.length === 1) this.arm(best);
+  }
+
+  private dispatchWaiting(): void {
+    for (const pending of this.waiting.splice(0)) if (!pending.settled) this.dispatch(pending);
+  }
+
+  private spawn(onFirstReady?: () => void, onStartFailure?: (error: Error) => void): void {
+    if (this.closed) return;
+    const status = new Float64Array(new SharedArrayBuffer(16));
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { ...this.options.settings, status: status.buffer } });
+    const slot: Slot = { worker, ready: false, queue: [], status, moved: new Set() };
+    this.slots.push(slot);
+    worker.on('message', (message: FromWorker) => this.onMessage(slot, message, onFirstReady, onStartFailure));
+    worker.on('error', (error) => {
+      this.options.log({ level: 'error', msg: 'evaluation thread failed', error: String(error) });
+      if (!slot.ready) onStartFailure?.(new WorkerStartError(String(error.message)));
+    });
+    worker.on('exit', () => this.replace(slot, true));
+  }
+
+  private onMessage(slot: Slot, message: FromWorker, onFirstReady?: () => void, onStartFailure?: (error: Error) => void): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        onFirstReady?.();
+        this.dispatchWaiting();
+        return;
+      case 'init-failed':
+        // Starting another thread would fail the same way: this one is dropped, not replaced.
+        slot.failed = true;
+        this.options.log({ level: 'error', msg: 'evaluation thread could not start', error: message.message });
+        onStartFailure?.(new WorkerStartError(message.message));
+        return;
+      case 'inventory':
+        this.options.log({ level: 'info', msg: 'inventory loaded', resources: message.resources, problems: message.problems });
+        return;
+      case 'inventory-failed':
+        this.options.log({ level: 'error', msg: 'inventory reload failed; keeping the previous snapshot', error: message.error });
+        return;
+      case 'answer': {
+        const { type: _type, id, ...answer } = message;
+        const recovering = slot.stuckOn !== undefined || slot.moved.size > 0;
+        if (slot.stuckOn?.id === id) {
+          slot.stuckOn = undefined; // it was only slow: the late answer is dropped
+        } else if (!slot.moved.delete(id)) {
+          const index = slot.queue.findIndex((p) => p.id === id);
+          if (index >= 0) this.settle(slot.queue.splice(index, 1)[0]!, answer);
+        }
+        const recovered = recovering && !slot.stuckOn && slot.moved.size === 0;
+        // Re-armed for the next review, or once the thread is back in rotation; not for every answer.
+        if (recovered || slot.queue.length > 0) this.arm(slot);
+        else clearTimeout(slot.watchdog);
+        if (recovered) this.dispatchWaiting();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Watch the review the thread is working on now (the head of its queue): the thread itself says which
+   * review it is on and since when, so time spent queued or a busy connection thread never counts as
+   * evaluation. A thread that is stuck or recovering is watched for the kill delay instead.
+   */
+  private arm(slot: Slot): void {
+    clearTimeout(slot.watchdog);
+    if (slot.stuckOn || slot.moved.size > 0) {
+      slot.watchdog = setTimeout(() => {
+        const [id, startedAt] = slot.status;
+        if (id !== 0 && epochNow() - startedAt! >= this.killAfterMs) {
+          this.options.log({ level: 'warn', msg: 'evaluation thread replaced: a review exceeded its budget', timeoutMs: this.options.timeoutMs, stuckMs: Math.round(epochNow() - startedAt!) });
+          this.replace(slot, false);
+        } else this.arm(slot);
+      }, this.killAfterMs / 4);
+      return;
+    }
+    const head = slot.queue[0];
+    if (!head) return;
+    // A little past the budget: the rules' own deadline answers first when the time goes between rules.
+    const budget = this.options.timeoutMs + WATCHDOG_SLACK_MS;
+    const check = (): void => {
+      if (slot.queue[0] !== head) return;
+      const [id, startedAt] = slot.status;
+      const elapsed = id === head.id ? epochNow() - startedAt! : 0;
+      if (elapsed < budget) {
+        // Not started yet (its answer to the previous review is on its way), or started later than thought.
+        slot.watchdog = setTimeout(check, id === head.id ? budget - elapsed : Math.min(budget, 10));
+        return;
+      }
+      slot.queue.shift();
+      this.settle(head, this.options.onStuck(head.body, `evaluation exceeded ${this.options.timeoutMs} ms`));
+      slot.stuckOn = head;
+      // The reviews queued behind it go to healthy threads; this one's late answers to them are dropped.
+      const queued = slot.queue.splice(0);
+      for (const pending of queued) slot.moved.add(pending.id);
+      this.arm(slot);
+      for (const pending of queued) this.dispatch(pending);
+    };
+    slot.watchdog = setTimeout(check, budget);
+  }
+
+  /**
+   * Drop a thread, start its replacement, and hand its queued reviews to the others. `headFailed`: the
+   * thread died while reviewing the head of its queue (out of memory, a defect), which must not take the
+   * next thread with it: that review is answered per --failure-policy, the others are re-sent.
+   */
+  private replace(slot: Slot, headFailed: boolean): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.slots.splice(index, 1);
+    clearTimeout(slot.watchdog);
+    slot.worker.removeAllListeners('exit');
+    void slot.worker.terminate();
+    if (this.closed) return;
+    const orphans = slot.queue.splice(0);
+    const head = headFailed ? orphans.shift() : undefined;
+    if (head) this.settle(head, this.options.onStuck(head.body, 'the evaluation thread stopped'));
+    if (!slot.failed) this.spawn();
+    for (const pending of orphans) this.dispatch(pending);
+    if (this.slots.every((s) => s.failed)) {
+      for (const pending of this.waiting.splice(0)) this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
+    }
+  }
+}
