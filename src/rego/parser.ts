@@ -222,7 +222,7 @@ class Parser {
   literal(): Expr {
     const start = this.tok;
     let negated = false;
-    if (this.isKw('not') && !(this.peekAt(1).kind === 'punct' && [':=', '=', '.', '['].includes(this.peekAt(1).text))) {
+    if (this.isKw('not') && !(this.peekAt(1).kind === 'punct' && [':=', '=', '.'].includes(this.peekAt(1).text))) {
       this.next();
       negated = true;
     }

@@ -32,6 +32,11 @@ export interface PlanContext {
   funcArity(id: number): number;
   /** Rego v1 module: stricter checks (no shadowing of input/data). */
   regoV1: boolean;
+  /**
+   * The module imports `future.keywords.not`: a negated expression keeps its operands inside the
+   * negation (`not f(input.missing)` is true). Otherwise they are evaluated before it, as OPA does.
+   */
+  negationKeepsOperands?: boolean;
   dependsOn(id: number): void;
 }
 
@@ -251,7 +256,7 @@ export class Planner {
   body(exprs: Expr[], loc: Location): void {
     checkDeclarations(exprs, this.predeclared);
     this.predeclared = new Set();
-    const pending = [...exprs];
+    const pending = this.ctx.negationKeepsOperands ? [...exprs] : exprs.flatMap((e) => (e.negated ? this.hoistOutOfNegation(e) : [e]));
     while (pending.length > 0) {
       let firstErr: Unsafe | undefined;
       let done = -1;
@@ -274,6 +279,67 @@ export class Planner {
       }
       pending.splice(done, 1);
     }
+  }
+
+  private hoisted = 0;
+
+  /**
+   * OPA's default treatment of `not` (its RewriteExprTerms and RewriteDynamicTerms compiler stages,
+   * which ignore negation): nested calls, refs passed to a call, refs inside composite operands and
+   * refs used as keys are each bound to a fresh var by an expression placed before the negated one,
+   * so `not f(input.missing)` and `not obj[input.missing]` are undefined rather than true
+   * (open-policy-agent/opa#1877). A plain ref (`not input.x`) or var stays inside the negation.
+   * Gatekeeper's library and Trivy's checks rely on this; `import future.keywords.not` opts out.
+   */
+  private hoistOutOfNegation(e: Expr): Expr[] {
+    const extras: Expr[] = [];
+    const bind = (t: Term): Term => {
+      const v: Term = { type: 'var', name: `__not${this.hoisted++}__`, loc: t.loc };
+      extras.push({ kind: 'unify', left: v, right: t, negated: false, with: e.with, loc: t.loc });
+      return v;
+    };
+    // Keys of a ref (and a call at its head): the ref itself stays.
+    const inRef = (t: Extract<Term, { type: 'ref' }>): Term => ({
+      ...t,
+      head: t.head.type === 'call' ? operand(t.head) : t.head,
+      path: t.path.map(operand),
+    });
+    // An operand: refs (including vars naming rules, imports, input, data) and calls are hoisted.
+    const operand = (t: Term): Term => {
+      switch (t.type) {
+        case 'ref': return bind(inRef(t));
+        case 'var': return this.isGlobalVar(t.name) ? bind(t) : t;
+        case 'call': return bind({ ...t, args: t.args.map(operand) });
+        case 'array': return { ...t, items: t.items.map(operand) };
+        case 'set': return { ...t, items: t.items.map(operand) };
+        case 'object': return { ...t, entries: t.entries.map(([k, v]) => [operand(k), operand(v)] as [Term, Term]) };
+        default: return t;
+      }
+    };
+    // The expression's own operand: a ref or global var is evaluated inside the negation.
+    const side = (t: Term): Term => (t.type === 'ref' ? inRef(t) : t.type === 'var' || t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objcomp' ? t : operand(t));
+    let rewritten: Expr;
+    if (e.kind === 'term') {
+      const t = e.term;
+      if (t.type === 'call') {
+        if (t.name.length === 1 && t.name[0] === 'print') return [e];
+        rewritten = { ...e, term: { ...t, args: t.args.map(operand) } };
+      } else {
+        rewritten = { ...e, term: side(t) };
+      }
+    } else if (e.kind === 'unify') {
+      rewritten = { ...e, left: side(e.left), right: side(e.right) };
+    } else {
+      return [e];
+    }
+    return [...extras, rewritten];
+  }
+
+  /** True when `name` is not a local of this body or an enclosing one but a rule, import, input or data. */
+  private isGlobalVar(name: string): boolean {
+    if (name === '_') return false;
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) if (s.slots.has(name) || s.declared.has(name)) return false;
+    return this.ctx.resolveGlobal(name) !== undefined;
   }
 
   expr(e: Expr): void {
