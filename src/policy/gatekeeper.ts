@@ -32,7 +32,9 @@ export function templateOf(resource: Resource): ConstraintTemplate | undefined {
   const code = Array.isArray(target.code) ? target.code.find((c) => isRecord(c) && c.engine === 'Rego') : undefined;
   const rego = typeof target.rego === 'string' ? target.rego : isRecord(code) && isRecord(code.source) && typeof code.source.rego === 'string' ? code.source.rego : undefined;
   if (!rego) return undefined;
-  const libs = Array.isArray(target.libs) ? target.libs.filter((l): l is string => typeof l === 'string') : [];
+  // `libs` sit beside `rego` in either layout.
+  const libsOf = (holder: Record<string, unknown>): string[] => (Array.isArray(holder.libs) ? holder.libs.filter((l): l is string => typeof l === 'string') : []);
+  const libs = typeof target.rego === 'string' ? libsOf(target) : isRecord(code) && isRecord(code.source) ? libsOf(code.source) : [];
   const where = `${resource.source.file}#${resource.name}`;
   return { kind: names.kind, resource, sources: [{ path: where, source: rego }, ...libs.map((source, i) => ({ path: `${where}/libs/${i}`, source }))] };
 }

@@ -285,8 +285,8 @@ export class Planner {
 
   /**
    * OPA's default treatment of `not` (its RewriteExprTerms and RewriteDynamicTerms compiler stages,
-   * which ignore negation): nested calls, refs passed to a call, refs inside composite operands and
-   * refs used as keys are each bound to a fresh var by an expression placed before the negated one,
+   * which ignore negation): nested calls, refs passed to a call (but not to `==`, which OPA rewrites to
+   * `=` first), refs inside composite operands and refs used as keys are each bound to a fresh var by an expression placed before the negated one,
    * so `not f(input.missing)` and `not obj[input.missing]` are undefined rather than true
    * (open-policy-agent/opa#1877). A plain ref (`not input.x`) or var stays inside the negation.
    * Gatekeeper's library and Trivy's checks rely on this; `import future.keywords.not` opts out.
@@ -323,6 +323,11 @@ export class Planner {
       const t = e.term;
       if (t.type === 'call') {
         if (t.name.length === 1 && t.name[0] === 'print') return [e];
+        // OPA turns `a == b` into `a = b` before this rewrite, so its sides are treated as unification's.
+        if (t.name.length === 1 && t.name[0] === 'equal' && t.args.length === 2 && this.ctx.resolveFunc(t.name) === undefined) {
+          rewritten = { ...e, term: { ...t, args: t.args.map(side) } };
+          return [...extras, rewritten];
+        }
         rewritten = { ...e, term: { ...t, args: t.args.map(operand) } };
       } else {
         rewritten = { ...e, term: side(t) };

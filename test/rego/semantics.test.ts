@@ -19,6 +19,7 @@ obj := {}
 dynamic_key if not obj[input.key_not_present]
 plain_ref if not input.key_not_present
 compared if not input.missing == "x"
+not_equal if not input.missing != "x"
 nested_call if not count(input.missing) == 0
 local_var if { x := 1; not x == 2 }
 rule_in_array if not [undefined_rule]
@@ -32,6 +33,8 @@ undefined_rule if false
       params: { rule: 'RunAsAny' },
       violation: [],
       plain_ref: true,
+      // OPA rewrites == to unification before hoisting, so its ref operands stay inside the negation.
+      compared: true,
       local_var: true,
       rule_alone: true,
     });
@@ -46,6 +49,7 @@ undefined_rule if false
       dynamic_key: true,
       plain_ref: true,
       compared: true,
+      not_equal: true,
       nested_call: true,
       local_var: true,
       rule_in_array: true,
