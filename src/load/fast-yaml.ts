@@ -58,6 +58,9 @@ export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
       if (entry && cache) cache.recordRange(entry, rangeKey, range);
       return range;
     },
+    locateInText(path: JsonPath, line: number, column: number): SourceRange {
+      return positions().documents.find((d) => d.index === index)?.locateInText?.(path, line, column) ?? this.locate(path);
+    },
   }));
   return { documents, problems: [] };
 }
