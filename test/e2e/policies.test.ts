@@ -101,6 +101,21 @@ describe('Rego policies end to end (built CLI)', () => {
     }
   });
 
+  it('applies a conftest exception defined in another file of the package', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-exceptions-'));
+    try {
+      const run = await runMeshguard(['check', 'fixtures/policies/conftest-exceptions/deployments.yaml', '--policy', 'fixtures/policies/conftest-exceptions/policy', '--format', 'json'], {
+        env: { MESHGUARD_CACHE_DIR: path.join(dir, 'cache') },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+      const privileged = JSON.parse(run.stdout).findings.filter((f: any) => f.ruleId === 'main-deny-privileged');
+      expect(privileged.map((f: any) => [f.resource.name, f.suppressed ? f.suppressed.kind : 'reported'])).toEqual([['web', 'reported'], ['node-agent', 'exception']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs Gatekeeper suites with policy verify', async () => {
     const run = await runMeshguard(['policy', 'verify', 'fixtures/policies/gatekeeper/suite.yaml']);
     expect(run.stderr).toBe('');
