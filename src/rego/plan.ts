@@ -6,7 +6,7 @@ import type { Expr, Term } from './ast.js';
 import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
 import { builtinInfo } from './builtin-table.js';
-import { checkDeclarations, checkShapes, namesOf } from './checks.js';
+import { checkDeclarations, checkShapes, namesOf, renameLateShadows } from './checks.js';
 
 export { namesOf } from './checks.js';
 
@@ -226,6 +226,10 @@ export class Planner {
   }
 
   compr(kind: number, head: Term, val: Term | undefined, body: Expr[], loc: Location): Operand {
+    const renamed = renameLateShadows(body, val ? [head, val] : [head], this.declaredOutside(this.scope), (n) => `${n}$${this.hoisted++}`);
+    body = renamed.body;
+    head = renamed.heads[0]!;
+    if (val) val = renamed.heads[1]!;
     const { names, declared } = namesOf(body, val ? [head, val] : [head]);
     const saveOut = this.out, saveScope = this.scope, saveBound = new Set(this.bound);
     this.out = [];
@@ -253,8 +257,15 @@ export class Planner {
   predeclared = new Set<string>();
 
   /** Plans a body, reordering expressions so each runs once the vars it reads are bound. */
+  /** Vars declared (`:=`, `some`) by the bodies enclosing the one being planned. */
+  private declaredOutside(from: Scope | undefined): Set<string> {
+    const out = new Set<string>();
+    for (let s: Scope | undefined = from; s; s = s.parent) s.declared.forEach((n) => out.add(n));
+    return out;
+  }
+
   body(exprs: Expr[], loc: Location): void {
-    checkDeclarations(exprs, this.predeclared);
+    checkDeclarations(exprs, this.predeclared, this.declaredOutside(this.scope.parent));
     this.predeclared = new Set();
     const pending = this.ctx.negationKeepsOperands ? [...exprs] : exprs.flatMap((e) => (e.negated ? this.hoistOutOfNegation(e) : [e]));
     while (pending.length > 0) {
@@ -422,7 +433,8 @@ export class Planner {
       case 'every': {
         const coll = this.value(e.collection);
         const extra = e.key ? [e.key, e.value] : [e.value];
-        const { names, declared } = namesOf(e.body);
+        const everyBody = renameLateShadows(e.body, [], this.declaredOutside(this.scope), (n) => `${n}$${this.hoisted++}`).body;
+        const { names, declared } = namesOf(everyBody);
         for (const x of extra) if (x.type === 'var') declared.add(x.name);
         const saveOut = this.out, saveScope = this.scope, saveBound = new Set(this.bound);
         this.out = [];
@@ -432,7 +444,7 @@ export class Planner {
           const v = this.pattern(e.value);
           this.markBound(k);
           this.markBound(v);
-          this.body(e.body, e.loc);
+          this.body(everyBody, e.loc);
           const inner = this.out;
           this.out = saveOut;
           this.bound = saveBound;

@@ -68,3 +68,31 @@ b if not input.s == "y"
     expect(await evalPackage(src, { n: 2, s: 'y' })).toEqual({});
   });
 });
+
+describe('comprehension scopes: a local := may shadow a var of the enclosing body', () => {
+  it('reads the outer var before the local declaration and the local one after it, as OPA does', async () => {
+    const src = `package t
+import rego.v1
+keys := ks if {
+	xs := ["a", "b"]
+	ks := {k: v | some k, v in xs; xs := 3}
+}
+scaled := ys if {
+	xs := [1, 2]
+	ys := [xs | some v in xs; xs := v * 10]
+}
+every_local if {
+	xs := [1, 2]
+	every v in xs { xs := v; xs > 0 }
+}
+`;
+    expect(await evalPackage(src)).toEqual({ keys: { 0: 'a', 1: 'b' }, scaled: [10, 20], every_local: true });
+  });
+
+  it('still rejects a declaration after a use in the same scope', async () => {
+    const src = 'package t\nimport rego.v1\np if {\n\tinput.xs[x]\n\tys := [y | y := 1; z := y; z := 2]\n}\n';
+    await expect(evalPackage(src)).rejects.toThrow(/var z assigned above/);
+    const sameScope = 'package t\nimport rego.v1\np := ys if {\n\tys := [x | some v in input.xs; v == x; x := 1]\n}\n';
+    await expect(evalPackage(sameScope)).rejects.toThrow(/var x referenced above/);
+  });
+});
