@@ -27,6 +27,8 @@ Options:
   -p, --policy <path>       also run Rego policies (.rego files, directories, globs, .wasm modules); repeatable
       --namespace <pkg>     conftest namespace whose deny/violation/warn rules run (default: main); repeatable
       --combine             conftest --combine: policies get every resource at once as input
+  -d, --data <path>         data for the policies (JSON/YAML files, directories), under \`data\` as conftest -d
+                            lays it out; repeatable
       --today <yyyy-mm-dd>  evaluate waiver expiry as of this date (default: today, UTC)
       --color / --no-color  force or disable colour (default: colour on a terminal)
   -h, --help                show this help
@@ -65,6 +67,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     ...(values.policy ? { policies: values.policy } : {}),
     ...(values.namespace ? { policyNamespaces: values.namespace } : {}),
     ...(values.combine ? { combine: true } : {}),
+    ...(values.data ? { policyData: values.data } : {}),
     ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
   });
 
@@ -105,6 +108,7 @@ function parseCheckArgs(argv: string[]) {
         policy: { type: 'string', short: 'p', multiple: true },
         namespace: { type: 'string', multiple: true },
         combine: { type: 'boolean' },
+        data: { type: 'string', short: 'd', multiple: true },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },

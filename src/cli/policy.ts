@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCacheDir } from '../policy/index.js';
+import { loadDataDocuments } from '../policy/data-files.js';
 import { writeBuildManifest } from '../policy/load.js';
 import { formatTestRun, runPolicyTests } from '../policy/test-runner.js';
 import { formatVerify, verifySuite } from '../policy/verify.js';
@@ -24,7 +25,7 @@ export const POLICY_HELP = `Usage: meshguard policy <subcommand> [options]
 Subcommands:
   build <files|dirs>... -e <entrypoint>... -o policy.wasm   compile Rego to an OPA-ABI wasm module
   eval <query> [-i input] [-d data] <files|dirs>...          evaluate a query (like opa eval)
-  test <files|dirs>... [--verbose] [--run <regex>]            run test_* rules (like opa test)
+  test <files|dirs>... [--verbose] [--run <regex>] [-d data]  run test_* rules (like opa test, conftest verify -d)
   verify <suite.yaml>... [--verbose]                          run Gatekeeper suites (like gator verify)
 
 Exit codes: 0 success, 1 failing tests/assertions (or a policy error), 2 bad arguments.`;
@@ -61,7 +62,13 @@ async function runTest(argv: string[], cwd: string): Promise<CommandOutcome> {
   const absolute = positionals.map((p) => path.resolve(cwd, p));
   const missing = absolute.find((p) => !existsSync(p));
   if (missing) throw new UsageError(`no such file or directory: ${path.relative(cwd, missing)}`);
-  const run = await runPolicyTests(absolute, filter, cwd);
+  let data: Record<string, unknown> | undefined;
+  try {
+    data = values.data && values.data.length > 0 ? await loadDataDocuments(values.data, cwd) : undefined;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const run = await runPolicyTests(absolute, filter, cwd, data);
   const output = formatTestRun(run, values.verbose === true);
   if (run.compileError) return { exitCode: EXIT_FINDINGS, stdout: '', stderr: output };
   const failed = run.results.some((r) => r.outcome === 'fail' || r.outcome === 'error');
@@ -85,13 +92,13 @@ async function runVerify(argv: string[], cwd: string): Promise<CommandOutcome> {
   return { exitCode: failed ? EXIT_FINDINGS : EXIT_OK, stdout, stderr: '' };
 }
 
-function parse(argv: string[], withRun: boolean): { values: { verbose?: boolean; run?: string }; positionals: string[] } {
+function parse(argv: string[], withRun: boolean): { values: { verbose?: boolean; run?: string; data?: string[] }; positionals: string[] } {
   try {
     return parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { verbose: { type: 'boolean', short: 'v' }, ...(withRun ? { run: { type: 'string', short: 'r' } } : {}) },
-    }) as { values: { verbose?: boolean; run?: string }; positionals: string[] };
+      options: { verbose: { type: 'boolean', short: 'v' }, ...(withRun ? { run: { type: 'string', short: 'r' }, data: { type: 'string', short: 'd', multiple: true } } : {}) },
+    }) as { values: { verbose?: boolean; run?: string; data?: string[] }; positionals: string[] };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -36,6 +36,8 @@ export interface CheckRequest {
   policyNamespaces?: readonly string[];
   /** conftest --combine: policies see every resource as one input. */
   combine?: boolean;
+  /** conftest -d/--data: data files and directories for the policies. */
+  policyData?: readonly string[];
 }
 
 export interface CheckResult {
@@ -102,7 +104,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   ]);
   lap('load');
   // Policies compile (or come from the cache) before evaluation: rules themselves stay synchronous.
-  const policies = { root: request.root, patterns: [...request.config.policies, ...(request.policies ?? [])], namespaces: request.policyNamespaces ?? [], combine: request.combine ?? false };
+  const policies = { root: request.root, patterns: [...request.config.policies, ...(request.policies ?? [])], namespaces: request.policyNamespaces ?? [], combine: request.combine ?? false, data: request.policyData ?? [] };
   const userPolicyRules = await policyRulesFor(policies, workspace.resources);
   const rules = [...(request.rules ?? defaultRules()), ...userPolicyRules];
   const metas = knownRuleMetas(rules);

@@ -116,6 +116,30 @@ describe('Rego policies end to end (built CLI)', () => {
     }
   });
 
+  it('gives policies data files with -d, laid out as conftest -d does, in check and policy test', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-data-'));
+    const fixture = 'fixtures/policies/conftest-data';
+    try {
+      const env = { env: { MESHGUARD_CACHE_DIR: path.join(dir, 'cache') } };
+      const run = await runMeshguard(['check', `${fixture}/services.yaml`, '-p', `${fixture}/policy`, '-d', `${fixture}/data`, '--format', 'json'], env);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+      const policyFindings = JSON.parse(run.stdout).findings.filter((f: any) => f.ruleId.startsWith('main-'));
+      expect(policyFindings.map((f: any) => [f.ruleId, f.line, f.message])).toEqual([
+        ['main-deny', 4, 'Service ssh exposes blocked port 22'],
+        ['main-warn', 13, 'Service web has no known team label'],
+      ]);
+      const tests = await runMeshguard(['policy', 'test', `${fixture}/policy`, '--data', `${fixture}/data`]);
+      expect(tests.stdout).toContain('PASS: 1/1');
+      expect(tests.code).toBe(0);
+      const missing = await runMeshguard(['check', `${fixture}/services.yaml`, '-p', `${fixture}/policy`, '-d', `${fixture}/nope`], env);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toBe(`meshguard: --data ${fixture}/nope: no such file or directory\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs Gatekeeper suites with policy verify', async () => {
     const run = await runMeshguard(['policy', 'verify', 'fixtures/policies/gatekeeper/suite.yaml']);
     expect(run.stderr).toBe('');
