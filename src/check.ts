@@ -17,17 +17,19 @@ export interface CheckRequest extends Omit<EngineRequest, 'rules'> {
   policyNamespaces?: readonly string[];
   /** conftest --combine: policies see every resource as one input. */
   combine?: boolean;
+  /** conftest -d/--data: data files and directories for the policies. */
+  policyData?: readonly string[];
 }
 
 export function runCheck(request: CheckRequest): Promise<CheckResult> {
-  const { policies, policyNamespaces, combine, rules, ...engine } = request;
+  const { policies, policyNamespaces, combine, policyData, rules, ...engine } = request;
   const patterns = [...request.config.policies, ...(policies ?? [])];
   return runEngine({
     ...engine,
     rules: rules ?? defaultRules(),
     ruleProviders: [
       ...(request.ruleProviders ?? []),
-      (resources) => policyRulesFor({ root: request.root, patterns, namespaces: policyNamespaces ?? [], combine: combine ?? false }, resources),
+      (resources) => policyRulesFor({ root: request.root, patterns, namespaces: policyNamespaces ?? [], combine: combine ?? false, data: policyData ?? [] }, resources),
     ],
   });
 }

@@ -45,6 +45,13 @@ directory is checked.`,
     { name: 'policy', short: 'p', value: '<path>', multiple: true, description: 'also run Rego policies (.rego files, directories, globs, .wasm, bundles); repeatable' },
     { name: 'namespace', value: '<pkg>', multiple: true, description: "conftest package whose deny/violation/warn rules run (default: main; '*': all); repeatable" },
     { name: 'combine', description: 'conftest --combine: policies get every resource at once as input' },
+    {
+      name: 'data',
+      short: 'd',
+      value: '<path>',
+      multiple: true,
+      description: 'data for the policies (JSON/YAML files, directories), under `data` as conftest -d lays it out; repeatable',
+    },
     { name: 'today', value: '<yyyy-mm-dd>', description: 'evaluate waiver expiry as of this date (default: today, UTC)' },
     { name: 'color', description: 'colour even when not on a terminal (also FORCE_COLOR=1)' },
     { name: 'no-color', description: 'no colour (also NO_COLOR=1)' },
@@ -87,6 +94,7 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   const cacheLocation = stringOption(values, 'cache-location');
   const policies = listOption(values, 'policy');
   const namespaces = listOption(values, 'namespace');
+  const policyData = listOption(values, 'data');
   // Where reports and the cache go is checked before the run, not after a long one.
   for (const target of reports) await writable(path.dirname(path.resolve(environment.cwd, target.path)), `--report ${target.format}=${target.path}`);
   const cacheFile = values.cache || cacheLocation ? (cacheLocation ? path.resolve(environment.cwd, cacheLocation) : path.join(root, DEFAULT_CACHE_FILE)) : undefined;
@@ -105,6 +113,7 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
       ...(policies ? { policies } : {}),
       ...(namespaces ? { policyNamespaces: namespaces } : {}),
       ...(values.combine ? { combine: true } : {}),
+      ...(policyData ? { policyData } : {}),
       ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
       ...(today ? { today } : {}),
       ...(baseline ? { baseline } : {}),

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYamlDocument } from 'yaml';
 import { defaultCacheDir } from '../policy/index.js';
+import { loadDataDocuments } from '../policy/data-files.js';
 import { writeBuildManifest } from '../policy/load.js';
 import { formatTestRun, runPolicyTests } from '../policy/test-runner.js';
 import { formatVerify, verifySuite } from '../policy/verify.js';
@@ -62,6 +63,7 @@ export const POLICY_TEST_SPEC: CommandSpec = {
   options: [
     { name: 'verbose', short: 'v', description: 'list every test, not only failures' },
     { name: 'run', short: 'r', value: '<regex>', description: 'run only tests whose name matches' },
+    { name: 'data', short: 'd', value: '<path>', multiple: true, description: 'data files or directories for the tests, as conftest verify -d; repeatable' },
     HELP_OPTION,
   ],
   epilog: 'Exit codes: 0 all pass, 1 a test fails or the policies do not compile, 2 bad arguments.',
@@ -84,7 +86,7 @@ Build, evaluate and test Rego policies.
 Subcommands:
   build <files|dirs>... -e <entrypoint>... -o policy.wasm   compile Rego to an OPA-ABI wasm module
   eval <query> [-i input] [-d data] <files|dirs>...          evaluate a query (like opa eval)
-  test <files|dirs>... [--verbose] [--run <regex>]            run test_* rules (like opa test)
+  test <files|dirs>... [--verbose] [--run <regex>] [-d data]  run test_* rules (like opa test, conftest verify -d)
   verify <suite.yaml>... [--verbose]                          run Gatekeeper suites (like gator verify)
 
 Run 'meshguard policy <subcommand> --help' (or 'meshguard help policy <subcommand>') for its options.
@@ -172,7 +174,14 @@ async function runTest(argv: string[], cwd: string): Promise<CommandOutcome> {
   } catch (error) {
     throw new UsageError(`--run: ${(error as Error).message}`);
   }
-  const results = await runPolicyTests(existingPaths(positionals, cwd).map((p) => path.resolve(cwd, p)), filter, cwd);
+  let data: Record<string, unknown> | undefined;
+  const dataPaths = values.data as string[] | undefined;
+  try {
+    data = dataPaths && dataPaths.length > 0 ? await loadDataDocuments(dataPaths, cwd) : undefined;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const results = await runPolicyTests(existingPaths(positionals, cwd).map((p) => path.resolve(cwd, p)), filter, cwd, data);
   const output = formatTestRun(results, values.verbose === true);
   if (results.compileError) return { exitCode: EXIT_FINDINGS, stdout: '', stderr: output };
   const failed = results.results.some((r) => r.outcome === 'fail' || r.outcome === 'error');

@@ -142,7 +142,10 @@ function toFinding(
   severityOverride?: Severity,
   suppressed?: Finding['suppressed'],
 ): Omit<Finding, 'fingerprint'> {
-  const { file, ...range } = resource.source.locate(descriptor.path);
+  const at = descriptor.textPosition;
+  const { file, ...range } = at && resource.source.locateInText
+    ? resource.source.locateInText(descriptor.path, at.line, at.column)
+    : resource.source.locate(descriptor.path);
   return {
     ruleId: meta.id,
     messageId: descriptor.messageId,

@@ -120,6 +120,11 @@ function positionedDocuments(text: string, values: unknown[], parsed: FastParse 
       if (entry && cache) cache.recordRange(entry, rangeKey, found);
       return found;
     },
+    locateInText(path: JsonPath, line: number, column: number): SourceRange {
+      // Positions inside embedded text are rare (a template's Rego failing to compile): the exact parse serves them.
+      exact ??= new Map(parseYaml(text).documents.map((d) => [d.index, d]));
+      return exact.get(index)?.locateInText?.(path, line, column) ?? this.locate(path);
+    },
   }));
 }
 

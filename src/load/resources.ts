@@ -94,6 +94,7 @@ function kubernetesResource(
       documentIndex: doc.index,
       basePath,
       locate: basePath.length > 0 ? (path) => doc.locate([...basePath, ...path]) : doc.locate,
+      ...(doc.locateInText ? { locateInText: (path: JsonPath, line: number, column: number) => doc.locateInText!([...basePath, ...path], line, column) } : {}),
     },
   };
 }

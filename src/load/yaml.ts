@@ -24,6 +24,8 @@ export interface PositionedDocument {
   /** Range of the whole document's content (its first line when empty). */
   readonly range: SourceRange;
   locate(path: JsonPath): SourceRange;
+  /** A line/column inside the literal block scalar at `path` (embedded code), else `locate(path)`. */
+  locateInText?(path: JsonPath, line: number, column: number): SourceRange;
 }
 
 export interface YamlProblem {
@@ -142,6 +144,15 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
       locate: (path) => {
         const [start, end] = locateOffsets(doc, path, lastWins);
         return rangeOf(start, end);
+      },
+      locateInText: (path, line, column) => {
+        const offset = blockScalarOffset(text, lineCounter, nodeAt(doc, path), line, column);
+        if (offset === undefined) {
+          const [start, end] = locateOffsets(doc, path);
+          return rangeOf(start, end);
+        }
+        const lineEnd = text.indexOf('\n', offset);
+        return rangeOf(offset, lineEnd < 0 ? text.length : lineEnd);
       },
     });
   });
@@ -310,6 +321,41 @@ function findPair(doc: Document.Parsed, items: Pair[], segment: string | number,
 /** With `merge: true`, yaml represents `<<` as a scalar whose source is `<<` (its value is a merge marker). */
 function isMergeKey(key: unknown): boolean {
   return isScalar(key) && (key.value === '<<' || (key as { source?: string }).source === '<<');
+}
+
+function nodeAt(doc: Document.Parsed, path: JsonPath): unknown {
+  let node: unknown = doc.contents;
+  for (const segment of path) {
+    node = resolveAlias(doc, node);
+    if (isMap(node)) node = findPair(doc, node.items as Pair[], segment, 0)?.value;
+    else if (isSeq(node) && typeof segment === 'number') node = node.items[segment];
+    else return undefined;
+  }
+  return resolveAlias(doc, node);
+}
+
+/**
+ * The file offset of `line`:`column` of a literal block scalar's (`|`) value: its lines are the file's
+ * lines after the header, less the block's indentation. Other scalars fold or escape their text, so
+ * positions inside them are not mapped.
+ */
+function blockScalarOffset(text: string, lineCounter: LineCounter, node: unknown, line: number, column: number): number | undefined {
+  if (!isScalar(node) || node.type !== 'BLOCK_LITERAL' || !node.range || line < 1) return undefined;
+  const headerLine = lineCounter.linePos(node.range[0]).line;
+  const first = lineCounter.lineStarts[headerLine];
+  if (first === undefined) return undefined;
+  // The indentation is that of the first non-empty line of the block.
+  let indent = 0;
+  for (let at = first; at < node.range[1]; ) {
+    const end = text.indexOf('\n', at);
+    const content = text.slice(at, end < 0 ? text.length : end);
+    if (content.trim() !== '') { indent = content.length - content.trimStart().length; break; }
+    if (end < 0) break;
+    at = end + 1;
+  }
+  const start = lineCounter.lineStarts[headerLine + line - 1];
+  if (start === undefined || start >= node.range[1]) return undefined;
+  return start + indent + Math.max(0, column - 1);
 }
 
 function resolveAlias(doc: Document.Parsed, node: unknown): unknown {

@@ -72,6 +72,12 @@ export interface ResourceSource {
    * (a missing field), the range of the deepest existing ancestor is returned.
    */
   locate(path: JsonPath): SourceRange;
+  /**
+   * Resolve a 1-based line and column inside the multi-line string at `path` (a program embedded in
+   * a manifest, such as a Gatekeeper template's Rego) to its position in the file; `locate(path)`
+   * where that cannot be worked out.
+   */
+  locateInText?(path: JsonPath, line: number, column: number): SourceRange;
 }
 
 /** What a rule reports; the engine adds position, identity, severity and fingerprint. */
@@ -81,6 +87,8 @@ export interface ReportDescriptor {
   message: string;
   /** Stable key for the kind of problem (e.g. `missingReason`), independent of the prose. */
   messageId: string;
+  /** A line and column inside the string value at `path` (an error in embedded code), see `locateInText`. */
+  textPosition?: { line: number; column: number };
   /** Overrides the rule's severity for this finding (e.g. a softer variant of the problem). */
   severity?: Severity;
   /** Other resources this finding is about (named in the message too). */

@@ -50,7 +50,8 @@ export function readOpaBundle(gzipped: Uint8Array, maxBytes = MAX_BUNDLE_BYTES):
   return bundle;
 }
 
-function mergeAt(target: Record<string, unknown>, at: string[], value: unknown): Record<string, unknown> {
+/** Merge `value` (an object) into `target` at the path `at`, objects merged key by key. */
+export function mergeAt(target: Record<string, unknown>, at: string[], value: unknown): Record<string, unknown> {
   if (at.length === 0) return isRecord(value) ? mergeObjects(target, value) : target;
   const [head, ...rest] = at as [string, ...string[]];
   const child = isRecord(target[head]) ? (target[head] as Record<string, unknown>) : {};

@@ -31,7 +31,8 @@ function toolchainFingerprint(): string {
   if (toolchain) return toolchain;
   const hash = createHash('sha256').update(PACKAGE_VERSION);
   // From dist/policy/ or src/policy/: the compiled runtime and compiler files, whichever exist.
-  for (const rel of ['../rego/runtime.wasm', '../../dist/rego/runtime.wasm', '../rego/compile.js', '../rego/compile.ts', '../rego/plan.js', '../rego/plan.ts', '../rego/link.js', '../rego/link.ts']) {
+  // The conventions decide which rules (and exceptions) a cached set serves, so they count too.
+  for (const rel of ['../rego/runtime.wasm', '../../dist/rego/runtime.wasm', '../rego/compile.js', '../rego/compile.ts', '../rego/plan.js', '../rego/plan.ts', '../rego/link.js', '../rego/link.ts', './conventions.js', './conventions.ts']) {
     const file = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(file)) hash.update(rel).update(readFileSync(file));
   }

@@ -46,12 +46,14 @@ const FINDING_RULE = /^(deny|violation|warn)(_[A-Za-z0-9_]+)?$/;
 export function ruleGroupsOf(modules: readonly Module[], options: ConventionOptions): { groups: RuleGroupSpec[]; entrypoints: string[] } {
   const groups = new Map<string, RuleGroupSpec>();
   const entrypoints = new Set<string>();
+  // conftest reads `data.<package>.exception`: it may be defined in any file of the package.
+  const exceptionPackages = new Set(modules.filter((m) => m.rules.some((r) => nameOf(r.head.ref) === 'exception')).map((m) => m.package.join('.')));
   for (const module of modules) {
     const pkg = module.package.join('.');
     const annotations = annotationsOf(module);
     const packageId = customString(annotations.package, 'id');
     const conftestPackage = options.namespaces.includes('*') || options.namespaces.includes(pkg);
-    const hasException = module.rules.some((r) => nameOf(r.head.ref) === 'exception');
+    const hasException = exceptionPackages.has(pkg);
     for (const rule of module.rules) {
       const name = nameOf(rule.head.ref);
       if (!name || !FINDING_RULE.test(name)) continue;

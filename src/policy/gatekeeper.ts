@@ -1,6 +1,6 @@
 import type { Inventory } from '../model/inventory.js';
-import type { Resource, RuleMeta, Severity } from '../model/types.js';
-import type { PolicySource } from '../rego/index.js';
+import type { JsonPath, Resource, RuleMeta, Severity } from '../model/types.js';
+import { RegoError, RegoErrors, type PolicySource } from '../rego/index.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import { defaultPath, PolicyRuntime, toPath } from './adapter.js';
 import { assertEntrypoints, cacheKey, compileModules, instantiate, parseRego, policyError, readCache, writeCache } from './compile.js';
@@ -13,6 +13,8 @@ export interface ConstraintTemplate {
   kind: string;
   resource: Resource;
   sources: PolicySource[];
+  /** Where each source is written in the template (same order as `sources`). */
+  sourcePaths: JsonPath[];
 }
 
 export function isConstraintTemplate(resource: Resource): boolean {
@@ -26,15 +28,27 @@ export function isConstraint(resource: Resource): boolean {
 export function templateOf(resource: Resource): ConstraintTemplate | undefined {
   const spec = isRecord(resource.object.spec) ? resource.object.spec : {};
   const names = isRecord(spec.crd) && isRecord(spec.crd.spec) && isRecord(spec.crd.spec.names) ? spec.crd.spec.names : {};
-  const target = Array.isArray(spec.targets) ? spec.targets.find((t) => isRecord(t) && t.target === 'admission.k8s.gatekeeper.sh') ?? spec.targets[0] : undefined;
+  const targets = Array.isArray(spec.targets) ? spec.targets : [];
+  let targetIndex = targets.findIndex((t) => isRecord(t) && t.target === 'admission.k8s.gatekeeper.sh');
+  if (targetIndex < 0 && targets.length > 0) targetIndex = 0;
+  const target = targets[targetIndex];
   if (typeof names.kind !== 'string' || !isRecord(target)) return undefined;
-  // `rego` (v1beta1) or, since Gatekeeper 3.17, `code: [{engine: Rego, source: {rego}}]`.
-  const code = Array.isArray(target.code) ? target.code.find((c) => isRecord(c) && c.engine === 'Rego') : undefined;
-  const rego = typeof target.rego === 'string' ? target.rego : isRecord(code) && isRecord(code.source) && typeof code.source.rego === 'string' ? code.source.rego : undefined;
-  if (!rego) return undefined;
-  const libs = Array.isArray(target.libs) ? target.libs.filter((l): l is string => typeof l === 'string') : [];
+  // `rego` and `libs` (v1beta1) or, since Gatekeeper 3.17, `code: [{engine: Rego, source: {rego, libs}}]`.
+  const codeIndex = Array.isArray(target.code) ? target.code.findIndex((c) => isRecord(c) && c.engine === 'Rego') : -1;
+  const code = codeIndex >= 0 ? (target.code as unknown[])[codeIndex] : undefined;
+  const holderPath: JsonPath = typeof target.rego === 'string' ? ['spec', 'targets', targetIndex] : ['spec', 'targets', targetIndex, 'code', codeIndex, 'source'];
+  const holder = typeof target.rego === 'string' ? target : isRecord(code) && isRecord(code.source) ? code.source : undefined;
+  if (!holder || typeof holder.rego !== 'string' || !holder.rego) return undefined;
+  const libs = Array.isArray(holder.libs) ? holder.libs : [];
   const where = `${resource.source.file}#${resource.name}`;
-  return { kind: names.kind, resource, sources: [{ path: where, source: rego }, ...libs.map((source, i) => ({ path: `${where}/libs/${i}`, source }))] };
+  const sources: PolicySource[] = [{ path: where, source: holder.rego }];
+  const sourcePaths: JsonPath[] = [[...holderPath, 'rego']];
+  libs.forEach((lib, i) => {
+    if (typeof lib !== 'string') return;
+    sources.push({ path: `${where}/libs/${i}`, source: lib });
+    sourcePaths.push([...holderPath, 'libs', i]);
+  });
+  return { kind: names.kind, resource, sources, sourcePaths };
 }
 
 /**
@@ -58,7 +72,10 @@ export async function gatekeeperRules(resources: readonly Resource[], cacheDir: 
         writeCache(cacheDir, key, module, { entrypoint });
         cached = { module, extra: { entrypoint } };
       } catch (error) {
-        throw policyError(error, `ConstraintTemplate ${template.resource.name} (${template.resource.source.file})`);
+        // A broken template is a finding on the template, like a broken manifest: the run goes on.
+        if (!(error instanceof RegoError || error instanceof RegoErrors)) throw policyError(error, `ConstraintTemplate ${template.resource.name} (${template.resource.source.file})`);
+        rules.push(brokenTemplateRule(template, error instanceof RegoErrors ? error.errors : [error]));
+        continue;
       }
     }
     const policy = await instantiate(cached.module);
@@ -69,7 +86,40 @@ export async function gatekeeperRules(resources: readonly Resource[], cacheDir: 
   return rules;
 }
 
-function templateRule(template: ConstraintTemplate, runtime: PolicyRuntime, entrypoint: string): Rule {
+/** Why a template did not compile, as one error per Rego problem at its line in the template's YAML. */
+export interface TemplateProblem {
+  message: string;
+  path: JsonPath;
+  textPosition?: { line: number; column: number };
+}
+
+export function templateProblems(template: ConstraintTemplate, errors: readonly RegoError[]): TemplateProblem[] {
+  return errors.map((e) => {
+    const index = e.location ? template.sources.findIndex((s) => s.path === e.location!.file) : -1;
+    const path = template.sourcePaths[Math.max(0, index)]!;
+    const message = `ConstraintTemplate ${template.resource.name} does not compile: ${e.code}: ${e.detail}`;
+    return index >= 0 && e.location ? { message, path, textPosition: { line: e.location.line, column: e.location.col } } : { message, path };
+  });
+}
+
+/**
+ * The rule of a template whose Rego does not compile: it reports the errors on the template itself
+ * (at their line inside the embedded Rego) and evaluates nothing.
+ */
+function brokenTemplateRule(template: ConstraintTemplate, errors: readonly RegoError[]): Rule & { problems: TemplateProblem[] } {
+  const problems = templateProblems(template, errors);
+  const rule = templateRule(template, undefined, '');
+  return {
+    meta: rule.meta,
+    problems,
+    check(resource: Resource, context: RuleContext): void {
+      if (resource.id !== template.resource.id) return;
+      for (const p of problems) context.report({ path: p.path, message: p.message, messageId: 'templateError', ...(p.textPosition ? { textPosition: p.textPosition } : {}) });
+    },
+  };
+}
+
+function templateRule(template: ConstraintTemplate, runtime: PolicyRuntime | undefined, entrypoint: string): Rule {
   const annotations = template.resource.annotations;
   const meta: RuleMeta = {
     id: kebab(template.kind),
@@ -84,7 +134,7 @@ function templateRule(template: ConstraintTemplate, runtime: PolicyRuntime, entr
     meta,
     check(resource: Resource, context: RuleContext): void {
       const constraints = context.inventory.ofKind(template.kind).filter(isConstraint);
-      if (constraints.length === 0 || isConstraintTemplate(resource) || isConstraint(resource)) return;
+      if (!runtime || constraints.length === 0 || isConstraintTemplate(resource) || isConstraint(resource)) return;
       runtime.prepare(context.inventory, context.mesh);
       for (const constraint of constraints) {
         if (!matches(constraint, resource, context.inventory)) continue;

@@ -16,6 +16,8 @@ export interface RunPolicies {
   patterns: readonly string[];
   namespaces?: readonly string[];
   combine?: boolean;
+  /** conftest `-d`/`--data` paths. */
+  data?: readonly string[];
 }
 
 /**

@@ -8,7 +8,8 @@ import { RULE_DOCS_BASE } from '../rules/docs.js';
 import type { Rule } from '../rules/rule.js';
 import { mergeRulesById, PolicyRuntime, ruleFromGroup } from './adapter.js';
 import { assertEntrypoints, cacheKey, policyError, PolicyError, declaredMemoryPages, instantiate, instantiateSync, parseRego, readCache, writeCache, type CompiledModule } from './compile.js';
-import { readOpaBundle, type OpaBundle } from './bundle.js';
+import { mergeAt, readOpaBundle, type OpaBundle } from './bundle.js';
+import { loadDataDocuments } from './data-files.js';
 import { ruleGroupsOf, ruleGroupsOfEntrypoints, type ConventionOptions, type RuleGroupSpec } from './conventions.js';
 
 export interface PolicyOptions {
@@ -21,6 +22,8 @@ export interface PolicyOptions {
   combine?: boolean;
   /** Where compiled modules are cached; `false` disables the cache. */
   cacheDir?: string | false;
+  /** conftest `-d`/`--data`: JSON/YAML files and directories whose documents the policies see under `data`. */
+  data?: readonly string[];
 }
 
 /** What a compiled policy set carries besides its wasm: the rules it defines. */
@@ -70,6 +73,7 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
   const conventions = conventionOptions(options);
   const cacheDir = options.cacheDir === false ? undefined : options.cacheDir;
   const rules: Rule[] = [];
+  const data = options.data && options.data.length > 0 ? await loadDataDocuments(options.data, options.root) : undefined;
   const rego = files.filter((f) => f.path.endsWith('.rego') && !f.path.endsWith('_test.rego'));
   if (rego.length > 0) {
     const sources = await Promise.all(rego.map(async (f) => ({ path: f.path, source: await readFile(f.absPath, 'utf8') })));
@@ -83,7 +87,7 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
       const label = rego.map((f) => f.path).join(', ');
       const policy = await instantiate(set.module);
       assertEntrypoints(policy, [set.query], label);
-      const runtime = new PolicyRuntime(policy, label, set.groups, { query: set.query, members: set.members });
+      const runtime = new PolicyRuntime(policy, label, set.groups, { query: set.query, members: set.members }, data);
       rules.push(...set.groups.map((g) => ruleFromGroup(g, runtime)));
     }
   }
@@ -97,15 +101,15 @@ export async function loadPolicyRules(options: PolicyOptions): Promise<Rule[]> {
     });
     const names = Object.keys((policy.entrypoints ?? {}) as Record<string, number>);
     const groups = manifest?.groups ?? ruleGroupsOfEntrypoints(names, conventions);
-    const runtime = new PolicyRuntime(policy, file.path, groups);
+    const runtime = new PolicyRuntime(policy, file.path, groups, undefined, data);
     rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
   }
-  for (const file of files.filter((f) => f.path.endsWith('.tar.gz'))) rules.push(...(await bundleRules(file.absPath, file.path, conventions)));
+  for (const file of files.filter((f) => f.path.endsWith('.tar.gz'))) rules.push(...(await bundleRules(file.absPath, file.path, conventions, data)));
   return mergeRulesById(rules);
 }
 
 /** An OPA bundle (`opa build -t wasm`): each wasm module it holds, with the bundle's data under `data`. */
-async function bundleRules(absPath: string, label: string, conventions: ConventionOptions): Promise<Rule[]> {
+async function bundleRules(absPath: string, label: string, conventions: ConventionOptions, data: Record<string, unknown> | undefined): Promise<Rule[]> {
   let bundle: OpaBundle;
   try {
     bundle = readOpaBundle(new Uint8Array(await readFile(absPath)));
@@ -120,7 +124,7 @@ async function bundleRules(absPath: string, label: string, conventions: Conventi
       throw policyError(error, `cannot load ${where}`);
     });
     const groups = ruleGroupsOfEntrypoints(Object.keys((policy.entrypoints ?? {}) as Record<string, number>), conventions);
-    const runtime = new PolicyRuntime(policy, where, groups, undefined, bundle.data);
+    const runtime = new PolicyRuntime(policy, where, groups, undefined, data ? mergeAt(bundle.data, [], data) : bundle.data);
     rules.push(...groups.map((g) => ruleFromGroup(g, runtime)));
   }
   return rules;

@@ -25,7 +25,7 @@ export interface PolicyTestRun {
  * (undefined or false fails); `todo_*` rules are reported as skipped. Tests run with no input; they
  * bring their own with `with input as ...` / `with data... as ...`.
  */
-export async function runPolicyTests(paths: string[], filter?: RegExp, cwd = process.cwd()): Promise<PolicyTestRun> {
+export async function runPolicyTests(paths: string[], filter?: RegExp, cwd = process.cwd(), data?: Record<string, unknown>): Promise<PolicyTestRun> {
   // Files are named relative to the working directory, in reports and in the compiled module alike
   // (source locations are embedded in the module, and long absolute paths only make it bigger).
   const sources = collectRegoFiles(paths.map((p) => path.resolve(cwd, p))).map((s) => ({ ...s, path: path.relative(cwd, s.path) || s.path }));
@@ -58,7 +58,10 @@ export async function runPolicyTests(paths: string[], filter?: RegExp, cwd = pro
     try {
       const policy = await instantiate(await compileModules(unit.sources, entrypoints, v0));
       assertEntrypoints(policy, entrypoints, `package ${unit.pkg}`);
-      runtimes.set(unit.pkg, new PolicyRuntime(policy, `tests of ${unit.pkg}`));
+      const runtime = new PolicyRuntime(policy, `tests of ${unit.pkg}`);
+      // conftest verify -d: the tests see the data files under `data`.
+      if (data) policy.setData(data);
+      runtimes.set(unit.pkg, runtime);
     } catch (error) {
       runtimes.set(unit.pkg, describe(error));
     }

@@ -7,7 +7,7 @@ import { resolveRuleSettings } from '../engine/settings.js';
 import { resourceFromObject } from '../load/resources.js';
 import { Inventory } from '../model/inventory.js';
 import type { Resource } from '../model/types.js';
-import { gatekeeperRules } from './gatekeeper.js';
+import { gatekeeperRules, type TemplateProblem } from './gatekeeper.js';
 import { isRecord } from './metadata.js';
 
 /**
@@ -30,8 +30,15 @@ export async function verifySuite(suiteFile: string, cacheDir: string | undefine
   for (const test of suite.tests) {
     if (!isRecord(test) || typeof test.template !== 'string' || typeof test.constraint !== 'string') throw new Error(`${suiteFile}: each test needs template and constraint`);
     const testName = typeof test.name === 'string' ? test.name : test.template;
-    const policy = [...(await resources(dir, test.template)), ...(await resources(dir, test.constraint))];
+    // The template and the constraint may share one file: each document counts once.
+    const policy = [...new Map([...(await resources(dir, test.template)), ...(await resources(dir, test.constraint))].map((r) => [r.id, r])).values()];
     const rules = await gatekeeperRules(policy, cacheDir);
+    const broken = rules.flatMap((r) => ('problems' in r ? (r.problems as TemplateProblem[]) : []));
+    if (broken.length > 0) {
+      // Like gator, a template that does not compile fails its test instead of stopping the suite.
+      results.push({ test: testName, case: '(template)', passed: false, detail: broken.map((p) => p.message + (p.textPosition ? ` (rego line ${p.textPosition.line}:${p.textPosition.column})` : '')).join('\n  ') });
+      continue;
+    }
     const metas = rules.map((r) => r.meta);
     const settings = resolveRuleSettings(DEFAULT_CONFIG, metas);
     for (const testCase of Array.isArray(test.cases) ? test.cases : []) {

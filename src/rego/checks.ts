@@ -37,9 +37,12 @@ export function namesOf(exprs: Expr[], extra: Term[] = []): { names: Set<string>
  * OPA's declaration rules, checked in source order: `x := ...` and `some x` may not redeclare a
  * var, nor declare one already referenced earlier in the same body.
  */
-export function checkDeclarations(exprs: Expr[], predeclared: Set<string>): void {
+export function checkDeclarations(exprs: Expr[], predeclared: Set<string>, outerDeclared: ReadonlySet<string> = new Set()): void {
   const declared = new Set(predeclared);
   const used = new Set<string>();
+  // Like OPA, only this body's own scope counts: reading a var declared in an enclosing body (from
+  // inside a comprehension) does not stop this body from declaring its own var of that name.
+  const use = (n: string): void => { if (!outerDeclared.has(n) || declared.has(n)) used.add(n); };
   // `some x` followed by a first assignment `x := ...` is fine.
   const someOnly = new Set<string>();
   const fail = (name: string, what: string, loc: Location): never => {
@@ -61,16 +64,16 @@ export function checkDeclarations(exprs: Expr[], predeclared: Set<string>): void
       const vars = new Set<string>();
       collectPatternVars(e.left, vars);
       if (vars.size === 0) throw new RegoError('rego_compile_error', 'assignment operator := requires left-hand side to have bindable variables', e.loc);
-      namesOf([{ ...e, kind: 'term', term: e.right } as Expr]).names.forEach((n) => used.add(n));
+      namesOf([{ ...e, kind: 'term', term: e.right } as Expr]).names.forEach(use);
       declare(e.left, e.loc);
     } else if (e.kind === 'some') {
       for (const v of e.vars) declare(v, e.loc, true);
     } else if (e.kind === 'somein') {
-      namesOf([{ ...e, kind: 'term', term: e.collection } as Expr]).names.forEach((n) => used.add(n));
+      namesOf([{ ...e, kind: 'term', term: e.collection } as Expr]).names.forEach(use);
       if (e.key) declare(e.key, e.loc);
       declare(e.value, e.loc);
     } else {
-      namesOf([e]).names.forEach((n) => used.add(n));
+      namesOf([e]).names.forEach(use);
     }
   }
 }
@@ -105,3 +108,61 @@ function collectPatternVars(t: Term, into: Set<string>): void {
   }
 }
 
+
+/**
+ * A comprehension (or `every`) body may read a var of an enclosing body and later declare its own
+ * var of the same name (`[v | some v in xs; xs := ...]`): OPA gives each declaration its own name,
+ * so the reads before the declaration mean the outer var. The declaration and everything after it
+ * (and the heads, evaluated last) are renamed here to get the same effect.
+ */
+export function renameLateShadows(body: Expr[], heads: Term[], outerDeclared: ReadonlySet<string>, fresh: (name: string) => string): { body: Expr[]; heads: Term[] } {
+  if (outerDeclared.size === 0) return { body, heads };
+  const out = [...body];
+  let outHeads = heads;
+  const read = new Set<string>();
+  for (let i = 0; i < out.length; i++) {
+    const e = out[i]!;
+    if (e.kind === 'assign' || e.kind === 'somein' || e.kind === 'some') {
+      const vars = new Set<string>();
+      if (e.kind === 'assign') collectPatternVars(e.left, vars);
+      else if (e.kind === 'some') e.vars.forEach((v) => collectPatternVars(v, vars));
+      else { if (e.key) collectPatternVars(e.key, vars); collectPatternVars(e.value, vars); }
+      for (const v of vars) {
+        if (!outerDeclared.has(v) || !read.has(v)) continue;
+        const to = fresh(v);
+        const sub = (t: Term): Term => renameVar(t, v, to);
+        out[i] = e.kind === 'assign' ? { ...e, left: sub(e.left) } : e.kind === 'some' ? { ...e, vars: e.vars.map(sub) } : { ...e, key: e.key && sub(e.key), value: sub(e.value) };
+        for (let j = i + 1; j < out.length; j++) out[j] = renameInExpr(out[j]!, v, to);
+        outHeads = outHeads.map(sub);
+      }
+    }
+    namesOf([out[i]!]).names.forEach((n) => read.add(n));
+  }
+  return { body: out, heads: outHeads };
+}
+
+function renameInExpr(e: Expr, from: string, to: string): Expr {
+  const sub = (t: Term): Term => renameVar(t, from, to);
+  const withs = e.with.map((w) => ({ ...w, value: sub(w.value) }));
+  switch (e.kind) {
+    case 'term': return { ...e, term: sub(e.term), with: withs };
+    case 'unify': case 'assign': return { ...e, left: sub(e.left), right: sub(e.right), with: withs };
+    case 'some': return { ...e, vars: e.vars.map(sub), with: withs };
+    case 'somein': return { ...e, key: e.key && sub(e.key), value: sub(e.value), collection: sub(e.collection), with: withs };
+    case 'every': return { ...e, key: e.key && sub(e.key), value: sub(e.value), collection: sub(e.collection), body: e.body.map((x) => renameInExpr(x, from, to)), with: withs };
+  }
+}
+
+function renameVar(t: Term, from: string, to: string): Term {
+  const sub = (x: Term): Term => renameVar(x, from, to);
+  switch (t.type) {
+    case 'var': return t.name === from ? { ...t, name: to } : t;
+    case 'ref': return { ...t, head: sub(t.head), path: t.path.map(sub) };
+    case 'array': case 'set': return { ...t, items: t.items.map(sub) };
+    case 'object': return { ...t, entries: t.entries.map(([k, v]) => [sub(k), sub(v)] as [Term, Term]) };
+    case 'call': return { ...t, args: t.args.map(sub) };
+    case 'arraycomp': case 'setcomp': return { ...t, head: sub(t.head), body: t.body.map((x) => renameInExpr(x, from, to)) };
+    case 'objcomp': return { ...t, key: sub(t.key), value: sub(t.value), body: t.body.map((x) => renameInExpr(x, from, to)) };
+    default: return t;
+  }
+}

@@ -7,6 +7,7 @@ import { OP, RULE_KIND, type IrDef, type IrProgram, type IrQuery, type IrRule, t
 export type { Operand };
 import { Planner, namesOf, type PlanContext, type Resolved } from './plan.js';
 import { builtinInfo } from './builtin-table.js';
+import { refText } from './parser.js';
 
 type Kind = keyof typeof RULE_KIND;
 
@@ -197,6 +198,7 @@ class Compiler {
       },
       useBuiltin(name) { self.hostBuiltins.add(name); },
       regoV1: m?.regoV1 ?? true,
+      negationKeepsOperands: m?.imports.some((i) => refText(i.path) === 'future.keywords.not') ?? false,
       funcArity(id) { return self.groups[id]!.arity; },
       dependsOn(id) { self.curDeps?.add(id); },
     };

@@ -222,7 +222,7 @@ class Parser {
   literal(): Expr {
     const start = this.tok;
     let negated = false;
-    if (this.isKw('not') && !(this.peekAt(1).kind === 'punct' && [':=', '=', '.', '['].includes(this.peekAt(1).text))) {
+    if (this.isKw('not') && !(this.peekAt(1).kind === 'punct' && [':=', '=', '.'].includes(this.peekAt(1).text))) {
       this.next();
       negated = true;
     }
@@ -399,13 +399,33 @@ class Parser {
     const start = this.next();
     this.nest++;
     if (this.is(']')) { this.next(); this.nest--; return { type: 'array', items: [], loc: start.loc }; }
+    const afterBracket = this.p;
+    const nest = this.nest;
     const first = this.headTerm();
     if (this.is('|')) {
       this.next();
-      const body = this.comprBody(']');
-      this.nest--;
-      return { type: 'arraycomp', head: first, body, loc: start.loc };
+      try {
+        const body = this.comprBody(']');
+        this.nest--;
+        return { type: 'arraycomp', head: first, body, loc: start.loc };
+      } catch (error) {
+        // `[x | y, 5]`: what follows the bar is no comprehension body, so the bar was set union in an
+        // array's first item (OPA's parser retries the same way).
+        if (!(error instanceof RegoError) || error.code !== 'rego_parse_error') throw error;
+        this.p = afterBracket;
+        this.nest = nest;
+        try {
+          return this.arrayItems(this.term(), start);
+        } catch {
+          // Neither reading works: the comprehension's error says more.
+          throw error;
+        }
+      }
     }
+    return this.arrayItems(first, start);
+  }
+
+  private arrayItems(first: Term, start: Token): Term {
     const items = [first];
     while (this.is(',')) {
       this.next();

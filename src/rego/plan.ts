@@ -7,7 +7,7 @@ import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
 import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage } from './builtin-table.js';
 import { RULE_METADATA_BUILTINS, ruleMetadataValue } from './builtins/rule-metadata.js';
-import { checkDeclarations, checkShapes, namesOf } from './checks.js';
+import { checkDeclarations, checkShapes, namesOf, renameLateShadows } from './checks.js';
 
 export { namesOf } from './checks.js';
 
@@ -33,6 +33,11 @@ export interface PlanContext {
   funcArity(id: number): number;
   /** Rego v1 module: stricter checks (no shadowing of input/data). */
   regoV1: boolean;
+  /**
+   * The module imports `future.keywords.not`: a negated expression keeps its operands inside the
+   * negation (`not f(input.missing)` is true). Otherwise they are evaluated before it, as OPA does.
+   */
+  negationKeepsOperands?: boolean;
   dependsOn(id: number): void;
 }
 
@@ -226,6 +231,10 @@ export class Planner {
   }
 
   compr(kind: number, head: Term, val: Term | undefined, body: Expr[], loc: Location): Operand {
+    const renamed = renameLateShadows(body, val ? [head, val] : [head], this.declaredOutside(this.scope), (n) => `${n}$${this.hoisted++}`);
+    body = renamed.body;
+    head = renamed.heads[0]!;
+    if (val) val = renamed.heads[1]!;
     const { names, declared } = namesOf(body, val ? [head, val] : [head]);
     const saveOut = this.out, saveScope = this.scope, saveBound = new Set(this.bound);
     this.out = [];
@@ -253,10 +262,17 @@ export class Planner {
   predeclared = new Set<string>();
 
   /** Plans a body, reordering expressions so each runs once the vars it reads are bound. */
+  /** Vars declared (`:=`, `some`) by the bodies enclosing the one being planned. */
+  private declaredOutside(from: Scope | undefined): Set<string> {
+    const out = new Set<string>();
+    for (let s: Scope | undefined = from; s; s = s.parent) s.declared.forEach((n) => out.add(n));
+    return out;
+  }
+
   body(exprs: Expr[], loc: Location): void {
-    checkDeclarations(exprs, this.predeclared);
+    checkDeclarations(exprs, this.predeclared, this.declaredOutside(this.scope.parent));
     this.predeclared = new Set();
-    const pending = [...exprs];
+    const pending = this.ctx.negationKeepsOperands ? [...exprs] : exprs.flatMap((e) => (e.negated ? this.hoistOutOfNegation(e) : [e]));
     while (pending.length > 0) {
       let firstErr: Unsafe | undefined;
       let done = -1;
@@ -279,6 +295,72 @@ export class Planner {
       }
       pending.splice(done, 1);
     }
+  }
+
+  private hoisted = 0;
+
+  /**
+   * OPA's default treatment of `not` (its RewriteExprTerms and RewriteDynamicTerms compiler stages,
+   * which ignore negation): nested calls, refs passed to a call (but not to `==`, which OPA rewrites to
+   * `=` first), refs inside composite operands and refs used as keys are each bound to a fresh var by an expression placed before the negated one,
+   * so `not f(input.missing)` and `not obj[input.missing]` are undefined rather than true
+   * (open-policy-agent/opa#1877). A plain ref (`not input.x`) or var stays inside the negation.
+   * Gatekeeper's library and Trivy's checks rely on this; `import future.keywords.not` opts out.
+   */
+  private hoistOutOfNegation(e: Expr): Expr[] {
+    const extras: Expr[] = [];
+    const bind = (t: Term): Term => {
+      const v: Term = { type: 'var', name: `__not${this.hoisted++}__`, loc: t.loc };
+      extras.push({ kind: 'unify', left: v, right: t, negated: false, with: e.with, loc: t.loc });
+      return v;
+    };
+    // Keys of a ref (and a call at its head): the ref itself stays.
+    const inRef = (t: Extract<Term, { type: 'ref' }>): Term => ({
+      ...t,
+      head: t.head.type === 'call' ? operand(t.head) : t.head,
+      path: t.path.map(operand),
+    });
+    // An operand: refs (including vars naming rules, imports, input, data) and calls are hoisted.
+    const operand = (t: Term): Term => {
+      switch (t.type) {
+        case 'ref': return bind(inRef(t));
+        case 'var': return this.isGlobalVar(t.name) ? bind(t) : t;
+        case 'call': return bind({ ...t, args: t.args.map(operand) });
+        case 'array': return { ...t, items: t.items.map(operand) };
+        case 'set': return { ...t, items: t.items.map(operand) };
+        case 'object': return { ...t, entries: t.entries.map(([k, v]) => [operand(k), operand(v)] as [Term, Term]) };
+        default: return t;
+      }
+    };
+    // The expression's own operand: a ref or global var is evaluated inside the negation.
+    const side = (t: Term): Term => (t.type === 'ref' ? inRef(t) : t.type === 'var' || t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objcomp' ? t : operand(t));
+    let rewritten: Expr;
+    if (e.kind === 'term') {
+      const t = e.term;
+      if (t.type === 'call') {
+        if (t.name.length === 1 && t.name[0] === 'print') return [e];
+        // OPA turns `a == b` into `a = b` before this rewrite, so its sides are treated as unification's.
+        if (t.name.length === 1 && t.name[0] === 'equal' && t.args.length === 2 && this.ctx.resolveFunc(t.name) === undefined) {
+          rewritten = { ...e, term: { ...t, args: t.args.map(side) } };
+          return [...extras, rewritten];
+        }
+        rewritten = { ...e, term: { ...t, args: t.args.map(operand) } };
+      } else {
+        rewritten = { ...e, term: side(t) };
+      }
+    } else if (e.kind === 'unify') {
+      rewritten = { ...e, left: side(e.left), right: side(e.right) };
+    } else {
+      return [e];
+    }
+    return [...extras, rewritten];
+  }
+
+  /** True when `name` is not a local of this body or an enclosing one but a rule, import, input or data. */
+  private isGlobalVar(name: string): boolean {
+    if (name === '_') return false;
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) if (s.slots.has(name) || s.declared.has(name)) return false;
+    return this.ctx.resolveGlobal(name) !== undefined;
   }
 
   expr(e: Expr): void {
@@ -356,7 +438,8 @@ export class Planner {
       case 'every': {
         const coll = this.value(e.collection);
         const extra = e.key ? [e.key, e.value] : [e.value];
-        const { names, declared } = namesOf(e.body);
+        const everyBody = renameLateShadows(e.body, [], this.declaredOutside(this.scope), (n) => `${n}$${this.hoisted++}`).body;
+        const { names, declared } = namesOf(everyBody);
         for (const x of extra) if (x.type === 'var') declared.add(x.name);
         const saveOut = this.out, saveScope = this.scope, saveBound = new Set(this.bound);
         this.out = [];
@@ -366,7 +449,7 @@ export class Planner {
           const v = this.pattern(e.value);
           this.markBound(k);
           this.markBound(v);
-          this.body(e.body, e.loc);
+          this.body(everyBody, e.loc);
           const inner = this.out;
           this.out = saveOut;
           this.bound = saveBound;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMeshguard } from '../helpers/cli.js';
@@ -70,6 +71,74 @@ describe('Rego policies end to end (built CLI)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/PASS: (\d+)\/\1\n/);
     expect(run.stdout).not.toContain('FAIL');
+  });
+
+  it('loads the libs of templates written in the code: [{engine: Rego, source: {rego, libs}}] layout', async () => {
+    const run = await runMeshguard(['policy', 'verify', 'fixtures/policies/gatekeeper-code/suite.yaml']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('PASS: 3/3 assertions');
+    expect(run.code).toBe(0);
+  });
+
+  it('reports a template whose Rego does not compile at its YAML line, and goes on with the run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-broken-template-'));
+    try {
+      const run = await runMeshguard(['check', 'fixtures/policies/gatekeeper-code/broken.yaml', 'fixtures/policies/gatekeeper-code/samples', '--format', 'json'], {
+        env: { MESHGUARD_CACHE_DIR: path.join(dir, 'cache') },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+      const broken = JSON.parse(run.stdout).findings.filter((f: any) => f.ruleId === 'k8s-broken-labels');
+      // Rego line 4, column 7 of the literal block whose header `rego: |` is on line 16, indented by 14.
+      expect(broken).toEqual([expect.objectContaining({
+        file: 'fixtures/policies/gatekeeper-code/broken.yaml', line: 20, column: 21, messageId: 'templateError',
+        message: 'ConstraintTemplate k8sbrokenlabels does not compile: rego_type_error: undefined function has_label',
+      })]);
+      const verify = await runMeshguard(['policy', 'verify', 'fixtures/policies/gatekeeper-code/broken-suite.yaml']);
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain('undefined function has_label (rego line 4:7)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('applies a conftest exception defined in another file of the package', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-exceptions-'));
+    try {
+      const run = await runMeshguard(['check', 'fixtures/policies/conftest-exceptions/deployments.yaml', '--policy', 'fixtures/policies/conftest-exceptions/policy', '--format', 'json'], {
+        env: { MESHGUARD_CACHE_DIR: path.join(dir, 'cache') },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+      const privileged = JSON.parse(run.stdout).findings.filter((f: any) => f.ruleId === 'main-deny-privileged');
+      expect(privileged.map((f: any) => [f.resource.name, f.suppressed ? f.suppressed.kind : 'reported'])).toEqual([['web', 'reported'], ['node-agent', 'exception']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives policies data files with -d, laid out as conftest -d does, in check and policy test', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-data-'));
+    const fixture = 'fixtures/policies/conftest-data';
+    try {
+      const env = { env: { MESHGUARD_CACHE_DIR: path.join(dir, 'cache') } };
+      const run = await runMeshguard(['check', `${fixture}/services.yaml`, '-p', `${fixture}/policy`, '-d', `${fixture}/data`, '--format', 'json'], env);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+      const policyFindings = JSON.parse(run.stdout).findings.filter((f: any) => f.ruleId.startsWith('main-'));
+      expect(policyFindings.map((f: any) => [f.ruleId, f.line, f.message])).toEqual([
+        ['main-deny', 4, 'Service ssh exposes blocked port 22'],
+        ['main-warn', 13, 'Service web has no known team label'],
+      ]);
+      const tests = await runMeshguard(['policy', 'test', `${fixture}/policy`, '--data', `${fixture}/data`]);
+      expect(tests.stdout).toContain('PASS: 1/1');
+      expect(tests.code).toBe(0);
+      const missing = await runMeshguard(['check', `${fixture}/services.yaml`, '-p', `${fixture}/policy`, '-d', `${fixture}/nope`], env);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toBe(`meshguard: --data ${fixture}/nope: no such file or directory\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs Gatekeeper suites with policy verify', async () => {

@@ -19,6 +19,19 @@ describe('rego parser', () => {
     expect(m.rules[1]!.head.value).toBeDefined();
   });
 
+  it('reads `not [x]` as a negated array, not as a ref into a var named not', () => {
+    const [e] = parseQuery('not [input.x]');
+    expect(e).toMatchObject({ negated: true, kind: 'term', term: { type: 'array' } });
+  });
+
+  it('reads `[a | b, c]` as an array whose first item is a union when the bar starts no comprehension body', () => {
+    const [e] = parseQuery('z := [x | y, 5]');
+    expect(e).toMatchObject({ kind: 'assign', right: { type: 'array', items: [{ type: 'call', name: ['or'] }, { type: 'number', text: '5' }] } });
+    const [compr] = parseQuery('z := [x | y; x := 1]');
+    expect(compr).toMatchObject({ kind: 'assign', right: { type: 'arraycomp' } });
+    expect(() => parseQuery('z := [x | x := ]')).toThrow(/unexpected \] token/);
+  });
+
   it('treats newlines as expression separators but not inside brackets', () => {
     const body = parseQuery('x := [\n1,\n2\n]\ny := x[0]');
     expect(body).toHaveLength(2);
