@@ -69,6 +69,12 @@ function mergeWithDefaults(user: Partial<MeshguardConfig> & { rules?: Record<str
     include: user.include ?? DEFAULT_CONFIG.include,
     exclude: [...DEFAULT_CONFIG.exclude, ...(user.exclude ?? [])],
     rules,
+    render: {
+      ...DEFAULT_CONFIG.render,
+      ...user.render,
+      kustomize: { ...DEFAULT_CONFIG.render.kustomize, ...user.render?.kustomize },
+      helm: { ...DEFAULT_CONFIG.render.helm, ...user.render?.helm },
+    },
     mesh: {
       ...DEFAULT_CONFIG.mesh,
       ...mesh,

@@ -9,7 +9,9 @@ import { ruleDocsUri } from '../rules/docs.js';
 import { policyRulesFor, shippedPolicyRules } from '../policy/index.js';
 import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
-import { evaluate, INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
+import { INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
+import { diskTree, materializeTexts, renderWorkspace, textTree, type RenderedWorkspace } from '../render/index.js';
+import { evaluateScopes, type EvaluationScope } from './scopes.js';
 import { resolveRuleSettings } from './settings.js';
 
 export interface CheckRequest {
@@ -101,35 +103,45 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
   lap('load');
+  const renderSettings = { settings: request.config.render, defaultNamespace: request.config.defaultNamespace };
+  const [head, baseRendered] = await Promise.all([
+    renderWorkspace({ ...workspace, ...renderSettings, tree: diskTree(request.root), disk: { root: request.root } }),
+    base ? renderWorkspace({ ...base, ...renderSettings, tree: textTree(base.texts), disk: { materialize: () => materializeTexts(base.texts) } }) : undefined,
+  ]);
+  lap('render');
+  const allResources = [...head.resources, ...head.scopes.flatMap((s) => s.resources)];
   // Policies compile (or come from the cache) before evaluation: rules themselves stay synchronous.
   const policies = { root: request.root, patterns: [...request.config.policies, ...(request.policies ?? [])], namespaces: request.policyNamespaces ?? [], combine: request.combine ?? false };
-  const userPolicyRules = await policyRulesFor(policies, workspace.resources);
+  const userPolicyRules = await policyRulesFor(policies, allResources);
   const rules = [...(request.rules ?? defaultRules()), ...userPolicyRules];
   const metas = knownRuleMetas(rules);
   const settings = resolveRuleSettings(request.config, metas, request.configFile);
   const today = request.today ?? todayUtc();
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   lap('policies');
-  const baseInventory = base ? new Inventory(base.resources) : undefined;
-  // Rule results are cached only outside merge-request mode: there rules also read the base revision.
+  const baseInventory = baseRendered ? new Inventory(baseRendered.resources) : undefined;
+  // Rule results are cached only outside merge-request mode (there rules also read the base revision),
+  // and only for files checked as written: a rendered object depends on more than its file.
   const resultCache =
-    cache && workspace.fileHashes && !base && userPolicyRules.length === 0
+    cache && workspace.fileHashes && !base && userPolicyRules.length === 0 && head.scopes.length === 0
       ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources)
       : undefined;
-  const head = evaluate({
-    ...evaluationBase,
-    resources: workspace.resources,
-    problems: workspace.problems,
-    ...(baseInventory ? { baseline: baseInventory, baselineRef: request.baseline! } : {}),
-    ...(ruleTimings ? { ruleTimings } : {}),
-    ...(resultCache ? { resultCache } : {}),
-  });
+  const evaluation = evaluateScopes(
+    {
+      ...evaluationBase,
+      ...(baseInventory ? { baselineRef: request.baseline! } : {}),
+      ...(ruleTimings ? { ruleTimings } : {}),
+      ...(resultCache ? { resultCache } : {}),
+    },
+    { resources: head.resources, problems: head.problems, ...(baseInventory ? { baseline: baseInventory } : {}) },
+    scopesOf(head, baseRendered),
+  );
   lap('rules');
-  let findings = head.findings;
-  const checked = head.checked;
+  let findings = evaluation.findings;
+  const checked = evaluation.checked;
   let comparison: BaselineComparison | undefined;
-  if (base && baseInventory) {
-    const baseFindings = evaluate({ ...evaluationBase, resources: base.resources, inventory: baseInventory, problems: base.problems }).findings;
+  if (base && baseRendered && baseInventory) {
+    const baseFindings = evaluateScopes(evaluationBase, { resources: baseRendered.resources, problems: baseRendered.problems }, scopesOf(baseRendered, undefined)).findings;
     ({ findings, comparison } = compareWithBaseline(findings, baseFindings, request.baseline!, base.commit));
   }
   // Positions resolved for this run's findings are part of what the next run reuses.
@@ -142,7 +154,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     rules: metas.filter((m) => settings.get(m.id)?.enabled !== false),
     checked: only ? checked.filter((c) => only.has(c.file)) : checked,
     files: workspace.files,
-    resources: workspace.resources.length,
+    resources: allResources.length,
     durationMs: performance.now() - started,
     ...(ruleTimings ? { timings: { stages, rules: Object.fromEntries([...ruleTimings].sort((a, b) => b[1] - a[1])) } } : {}),
   };
@@ -170,6 +182,14 @@ export function compareWithBaseline(
   });
   const fixed = [...baseFingerprints].filter((fp) => !headFingerprints.has(fp)).length;
   return { findings, comparison: { ref, commit, new: headFingerprints.size - unchanged, fixed, unchanged } };
+}
+
+/** The rendered scopes, each with its counterpart on the base revision (same build root or chart) as baseline. */
+function scopesOf(rendered: RenderedWorkspace, base: RenderedWorkspace | undefined): EvaluationScope[] {
+  return rendered.scopes.map((scope) => {
+    const counterpart = base?.scopes.find((s) => s.name === scope.name && s.kind === scope.kind);
+    return { name: scope.name, kind: scope.kind, resources: scope.resources, ...(counterpart ? { baseline: new Inventory(counterpart.resources) } : {}) };
+  });
 }
 
 /** Rule results live beside the parse cache: `parse.json` -> `parse.results.json`. */

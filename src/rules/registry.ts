@@ -1,5 +1,6 @@
 import { GITLAB_LOAD_RULES } from '../load/gitlab/rules.js';
 import { LOAD_RULES } from '../load/problems.js';
+import { RENDER_RULES } from '../render/problems.js';
 import type { RuleMeta } from '../model/types.js';
 import { GITLAB_RULES } from './gitlab/index.js';
 import { captureBypassBulkheadRule } from './mesh/capture-bypass-bulkhead.js';
@@ -44,5 +45,5 @@ export const BUILTIN_RULES: readonly Rule[] = [
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {
-  return [...LOAD_RULES, ...GITLAB_LOAD_RULES, ...rules.map((r) => r.meta)].sort((a, b) => a.id.localeCompare(b.id));
+  return [...LOAD_RULES, ...GITLAB_LOAD_RULES, ...RENDER_RULES, ...rules.map((r) => r.meta)].sort((a, b) => a.id.localeCompare(b.id));
 }
