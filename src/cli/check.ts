@@ -10,7 +10,8 @@ import { EXIT_FINDINGS, EXIT_OK, UsageError, type CommandOutcome } from './io.js
 
 export const CHECK_HELP = `Usage: meshguard check [paths...] [options]
 
-Lint Kubernetes/Istio manifests and GitLab CI files (default path: .).
+Lint Kubernetes/Istio manifests and GitLab CI files (default path: .). Kustomize build roots and Helm
+charts are rendered first; '-' reads rendered YAML from stdin (kustomize build ... | meshguard check -).
 
 Options:
   -f, --format <fmt>        stdout format: ${REPORT_FORMATS.join(', ')} (default: stylish)
@@ -24,6 +25,8 @@ Options:
       --cache               keep parsed files between runs (.meshguard-cache/parse.json); a re-run after
                             one edit re-parses one file. Findings are never cached.
       --cache-location <f>  where to keep that cache
+      --stdin-base <dir>    with '-' (rendered YAML on stdin): the directory that was rendered; origin
+                            paths are relative to it and its patches are located
   -p, --policy <path>       also run Rego policies (.rego files, directories, globs, .wasm modules); repeatable
       --namespace <pkg>     conftest namespace whose deny/violation/warn rules run (default: main); repeatable
       --combine             conftest --combine: policies get every resource at once as input
@@ -37,6 +40,8 @@ interface CheckEnvironment {
   cwd: string;
   isTty: boolean;
   env: NodeJS.ProcessEnv;
+  /** Standard input as text, read only for `meshguard check -`. */
+  readStdin: () => Promise<string>;
 }
 
 export async function runCheckCommand(argv: string[], environment: CheckEnvironment): Promise<CommandOutcome> {
@@ -52,7 +57,11 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
   const root = environment.cwd;
   const { config, file: configFile } = await loadConfig(root, values.config);
   const baseline = values.baseline ?? (environment.env.CI_MERGE_REQUEST_DIFF_BASE_SHA || undefined);
-  const inputs = values.only ? ['.'] : positionals.length > 0 ? positionals : ['.'];
+  // `-` is standard input: rendered YAML (kustomize build / helm template output).
+  const readsStdin = positionals.includes('-');
+  const paths = positionals.filter((p) => p !== '-');
+  const inputs = values.only ? ['.'] : paths.length > 0 ? paths : readsStdin ? [] : ['.'];
+  const stdin = readsStdin ? { text: await environment.readStdin(), ...(values['stdin-base'] ? { base: values['stdin-base'] } : {}) } : undefined;
   const result = await runCheck({
     root,
     inputs,
@@ -65,6 +74,7 @@ export async function runCheckCommand(argv: string[], environment: CheckEnvironm
     ...(values.policy ? { policies: values.policy } : {}),
     ...(values.namespace ? { policyNamespaces: values.namespace } : {}),
     ...(values.combine ? { combine: true } : {}),
+    ...(stdin ? { stdin } : {}),
     ...(values.only ? { only: positionals.map((p) => path.relative(root, path.resolve(root, p)).split(path.sep).join('/')) } : {}),
   });
 
@@ -105,6 +115,7 @@ function parseCheckArgs(argv: string[]) {
         policy: { type: 'string', short: 'p', multiple: true },
         namespace: { type: 'string', multiple: true },
         combine: { type: 'boolean' },
+        'stdin-base': { type: 'string' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },

@@ -10,6 +10,12 @@ import { EXIT_OK, EXIT_UNUSABLE, UsageError, type CommandOutcome } from './io.js
 import { runRulesCommand } from './rules.js';
 import { runServeCommand } from './serve.js';
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+}
+
 const HELP = `meshguard ${PACKAGE_VERSION} - service-mesh guardrails for Kubernetes, Istio and GitLab CI
 
 Usage: meshguard <command> [options]
@@ -23,7 +29,7 @@ Commands:
 
 Run 'meshguard <command> --help' for a command's options.`;
 
-export async function runCli(argv: string[], environment = { cwd: process.cwd(), isTty: Boolean(process.stdout.isTTY), env: process.env }): Promise<CommandOutcome> {
+export async function runCli(argv: string[], environment = { cwd: process.cwd(), isTty: Boolean(process.stdout.isTTY), env: process.env, readStdin }): Promise<CommandOutcome> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

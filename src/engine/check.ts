@@ -1,6 +1,6 @@
 import type { MeshguardConfig } from '../config/types.js';
 import path from 'node:path';
-import { loadRevision, loadWorkspace } from '../load/index.js';
+import { loadRevision, loadWorkspace, type LoadedWorkspace } from '../load/index.js';
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
@@ -11,6 +11,7 @@ import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
 import { INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
 import { diskTree, materializeTexts, renderWorkspace, textTree, type RenderedWorkspace } from '../render/index.js';
+import { resourcesFromStdin } from '../render/stdin.js';
 import { evaluateScopes, type EvaluationScope } from './scopes.js';
 import { resolveRuleSettings } from './settings.js';
 
@@ -38,6 +39,8 @@ export interface CheckRequest {
   policyNamespaces?: readonly string[];
   /** conftest --combine: policies see every resource as one input. */
   combine?: boolean;
+  /** Rendered YAML read from standard input (`meshguard check -`), and the directory its origin paths are relative to. */
+  stdin?: { text: string; base?: string };
 }
 
 export interface CheckResult {
@@ -99,7 +102,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   };
   const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile)) : undefined;
   const [workspace, base] = await Promise.all([
-    loadWorkspace(request.inputs, request.root, request.config, cache),
+    // `meshguard check -` alone reads nothing from the tree but the files the stream's origins name.
+    request.inputs.length > 0 ? loadWorkspace(request.inputs, request.root, request.config, cache) : ({ files: [], resources: [], problems: [] } satisfies LoadedWorkspace as LoadedWorkspace),
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
   lap('load');
@@ -108,6 +112,11 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     renderWorkspace({ ...workspace, ...renderSettings, tree: diskTree(request.root), disk: { root: request.root } }),
     base ? renderWorkspace({ ...base, ...renderSettings, tree: textTree(base.texts), disk: { materialize: () => materializeTexts(base.texts) } }) : undefined,
   ]);
+  if (request.stdin) {
+    const piped = resourcesFromStdin(request.stdin.text, { tree: diskTree(request.root), ...(request.stdin.base ? { base: request.stdin.base } : {}), ...renderSettings });
+    head.resources.push(...piped.resources);
+    head.problems.push(...piped.problems);
+  }
   lap('render');
   const allResources = [...head.resources, ...head.scopes.flatMap((s) => s.resources)];
   // Policies compile (or come from the cache) before evaluation: rules themselves stay synchronous.

@@ -11,7 +11,8 @@ import { loadPatches } from './patches.js';
 import { planRendering, type BuildRoot, type Chart, type RenderPlan, type TreeReader } from './plan.js';
 import { RENDER_FAILED, RENDER_SKIPPED, renderProblem } from './problems.js';
 import { relativeTo, resourcesFromRendered } from './source-map.js';
-import { findOnPath, runTool } from './tools.js';
+import { renderWithoutRemote } from './sandbox.js';
+import { findOnPath, runTool, type ToolOutcome } from './tools.js';
 
 export { planRendering, type TreeReader } from './plan.js';
 export { resourcesFromRendered } from './source-map.js';
@@ -62,12 +63,7 @@ export async function renderWorkspace(input: RenderInput): Promise<RenderedWorks
 
   const kustomize = input.settings.kustomize.enabled ? kustomizeCommand(input.settings) : undefined;
   const helm = input.settings.helm.enabled ? helmCommand(input.settings) : undefined;
-  const renderable = plan.roots.filter((root) => !root.remote);
-  for (const root of plan.roots) {
-    if (!root.remote) continue;
-    const { kustomization, reference } = root.remote;
-    problems.push(renderProblem(RENDER_SKIPPED, 'remoteBase', `${reference.target} is remote: meshguard fetches nothing, so ${root.dir} is not rendered and its files are checked as written`, kustomization.file, locateIn(input.tree, kustomization.file, reference.at)));
-  }
+  const renderable = plan.roots;
   if (renderable.length > 0 && input.settings.kustomize.enabled && !kustomize) {
     const first = renderable[0]!;
     problems.push(renderProblem(RENDER_SKIPPED, 'noKustomize', `no kustomize found (${input.settings.kustomize.command?.join(' ') ?? 'kustomize or kubectl'} on PATH): ${renderable.length} build root(s) not rendered; their files are checked as written and patch files are skipped`, first.kustomization.file, WHOLE));
@@ -109,6 +105,15 @@ export async function renderWorkspace(input: RenderInput): Promise<RenderedWorks
     }
   }
   scopes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const root of plan.roots) {
+    for (const kustomization of root.closure) {
+      for (const reference of kustomization.references) {
+        if (!reference.remote) continue;
+        const how = kustomize ? 'builds that use it are rendered without it: what it would add is not checked' : 'not rendered';
+        problems.push(renderProblem(RENDER_SKIPPED, 'remoteBase', `${reference.target} is remote and meshguard fetches nothing: ${how}`, kustomization.file, locateIn(input.tree, kustomization.file, reference.at)));
+      }
+    }
+  }
 
   const standalone = (file: string): boolean => !plan.buildFiles.has(file) && !plan.patches.has(file) && !rendered.has(file);
   const chartFile = (file: string): boolean => charts.some((c) => c.dir === '.' || file.startsWith(`${c.dir}/`));
@@ -116,7 +121,7 @@ export async function renderWorkspace(input: RenderInput): Promise<RenderedWorks
     resources: input.resources.filter((r) => standalone(r.source.file)),
     problems: [
       ...input.problems.filter((p) => (standalone(p.file) || KEPT_FOR_BUILD_FILES.has(p.ruleId)) && !(p.ruleId === 'helm-template' && chartFile(p.file))),
-      ...problems,
+      ...distinct(problems),
     ],
     scopes,
   };
@@ -138,27 +143,73 @@ function helmCommand(settings: RenderSettings): string[] | undefined {
 }
 
 /**
- * Build one root through a wrapper kustomization in a temporary directory that asks for origin
- * annotations: the user's files are never modified, and the build itself is the user's own.
+ * Build one root. A root that uses remote bases is built in a sandbox without them (nothing is fetched);
+ * what that left out is reported at the root.
  */
 async function renderKustomization(root: BuildRoot, command: string[], diskRoot: string, input: RenderInput): Promise<{ scope?: RenderedScope; problems: LoadProblem[] }> {
-  const wrapper = await mkdtemp(path.join(os.tmpdir(), 'meshguard-kustomize-'));
+  let origins: ((written: string) => string) | undefined;
+  const build = async (buildRoot: string): Promise<ToolOutcome> => {
+    const result = await kustomizeBuild(root.dir, command, buildRoot, input.settings.timeoutMs);
+    origins = result.resolveOrigin;
+    return result.outcome;
+  };
+  const problems: LoadProblem[] = [];
+  let outcome: ToolOutcome;
+  let buildRoot = diskRoot;
+  let cleanup = async (): Promise<void> => {};
+  if (root.remote) {
+    const degraded = await renderWithoutRemote(root, input.tree, build);
+    ({ outcome } = degraded);
+    buildRoot = degraded.diskRoot;
+    cleanup = degraded.remove;
+    if (degraded.degradation.patches.length > 0) {
+      problems.push(renderProblem(RENDER_SKIPPED, 'patchesOfRemote', `${root.dir} was rendered without its remote bases; ${degraded.degradation.patches.length} patch(es) of objects only they provide were left out (${degraded.degradation.patches.join('; ')})`, root.kustomization.file, WHOLE));
+    }
+  } else {
+    outcome = await build(diskRoot);
+  }
   try {
-    const target = path.relative(wrapper, path.resolve(diskRoot, root.dir)).split(path.sep).join('/');
-    await writeFile(path.join(wrapper, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${JSON.stringify(target)}\nbuildMetadata: [originAnnotations]\n`);
-    const outcome = await runTool(command, [wrapper], { cwd: wrapper, timeoutMs: input.settings.timeoutMs });
-    if (!outcome.ok) return { problems: [failure(root, outcome.message.split(wrapper).join('<meshguard>'), outcome.reason, diskRoot, input.tree)] };
+    if (!outcome.ok) return { problems: [...problems, failure(root, outcome.message, outcome.reason, buildRoot, input.tree)] };
     const stream = {
       name: root.kustomization.file,
       text: outcome.stdout,
-      resolveOrigin: (written: string) => relativeTo(diskRoot, wrapper, written),
+      resolveOrigin: origins!,
       build: { closure: root.closure, patches: loadPatches(root.closure, input.tree) },
     };
     const { resources } = resourcesFromRendered(stream, input.tree, input.defaultNamespace, root.dir);
-    return { scope: { name: root.dir, kind: 'overlay', resources }, problems: [] };
+    return { scope: { name: root.dir, kind: 'overlay', resources }, problems };
+  } finally {
+    await cleanup();
+  }
+}
+
+/**
+ * `kustomize build` through a wrapper kustomization in a temporary directory that asks for origin
+ * annotations: the user's files are never modified, and the build itself is the user's own.
+ */
+async function kustomizeBuild(dir: string, command: string[], diskRoot: string, timeoutMs: number): Promise<{ outcome: ToolOutcome; resolveOrigin: (written: string) => string }> {
+  const wrapper = await mkdtemp(path.join(os.tmpdir(), 'meshguard-kustomize-'));
+  try {
+    const target = path.relative(wrapper, path.resolve(diskRoot, dir)).split(path.sep).join('/');
+    await writeFile(path.join(wrapper, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${JSON.stringify(target)}\nbuildMetadata: [originAnnotations]\n`);
+    const outcome = await runTool(command, [wrapper], { cwd: wrapper, timeoutMs });
+    return {
+      outcome: outcome.ok ? outcome : { ...outcome, message: outcome.message.split(wrapper).join('<meshguard>') },
+      resolveOrigin: (written) => relativeTo(diskRoot, wrapper, written),
+    };
   } finally {
     await rm(wrapper, { recursive: true, force: true });
   }
+}
+
+function distinct(problems: readonly LoadProblem[]): LoadProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.ruleId}\u0000${p.file}\u0000${p.range.line}\u0000${p.range.column}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

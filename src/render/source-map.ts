@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseYamlFast } from '../load/fast-yaml.js';
 import { extractResources } from '../load/resources.js';
-import { parseYaml, type PositionedDocument, type YamlProblem } from '../load/yaml.js';
+import type { PositionedDocument, YamlProblem } from '../load/yaml.js';
 import type { JsonPath, Resource, SourceRange } from '../model/types.js';
 import { isRecord } from '../model/workload.js';
 import type { Kustomization } from './kustomization.js';
@@ -66,13 +66,14 @@ function takeOrigin(doc: PositionedDocument, sourceComments: readonly { line: nu
     if (Object.keys(annotations).length === 0) delete metadata!.annotations;
   }
   if (typeof written === 'string') {
-    const parsed = parseYaml(written).documents[0]?.value;
-    if (isRecord(parsed)) {
-      // A remote origin (repo:) names a file that is not in this tree.
-      if (typeof parsed.repo === 'string') return {};
-      if (typeof parsed.path === 'string') return { file: resolve(parsed.path) };
-      if (typeof parsed.configuredIn === 'string') return { configuredIn: resolve(parsed.configuredIn) };
-    }
+    // kustomize writes these top-level keys as plain scalars, one per line (api/resource/origin.go).
+    const field = (key: string): string | undefined => new RegExp(`^${key}: *(.+)$`, 'm').exec(written)?.[1]?.trim().replace(/^(["'])(.*)\1$/, '$2');
+    // A remote origin (repo:) names a file that is not in this tree.
+    if (field('repo') !== undefined) return {};
+    const file = field('path');
+    if (file !== undefined) return { file: resolve(file) };
+    const configuredIn = field('configuredIn');
+    if (configuredIn !== undefined) return { configuredIn: resolve(configuredIn) };
   }
   // Helm: the last `# Source:` comment before the document's content.
   let source: string | undefined;
@@ -99,7 +100,7 @@ class SourceDocuments {
   documents(file: string): PositionedDocument[] | undefined {
     if (!this.parsed.has(file)) {
       const text = this.tree.read(file);
-      this.parsed.set(file, text === undefined ? undefined : parseYaml(text).documents);
+      this.parsed.set(file, text === undefined ? undefined : parseYamlFast(text).documents);
     }
     return this.parsed.get(file);
   }

@@ -19,6 +19,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
     path: finding.path,
     related: (finding.related ?? []).map((x) => ({ apiVersion: x.apiVersion, kind: x.kind, namespace: x.namespace ?? null, name: x.name })),
     suppressed: finding.suppressed ? suppressionJson(finding.suppressed) : false,
+    scopes: finding.scopes ? { kind: finding.scopes.kind, names: finding.scopes.names } : null,
     fingerprint: finding.fingerprint,
   };
 }

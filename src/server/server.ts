@@ -7,6 +7,7 @@ import type { MeshguardConfig } from '../config/types.js';
 import { InputError } from '../load/discover.js';
 import { loadWorkspace } from '../load/index.js';
 import { Inventory } from '../model/inventory.js';
+import { diskTree, renderWorkspace } from '../render/index.js';
 import { createAdmissionReviewer, type AdmissionOptions } from './admission.js';
 import { AdmissionMetrics } from './metrics.js';
 
@@ -56,9 +57,12 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
         if (error instanceof InputError) return { resources: [], problems: [] };
         throw error;
       });
-      reviewer.setInventory(new Inventory(workspace.resources));
+      // Kustomize roots and charts in the snapshot are rendered: the cluster holds what they render to.
+      const rendered = await renderWorkspace({ files: 'files' in workspace ? workspace.files : [], resources: workspace.resources, problems: workspace.problems, tree: diskTree(root), disk: { root }, settings: options.config.render, defaultNamespace: options.config.defaultNamespace });
+      const resources = [...rendered.resources, ...rendered.scopes.flatMap((s) => s.resources)];
+      reviewer.setInventory(new Inventory(resources));
       ready = true;
-      log({ level: 'info', msg: 'inventory loaded', resources: workspace.resources.length, problems: workspace.problems.length });
+      log({ level: 'info', msg: 'inventory loaded', resources: resources.length, problems: rendered.problems.length });
     } catch (error) {
       log({ level: 'error', msg: 'inventory reload failed; keeping the previous snapshot', error: String(error) });
     }
