@@ -113,7 +113,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   render: {
     kustomize: { enabled: true, roots: 'leaves' },
     helm: { enabled: true, valueFiles: {}, releaseName: 'release' },
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
   },
   clusters: [],
   shared: [],

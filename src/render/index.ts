@@ -115,7 +115,13 @@ export async function renderWorkspace(input: RenderInput): Promise<RenderedWorks
     }
   }
 
-  const standalone = (file: string): boolean => !plan.buildFiles.has(file) && !plan.patches.has(file) && !rendered.has(file);
+  const unused = new Set([...plan.unreferenced.values()].flat());
+  for (const [file, files] of plan.unreferenced) {
+    const names = files.map((f) => path.posix.relative(path.posix.dirname(file), f));
+    const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+    problems.push(renderProblem(RENDER_SKIPPED, 'unreferenced', `${files.length} file(s) below this kustomization are used by no kustomization, so kustomize never applies them; not checked: ${listed}`, file, WHOLE));
+  }
+  const standalone = (file: string): boolean => !plan.buildFiles.has(file) && !plan.patches.has(file) && !rendered.has(file) && !unused.has(file);
   const chartFile = (file: string): boolean => charts.some((c) => c.dir === '.' || file.startsWith(`${c.dir}/`));
   return {
     resources: input.resources.filter((r) => standalone(r.source.file)),

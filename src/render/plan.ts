@@ -41,6 +41,11 @@ export interface RenderPlan {
   /** Patch files: fragments, never whole resources, whether or not anything is rendered. */
   patches: ReadonlySet<string>;
   charts: Chart[];
+  /**
+   * Files below a kustomization's directory that no kustomization uses (a patch commented out of the
+   * build, kubebuilder scaffolding): kustomize never applies them, so they are not checked as resources.
+   */
+  unreferenced: ReadonlyMap<string, string[]>;
 }
 
 /**
@@ -126,7 +131,29 @@ export function planRendering(selected: readonly string[], tree: TreeReader, set
   for (const chart of charts) {
     for (const file of tree.filesUnder(chart.dir)) consumed.add(file);
   }
-  return { kustomizations, roots, buildFiles: consumed, patches, charts };
+  const referenced = new Set<string>();
+  for (const kustomization of kustomizations.values()) {
+    for (const reference of kustomization.references) if (!reference.remote) referenced.add(resolveReference(kustomization, reference));
+  }
+  const unreferenced = new Map<string, string[]>();
+  for (const file of selected) {
+    if (isKustomizationFile(file) || referenced.has(file) || consumed.has(file) || !/\.(ya?ml|json)$/.test(file)) continue;
+    const owner = nearestKustomization(path.posix.dirname(file), kustomizations);
+    if (!owner) continue;
+    const list = unreferenced.get(owner.file) ?? [];
+    list.push(file);
+    unreferenced.set(owner.file, list);
+  }
+  return { kustomizations, roots, buildFiles: consumed, patches, charts, unreferenced };
+}
+
+/** The kustomization of the directory or of its closest ancestor among those loaded. */
+function nearestKustomization(dir: string, kustomizations: ReadonlyMap<string, Kustomization>): Kustomization | undefined {
+  for (let current = dir; ; current = path.posix.dirname(current)) {
+    const found = kustomizations.get(current);
+    if (found) return found;
+    if (current === '.' || current === '/') return undefined;
+  }
 }
 
 function filesOf(closure: readonly Kustomization[], tree: TreeReader): Set<string> {
