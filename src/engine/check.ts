@@ -4,7 +4,7 @@ import { loadRevision, loadWorkspace, type LoadedWorkspace } from '../load/index
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
-import type { Finding, RuleMeta } from '../model/types.js';
+import type { Finding, Resource, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
 import { policyRulesFor, shippedPolicyRules } from '../policy/index.js';
 import { BUILTIN_RULES, allRuleMetas } from '../rules/registry.js';
@@ -13,6 +13,7 @@ import { INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
 import { diskTree, materializeTexts, renderWorkspace, textTree, type RenderedWorkspace } from '../render/index.js';
 import { resourcesFromStdin } from '../render/stdin.js';
 import { evaluateScopes, type EvaluationScope } from './scopes.js';
+import { splitClusters } from './clusters.js';
 import { resolveRuleSettings } from './settings.js';
 
 export interface CheckRequest {
@@ -128,7 +129,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const today = request.today ?? todayUtc();
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   lap('policies');
-  const baseInventory = baseRendered ? new Inventory(baseRendered.resources) : undefined;
+  const headViews = viewsOf(request.config, head);
+  const baseViews = baseRendered ? viewsOf(request.config, baseRendered) : undefined;
+  const baseInventory = baseViews ? new Inventory(baseViews.rest) : undefined;
   // Rule results are cached only outside merge-request mode (there rules also read the base revision),
   // and only for files checked as written: a rendered object depends on more than its file.
   const resultCache =
@@ -142,15 +145,15 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       ...(ruleTimings ? { ruleTimings } : {}),
       ...(resultCache ? { resultCache } : {}),
     },
-    { resources: head.resources, problems: head.problems, ...(baseInventory ? { baseline: baseInventory } : {}) },
-    scopesOf(head, baseRendered),
+    { resources: headViews.rest, problems: head.problems, ...(baseInventory ? { baseline: baseInventory } : {}) },
+    withBaselines(headViews.scopes, baseViews?.scopes),
   );
   lap('rules');
   let findings = evaluation.findings;
   const checked = evaluation.checked;
   let comparison: BaselineComparison | undefined;
   if (base && baseRendered && baseInventory) {
-    const baseFindings = evaluateScopes(evaluationBase, { resources: baseRendered.resources, problems: baseRendered.problems }, scopesOf(baseRendered, undefined)).findings;
+    const baseFindings = evaluateScopes(evaluationBase, { resources: baseViews!.rest, problems: baseRendered.problems }, baseViews!.scopes).findings;
     ({ findings, comparison } = compareWithBaseline(findings, baseFindings, request.baseline!, base.commit));
   }
   // Positions resolved for this run's findings are part of what the next run reuses.
@@ -193,11 +196,17 @@ export function compareWithBaseline(
   return { findings, comparison: { ref, commit, new: headFingerprints.size - unchanged, fixed, unchanged } };
 }
 
-/** The rendered scopes, each with its counterpart on the base revision (same build root or chart) as baseline. */
-function scopesOf(rendered: RenderedWorkspace, base: RenderedWorkspace | undefined): EvaluationScope[] {
-  return rendered.scopes.map((scope) => {
-    const counterpart = base?.scopes.find((s) => s.name === scope.name && s.kind === scope.kind);
-    return { name: scope.name, kind: scope.kind, resources: scope.resources, ...(counterpart ? { baseline: new Inventory(counterpart.resources) } : {}) };
+/** The views a run evaluates: each cluster (when configured), each rendered overlay or chart in no cluster, and the rest. */
+function viewsOf(config: MeshguardConfig, rendered: RenderedWorkspace): { rest: Resource[]; scopes: EvaluationScope[] } {
+  const split = splitClusters(config, rendered.resources, rendered.scopes);
+  return { rest: split.rest, scopes: [...split.clusters, ...split.overlays.map((o): EvaluationScope => ({ name: o.name, kind: o.kind, resources: o.resources }))] };
+}
+
+/** Each scope compared with the same scope (same cluster, build root or chart) on the base revision. */
+function withBaselines(scopes: readonly EvaluationScope[], base: readonly EvaluationScope[] | undefined): EvaluationScope[] {
+  return scopes.map((scope) => {
+    const counterpart = base?.find((s) => s.name === scope.name && s.kind === scope.kind);
+    return counterpart ? { ...scope, baseline: counterpart.inventory ?? new Inventory(counterpart.resources) } : scope;
   });
 }
 

@@ -1,4 +1,5 @@
 import type { MeshSettings } from '../config/types.js';
+import type { ClusterContext } from '../model/clusters.js';
 import type { LoadProblem } from '../load/problems.js';
 import { Inventory, trackKindsRead } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
@@ -30,6 +31,8 @@ export interface EvaluationInput {
   ruleTimings?: Map<string, number>;
   /** Results of earlier runs to replay where still valid (`--cache`). */
   resultCache?: RuleResultCache;
+  /** Multi-cluster mode: the cluster these resources belong to, and the others. */
+  cluster?: ClusterContext;
 }
 
 /** The evaluation ran out of its time budget; rules are synchronous, so this is checked between rules. */
@@ -80,6 +83,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     knownRuleIds,
     ...(input.baseline ? { baseline: input.baseline } : {}),
     ...(input.baselineRef ? { baselineRef: input.baselineRef } : {}),
+    ...(input.cluster ? { cluster: input.cluster } : {}),
   };
   // Built only when a rule runs: a warm run replays most results without one.
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext => ({ ...baseContext, options: setting?.options ?? {}, report });

@@ -1,5 +1,6 @@
 import type { LoadProblem } from '../load/problems.js';
-import { Inventory } from '../model/inventory.js';
+import type { ClusterContext } from '../model/clusters.js';
+import type { Inventory } from '../model/inventory.js';
 import type { Finding, FindingScopes, Resource } from '../model/types.js';
 import { compareFindings, evaluate, type CheckedPair, type Evaluation, type EvaluationInput } from './evaluate.js';
 import { assignFingerprints } from './fingerprint.js';
@@ -12,6 +13,9 @@ export interface EvaluationScope {
   problems?: readonly LoadProblem[];
   /** The same view on the merge request's base revision. */
   baseline?: Inventory;
+  /** Built once when other scopes need it too (clusters compare each other's inventories). */
+  inventory?: Inventory;
+  cluster?: ClusterContext;
 }
 
 type CommonInput = Omit<EvaluationInput, 'resources' | 'problems' | 'inventory' | 'baseline'>;
@@ -31,6 +35,8 @@ export function evaluateScopes(common: CommonInput, plain: { resources: readonly
       ...common,
       resources: scope.resources,
       problems: scope.problems ?? [],
+      ...(scope.inventory ? { inventory: scope.inventory } : {}),
+      ...(scope.cluster ? { cluster: scope.cluster } : {}),
       // A scope without a counterpart on the base revision has no baseline: everything in it is new.
       ...(scope.baseline ? { baseline: scope.baseline } : {}),
     });

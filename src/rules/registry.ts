@@ -3,6 +3,12 @@ import { LOAD_RULES } from '../load/problems.js';
 import { RENDER_RULES } from '../render/problems.js';
 import type { RuleMeta } from '../model/types.js';
 import { GITLAB_RULES } from './gitlab/index.js';
+import { clusterMtlsConsistencyRule } from './cluster/mtls-consistency.js';
+import { clusterNetworkRule } from './cluster/network.js';
+import { clusterServiceConsistencyRule } from './cluster/service-consistency.js';
+import { clusterTrafficConsistencyRule } from './cluster/traffic-consistency.js';
+import { clusterTrustRule } from './cluster/trust.js';
+import { localityFailoverOutlierRule } from './cluster/locality-failover-outlier.js';
 import { captureBypassBulkheadRule } from './mesh/capture-bypass-bulkhead.js';
 import { egressViaGatewayRule } from './mesh/egress-via-gateway.js';
 import { hpaSidecarSkewRule } from './mesh/hpa-sidecar-skew.js';
@@ -39,6 +45,13 @@ export const BUILTIN_RULES: readonly Rule[] = [
   egressViaGatewayRule,
   mtlsNoDowngradeRule,
   sidecarScopeRule,
+  localityFailoverOutlierRule,
+  // One mesh over several clusters (`clusters:` in the configuration).
+  clusterServiceConsistencyRule,
+  clusterMtlsConsistencyRule,
+  clusterTrafficConsistencyRule,
+  clusterNetworkRule,
+  clusterTrustRule,
   // GitLab CI pipelines.
   ...GITLAB_RULES,
 ];
