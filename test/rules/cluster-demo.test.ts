@@ -1,29 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { runCheck } from '../../src/engine/check.js';
-import { actualFindings, expectedFindings } from '../helpers/expectations.js';
+import { checkMarkedTree } from '../helpers/cluster-trees.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** Every YAML file below a directory, repository-relative to it. */
-function yamlFiles(dir: string, prefix = ''): string[] {
-  return readdirSync(path.join(dir, prefix)).flatMap((entry) => {
-    const rel = prefix ? `${prefix}/${entry}` : entry;
-    if (statSync(path.join(dir, rel)).isDirectory()) return yamlFiles(dir, rel);
-    return /\.ya?ml$/.test(entry) && !entry.startsWith('.') ? [rel] : [];
-  });
-}
-
-/** Run a multi-cluster tree with its own .meshguard.yaml; compare with the `# expect:` marks of every file. */
-export async function checkMarkedTree(dir: string): Promise<{ expected: string[]; actual: string[]; messages: string[] }> {
-  const { config } = await loadConfig(dir);
-  const result = await runCheck({ root: dir, inputs: ['.'], config, today: '2026-12-03' });
-  const expected = yamlFiles(dir).flatMap((file) => expectedFindings(path.join(dir, file)).map((mark) => `${file}:${mark}`)).sort();
-  const actual = yamlFiles(dir).flatMap((file) => actualFindings(result.findings.filter((f) => f.file === file)).map((mark) => `${file}:${mark}`)).sort();
-  return { expected, actual, messages: result.findings.map((f) => f.message) };
-}
 
 describe('multi-cluster demo (fixtures/demo-multicluster)', () => {
   it('finds every planted cross-cluster defect where it is marked, and nothing else', async () => {
@@ -42,4 +22,18 @@ describe('multi-cluster demo (fixtures/demo-multicluster)', () => {
     expect(actual).toEqual([]);
   });
 
+});
+
+describe('cluster rule fixtures (fixtures/rules/cluster-*/<variant>/, each with its .meshguard.yaml)', () => {
+  const FIXTURES = path.join(ROOT, 'fixtures/rules');
+  for (const ruleId of readdirSync(FIXTURES).filter((d) => d.startsWith('cluster-')).sort()) {
+    for (const variant of readdirSync(path.join(FIXTURES, ruleId)).sort()) {
+      it(`${ruleId}/${variant}`, async () => {
+        const { expected, actual } = await checkMarkedTree(path.join(FIXTURES, ruleId, variant));
+        if (variant.startsWith('good')) expect(expected, 'a good tree carries no marks').toEqual([]);
+        else expect(expected.length, 'a bad tree marks what it expects').toBeGreaterThan(0);
+        expect(actual).toEqual(expected);
+      });
+    }
+  }
 });

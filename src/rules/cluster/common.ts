@@ -49,7 +49,7 @@ export interface MeshConfigOf {
   trustDomain?: MeshSetting;
   meshId?: MeshSetting;
   network?: MeshSetting;
-  /** meshConfig.localityLbSetting, when it enables failover or distribution. */
+  /** meshConfig.localityLbSetting, when it enables failover. */
   localityLb?: MeshSetting;
 }
 
@@ -65,7 +65,7 @@ export function meshConfigOf(cluster: ClusterView, rootNamespace: string): MeshC
     const set = (key: keyof MeshConfigOf, path: JsonPath): void => {
       const value = valueAt(spec, path);
       if (key === 'localityLb') {
-        if (isRecord(value) && value.enabled !== false && (value.failover !== undefined || value.distribute !== undefined || value.failoverPriority !== undefined)) out[key] ??= { value: 'enabled', resource, path: ['spec', ...path] };
+        if (isRecord(value) && value.enabled !== false && (value.failover !== undefined || value.failoverPriority !== undefined)) out[key] ??= { value: 'enabled', resource, path: ['spec', ...path] };
       } else if (typeof value === 'string' && value !== '') out[key] ??= { value, resource, path: ['spec', ...path] };
     };
     set('trustDomain', ['meshConfig', 'trustDomain']);
@@ -89,7 +89,7 @@ export function meshConfigOf(cluster: ClusterView, rootNamespace: string): MeshC
       const meshId = valueAt(mesh, ['defaultConfig', 'meshId']);
       if (typeof meshId === 'string') out.meshId ??= { value: meshId, resource: configMap, path: at };
       const locality = mesh.localityLbSetting;
-      if (isRecord(locality) && locality.enabled !== false && (locality.failover !== undefined || locality.distribute !== undefined || locality.failoverPriority !== undefined)) out.localityLb ??= { value: 'enabled', resource: configMap, path: at };
+      if (isRecord(locality) && locality.enabled !== false && (locality.failover !== undefined || locality.failoverPriority !== undefined)) out.localityLb ??= { value: 'enabled', resource: configMap, path: at };
     }
   }
   return out;

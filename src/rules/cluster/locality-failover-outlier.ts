@@ -15,8 +15,8 @@ export const localityFailoverOutlierRule: Rule = {
     id: 'locality-failover-outlier',
     title: 'Locality failover needs outlier detection',
     description:
-      'A DestinationRule traffic policy with loadBalancer.localityLbSetting (failover, failoverPriority, distribute), or a ' +
-      'mesh-wide localityLbSetting, without outlierDetection in effect for that host: Istio ignores the locality setting.',
+      'A DestinationRule traffic policy with loadBalancer.localityLbSetting failover or failoverPriority, or a mesh-wide ' +
+      'locality failover setting, without outlierDetection in effect for that host: Istio never fails over.',
     severity: 'error',
     helpUri: ruleDocsUri('locality-failover-outlier'),
     tags: ['mesh', 'multicluster', 'traffic'],
@@ -70,6 +70,8 @@ function localitySetting(loadBalancer: unknown): string | undefined {
   if (!isRecord(loadBalancer) || !isRecord(loadBalancer.localityLbSetting)) return undefined;
   const setting = loadBalancer.localityLbSetting;
   if (setting.enabled === false) return undefined;
-  const used = ['failover', 'failoverPriority', 'distribute'].filter((k) => setting[k] !== undefined);
+  // `distribute` only weights localities and needs no health signal (pilot's ApplyLocalityLoadBalancer
+  // applies it unconditionally); failover only happens when outlier detection is enabled.
+  const used = ['failover', 'failoverPriority'].filter((k) => setting[k] !== undefined);
   return used.length > 0 ? used.join(', ') : undefined;
 }
