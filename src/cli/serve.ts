@@ -18,6 +18,7 @@ Options:
       --host <addr>              address to bind (default 0.0.0.0)
       --path <path>              webhook path (default /validate)
       --inventory <dir>          manifests giving cross-resource context; reloaded when they change
+      --cluster <name>           admit with that cluster's view of the inventory (clusters: in the configuration)
       --deny-on <level>          deny at/above: error, warning, info (default error); lower findings become warnings
       --failure-policy <p>       Fail (deny) or Ignore (admit) when meshguard cannot evaluate (default Fail);
                                  set it to the ValidatingWebhookConfiguration's failurePolicy
@@ -39,6 +40,7 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
         host: { type: 'string' },
         path: { type: 'string' },
         inventory: { type: 'string' },
+        cluster: { type: 'string' },
         'deny-on': { type: 'string' },
         'failure-policy': { type: 'string' },
         'timeout-ms': { type: 'string' },
@@ -59,6 +61,10 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
   const failurePolicy = (values['failure-policy'] as string | undefined) ?? 'Fail';
   if (failurePolicy !== 'Fail' && failurePolicy !== 'Ignore') throw new UsageError(`--failure-policy must be Fail or Ignore, got '${failurePolicy}'`);
   const { config } = await loadConfig(cwd, values.config as string | undefined);
+  const cluster = values.cluster as string | undefined;
+  if (cluster !== undefined && !config.clusters.some((c) => c.name === cluster)) {
+    throw new UsageError(`--cluster ${cluster}: no such cluster in the configuration (${config.clusters.map((c) => c.name).join(', ') || 'no clusters: configured'})`);
+  }
   // The configured Rego policies are compiled once, before serving: requests only evaluate them.
   const policyRules = await loadPolicyRules({ root: cwd, patterns: config.policies, cacheDir: defaultCacheDir(cwd) });
 
@@ -71,6 +77,7 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
     host: (values.host as string | undefined) ?? '0.0.0.0',
     path: (values.path as string | undefined) ?? '/validate',
     ...(values.inventory ? { inventoryDir: values.inventory as string } : {}),
+    ...(cluster ? { cluster } : {}),
     denyOn: denyOn as Severity,
     failurePolicy: failurePolicy as FailurePolicy,
     timeoutMs: positiveInt(values['timeout-ms'], '--timeout-ms', 200),

@@ -8,6 +8,7 @@ import { InputError } from '../load/discover.js';
 import { loadWorkspace } from '../load/index.js';
 import { Inventory } from '../model/inventory.js';
 import { diskTree, renderWorkspace } from '../render/index.js';
+import { splitClusters } from '../engine/clusters.js';
 import { createAdmissionReviewer, type AdmissionOptions } from './admission.js';
 import { AdmissionMetrics } from './metrics.js';
 
@@ -21,6 +22,8 @@ export interface ServeOptions extends Omit<AdmissionOptions, 'inventory' | 'conf
   path?: string;
   /** Directory of manifests giving cross-resource context; reloaded when it changes. */
   inventoryDir?: string;
+  /** Multi-cluster mode: admit with this cluster's view of the inventory (its paths + shared). */
+  cluster?: string;
   /** Requests with larger bodies are refused with 413 (Kubernetes objects are at most ~1.5 MiB in etcd). */
   maxBodyBytes?: number;
   /** How long a graceful shutdown waits for in-flight requests. */
@@ -59,7 +62,9 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
       });
       // Kustomize roots and charts in the snapshot are rendered: the cluster holds what they render to.
       const rendered = await renderWorkspace({ files: 'files' in workspace ? workspace.files : [], resources: workspace.resources, problems: workspace.problems, tree: diskTree(root), disk: { root }, settings: options.config.render, defaultNamespace: options.config.defaultNamespace });
-      const resources = [...rendered.resources, ...rendered.scopes.flatMap((s) => s.resources)];
+      const resources = options.cluster
+        ? [...(splitClusters(options.config, rendered.resources, rendered.scopes).clusters.find((c) => c.name === options.cluster)?.resources ?? [])]
+        : [...rendered.resources, ...rendered.scopes.flatMap((s) => s.resources)];
       reviewer.setInventory(new Inventory(resources));
       ready = true;
       log({ level: 'info', msg: 'inventory loaded', resources: resources.length, problems: rendered.problems.length });
