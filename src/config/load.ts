@@ -54,7 +54,21 @@ export function parseConfig(text: string, displayPath: string): MeshguardConfig 
     const location = doc.locate(error.keyword === 'additionalProperties' ? [...errorPath, String(error.params.additionalProperty)] : errorPath);
     throw new ConfigError(describeError(error), displayPath, location);
   }
-  return mergeWithDefaults(doc.value as Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> });
+  const config = mergeWithDefaults(doc.value as Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> });
+  checkClusters(config, (path) => new ConfigError(path.message, displayPath, doc.locate(path.at)));
+  return config;
+}
+
+/** What the schema cannot say: cluster names are unique, and the control plane is one of them. */
+function checkClusters(config: MeshguardConfig, fail: (problem: { message: string; at: JsonPath }) => ConfigError): void {
+  const seen = new Set<string>();
+  config.clusters.forEach((cluster, i) => {
+    if (seen.has(cluster.name)) throw fail({ message: `cluster '${cluster.name}' is listed twice`, at: ['clusters', i, 'name'] });
+    seen.add(cluster.name);
+  });
+  if (config.controlPlane !== undefined && !seen.has(config.controlPlane)) {
+    throw fail({ message: `controlPlane '${config.controlPlane}' is not one of the clusters (${[...seen].join(', ') || 'none listed'})`, at: ['controlPlane'] });
+  }
 }
 
 function mergeWithDefaults(user: Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> }): MeshguardConfig {

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import { findOnPath } from '../../src/render/tools.js';
 import { REPO_ROOT, runMeshguard } from '../helpers/cli.js';
 
@@ -43,6 +44,11 @@ describe('multi-cluster checks (built CLI)', () => {
     git(dir, 'commit', '-qm', 'head');
     const only = await runMeshguard(['check', '--only', 'clusters/gke-eu-1/payments.yaml', '--format', 'json', ...TODAY], { cwd: dir });
     expect(JSON.parse(only.stdout).findings.map((f: any) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual(['clusters/gke-eu-1/payments.yaml:40 cluster-mtls-consistency']);
+  });
+
+  it('refuses a configuration whose clusters repeat a name or whose control plane is no cluster, with the position', () => {
+    expect(() => parseConfig('clusters:\n  - {name: a, paths: [x]}\n  - {name: a, paths: [y]}\n', '.meshguard.yaml')).toThrow(".meshguard.yaml:3:6: cluster 'a' is listed twice");
+    expect(() => parseConfig('clusters:\n  - {name: a, paths: [x]}\ncontrolPlane: b\n', '.meshguard.yaml')).toThrow(".meshguard.yaml:3:1: controlPlane 'b' is not one of the clusters (a)");
   });
 
   it('changes nothing without clusters: configured', async () => {
