@@ -20,7 +20,8 @@ export const CHECK_SPEC: CommandSpec = {
   usage: 'meshguard check [paths...] [options]   (or: meshguard [paths...] [options])',
   summary: `Lint Kubernetes/Istio manifests and GitLab CI files. Directories are searched with the include and
 exclude globs of .meshguard.yaml, named files are checked as given. With no path, the working
-directory is checked.`,
+directory is checked. Kustomize build roots and Helm charts are rendered first; '-' reads rendered
+YAML from stdin (kustomize build ... | meshguard check -).`,
   options: [
     { name: 'format', short: 'f', value: '<fmt>', description: `stdout format: ${REPORT_FORMATS.join(', ')} (default: stylish)` },
     { name: 'report', short: 'r', value: '<fmt=path>', multiple: true, description: 'also write a report file; repeatable (e.g. --report sarif=meshguard.sarif)' },
@@ -42,6 +43,11 @@ directory is checked.`,
       description: `keep parsed files and rule results between runs in ${DEFAULT_CACHE_DIR}/; an entry is reused only\nwhile the file, the configuration, the rules and --today are unchanged (output is identical)`,
     },
     { name: 'cache-location', value: '<file>', description: 'keep that cache in <file> instead (implies --cache)' },
+    {
+      name: 'stdin-base',
+      value: '<dir>',
+      description: "with '-' (rendered YAML on stdin): the directory that was rendered; origin\npaths are relative to it and its patches are located",
+    },
     { name: 'policy', short: 'p', value: '<path>', multiple: true, description: 'also run Rego policies (.rego files, directories, globs, .wasm, bundles); repeatable' },
     { name: 'namespace', value: '<pkg>', multiple: true, description: "conftest package whose deny/violation/warn rules run (default: main; '*': all); repeatable" },
     { name: 'combine', description: 'conftest --combine: policies get every resource at once as input' },
@@ -65,6 +71,7 @@ Examples:
   meshguard check . --format json                 machine-readable findings
   meshguard check . -r junit=junit.xml -r sarif=meshguard.sarif
   meshguard check --only k8s/api.yaml             pre-commit: the whole repository as context
+  kustomize build overlays/prod | meshguard check -   rendered YAML from stdin
 
 Exit codes: 0 nothing at/above --fail-on, 1 findings at/above it, 2 meshguard could not do its job.`,
 };
@@ -90,7 +97,12 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   const explicitConfig = stringOption(values, 'config');
   const { config, file: configFile } = await loadConfig(root, explicitConfig === undefined ? undefined : path.resolve(environment.cwd, explicitConfig));
   const baseline = stringOption(values, 'baseline') ?? (environment.env.CI_MERGE_REQUEST_DIFF_BASE_SHA || undefined);
-  const inputs = values.only ? ['.'] : positionals.length > 0 ? positionals.map((p) => relativeInput(root, path.resolve(environment.cwd, p))) : ['.'];
+  // `-` is standard input: rendered YAML (kustomize build / helm template output).
+  const readsStdin = positionals.includes('-');
+  const paths = positionals.filter((p) => p !== '-');
+  const inputs = values.only ? ['.'] : paths.length > 0 ? paths.map((p) => relativeInput(root, path.resolve(environment.cwd, p))) : readsStdin ? [] : ['.'];
+  const stdinBase = stringOption(values, 'stdin-base');
+  const stdin = readsStdin ? { text: environment.readStdin ? await environment.readStdin() : '', ...(stdinBase ? { base: stdinBase } : {}) } : undefined;
   const cacheLocation = stringOption(values, 'cache-location');
   const policies = listOption(values, 'policy');
   const namespaces = listOption(values, 'namespace');
@@ -114,6 +126,7 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
       ...(namespaces ? { policyNamespaces: namespaces } : {}),
       ...(values.combine ? { combine: true } : {}),
       ...(policyData ? { policyData } : {}),
+      ...(stdin ? { stdin } : {}),
       ...(configFile ? { configFile: path.relative(root, configFile) } : {}),
       ...(today ? { today } : {}),
       ...(baseline ? { baseline } : {}),

@@ -27,6 +27,34 @@ rules: {}
 #  hpa-sidecar-skew: warning
 #  helm-template: off
 
+# Kustomize build roots and Helm charts are rendered before they are checked (docs/rendering.md).
+render:
+  timeoutMs: 120000
+  kustomize:
+    enabled: true
+    # leaves (overlays no other kustomization uses), all, or globs of root directories.
+    roots: leaves
+    # command: [kustomize, build]   # default: kustomize, else kubectl kustomize, on PATH
+  helm:
+    enabled: true
+    releaseName: release
+    valueFiles: {}
+    # charts/web: [charts/web/values-prod.yaml]
+
+# One mesh over several clusters (docs/rules/cluster-*.md): each cluster is checked with its own
+# inventory (its paths + shared), and the cluster-* rules compare the clusters. Empty: one cluster.
+clusters: []
+#  - name: gke-eu-1
+#    paths: ["clusters/gke-eu-1/**"]   # globs, or Kustomize build root directories
+#    network: vpc-main                  # Istio network; the same value means a flat network
+#  - name: gke-eu-2
+#    paths: ["clusters/gke-eu-2/**"]
+#    network: vpc-main
+# Files applied to every cluster.
+shared: []
+# The cluster whose control plane configures the others (external control plane); unset: multi-primary.
+# controlPlane: mesh-control
+
 # Facts about the mesh that the manifests do not show.
 mesh:
   rootNamespace: istio-system

@@ -12,6 +12,8 @@ export interface CliEnvironment {
   stdout: { isTTY: boolean; columns?: number };
   /** Live progress goes here while a command runs; everything else is returned in the outcome. */
   stderr: { isTTY: boolean; columns?: number; write(text: string): void };
+  /** Standard input as text, read only for `meshguard check -`. */
+  readStdin?: () => Promise<string>;
 }
 
 /** Unusable arguments: exit code 2 with a message, never a stack trace. */

@@ -13,6 +13,12 @@ import { EXIT_OK, EXIT_UNUSABLE, UsageError, type CliEnvironment, type CommandOu
 import { RULES_SPEC, runRulesCommand } from './rules.js';
 import { SERVE_SPEC, runServeCommand } from './serve.js';
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+}
+
 const HELP = `meshguard ${PACKAGE_VERSION} - service-mesh guardrails for Kubernetes, Istio and GitLab CI
 
 Usage: meshguard <command> [options]
@@ -53,6 +59,7 @@ function processEnvironment(): CliEnvironment {
     env: process.env,
     stdout: { isTTY: Boolean(process.stdout.isTTY), columns: process.stdout.columns },
     stderr: { isTTY: Boolean(process.stderr.isTTY), columns: process.stderr.columns, write: (text) => process.stderr.write(text) },
+    readStdin,
   };
 }
 

@@ -16,6 +16,7 @@ export const SERVE_SPEC: CommandSpec = {
     { name: 'host', value: '<addr>', description: 'address to bind (default 0.0.0.0)' },
     { name: 'path', value: '<path>', description: 'webhook path (default /validate)' },
     { name: 'inventory', value: '<dir>', description: 'manifests giving cross-resource context; reloaded when they change' },
+    { name: 'cluster', value: '<name>', description: "admit with that cluster's view of the inventory (clusters: in the configuration)" },
     { name: 'deny-on', value: '<level>', description: 'deny at/above: error, warning, info (default error); lower findings become warnings' },
     {
       name: 'failure-policy',
@@ -59,6 +60,10 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
   const workers = positiveInt(values.workers, '--workers', 2);
   if (workers < 1) throw new UsageError('--workers must be at least 1');
   const { config } = await loadConfig(cwd, values.config as string | undefined);
+  const cluster = values.cluster as string | undefined;
+  if (cluster !== undefined && !config.clusters.some((c) => c.name === cluster)) {
+    throw new UsageError(`--cluster ${cluster}: no such cluster in the configuration (${config.clusters.map((c) => c.name).join(', ') || 'no clusters: configured'})`);
+  }
 
   let server: RunningServer;
   try {
@@ -71,6 +76,7 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
       host: (values.host as string | undefined) ?? '0.0.0.0',
       path: (values.path as string | undefined) ?? '/validate',
       ...(values.inventory ? { inventoryDir: values.inventory as string } : {}),
+      ...(cluster ? { cluster } : {}),
       denyOn: denyOn as Severity,
       failurePolicy: failurePolicy as FailurePolicy,
       timeoutMs: positiveInt(values['timeout-ms'], '--timeout-ms', 200),

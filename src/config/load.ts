@@ -58,6 +58,7 @@ export function parseConfig(text: string, displayPath: string): MeshguardConfig 
   }
   const config = mergeWithDefaults(doc.value as Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> });
   sources.set(config, { file: displayPath, locate: (at) => doc.locate(at) });
+  checkClusters(config, (path) => new ConfigError(path.message, displayPath, doc.locate(path.at)));
   return config;
 }
 
@@ -73,6 +74,18 @@ export function configErrorAt(config: MeshguardConfig, at: JsonPath, message: st
   return source ? new ConfigError(message, source.file, source.locate(at)) : new ConfigError(message, fallbackFile);
 }
 
+/** What the schema cannot say: cluster names are unique, and the control plane is one of them. */
+function checkClusters(config: MeshguardConfig, fail: (problem: { message: string; at: JsonPath }) => ConfigError): void {
+  const seen = new Set<string>();
+  config.clusters.forEach((cluster, i) => {
+    if (seen.has(cluster.name)) throw fail({ message: `cluster '${cluster.name}' is listed twice`, at: ['clusters', i, 'name'] });
+    seen.add(cluster.name);
+  });
+  if (config.controlPlane !== undefined && !seen.has(config.controlPlane)) {
+    throw fail({ message: `controlPlane '${config.controlPlane}' is not one of the clusters (${[...seen].join(', ') || 'none listed'})`, at: ['controlPlane'] });
+  }
+}
+
 function mergeWithDefaults(user: Partial<MeshguardConfig> & { rules?: Record<string, RuleSetting | string> }): MeshguardConfig {
   const rules: Record<string, RuleSetting> = {};
   for (const [id, setting] of Object.entries(user.rules ?? {})) {
@@ -85,6 +98,12 @@ function mergeWithDefaults(user: Partial<MeshguardConfig> & { rules?: Record<str
     include: user.include ?? DEFAULT_CONFIG.include,
     exclude: [...DEFAULT_CONFIG.exclude, ...(user.exclude ?? [])],
     rules,
+    render: {
+      ...DEFAULT_CONFIG.render,
+      ...user.render,
+      kustomize: { ...DEFAULT_CONFIG.render.kustomize, ...user.render?.kustomize },
+      helm: { ...DEFAULT_CONFIG.render.helm, ...user.render?.helm },
+    },
     mesh: {
       ...DEFAULT_CONFIG.mesh,
       ...mesh,

@@ -8,6 +8,38 @@ export interface RuleSetting {
   options?: Record<string, unknown>;
 }
 
+/** How Kustomize build roots and Helm charts are rendered before they are checked (docs/rendering.md). */
+export interface RenderSettings {
+  kustomize: {
+    /** false: check the files as written (patches are still not read as resources). */
+    enabled: boolean;
+    /** The command and its leading arguments, e.g. ["kustomize", "build"]; default: kustomize, else kubectl kustomize, on PATH. */
+    command?: string[];
+    /** Which build roots to render: the leaves (overlays no other kustomization uses), all of them, or root directories by glob. */
+    roots: 'leaves' | 'all' | string[];
+  };
+  helm: {
+    enabled: boolean;
+    /** Default: helm on PATH. */
+    command?: string[];
+    /** Values files per chart directory (repository-relative), passed in order as `-f`. */
+    valueFiles: Record<string, string[]>;
+    /** Release name given to `helm template`. */
+    releaseName: string;
+  };
+  /** A rendering that takes longer is stopped and reported. */
+  timeoutMs: number;
+}
+
+/** One cluster of a multi-cluster mesh (see docs/rules/cluster-*.md). */
+export interface ClusterSettings {
+  name: string;
+  /** Globs of files, or Kustomize build root directories, applied to this cluster. */
+  paths: string[];
+  /** Istio network name: clusters with the same value reach each other's pods directly. */
+  network?: string;
+}
+
 export interface MeshguardConfig {
   include: string[];
   exclude: string[];
@@ -22,6 +54,13 @@ export interface MeshguardConfig {
   reportNonKubernetes: boolean;
   /** Files larger than this are reported and not parsed. */
   maxFileBytes: number;
+  render: RenderSettings;
+  /** The clusters of one mesh; empty: the tree is one cluster. */
+  clusters: ClusterSettings[];
+  /** Globs of files applied to every cluster. */
+  shared: string[];
+  /** The cluster whose control plane configures all the others (external control plane / primary-remote); unset: multi-primary. */
+  controlPlane?: string;
 }
 
 export const DEFAULT_CONFIG: MeshguardConfig = {
@@ -35,4 +74,11 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   reportNonKubernetes: false,
   // Rendered bundles are large (Kubeflow's single manifest is 8.6 MB); the cap is for accidents, not manifests.
   maxFileBytes: 32 * 1024 * 1024,
+  render: {
+    kustomize: { enabled: true, roots: 'leaves' },
+    helm: { enabled: true, valueFiles: {}, releaseName: 'release' },
+    timeoutMs: 120_000,
+  },
+  clusters: [],
+  shared: [],
 };

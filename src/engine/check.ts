@@ -1,6 +1,6 @@
 import type { MeshguardConfig } from '../config/types.js';
 import path from 'node:path';
-import { loadRevision, loadWorkspace } from '../load/index.js';
+import { loadRevision, loadWorkspace, type LoadedWorkspace } from '../load/index.js';
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
@@ -8,7 +8,11 @@ import type { Finding, Resource, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
 import { allRuleMetas } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
-import { evaluate, INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
+import { INTERNAL_ERROR_RULE, type CheckedPair } from './evaluate.js';
+import { diskTree, materializeTexts, renderWorkspace, textTree, type RenderedWorkspace } from '../render/index.js';
+import { resourcesFromStdin } from '../render/stdin.js';
+import { evaluateScopes, type EvaluationScope } from './scopes.js';
+import { splitClusters } from './clusters.js';
 import { resolveRuleSettings } from './settings.js';
 
 export interface CheckRequest {
@@ -37,6 +41,8 @@ export interface CheckRequest {
   timing?: boolean;
   /** Told when the files are loaded and as resources are checked (the CLI's progress line). */
   onProgress?: (event: { stage: 'loaded' | 'rules'; done: number; total: number }) => void;
+  /** Rendered YAML read from standard input (`meshguard check -`), and the directory its origin paths are relative to. */
+  stdin?: { text: string; base?: string };
 }
 
 export type RuleProvider = (resources: readonly Resource[]) => Promise<readonly Rule[]>;
@@ -95,39 +101,57 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   };
   const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile)) : undefined;
   const [workspace, base] = await Promise.all([
-    loadWorkspace(request.inputs, request.root, request.config, cache),
+    // `meshguard check -` alone reads nothing from the tree but the files the stream's origins name.
+    request.inputs.length > 0 ? loadWorkspace(request.inputs, request.root, request.config, cache) : ({ files: [], resources: [], problems: [] } satisfies LoadedWorkspace as LoadedWorkspace),
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
   lap('load');
+  const renderSettings = { settings: request.config.render, defaultNamespace: request.config.defaultNamespace };
+  const [head, baseRendered] = await Promise.all([
+    renderWorkspace({ ...workspace, ...renderSettings, tree: diskTree(request.root), disk: { root: request.root } }),
+    base ? renderWorkspace({ ...base, ...renderSettings, tree: textTree(base.texts), disk: { materialize: () => materializeTexts(base.texts) } }) : undefined,
+  ]);
+  if (request.stdin) {
+    const piped = resourcesFromStdin(request.stdin.text, { tree: diskTree(request.root), ...(request.stdin.base ? { base: request.stdin.base } : {}), ...renderSettings });
+    head.resources.push(...piped.resources);
+    head.problems.push(...piped.problems);
+  }
+  lap('render');
+  const allResources = [...head.resources, ...head.scopes.flatMap((s) => s.resources)];
   request.onProgress?.({ stage: 'loaded', done: workspace.files.length, total: workspace.files.length });
-  const provided = (await Promise.all((request.ruleProviders ?? []).map((provide) => provide(workspace.resources)))).flat();
+  const provided = (await Promise.all((request.ruleProviders ?? []).map((provide) => provide(allResources)))).flat();
   const rules = [...request.rules, ...provided];
   const metas = knownRuleMetas(rules);
   const settings = resolveRuleSettings(request.config, metas, request.configFile);
   const today = request.today ?? todayUtc();
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   lap('policies');
-  const baseInventory = base ? new Inventory(base.resources) : undefined;
-  // Rule results are cached only outside merge-request mode: there rules also read the base revision.
+  const headViews = viewsOf(request.config, head);
+  const baseViews = baseRendered ? viewsOf(request.config, baseRendered) : undefined;
+  const baseInventory = baseViews ? new Inventory(baseViews.rest) : undefined;
+  // Rule results are cached only outside merge-request mode (there rules also read the base revision),
+  // and only for files checked as written: a rendered object depends on more than its file.
   const resultCache =
-    cache && workspace.fileHashes && !base && provided.length === 0
+    cache && workspace.fileHashes && !base && provided.length === 0 && head.scopes.length === 0
       ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources)
       : undefined;
-  const head = evaluate({
-    ...evaluationBase,
-    resources: workspace.resources,
-    problems: workspace.problems,
-    ...(baseInventory ? { baseline: baseInventory, baselineRef: request.baseline! } : {}),
-    ...(ruleTimings ? { ruleTimings } : {}),
-    ...(resultCache ? { resultCache } : {}),
-    ...(request.onProgress ? { onResource: (done: number, total: number) => request.onProgress!({ stage: 'rules', done, total }) } : {}),
-  });
+  const evaluation = evaluateScopes(
+    {
+      ...evaluationBase,
+      ...(baseInventory ? { baselineRef: request.baseline! } : {}),
+      ...(ruleTimings ? { ruleTimings } : {}),
+      ...(resultCache ? { resultCache } : {}),
+      ...(request.onProgress ? { onResource: (done: number, total: number) => request.onProgress!({ stage: 'rules', done, total }) } : {}),
+    },
+    { resources: headViews.rest, problems: head.problems, ...(baseInventory ? { baseline: baseInventory } : {}) },
+    withBaselines(headViews.scopes, baseViews?.scopes),
+  );
   lap('rules');
-  let findings = head.findings;
-  const checked = head.checked;
+  let findings = evaluation.findings;
+  const checked = evaluation.checked;
   let comparison: BaselineComparison | undefined;
-  if (base && baseInventory) {
-    const baseFindings = evaluate({ ...evaluationBase, resources: base.resources, inventory: baseInventory, problems: base.problems }).findings;
+  if (base && baseRendered && baseInventory) {
+    const baseFindings = evaluateScopes(evaluationBase, { resources: baseViews!.rest, problems: baseRendered.problems }, baseViews!.scopes).findings;
     ({ findings, comparison } = compareWithBaseline(findings, baseFindings, request.baseline!, base.commit));
   }
   // Positions resolved for this run's findings are part of what the next run reuses.
@@ -142,7 +166,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     rules: metas.filter((m) => settings.get(m.id)?.enabled !== false),
     checked: only ? checked.filter((c) => only.has(c.file)) : checked,
     files: workspace.files,
-    resources: workspace.resources.length,
+    resources: allResources.length,
     durationMs: performance.now() - started,
     ...(ruleTimings ? { timings: { stages, rules: Object.fromEntries([...ruleTimings].sort((a, b) => b[1] - a[1])) } } : {}),
   };
@@ -170,6 +194,20 @@ export function compareWithBaseline(
   });
   const fixed = [...baseFingerprints].filter((fp) => !headFingerprints.has(fp)).length;
   return { findings, comparison: { ref, commit, new: headFingerprints.size - unchanged, fixed, unchanged } };
+}
+
+/** The views a run evaluates: each cluster (when configured), each rendered overlay or chart in no cluster, and the rest. */
+function viewsOf(config: MeshguardConfig, rendered: RenderedWorkspace): { rest: Resource[]; scopes: EvaluationScope[] } {
+  const split = splitClusters(config, rendered.resources, rendered.scopes);
+  return { rest: split.rest, scopes: [...split.clusters, ...split.overlays.map((o): EvaluationScope => ({ name: o.name, kind: o.kind, resources: o.resources }))] };
+}
+
+/** Each scope compared with the same scope (same cluster, build root or chart) on the base revision. */
+function withBaselines(scopes: readonly EvaluationScope[], base: readonly EvaluationScope[] | undefined): EvaluationScope[] {
+  return scopes.map((scope) => {
+    const counterpart = base?.find((s) => s.name === scope.name && s.kind === scope.kind);
+    return counterpart ? { ...scope, baseline: counterpart.inventory ?? new Inventory(counterpart.resources) } : scope;
+  });
 }
 
 /** Rule results live beside the parse cache: `parse.json` -> `parse.results.json`. */

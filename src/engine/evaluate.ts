@@ -1,4 +1,5 @@
 import type { MeshSettings } from '../config/types.js';
+import type { ClusterContext } from '../model/clusters.js';
 import type { LoadProblem } from '../load/problems.js';
 import { Inventory, trackKindsRead } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
@@ -32,6 +33,8 @@ export interface EvaluationInput {
   resultCache?: RuleResultCache;
   /** Called after each resource's rules ran (progress of long runs). */
   onResource?: (done: number, total: number) => void;
+  /** Multi-cluster mode: the cluster these resources belong to, and the others. */
+  cluster?: ClusterContext;
 }
 
 /** The evaluation ran out of its time budget; rules are synchronous, so this is checked between rules. */
@@ -82,6 +85,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     knownRuleIds,
     ...(input.baseline ? { baseline: input.baseline } : {}),
     ...(input.baselineRef ? { baselineRef: input.baselineRef } : {}),
+    ...(input.cluster ? { cluster: input.cluster } : {}),
   };
   // Built only when a rule runs: a warm run replays most results without one.
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext => ({ ...baseContext, options: setting?.options ?? {}, report });

@@ -51,7 +51,7 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
 }
 
 /** The same inputs as `loadWorkspace`, read from a git revision instead of the working tree. */
-export async function loadRevision(inputs: readonly string[], root: string, ref: string, config: LoadSettings): Promise<LoadedWorkspace & { commit: string }> {
+export async function loadRevision(inputs: readonly string[], root: string, ref: string, config: LoadSettings): Promise<LoadedWorkspace & { commit: string; texts: ReadonlyMap<string, string> }> {
   const { commit, files } = await readTreeAtRevision(root, ref);
   const problems: LoadProblem[] = [];
   const texts = new Map<string, string>();
@@ -67,7 +67,8 @@ export async function loadRevision(inputs: readonly string[], root: string, ref:
   const selected = [...texts.keys()].filter((p) => selectsPath(p, inputs, config)).sort();
   // Local CI includes resolve against the revision's own files, never the working tree.
   const loaded = await loadSources(selected.map((p) => ({ path: p, text: texts.get(p)! })), texts, undefined, config);
-  return { commit, files: selected, resources: loaded.resources, problems: [...problems, ...loaded.problems] };
+  // Every text of the revision, not only the selected ones: rendering reads bases and generator inputs too.
+  return { commit, files: selected, resources: loaded.resources, problems: [...problems, ...loaded.problems], texts };
 }
 
 /**

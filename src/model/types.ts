@@ -132,8 +132,18 @@ export interface Finding {
   /** See ReportDescriptor.missingCompanion. */
   missingCompanion?: boolean;
   suppressed?: Suppression;
+  /**
+   * The views that produced the finding when the tree is checked as several inventories: rendered
+   * overlays or charts, or clusters. One finding that several views agree on is reported once, naming them.
+   */
+  scopes?: FindingScopes;
   /** Stable across line moves, unique per finding: hash of rule, file, resource identity, path, messageId. */
   fingerprint: string;
+}
+
+export interface FindingScopes {
+  kind: 'overlay' | 'chart' | 'cluster';
+  names: string[];
 }
 
 /** Metadata every rule module carries next to its logic. */

@@ -27,6 +27,7 @@ function findingJson(finding: Finding): Record<string, unknown> {
       column: x.column ?? null,
     })),
     suppressed: finding.suppressed ? suppressionJson(finding.suppressed) : false,
+    scopes: finding.scopes ? { kind: finding.scopes.kind, names: finding.scopes.names } : null,
     fingerprint: finding.fingerprint,
   };
 }

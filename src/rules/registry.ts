@@ -1,7 +1,14 @@
 import { GITLAB_LOAD_RULES } from '../load/gitlab/rules.js';
 import { LOAD_RULES } from '../load/problems.js';
+import { RENDER_RULES } from '../render/problems.js';
 import type { RuleMeta } from '../model/types.js';
 import { GITLAB_RULES } from './gitlab/index.js';
+import { clusterMtlsConsistencyRule } from './cluster/mtls-consistency.js';
+import { clusterNetworkRule } from './cluster/network.js';
+import { clusterServiceConsistencyRule } from './cluster/service-consistency.js';
+import { clusterTrafficConsistencyRule } from './cluster/traffic-consistency.js';
+import { clusterTrustRule } from './cluster/trust.js';
+import { localityFailoverOutlierRule } from './cluster/locality-failover-outlier.js';
 import { captureBypassBulkheadRule } from './mesh/capture-bypass-bulkhead.js';
 import { egressViaGatewayRule } from './mesh/egress-via-gateway.js';
 import { hpaSidecarSkewRule } from './mesh/hpa-sidecar-skew.js';
@@ -40,11 +47,18 @@ export const BUILTIN_RULES: readonly Rule[] = [
   egressViaGatewayRule,
   mtlsNoDowngradeRule,
   sidecarScopeRule,
+  localityFailoverOutlierRule,
+  // One mesh over several clusters (`clusters:` in the configuration).
+  clusterServiceConsistencyRule,
+  clusterMtlsConsistencyRule,
+  clusterTrafficConsistencyRule,
+  clusterNetworkRule,
+  clusterTrustRule,
   // GitLab CI pipelines.
   ...GITLAB_RULES,
 ];
 
 /** Metadata of every rule, including those the loader enforces itself. */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {
-  return [...LOAD_RULES, ...GITLAB_LOAD_RULES, ...rules.map((r) => r.meta)].sort((a, b) => a.id.localeCompare(b.id));
+  return [...LOAD_RULES, ...GITLAB_LOAD_RULES, ...RENDER_RULES, ...rules.map((r) => r.meta)].sort((a, b) => a.id.localeCompare(b.id));
 }

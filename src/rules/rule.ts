@@ -1,4 +1,5 @@
 import type { MeshSettings } from '../model/mesh-settings.js';
+import type { ClusterContext } from '../model/clusters.js';
 import type { Inventory } from '../model/inventory.js';
 import type { ReportDescriptor, Resource, RuleMeta } from '../model/types.js';
 
@@ -19,6 +20,8 @@ export interface RuleContext {
   readonly baseline?: Inventory;
   /** The git ref the baseline was read from, as the user named it (for messages). */
   readonly baselineRef?: string;
+  /** Multi-cluster mode (`clusters:` in the configuration): this cluster and the others. Undefined otherwise. */
+  readonly cluster?: ClusterContext;
   report(descriptor: ReportDescriptor): void;
 }
 

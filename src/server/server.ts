@@ -23,6 +23,8 @@ export interface ServeOptions extends Pick<AdmissionOptions, 'denyOn' | 'warnOn'
   path?: string;
   /** Directory of manifests giving cross-resource context; reloaded when it changes. */
   inventoryDir?: string;
+  /** Multi-cluster mode: admit with this cluster's view of the inventory (its paths + shared). */
+  cluster?: string;
   /** Requests with larger bodies are refused with 413 (Kubernetes objects are at most ~1.5 MiB in etcd). */
   maxBodyBytes?: number;
   /** Evaluation threads (default 2: one stays warm while another is replaced). */
@@ -78,6 +80,7 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
       config: options.config,
       root: options.root,
       ...(options.inventoryDir !== undefined ? { inventoryDir: options.inventoryDir } : {}),
+      ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
       ...(options.denyOn ? { denyOn: options.denyOn } : {}),
       ...(options.warnOn ? { warnOn: options.warnOn } : {}),
       ...(options.today ? { today: options.today } : {}),

@@ -9,6 +9,8 @@ import type { MeshguardConfig } from '../config/types.js';
 import { InputError } from '../load/discover.js';
 import { loadWorkspace } from '../load/index.js';
 import { Inventory } from '../model/inventory.js';
+import { diskTree, renderWorkspace } from '../render/index.js';
+import { splitClusters } from '../engine/clusters.js';
 import { defaultCacheDir, defaultRules, loadPolicyRules } from '../policy/index.js';
 import { createAdmissionReviewer, type AdmissionOptions } from './admission.js';
 import { answerBody, epochNow, type ToWorker, type FromWorker } from './protocol.js';
@@ -18,6 +20,8 @@ export interface WorkerSettings extends Pick<AdmissionOptions, 'denyOn' | 'failu
   /** Where the configuration's `policies:` patterns are resolved. */
   root: string;
   inventoryDir?: string;
+  /** Multi-cluster mode: admit with this cluster's view of the inventory (its paths + shared). */
+  cluster?: string;
 }
 
 /** What the pool passes to each thread: the settings and the shared word where it says what it is evaluating. */
@@ -47,12 +51,18 @@ async function start(): Promise<void> {
     if (!settings.inventoryDir) return;
     try {
       // An inventory directory with no manifests yet is an empty cluster snapshot, not an error.
-      const workspace = await loadWorkspace(['.'], path.resolve(settings.inventoryDir), settings.config).catch((error: unknown) => {
-        if (error instanceof InputError) return { resources: [], problems: [] };
+      const root = path.resolve(settings.inventoryDir);
+      const workspace = await loadWorkspace(['.'], root, settings.config).catch((error: unknown) => {
+        if (error instanceof InputError) return { files: [], resources: [], problems: [] };
         throw error;
       });
-      reviewer.setInventory(new Inventory(workspace.resources));
-      post({ type: 'inventory', resources: workspace.resources.length, problems: workspace.problems.length });
+      // Kustomize roots and charts in the snapshot are rendered: the cluster holds what they render to.
+      const rendered = await renderWorkspace({ files: workspace.files, resources: workspace.resources, problems: workspace.problems, tree: diskTree(root), disk: { root }, settings: settings.config.render, defaultNamespace: settings.config.defaultNamespace });
+      const resources = settings.cluster
+        ? [...(splitClusters(settings.config, rendered.resources, rendered.scopes).clusters.find((c) => c.name === settings.cluster)?.resources ?? [])]
+        : [...rendered.resources, ...rendered.scopes.flatMap((scope) => scope.resources)];
+      reviewer.setInventory(new Inventory(resources));
+      post({ type: 'inventory', resources: resources.length, problems: rendered.problems.length });
     } catch (error) {
       post({ type: 'inventory-failed', error: String(error) });
     }

@@ -15,7 +15,7 @@ describe('json', () => {
     expect(report.findings).toHaveLength(8);
     for (const f of report.findings) {
       expect(Object.keys(f)).toEqual([
-        'ruleId', 'messageId', 'severity', 'message', 'file', 'line', 'column', 'endLine', 'endColumn', 'resource', 'path', 'related', 'suppressed', 'fingerprint',
+        'ruleId', 'messageId', 'severity', 'message', 'file', 'line', 'column', 'endLine', 'endColumn', 'resource', 'path', 'related', 'suppressed', 'scopes', 'fingerprint',
       ]);
     }
   });
