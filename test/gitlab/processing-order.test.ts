@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
-import { runCheck } from '../../src/engine/check.js';
+import { runCheck } from '../../src/check.js';
 import { indentFlowContinuations, parseGitlabYaml } from '../../src/load/gitlab/libyaml.js';
 import { parseGitlabDuration } from '../../src/model/gitlab/duration.js';
 import { expressionProblem } from '../../src/model/gitlab/expression.js';

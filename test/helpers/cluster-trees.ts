@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { runCheck } from '../../src/engine/check.js';
+import { runCheck } from '../../src/check.js';
 import { actualFindings, expectedFindings } from './expectations.js';
 
 /** Every YAML file below a directory, repository-relative to it. */
