@@ -107,8 +107,8 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   const policies = listOption(values, 'policy');
   const namespaces = listOption(values, 'namespace');
   const policyData = listOption(values, 'data');
-  // Where reports and the cache go is checked before the run, not after a long one.
-  for (const target of reports) await writable(path.dirname(path.resolve(environment.cwd, target.path)), `--report ${target.format}=${target.path}`);
+  // Where the cache goes is checked before the run, not after a long one; a report that cannot be
+  // written is reported after the findings are printed, so they are never lost.
   const cacheFile = values.cache || cacheLocation ? (cacheLocation ? path.resolve(environment.cwd, cacheLocation) : path.join(root, DEFAULT_CACHE_FILE)) : undefined;
   if (cacheFile) {
     await writable(path.dirname(cacheFile), '--cache-location');
@@ -150,7 +150,7 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
   for (const target of reports) {
     const absolute = path.resolve(environment.cwd, target.path);
     await writeReportFile(absolute, renderReport(target.format, input, { color: false })).catch((error: Error) =>
-      unwritten.push(`meshguard: --report ${target.format}=${target.path}: cannot write it: ${error.message}\n`),
+      unwritten.push(`meshguard: ${error.message}\n`),
     );
   }
   const colorFlag = values.color === true ? true : values['no-color'] === true ? false : undefined;

@@ -38,6 +38,8 @@ describe('multi-cluster checks (built CLI)', () => {
       'clusters/gke-eu-2/payments.yaml:40 cluster-mtls-consistency [gke-eu-2]',
       'clusters/gke-eu-2/payments.yaml:40 cluster-mtls-consistency [gke-eu-2]',
       'clusters/gke-eu-2/payments.yaml:40 mtls-no-downgrade [gke-eu-2]',
+      // In merge-request mode the namespace-wide policy weakened on the branch is also a downgrade of the policy itself.
+      'clusters/gke-eu-2/payments.yaml:40 mtls-no-downgrade [gke-eu-2]',
       'clusters/gke-us-1/payments.yaml:40 cluster-mtls-consistency [gke-us-1]',
     ]);
     git(dir, 'add', '.');

@@ -112,7 +112,12 @@ export interface ConftestOutcome {
 
 export async function runConftestAssertions(root: string, assertions: readonly ConftestAssertion[], cacheDir: string): Promise<ConftestOutcome[]> {
   const builtin = new Set((JSON.parse((await runCli(['rules', '--format', 'json'])).stdout) as { id: string }[]).map((r) => r.id));
-  const env = { cwd: root, isTty: false, env: { MESHGUARD_CACHE_DIR: cacheDir } as NodeJS.ProcessEnv };
+  const env = {
+    cwd: root,
+    env: { MESHGUARD_CACHE_DIR: cacheDir } as NodeJS.ProcessEnv,
+    stdout: { isTTY: false },
+    stderr: { isTTY: false, write: (): void => undefined },
+  };
   const previousCache = process.env.MESHGUARD_CACHE_DIR;
   process.env.MESHGUARD_CACHE_DIR = cacheDir;
   const outcomes: ConftestOutcome[] = [];

