@@ -68,7 +68,7 @@ describe('every CLI error path: one meshguard: line, exit 2', () => {
     [['serve', '--cert'], /option --cert needs a value <file>/],
     [['init', 'extra'], /init takes no arguments/],
     [['check', '--no-color=1'], /option --no-color takes no value/],
-    [['check', 'fixtures/demo', '-r', 'sarif=README.md/out.sarif'], /^meshguard: --report sarif=README\.md\/out\.sarif: cannot create .*README\.md: a part of the path is a file, not a directory\n$/],
+    [['check', 'fixtures/demo', '-r', 'sarif=README.md/out.sarif'], /^meshguard: cannot write report .*README\.md\/out\.sarif: not a valid file path \(a part of it is a file, or it is a directory\)\n$/],
     [['check', 'fixtures/demo', '--cache-location', 'README.md/cache.json'], /^meshguard: --cache-location: cannot create .*README\.md: a part of the path is a file/],
     [['check', 'fixtures/demo', '-c', 'nosuch.yaml'], /^meshguard: nosuch\.yaml: cannot read the configuration: no such file\n$/],
   ])('meshguard %j', async (args, message) => {
