@@ -28,6 +28,6 @@ export const UNSUPPORTED_BUILTINS: Record<string, string> = {
   'graphql.parse_and_verify': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",
   'graphql.parse_query': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",
   'graphql.parse_schema': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",
-  'uri.parse': 'added to OPA after the builtins meshguard tracks; not implemented yet',
-  'uri.is_valid': 'added to OPA after the builtins meshguard tracks; not implemented yet',
+  'uri.parse': 'unsupported: OPA documents no exact behaviour (which URI forms are valid, which fields parse returns) to match',
+  'uri.is_valid': 'unsupported: OPA documents no exact behaviour (which URI forms are valid, which fields parse returns) to match',
 };
