@@ -5,9 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { civil, diff, formatLayout, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
 import { FormatError, jsonPatch, jsonSelect, yamlMarshal, yamlUnmarshal } from './host-format.js';
-import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
+import { HOST_ALIAS_PREFIX_LOCAL, PRINT_HOST } from './host-alias.js';
 import { HostBuiltinError, builtinError, intArg, numArg, str, strs, typeError, typeName, type HostBuiltin, type Json } from './builtins/args.js';
 import { NAMESPACED_BUILTINS } from './builtins/index.js';
+import { SET_TAGGED, decodeSets, encodeSets } from './builtins/sets.js';
+import { HOST_RESULT_LIMIT, HostMemoryLimitError, isHostAllocationFailure, reserve, resultSize } from './builtins/budget.js';
 
 export { HostBuiltinError, typeName, type HostBuiltin } from './builtins/args.js';
 
@@ -29,7 +31,51 @@ const SI: Record<string, number> = {
   e: 1e18, p: 1e15, t: 1e12, g: 1e9,
 };
 const BINARY: Record<string, bigint> = { ki: 1n << 10n, mi: 1n << 20n, gi: 1n << 30n, ti: 1n << 40n, pi: 1n << 50n, ei: 1n << 60n, zi: 1n << 70n, yi: 1n << 80n };
-const BYTES: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, e: 1e18, z: 1e21, y: 1e24 };
+// units.parse_bytes knows OPA's units only (up to exa, as uint64 multipliers in OPA): "1zb" is an error there.
+const BYTE_UNITS: Record<string, bigint> = {
+  '': 1n, k: 1000n, m: 1000n ** 2n, g: 1000n ** 3n, t: 1000n ** 4n, p: 1000n ** 5n, e: 1000n ** 6n,
+  ki: 1n << 10n, mi: 1n << 20n, gi: 1n << 30n, ti: 1n << 40n, pi: 1n << 50n, ei: 1n << 60n,
+};
+
+/** A decimal literal as an exact fraction num / 10^scale (scale may be negative). */
+function decimalParts(s: string): { num: bigint; scale: number } | undefined {
+  const m = /^([-+]?)(\d*)(?:\.(\d*))?(?:e([-+]?\d+))?$/.exec(s);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
+  const frac = m[3] ?? '';
+  const num = BigInt((m[1] === '-' ? '-' : '') + (m[2]! + frac || '0'));
+  return { num, scale: frac.length - Number(m[4] ?? 0) };
+}
+
+/**
+ * OPA: lower-case the text, drop quotes, split the amount from the unit, multiply, and truncate to an
+ * integer (big.Float.Int). Exact here for any size: the result may exceed 2^53.
+ */
+function parseBytes(name: string, raw: string): number | bigint {
+  const s = raw.toLowerCase().replace(/"/g, '');
+  if (s.includes(' ')) b(name, 'spaces not allowed in resource strings');
+  let cut = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (/[0-9.+-]/.test(c)) continue;
+    if (c === 'e' && i + 1 < s.length && /[0-9+-]/.test(s[i + 1]!)) {
+      if (s[i + 1] === '+' || s[i + 1] === '-') i++;
+      const digits = /^\d*/.exec(s.slice(i + 1))![0];
+      if (digits.length > 6) b(name, 'exponent too large');
+      continue;
+    }
+    cut = i;
+    break;
+  }
+  const amount = s.slice(0, cut), unit = s.slice(cut);
+  if (amount === '') b(name, 'no byte amount provided');
+  const mult = BYTE_UNITS[unit.replace(/b$/, '')];
+  if (mult === undefined || (unit.endsWith('b') && unit.length === 1)) b(name, `byte unit ${unit} not recognized`);
+  const d = decimalParts(amount);
+  if (!d) return b(name, 'could not parse byte amount to a number');
+  const scaled = d.num * mult!;
+  const total = d.scale <= 0 ? scaled * 10n ** BigInt(-d.scale) : scaled / 10n ** BigInt(d.scale);
+  return total >= BigInt(Number.MIN_SAFE_INTEGER) && total <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(total) : total;
+}
 
 function scaled(n: string, factor: number | bigint): number {
   if (typeof factor === 'bigint' && /^\d+$/.test(n)) return Number(BigInt(n) * factor);
@@ -37,24 +83,16 @@ function scaled(n: string, factor: number | bigint): number {
   return Number.isInteger(r) ? r : Number(r.toPrecision(15));
 }
 
-function parseUnits(name: string, s: string, bytes: boolean): number | undefined {
+function parseUnits(name: string, s: string): number | undefined {
   const raw = s.replace(/"/g, '');
   if (/\s/.test(raw)) b(name, 'spaces not allowed in resource strings');
   const m = /^(-?[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?)(.*)$/.exec(raw);
   const amount = m?.[1] ?? '';
-  if (!/[0-9]/.test(amount)) b(name, bytes ? 'no byte amount provided' : 'no amount provided');
+  if (!/[0-9]/.test(amount)) b(name, 'no amount provided');
   if (!/^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(amount)) b(name, 'could not parse amount to a number');
   const exp = /[eE]([-+]?[0-9]+)$/.exec(amount);
   if (exp && Math.abs(Number(exp[1])) > 1000) b(name, 'exponent too large');
   const unit = m![2]!;
-  if (bytes) {
-    const lu = unit.toLowerCase();
-    const bin = BINARY[lu.replace(/b$/, '')];
-    if (bin !== undefined && lu.replace(/b$/, '').endsWith('i')) return Math.round(scaled(amount, bin));
-    const dec = BYTES[lu.replace(/b$/, '')];
-    if (dec !== undefined) return Math.round(scaled(amount, dec));
-    return undefined;
-  }
   const bin = BINARY[unit.toLowerCase()];
   if (bin !== undefined) return scaled(amount, bin);
   const f = SI[unit];
@@ -158,14 +196,23 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     return (a as Json[]).flatMap((x) => (Array.isArray(x) ? x : [x]));
   } },
   split: { arity: 2, fn: (s, d) => splitCp(str('split', s, 1), str('split', d, 2)) },
-  replace: { arity: 3, fn: (s, o, n) => str('replace', s, 1).split(str('replace', o, 2)).join(str('replace', n, 3)) },
+  replace: { arity: 3, fn: (s, o, n) => {
+    const text = str('replace', s, 1), old = str('replace', o, 2), rep = str('replace', n, 3);
+    // Go's strings.Replacer: an empty old string inserts the replacement at every position, ends included.
+    if (old === '') return replaceOnePass('replace', text, [['', rep]]);
+    // Counted first (without splitting: a split array of a long string costs more than the string).
+    let hits = 0;
+    for (let i = text.indexOf(old); i >= 0; i = text.indexOf(old, i + old.length)) hits++;
+    reserve('replace', text.length + hits * (rep.length - old.length));
+    return hits === 0 ? text : text.replaceAll(old, () => rep);
+  } },
   'strings.replace_n': { arity: 2, fn: (m, s) => {
     if (m === null || typeof m !== 'object' || Array.isArray(m)) t('strings.replace_n', `operand 1 must be object but got ${typeName(m)}`);
     const pairs = Object.entries(m as Record<string, Json>).map(([k, v]): [string, string] => {
       if (typeof v !== 'string') t('strings.replace_n', 'operand 1 non-string value found in pattern object');
       return [k, v as string];
     });
-    return replaceOnePass(str('strings.replace_n', s, 2), pairs);
+    return replaceOnePass('strings.replace_n', str('strings.replace_n', s, 2), pairs);
   } },
   substring: { arity: 3, fn: (s, st, l) => {
     const c = cps(str('substring', s, 1));
@@ -176,13 +223,15 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   } },
   indexof: { arity: 2, fn: (s, x) => {
     const hay = str('indexof', s, 1), needle = str('indexof', x, 2);
+    // OPA refuses an empty needle rather than answering 0 as Go's strings.Index would.
+    if (!needle) b('indexof', 'empty search character');
     const i = hay.indexOf(needle);
     return i < 0 ? -1 : cps(hay.slice(0, i)).length;
   } },
   indexof_n: { arity: 2, fn: (s, x) => {
     const hay = str('indexof_n', s, 1), needle = str('indexof_n', x, 2);
+    if (!needle) b('indexof_n', 'empty search character');
     const out: number[] = [];
-    if (!needle) return out;
     for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) out.push(cps(hay.slice(0, i)).length);
     return out;
   } },
@@ -195,8 +244,8 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   } },
   'strings.any_prefix_match': { arity: 2, fn: (s, p) => strs('strings.any_prefix_match', s, 1).some((x) => strs('strings.any_prefix_match', p, 2).some((q) => x.startsWith(q))) },
   'strings.any_suffix_match': { arity: 2, fn: (s, p) => strs('strings.any_suffix_match', s, 1).some((x) => strs('strings.any_suffix_match', p, 2).some((q) => x.endsWith(q))) },
-  'units.parse': { arity: 1, fn: (s) => parseUnits('units.parse', str('units.parse', s, 1), false) },
-  'units.parse_bytes': { arity: 1, fn: (s) => parseUnits('units.parse_bytes', str('units.parse_bytes', s, 1), true) },
+  'units.parse': { arity: 1, fn: (s) => parseUnits('units.parse', str('units.parse', s, 1)) },
+  'units.parse_bytes': { arity: 1, fn: (s) => parseBytes('units.parse_bytes', str('units.parse_bytes', s, 1)) },
   'semver.is_valid': { arity: 1, fn: (s) => typeof s === 'string' && parseSemver(s) !== undefined },
   'semver.compare': { arity: 2, fn: (x, y) => {
     const a = parseSemver(str('semver.compare', x, 1)), c = parseSemver(str('semver.compare', y, 2));
@@ -214,8 +263,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'hex.decode': { arity: 1, fn: (s) => Buffer.from(str('hex.decode', s, 1), 'hex').toString('utf8') },
   // Random values are stable for the same arguments within a process, like OPA's per-query cache.
   'rand.intn': { arity: 2, fn: (k, n) => {
-    if (typeof n !== 'number' || !Number.isInteger(n)) return undefined;
-    const key = `${str('rand.intn', k, 1)}\u0000${n}`;
+    const key = `${str('rand.intn', k, 1)}\u0000${intArg('rand.intn', n, 2)}`;
     const lim = Math.abs(n as number);
     if (lim === 0) return 0;
     let v = RANDOM.get(key);
@@ -273,12 +321,14 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
  * re-scanned; at a position the first key (in sorted order) that matches wins, and an empty key
  * inserts its replacement at every position (once per position).
  */
-function replaceOnePass(s: string, pairs: Array<[string, string]>): string {
+function replaceOnePass(name: string, s: string, pairs: Array<[string, string]>): string {
   pairs.sort(([x], [y]) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
   const empty = pairs.find(([k]) => k === '');
   const keyed = pairs.filter(([k]) => k !== '');
   let out = '';
   for (let i = 0; i <= s.length;) {
+    // Each step adds at most one replacement and one code point: check before the string outgrows the budget.
+    if (out.length > HOST_RESULT_LIMIT) reserve(name, out.length);
     if (empty) out += empty[1];
     const hit = keyed.find(([k]) => s.startsWith(k, i));
     if (hit) { out += hit[1]; i += hit[0].length; continue; }
@@ -383,14 +433,24 @@ function exactJson(v: unknown): unknown {
 export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (...args: unknown[]) => unknown> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
   for (const [name, h] of Object.entries(HOST_BUILTINS)) {
+    const tagged = SET_TAGGED.has(name);
     out[name] = out[HOST_ALIAS_PREFIX_LOCAL + name] = (...args: unknown[]) => {
       try {
-        return exactJson(h.fn(...args));
+        const r = tagged ? encodeSets(h.fn(...args.map(decodeSets))) : h.fn(...args);
+        if (r !== null && typeof r === 'object' || typeof r === 'string' && r.length > 4096) {
+          const size = resultSize(r);
+          if (size > HOST_RESULT_LIMIT) throw new HostMemoryLimitError(name, size);
+        }
+        return exactJson(r);
       } catch (e) {
+        // A resource error ends the evaluation in every mode, as the module's own memory limit does.
+        if (isHostAllocationFailure(e)) throw new HostMemoryLimitError(name, HOST_RESULT_LIMIT + 1);
         if (opts.strict || !(e instanceof HostBuiltinError)) throw e;
         return undefined;
       }
     };
   }
+  // print() lines, as text (opa-wasm's own opa_println mangles anything but ASCII).
+  out[PRINT_HOST] = (line: unknown) => { console.log(String(line)); return undefined; };
   return out;
 }

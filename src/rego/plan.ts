@@ -3,6 +3,7 @@
 // not yet bound is retried after the others (OPA's reordering), and if nothing can proceed the
 // first blocked var is reported as unsafe.
 import type { Expr, Module, Rule, Term } from './ast.js';
+import { PRINT_HOST } from './host-alias.js';
 import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
 import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage } from './builtin-table.js';
@@ -393,6 +394,7 @@ export class Planner {
             return this.compr(1, v, undefined, [{ kind: 'assign', left: v, right: a, negated: false, with: [], loc: a.loc }], a.loc);
           });
           this.emit([OP.print, ops]);
+          this.ctx.useBuiltin(PRINT_HOST);
           return;
         }
         if (t.type === 'call') {

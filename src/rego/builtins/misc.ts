@@ -1,5 +1,6 @@
 // json.marshal_with_options, json.match_schema / json.verify_schema, numbers.range_step,
 // urlquery.encode / decode / encode_object / decode_object and opa.runtime.
+import { reserve } from './budget.js';
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject } from 'ajv';
 import { builtinError, intArg, obj, str, typeError, typeName, type HostBuiltin, type Json } from './args.js';
@@ -11,11 +12,14 @@ function goJson(v: Json, indent: string | undefined, prefix: string, depth = 0):
   const colon = indent === undefined ? ':' : ': ';
   if (Array.isArray(v)) {
     if (!v.length) return '[]';
+    // Every element repeats the indentation of its depth: a long indent multiplies the output.
+    reserve('json.marshal_with_options', v.length * nl.length);
     return `[${v.map((x) => nl + goJson(x, indent, prefix, depth + 1)).join(',')}${close}]`;
   }
   if (v !== null && typeof v === 'object') {
     const keys = Object.keys(v).sort();
     if (!keys.length) return '{}';
+    reserve('json.marshal_with_options', keys.length * nl.length);
     return `{${keys.map((k) => nl + escapeHtml(JSON.stringify(k)) + colon + goJson((v as Record<string, Json>)[k], indent, prefix, depth + 1)).join(',')}${close}}`;
   }
   return escapeHtml(JSON.stringify(v));

@@ -2,6 +2,7 @@
 // lookaround, leftmost-first matching, linear time), so patterns run on re2js, a port of RE2. A pattern
 // Go rejects fails here with the same "error parsing regexp: ..." message, and no pattern or input can
 // make a match take more than linear time (a policy regex must not stall the admission webhook).
+import { HOST_RESULT_LIMIT, reserve } from './budget.js';
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 import { builtinError, intArg, str, strs, type HostBuiltin, type Json } from './args.js';
@@ -78,10 +79,17 @@ function goReplaceAll(c: Compiled, s: string, template: string): string {
     }
     return out;
   };
+  // Every match adds at least the template's literal text, so a template of L literal characters
+  // can fit HOST_RESULT_LIMIT / L matches: finding more (a list that itself costs memory) is never needed.
+  const literal = expand([]).length;
+  const most = literal > 0 ? Math.floor(HOST_RESULT_LIMIT / literal) : -1;
+  const matches = (c.re2.findAllSubmatchIndex(s, most < 0 ? -1 : most + 1) ?? []) as number[][];
+  if (most >= 0 && matches.length > most) reserve('regex.replace', matches.length * literal);
   let out = '', last = 0;
-  for (const m of (c.re2.findAllSubmatchIndex(s, -1) ?? []) as number[][]) {
+  for (const m of matches) {
     out += s.slice(last, m[0]!) + expand(m);
     last = m[1]!;
+    reserve('regex.replace', out.length + s.length - last);
   }
   return out + s.slice(last);
 }

@@ -1,6 +1,7 @@
 // strings.render_template: the part of Go's text/template that policies use to build messages —
 // `{{.field.path}}`, `{{.}}`, `{{range .list}}...{{end}}` (with `$i, $v :=`), `{{if ...}}...{{else}}...{{end}}`
 // and `{{-`/`-}}` trimming. Any other action is an error naming it rather than a silently different result.
+import { HOST_RESULT_LIMIT, reserve } from './budget.js';
 import { builtinError, obj, str, type HostBuiltin, type Json } from './args.js';
 
 const NAME = 'strings.render_template';
@@ -114,6 +115,8 @@ function render(nodes: Node[], dot: Json, vars: Map<string, Json>): string {
         if (n.key) scope.set(n.key, k);
         if (n.val) scope.set(n.val, v);
         out += render(n.body, v, scope);
+        // A range multiplies its body: stop once the text outgrows what one call may return.
+        if (out.length > HOST_RESULT_LIMIT) reserve(NAME, out.length);
       }
     }
   }

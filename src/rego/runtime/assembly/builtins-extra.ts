@@ -1,11 +1,100 @@
 // Builtins whose meaning depends on the difference between sets and arrays, which the host never
 // sees (host builtins receive JSON, where a set is an array): they run in the module.
-import { V, K_NULL, K_BOOL, K_STR, K_ARR, K_OBJ, K_SET, vBool, vArr, vSet, setAdd, setHas, objGet, equal, typeName } from "./value";
+import { numOfText } from "./bigint";
+import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vBool, vArr, vSet, vObj, vStr, setAdd, setHas, objGet, objPut, equal, typeName } from "./value";
 
 export const EXTRA_NAMES: Array<string> = ["object.subset", "set_diff", "cast_array", "cast_set", "cast_string", "cast_boolean", "cast_null", "cast_object"];
 
 /** Host builtins whose result is a set: the host returns it as a JSON array. */
 const SET_RESULTS: Array<string> = ["graph.reachable", "graph.reachable_paths", "net.cidr_expand", "net.cidr_merge", "net.cidr_contains_matches"];
+
+// Host builtins that address set members by value (OPA's json.filter / json.remove / json.patch walk
+// into sets): their arguments carry each set as {"\u0000set": [members]} and so do their results.
+// The key cannot come from a policy's JSON by accident: it starts with a NUL character. Keep in sync
+// with SET_TAGGED in src/rego/builtins/sets.ts.
+const SET_TAGGED: Array<string> = ["json.filter", "json.remove", "json.patch"];
+const SET_TAG = "\u0000set";
+// Numbers whose literal text a double would not keep (1.0, 1e3, 12345678901234567890) travel as
+// {"\u0000num": "text"} to the same builtins, so an index written 1.0 stays a non-integer as in OPA
+// and big numbers in a patched document come back unchanged.
+const NUM_TAG = "\u0000num";
+
+function plainInt(t: string): bool {
+  if (t.length == 0 || t.length > 15) return false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (!(c >= 48 && c <= 57) && !(i == 0 && c == 45)) return false;
+  }
+  return true;
+}
+
+export function setTagged(name: string): bool { return SET_TAGGED.includes(name); }
+
+/** `v` with every set replaced by its tagged object; `v` itself when it holds no set. */
+export function tagSets(v: V): V {
+  if (v.kind == K_NUM) {
+    if (v.t.length == 0 || plainInt(v.t)) return v;
+    const o = vObj();
+    objPut(o, vStr(NUM_TAG), vStr(v.t));
+    return o;
+  }
+  if (v.kind == K_SET) {
+    const items = new Array<V>(v.a.length);
+    for (let i = 0; i < v.a.length; i++) items[i] = tagSets(v.a[i]);
+    const o = vObj();
+    objPut(o, vStr(SET_TAG), vArr(items));
+    return o;
+  }
+  if (v.kind == K_ARR) {
+    let out: Array<V> | null = null;
+    for (let i = 0; i < v.a.length; i++) {
+      const t = tagSets(v.a[i]);
+      if (out == null && t != v.a[i]) out = v.a.slice(0, i);
+      if (out != null) out.push(t);
+    }
+    return out == null ? v : vArr(out);
+  }
+  if (v.kind == K_OBJ) {
+    let out: V | null = null;
+    for (let i = 0; i < v.o.length; i++) {
+      const t = tagSets(v.o[i]);
+      if (out == null && t != v.o[i]) { out = vObj(); for (let j = 0; j < i; j++) objPut(out, v.a[j], v.o[j]); }
+      if (out != null) objPut(out, v.a[i], t);
+    }
+    return out == null ? v : out;
+  }
+  return v;
+}
+
+/** The inverse of tagSets on a host result. */
+export function untagSets(v: V): V {
+  if (v.kind == K_OBJ) {
+    if (v.a.length == 1 && v.a[0].kind == K_STR && v.a[0].t == SET_TAG && v.o[0].kind == K_ARR) {
+      const s = vSet();
+      const items = v.o[0].a;
+      for (let i = 0; i < items.length; i++) setAdd(s, untagSets(items[i]));
+      return s;
+    }
+    if (v.a.length == 1 && v.a[0].kind == K_STR && v.a[0].t == NUM_TAG && v.o[0].kind == K_STR) return numOfText(v.o[0].t);
+    let out: V | null = null;
+    for (let i = 0; i < v.o.length; i++) {
+      const t = untagSets(v.o[i]);
+      if (out == null && t != v.o[i]) { out = vObj(); for (let j = 0; j < i; j++) objPut(out, v.a[j], v.o[j]); }
+      if (out != null) objPut(out, v.a[i], t);
+    }
+    return out == null ? v : out;
+  }
+  if (v.kind == K_ARR) {
+    let out: Array<V> | null = null;
+    for (let i = 0; i < v.a.length; i++) {
+      const t = untagSets(v.a[i]);
+      if (out == null && t != v.a[i]) out = v.a.slice(0, i);
+      if (out != null) out.push(t);
+    }
+    return out == null ? v : vArr(out);
+  }
+  return v;
+}
 
 export function hostResultAsSet(name: string, r: V): V {
   if (r.kind != K_ARR || !SET_RESULTS.includes(name)) return r;

@@ -7,7 +7,7 @@ import {
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
 import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig } from "./bigint";
-import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck } from "./builtins-extra";
+import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck, setTagged, tagSets, untagSets } from "./builtins-extra";
 
 @external("env", "opa_abort") declare function opa_abort(addr: usize): void;
 @external("env", "opa_builtin0") declare function opa_builtin0(id: i32, ctx: i32): usize;
@@ -41,7 +41,8 @@ function host(id: i32, name: string, args: Array<V>): V | null {
   if (id < 0) { fail("internal_error: unknown builtin " + name); return null; }
   let r: usize = 0;
   const p = hostArgs;
-  for (let i = 0; i < args.length && i < 4; i++) p[i] = changetype<usize>(args[i]);
+  const tagged = setTagged(name);
+  for (let i = 0; i < args.length && i < 4; i++) p[i] = changetype<usize>(tagged ? tagSets(args[i]) : args[i]);
   switch (args.length) {
     case 0: r = opa_builtin0(id, 0); break;
     case 1: r = opa_builtin1(id, 0, p[0]); break;
@@ -49,7 +50,8 @@ function host(id: i32, name: string, args: Array<V>): V | null {
     case 3: r = opa_builtin3(id, 0, p[0], p[1], p[2]); break;
     default: r = opa_builtin4(id, 0, p[0], p[1], p[2], p[3]);
   }
-  return r == 0 ? null : hostResultAsSet(name, changetype<V>(r));
+  if (r == 0) return null;
+  return tagged ? untagSets(changetype<V>(r)) : hostResultAsSet(name, changetype<V>(r));
 }
 
 function num(a: V): bool { return a.kind == K_NUM; }
@@ -197,6 +199,19 @@ export function builtinId(name: string): i32 {
 }
 
 export function hostId(name: string): i32 { return hostNames.indexOf(name); }
+
+// print() output is text with any characters; opa-wasm's opa_println decodes it byte by byte
+// (so "வணக்கம்" arrives mangled). Modules that print import the host's printer, which receives
+// the line as a JSON string; opa_println stays the fallback for hosts that do not provide it.
+const PRINT_HOST = "meshguard.print";
+export function hostPrint(line: string): bool {
+  const id = hostNames.indexOf(PRINT_HOST);
+  if (id < 0) return false;
+  const args = new Array<V>(1);
+  args[0] = vStr(line);
+  host(id, PRINT_HOST, args);
+  return true;
+}
 
 export function callBuiltin(name: string, args: Array<V>, loc: string): V | null {
   return callBuiltinId(builtinId(name), -1, name, args, loc);

@@ -10,7 +10,8 @@ import {
   R_COMPLETE, R_SET, R_OBJECT, R_FUNC, R_MULTI,
 } from "./ir";
 import { dump, cstr, numText } from "./json";
-import { callBuiltin, callBuiltinId, hostId, fail } from "./builtins";
+import { callBuiltin, callBuiltinId, hostId, hostPrint, fail } from "./builtins";
+import { regoText } from "./format";
 import { evalRule, callFunc, vdoc } from "./rules";
 
 @external("env", "opa_println")
@@ -539,9 +540,11 @@ function runPrint(s: Stmt, f: Frame): void {
     // Each argument arrives as the set of its values (see the planner): empty = undefined.
     const set = evalOp(s.args[j], f);
     const v: V | null = set != null && set.kind == K_SET && set.a.length > 0 ? set.a[0] : null;
-    parts.push(v == null ? "<undefined>" : (v.kind == K_STR ? v.t : dump(v, true)));
+    // OPA prints each operand as its term's text: strings bare, composites as `[1, "a"]`, `{"k": 1}`, `set()`.
+    parts.push(v == null ? "<undefined>" : regoText(v, true));
   }
-  opa_println(cstr(parts.join(" ")));
+  const line = parts.join(" ");
+  if (!hostPrint(line)) opa_println(cstr(line));
 }
 
 // Builtin calls never re-enter the interpreter nor keep their argument array, so they share one

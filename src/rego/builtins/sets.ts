@@ -1,0 +1,72 @@
+// Sets as a few host builtins see them. Host builtins receive JSON, where a set is an array; the
+// builtins that address set members by value (OPA's json.filter / json.remove / json.patch) get
+// each set tagged instead, as {"\u0000set": [members]} (runtime/assembly/builtins-extra.ts, SET_TAGGED),
+// decoded here into RegoSet and encoded back into the tag on the way out.
+import type { Json } from './args.js';
+
+export const SET_TAGGED = new Set(['json.filter', 'json.remove', 'json.patch']);
+const SET_TAG = '\u0000set';
+const NUM_TAG = '\u0000num';
+
+export class RegoSet {
+  constructor(readonly items: Json[]) {}
+}
+
+/** A number whose literal text a double would not keep (1.0, 1e3, or beyond 2^53): kept as text. */
+export class RegoNumber {
+  constructor(readonly text: string) {}
+  get value(): number { return Number(this.text); }
+}
+
+/** Canonical text of a value: equal Rego values (objects in any key order, sets in any order) share it. */
+export function canon(v: Json): string {
+  if (v instanceof RegoNumber) return canonNumber(v.text);
+  if (typeof v === 'number') return canonNumber(String(v));
+  if (v instanceof RegoSet) return `\u0000{${v.items.map(canon).sort().join(',')}}`;
+  if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, Json>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Equal numbers (1, 1.0, 1e0) share one text: exact for integers of any size, doubles otherwise. */
+function canonNumber(t: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(t);
+  if (m) {
+    const digits = (m[2]! + (m[3] ?? '')).replace(/^0+/, '');
+    const exp = Number(m[4] ?? 0) - (m[3] ?? '').length;
+    if (digits === '') return '0';
+    const trimmed = digits.replace(/0+$/, '');
+    const e = exp + (digits.length - trimmed.length);
+    if (e >= 0 && e < 400) return m[1] + trimmed + '0'.repeat(e);
+  }
+  return JSON.stringify(Number(t));
+}
+
+export function sameValue(a: Json, b: Json): boolean { return canon(a) === canon(b); }
+
+export function decodeSets(v: Json): Json {
+  if (Array.isArray(v)) return v.map(decodeSets);
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, Json>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === SET_TAG && Array.isArray(o[SET_TAG])) return new RegoSet((o[SET_TAG] as Json[]).map(decodeSets));
+    if (keys.length === 1 && keys[0] === NUM_TAG && typeof o[NUM_TAG] === 'string') return new RegoNumber(o[NUM_TAG]);
+    return Object.fromEntries(keys.map((k) => [k, decodeSets(o[k])]));
+  }
+  return v;
+}
+
+export function encodeSets(v: Json): Json {
+  if (v instanceof RegoNumber) return { [NUM_TAG]: v.text };
+  if (v instanceof RegoSet) {
+    // Members made equal by an edit collapse into one, as in a Rego set.
+    const seen = new Map<string, Json>();
+    for (const x of v.items) seen.set(canon(x), encodeSets(x));
+    return { [SET_TAG]: [...seen.values()] };
+  }
+  if (Array.isArray(v)) return v.map(encodeSets);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeSets(x)]));
+  return v;
+}

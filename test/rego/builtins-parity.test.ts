@@ -1,0 +1,94 @@
+// Builtins where Regorus' conformance cases led to a check of what OPA 1.x does (topdown/*.go and Go's
+// documented fmt/strings behaviour); each case here is OPA's answer, not Regorus'.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { evalQuery } from '../../src/rego/index.js';
+
+async function value(expr: string, opts: { strict?: boolean } = {}): Promise<unknown> {
+  const source = `package t\nimport rego.v1\nx := ${expr}\n`;
+  const rows = await evalQuery('x = data.t.x', [{ path: 't.rego', source }], { strictBuiltinErrors: opts.strict });
+  return rows.length ? rows[0]!.x : undefined;
+}
+
+describe('print', () => {
+  afterEach(() => { vi.restoreAllMocks(); });
+
+  it('writes each operand as its term text (OPA: [1, "b"], {"k": 1}, set()), strings bare, non-ASCII intact', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { lines.push(a.map(String).join(' ')); });
+    const source = 'package t\nimport rego.v1\nx if {\n  print(1, "a b", [1, "b"], {"k": {1, 2}}, set(), "வணக்கம்", input.missing)\n}\n';
+    const rows = await evalQuery('x = data.t.x', [{ path: 't.rego', source }], {});
+    expect(rows).toEqual([{ x: true }]);
+    expect(lines).toEqual(['1 a b [1, "b"] {"k": {1, 2}} set() வணக்கம் <undefined>']);
+  });
+});
+
+describe('argument checks OPA makes', () => {
+  it('rand.intn: operand 2 must be an integer number', async () => {
+    await expect(value('rand.intn("a", "b")', { strict: true })).rejects.toThrow(/eval_type_error: rand.intn: operand 2 must be number but got string/);
+    await expect(value('rand.intn("a", 10.3)', { strict: true })).rejects.toThrow(/operand 2 must be integer number/);
+    expect(await value('rand.intn("a", 10.3)')).toBeUndefined();
+    expect(await value('rand.intn("a", 0)')).toBe(0);
+  });
+  it('indexof and indexof_n refuse an empty needle ("empty search character")', async () => {
+    await expect(value('indexof("", "")', { strict: true })).rejects.toThrow(/eval_builtin_error: indexof: empty search character/);
+    await expect(value('indexof_n("abc", "")', { strict: true })).rejects.toThrow(/indexof_n: empty search character/);
+    expect(await value('indexof("", "")')).toBeUndefined();
+    expect(await value('indexof("héllo", "l")')).toBe(2);
+  });
+  it('replace with an empty old string inserts at every position, as Go\'s strings.Replacer', async () => {
+    expect(await value('replace("ab", "", "-")')).toBe('-a-b-');
+    expect(await value('replace("a.b.c", ".", "$&")')).toBe('a$&b$&c');
+  });
+});
+
+describe('units.parse_bytes (topdown/parse_bytes.go)', () => {
+  it('is exact beyond 2^53 and truncates fractions like big.Float.Int', async () => {
+    expect(await value('units.parse_bytes("1EiB") == 1152921504606846976')).toBe(true);
+    expect(await value('units.parse_bytes("1EiB") == 1152921504606846977')).toBe(false);
+    expect(await value('units.parse_bytes("8eb") == 8000000000000000000')).toBe(true);
+    expect(await value('units.parse_bytes("1.5KiB")')).toBe(1536);
+    expect(await value('units.parse_bytes("1.9")')).toBe(1);
+    expect(await value('units.parse_bytes("\\"2MB\\"")')).toBe(2_000_000);
+  });
+  it('knows OPA\'s units only (up to exa): others are an error naming the unit', async () => {
+    await expect(value('units.parse_bytes("1ZiB")', { strict: true })).rejects.toThrow(/units.parse_bytes: byte unit zib not recognized/);
+    await expect(value('units.parse_bytes("1b")', { strict: true })).rejects.toThrow(/byte unit b not recognized/);
+    expect(await value('units.parse_bytes("1yb")')).toBeUndefined();
+    await expect(value('units.parse_bytes("1e1234567")', { strict: true })).rejects.toThrow(/exponent too large/);
+  });
+});
+
+describe('json.filter, json.remove and json.patch address set members by value (OPA topdown/json.go)', () => {
+  it('json.filter keeps the set members named and leaves the result a set', async () => {
+    expect(await value('json.filter({"a": {1, 2, {"x"}, {8, 9}}}, [["a", 1]]) == {"a": {1}}')).toBe(true);
+    expect(await value('json.filter({"a": {1, 2, {"x"}}}, [["a", {"x"}]]) == {"a": {{"x"}}}')).toBe(true);
+    expect(await value('json.filter({"a": {{8, 9, 10}}}, [["a", {8, 9, 10}, 9]]) == {"a": {{9}}}')).toBe(true);
+  });
+  it('json.filter: array elements are named by their index as a string; a scalar reached early is kept', async () => {
+    expect(await value('json.filter({"a": [[1, 7], 2]}, [["a", 1]])')).toEqual({ a: [] });
+    expect(await value('json.filter({"a": [[1, 7], 2]}, ["a/0/1"])')).toEqual({ a: [[7]] });
+    expect(await value('json.filter({"a": 5, "b": 1}, ["a/b"])')).toEqual({ a: 5 });
+    expect(await value('json.filter({"a": 5}, [""])')).toEqual({});
+  });
+  it('json.remove drops set members by value', async () => {
+    expect(await value('json.remove({"a": {1, 2, 3}, "b": 1}, [["a", 2]]) == {"a": {1, 3}, "b": 1}')).toBe(true);
+    expect(await value('json.remove({"a": [1, 2, 3]}, ["a/1"])')).toEqual({ a: [1, 3] });
+  });
+  it('json.patch adds, removes and moves set members, and edits inside a member', async () => {
+    expect(await value('json.patch({"a", "b"}, [{"op": "add", "path": ["c"], "value": "c"}]) == {"a", "b", "c"}')).toBe(true);
+    expect(await value('json.patch({"a", "b"}, [{"op": "remove", "path": ["b"]}]) == {"a"}')).toBe(true);
+    expect(await value('json.patch({{"a": [1]}}, [{"op": "copy", "from": [{"a": [1]}, "a", 0], "path": [{"a": [1]}, "a", "-"]}]) == {{"a": [1, 1]}}')).toBe(true);
+    expect(await value('json.patch({"s": {1, 2}}, [{"op": "test", "path": ["s", 2], "value": 2}]) == {"s": {1, 2}}')).toBe(true);
+  });
+  it('json.patch: a set member is its own key, and an index must be an integer', async () => {
+    expect(await value('json.patch({"a", "b"}, [{"op": "add", "path": ["c"], "value": "d"}])')).toBeUndefined();
+    expect(await value('json.patch({"a", "b"}, [{"op": "replace", "path": ["a"], "value": "c"}])')).toBeUndefined();
+    expect(await value('json.patch(["a", "b"], [{"op": "remove", "path": [1.0]}])')).toBeUndefined();
+    expect(await value('json.patch(["a", "b"], [{"op": "remove", "path": [1]}])')).toEqual(['a']);
+    expect(await value('json.patch(["a", "b"], [{"op": "remove", "path": ["01"]}])')).toBeUndefined();
+  });
+  it('json.patch keeps the text of numbers it does not touch (no detour through doubles)', async () => {
+    expect(await value('json.patch({"n": 12345678901234567891, "f": 1.0}, [{"op": "add", "path": "/m", "value": 1}]) == {"n": 12345678901234567891, "f": 1, "m": 1}')).toBe(true);
+    expect(await value('json.patch({"n": 12345678901234567891}, [{"op": "add", "path": "/m", "value": 1}]).n == 12345678901234567890')).toBe(false);
+  });
+});
