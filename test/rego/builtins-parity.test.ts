@@ -92,3 +92,38 @@ describe('json.filter, json.remove and json.patch address set members by value (
     expect(await value('json.patch({"n": 12345678901234567891}, [{"op": "add", "path": "/m", "value": 1}]).n == 12345678901234567890')).toBe(false);
   });
 });
+
+describe('numbers are exact decimals, as OPA keeps them (issue 18)', () => {
+  it('adds, subtracts and multiplies decimals exactly', async () => {
+    expect(await value('0.1 + 0.2 == 0.3')).toBe(true);
+    expect(await value('0.1 + 0.2')).toBe(0.3);
+    expect(await value('0.1 * 3 == 0.3')).toBe(true);
+    expect(await value('1.1 * 1.1 == 1.21')).toBe(true);
+    expect(await value('0.3 - 0.1 == 0.2')).toBe(true);
+    expect(await value('sum([0.1, 0.2, 0.3]) == 0.6')).toBe(true);
+    expect(await value('product([1.5, 2, 0.1]) == 0.3')).toBe(true);
+    expect(await value('0.000001 * 0.000001 == 1e-12')).toBe(true);
+  });
+  it('keeps digits a double cannot hold', async () => {
+    expect(await value('1.0000000000000001 - 1 == 1e-16')).toBe(true);
+    expect(await value('1.0000000000000001 > 1')).toBe(true);
+    expect(await value('12345678901234567890.5 + 0.5 == 12345678901234567891')).toBe(true);
+    expect(await value('12345678901234567890.5 + 0.5 == 12345678901234567890')).toBe(false);
+    expect(await value('floor(12345678901234567.5) == 12345678901234567')).toBe(true);
+    expect(await value('ceil(12345678901234567.5) == 12345678901234568')).toBe(true);
+  });
+  it('divides exactly when the quotient is a short decimal, and like IEEE otherwise', async () => {
+    expect(await value('0.3 / 0.1 == 3')).toBe(true);
+    expect(await value('10 / 4')).toBe(2.5);
+    expect(await value('1 / 8 == 0.125')).toBe(true);
+    expect(await value('1 / 3 * 3 == 1')).toBe(true);
+    expect(await value('1 / 3')).toBeCloseTo(0.333333333333333, 14);
+  });
+  it('rounds half away from zero; ceil and floor of negative fractions', async () => {
+    expect(await value('[round(2.5), round(-2.5), round(-0.4), ceil(-1.1), floor(-1.1), ceil(-0.5), floor(0.5)]')).toEqual([3, -3, 0, -1, -2, 0, 0]);
+  });
+  it('% stays integer-only', async () => {
+    await expect(value('1.5 % 1', { strict: true })).rejects.toThrow(/modulo on floating-point number/);
+    expect(await value('100000000000000000e-1 % 3')).toBe(1);
+  });
+});

@@ -97,3 +97,145 @@ export function numOfText(t: string): V { return vNumT(parseFloat(t), t); }
 export function needsBig(a: V, b: V, r: f64): bool {
   return !isFinite(r) || Math.abs(r) >= SAFE || Math.abs(a.n) >= SAFE || Math.abs(b.n) >= SAFE || !isFinite(a.n) || !isFinite(b.n);
 }
+
+// ---------- Exact decimals ----------
+// OPA keeps numbers as their decimal text and computes in big.Float/big.Int, so 0.1 + 0.2 == 0.3 holds
+// and decimal literals compare exactly. Here a finite number is read as an exact decimal
+// int x 10^-scale (from its literal text, or from the shortest text of a computed double), and
+// + - * are computed on the digit strings. Division is exact when the quotient is a decimal with at
+// most 17 significant digits (checked by multiplying back); otherwise it stays the double quotient.
+// Digit strings are capped (MAX_DIGITS) so a pathological literal falls back to doubles instead of
+// growing without bound.
+
+class Decimal {
+  int: string = "0";   // signed integer digits
+  scale: i32 = 0;      // value = int / 10^scale, scale >= 0
+}
+
+function zeros(n: i32): string {
+  let s = "";
+  for (let i = 0; i < n; i++) s += "0";
+  return s;
+}
+
+// A number without text was computed in doubles (an inexact quotient, a host result): its double is
+// all we know, and reading its shortest text as exact would compound the rounding (1/3*3 must stay 1,
+// as in IEEE and in OPA's 64-bit big.Float). Only exact integers among them count as decimals.
+function textOfNum(v: V): string | null {
+  if (v.t.length > 0) return v.t;
+  if (!isFinite(v.n) || Math.floor(v.n) != v.n || Math.abs(v.n) >= SAFE) return null;
+  return (<i64>v.n).toString();
+}
+
+function decimalOfText(t: string): Decimal | null {
+  const d = parseDecimal(t);
+  const r = new Decimal();
+  if (d.sign == 0) return r;
+  // value = 0.digits x 10^exp = digits x 10^(exp - len)
+  const shift = d.exp - d.digits.length;
+  if (d.digits.length > MAX_DIGITS || shift > MAX_DIGITS || -shift > MAX_DIGITS) return null;
+  let digits = d.digits;
+  if (shift >= 0) { digits += zeros(shift); r.scale = 0; } else r.scale = -shift;
+  r.int = d.sign < 0 ? "-" + digits : digits;
+  return r;
+}
+
+function decimalOf(v: V): Decimal | null {
+  const t = textOfNum(v);
+  return t == null ? null : decimalOfText(t!);
+}
+
+/** Canonical text: no trailing fractional zeros, "0." for |x| < 1, "-" only when nonzero. */
+function decimalText(int: string, scale: i32): string {
+  const neg = int.charCodeAt(0) == 45;
+  let digits = neg ? int.substring(1) : int;
+  while (scale > 0 && digits.length > 0 && digits.charCodeAt(digits.length - 1) == 48) { digits = digits.substring(0, digits.length - 1); scale--; }
+  if (digits.length == 0) digits = "0";
+  let k = 0;
+  while (k < digits.length - 1 && digits.charCodeAt(k) == 48) k++;
+  digits = digits.substring(k);
+  if (digits == "0") return "0";
+  let out = digits;
+  if (scale > 0) {
+    if (digits.length <= scale) out = "0." + zeros(scale - digits.length) + digits;
+    else out = digits.substring(0, digits.length - scale) + "." + digits.substring(digits.length - scale);
+  }
+  return neg ? "-" + out : out;
+}
+
+function align(x: Decimal, s: i32): string { return x.scale == s ? x.int : x.int + zeros(s - x.scale); }
+
+function significant(int: string): i32 {
+  let n = int.length;
+  if (int.charCodeAt(0) == 45) n--;
+  return n;
+}
+
+/** a (+ | - | *) b exactly (op 0, 1, 2), or null when an operand is not finite or too long. */
+export function decArith(op: i32, a: V, b: V): V | null {
+  const x = decimalOf(a), y = decimalOf(b);
+  if (x == null || y == null) return null;
+  let int: string, scale: i32;
+  if (op == 2) {
+    if (significant(x!.int) + significant(y!.int) > MAX_DIGITS * 2) return null;
+    int = bigMul(x!.int, y!.int);
+    scale = x!.scale + y!.scale;
+  } else {
+    scale = max(x!.scale, y!.scale);
+    const xi = align(x!, scale), yi = align(y!, scale);
+    int = op == 0 ? bigAdd(xi, yi) : bigSub(xi, yi);
+  }
+  return numOfText(decimalText(int, scale));
+}
+
+/** `t` rounded half-up to `p` significant digits (p >= 1), as decimal text. */
+function roundText(t: string, p: i32): string | null {
+  const d = parseDecimal(t);
+  if (d.sign == 0 || d.digits.length <= p) return t;
+  let keep = d.digits.substring(0, p);
+  if (d.digits.charCodeAt(p) >= 53) keep = bigAdd(keep, "1");
+  // keep may have gained a digit (999 -> 1000): the value is 0.keep x 10^(exp + carry)
+  const exp = d.exp + (keep.length - p);
+  const shift = exp - keep.length;
+  const int = (d.sign < 0 ? "-" : "") + (shift >= 0 ? keep + zeros(shift) : keep);
+  return decimalText(int, shift >= 0 ? 0 : -shift);
+}
+
+/** a / b when the quotient is a short decimal, checked exactly (quotient x b == a); else null. */
+export function decDiv(a: V, b: V, approx: f64): V | null {
+  if (!isFinite(approx)) return null;
+  const ya = decimalOf(a), yb = decimalOf(b);
+  if (ya == null || yb == null) return null;
+  // The quotient's text is only worth keeping when it is exact.
+  const shortest = approx.toString();
+  const candidates: Array<string> = [shortest];
+  for (let p = 15; p <= 16; p++) { const c = roundText(shortest, p); if (c != null) candidates.push(c!); }
+  for (let i = 0; i < candidates.length; i++) {
+    const q = decimalOfText(candidates[i]);
+    if (q == null) continue;
+    // q x b == a  <=>  q.int x b.int x 10^(a.scale) == a.int x 10^(q.scale + b.scale)
+    const lhs = bigMul(q!.int, yb!.int) + zeros(ya!.scale);
+    const rhs = ya!.int + zeros(q!.scale + yb!.scale);
+    if (bigSub(lhs, rhs) == "0") return numOfText(decimalText(q!.int, q!.scale));
+  }
+  return null;
+}
+
+/** round (half away from zero), ceil or floor (kind 0, 1, 2) of a number with text, exactly; else null. */
+export function decRound(kind: i32, v: V): V | null {
+  if (v.t.length == 0) return null;
+  const x = decimalOfText(v.t);
+  if (x == null) return null;
+  if (x!.scale == 0) return numOfText(decimalText(x!.int, 0));
+  const neg = x!.int.charCodeAt(0) == 45;
+  let digits = neg ? x!.int.substring(1) : x!.int;
+  if (digits.length <= x!.scale) digits = zeros(x!.scale - digits.length + 1) + digits;
+  const whole = digits.substring(0, digits.length - x!.scale);
+  const frac = digits.substring(digits.length - x!.scale);
+  let nonzero = false;
+  for (let i = 0; i < frac.length; i++) if (frac.charCodeAt(i) != 48) { nonzero = true; break; }
+  // Away from zero: round at half or more, ceil of a positive and floor of a negative with a fraction.
+  const away = kind == 0 ? frac.charCodeAt(0) >= 53 : (nonzero && (kind == 1 ? !neg : neg));
+  const mag = away ? bigAdd(whole, "1") : whole;
+  return numOfText(decimalText(neg ? "-" + mag : mag, 0));
+}

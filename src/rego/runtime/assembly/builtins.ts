@@ -6,7 +6,7 @@ import {
 } from "./value";
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
-import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig } from "./bigint";
+import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig, decArith, decDiv, decRound } from "./bigint";
 import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck, setTagged, tagSets, untagSets } from "./builtins-extra";
 
 @external("env", "opa_abort") declare function opa_abort(addr: usize): void;
@@ -65,6 +65,15 @@ function cpCount(s: string): i32 {
   return n;
 }
 
+// An integer below 2^53 whose text (if any) has no fraction or exponent: "1.0000000000000001" is
+// integral as a double but not as a number.
+function smallInt(v: V): bool {
+  if (!isInt(v) || Math.abs(v.n) >= 9007199254740992.0) return false;
+  const t = v.t;
+  for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c == 46 || c == 101 || c == 69) return false; }
+  return true;
+}
+
 function arith(name: string, a: V, b: V, loc: string): V | null {
   if (!num(a) || !num(b)) {
     if (name == "minus" && a.kind == K_SET && b.kind == K_SET) {
@@ -75,18 +84,24 @@ function arith(name: string, a: V, b: V, loc: string): V | null {
     return terr(name, loc, "operand must be number");
   }
   const approx = name == "plus" ? a.n + b.n : (name == "minus" ? a.n - b.n : a.n * b.n);
-  if ((name == "plus" || name == "minus" || name == "mul") && needsBig(a, b, approx)) {
-    const x = intText(a), y = intText(b);
-    if (x != null && y != null) {
-      return numOfText(name == "plus" ? bigAdd(x!, y!) : (name == "minus" ? bigSub(x!, y!) : bigMul(x!, y!)));
+  if (name == "plus" || name == "minus" || name == "mul") {
+    if (needsBig(a, b, approx)) {
+      const x = intText(a), y = intText(b);
+      if (x != null && y != null) {
+        return numOfText(name == "plus" ? bigAdd(x!, y!) : (name == "minus" ? bigSub(x!, y!) : bigMul(x!, y!)));
+      }
     }
+    // Small integers are exact in doubles; anything with a fraction (or past 2^53) is computed in decimal.
+    if (smallInt(a) && smallInt(b) && Math.abs(approx) < 9007199254740992.0) return vNum(approx);
+    const d = decArith(name == "plus" ? 0 : (name == "minus" ? 1 : 2), a, b);
+    return d != null ? d : vNum(approx);
   }
-  if (name == "plus") return vNum(a.n + b.n);
-  if (name == "minus") return vNum(a.n - b.n);
-  if (name == "mul") return vNum(a.n * b.n);
   if (name == "div") {
     if (b.n == 0) { fail((loc.length > 0 ? loc + ": " : "") + "eval_builtin_error: div: divide by zero"); return null; }
-    return vNum(a.n / b.n);
+    const q = a.n / b.n;
+    if (smallInt(a) && smallInt(b) && Math.floor(q) == q) return vNum(q);
+    const d = decDiv(a, b, q);
+    return d != null ? d : vNum(q);
   }
   // rem
   if (!isInt(a) || !isInt(b)) return berr(name, loc, "modulo on floating-point number");
@@ -240,6 +255,9 @@ export function callBuiltinId(id: i32, hostId: i32, name: string, args: Array<V>
     // Integers (of any size) are their own rounding; keep them exact.
     const it = intText(a);
     if (it != null) return numOfText(it!);
+    // Decimals with text round exactly (a double has lost the fraction of 12345678901234567.5).
+    const r = decRound(id - 18, a);
+    if (r != null) return r;
   }
   if (id == 18) return num(a) ? vNum(a.n < 0 ? -Math.floor(-a.n + 0.5) : Math.floor(a.n + 0.5)) : terr(name, loc, "operand must be number");
   if (id == 19) return num(a) ? vNum(Math.ceil(a.n)) : terr(name, loc, "operand must be number");

@@ -19,8 +19,9 @@ export class V {
   kind: i32 = 0;
   b: bool = false;
   n: f64 = 0;
-  // String value, or for numbers the original literal text ("" when computed). Keeping the text
-  // lets big integers and decimals round-trip unchanged even though arithmetic uses f64.
+  // String value, or for numbers their exact decimal text: the literal, or the result of exact
+  // arithmetic (bigint.ts). "" marks a double computed inexactly (a quotient like 1/3); `n` is always
+  // the nearest double, used for fast comparisons.
   t: string = "";
   a: Array<V> = NONE;   // array items / sorted set elements / sorted object keys
   o: Array<V> = NONE;   // object values, parallel to `a`
