@@ -3,7 +3,7 @@
 // A builtin missing here is a compile error naming it.
 import { HOST_BUILTINS } from './host-builtins.js';
 import { HOST_ALIAS_PREFIX_LOCAL as HOST_ALIAS_PREFIX } from './host-alias.js';
-import { UNSUPPORTED_BUILTINS } from './builtins/index.js';
+import { MOCK_ONLY_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/index.js';
 import { RULE_METADATA_BUILTINS } from './builtins/rule-metadata.js';
 
 export type BuiltinPlace = 'native' | 'sdk' | 'host';
@@ -41,6 +41,11 @@ export function builtinInfo(name: string): BuiltinInfo | undefined {
   const h = Object.hasOwn(HOST_BUILTINS, name) ? HOST_BUILTINS[name] : undefined;
   if (h) return { arity: h.arity, place: 'host', hostName: SDK_SHADOWED.has(name) ? HOST_ALIAS_PREFIX + name : name };
   return undefined;
+}
+
+export function mockOnlyInfo(name: string): BuiltinInfo | undefined {
+  const n = Object.hasOwn(MOCK_ONLY_BUILTINS, name) ? MOCK_ONLY_BUILTINS[name] : undefined;
+  return n === undefined ? undefined : { arity: n, place: 'host' };
 }
 
 /** `print` is handled by the planner (it never fails and prints undefined as <undefined>). */

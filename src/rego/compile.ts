@@ -6,7 +6,7 @@ import { RegoError, RegoErrors, locString, type Location } from './errors.js';
 import { OP, RULE_KIND, type IrDef, type IrProgram, type IrQuery, type IrRule, type IrValue, type Operand } from './ir.js';
 export type { Operand };
 import { Planner, namesOf, type PlanContext, type Resolved } from './plan.js';
-import { builtinInfo } from './builtin-table.js';
+import { builtinInfo, mockOnlyInfo } from './builtin-table.js';
 import { refText } from './parser.js';
 
 type Kind = keyof typeof RULE_KIND;
@@ -45,6 +45,31 @@ class Compiler {
   hostBuiltins = new Set<string>();
   deps = new Map<number, Set<number>>();
   errors: RegoError[] = [];
+
+  private mocked: Set<string> | undefined;
+
+  /** MOCK_ONLY_BUILTINS named as a `with` target anywhere in the program. */
+  mockedBuiltins(): Set<string> {
+    if (this.mocked) return this.mocked;
+    const found = new Set<string>();
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) { for (const e of x) walk(e); return; }
+      if (x === null || typeof x !== 'object') return;
+      const o = x as Record<string, unknown>;
+      if (Array.isArray(o.with)) {
+        for (const w of o.with as { target: Term }[]) {
+          const t = w.target;
+          const name = t.type === 'var' ? t.name : t.type === 'ref' && t.head.type === 'var' && t.path.every((p) => p.type === 'string')
+            ? [t.head.name, ...t.path.map((p) => (p as { value: string }).value)].join('.') : '';
+          if (mockOnlyInfo(name)) found.add(name);
+        }
+      }
+      for (const v of Object.values(o)) if (v !== null && typeof v === 'object') walk(v);
+    };
+    for (const m of this.modules) walk(m.rules);
+    this.mocked = found;
+    return found;
+  }
 
   constructor(readonly modules: Module[]) {
     for (const m of modules) for (const r of m.rules) this.addRule(m, r);
@@ -193,10 +218,11 @@ class Compiler {
         const g = self.funcGroup(name, pkg, imports);
         if (g) return g.kind === 'func' ? { name: 'data.' + g.path.join('.'), kind: 'func', id: g.id } : undefined;
         const dotted = name.join('.');
-        if (builtinInfo(dotted) || dotted === 'print') return { name: dotted, kind: 'builtin' };
+        if (builtinInfo(dotted) || dotted === 'print' || mockOnlyInfo(dotted)) return { name: dotted, kind: 'builtin' };
         return undefined;
       },
       useBuiltin(name) { self.hostBuiltins.add(name); },
+      mockedBuiltin(name) { return self.mockedBuiltins().has(name) ? mockOnlyInfo(name) : undefined; },
       regoV1: m?.regoV1 ?? true,
       negationKeepsOperands: m?.imports.some((i) => refText(i.path) === 'future.keywords.not') ?? false,
       funcArity(id) { return self.groups[id]!.arity; },

@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { civil, diff, formatLayout, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
 import { FormatError, jsonPatch, jsonSelect, yamlMarshal, yamlUnmarshal } from './host-format.js';
 import { HOST_ALIAS_PREFIX_LOCAL, PRINT_HOST } from './host-alias.js';
+import { RegoError } from './errors.js';
 import { HostBuiltinError, builtinError, intArg, numArg, str, strs, typeError, typeName, type HostBuiltin, type Json } from './builtins/args.js';
-import { NAMESPACED_BUILTINS } from './builtins/index.js';
+import { MOCK_ONLY_BUILTINS, NAMESPACED_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/index.js';
 import { SET_TAGGED, decodeSets, encodeSets } from './builtins/sets.js';
 import { HOST_RESULT_LIMIT, HostMemoryLimitError, isHostAllocationFailure, reserve, resultSize } from './builtins/budget.js';
 
@@ -449,6 +450,10 @@ export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (.
         return undefined;
       }
     };
+  }
+  // Reached only when a program that mocks them somewhere calls them outside the mock: an error in every mode.
+  for (const name of Object.keys(MOCK_ONLY_BUILTINS)) {
+    out[name] = () => { throw new RegoError('eval_builtin_error', `${name}: not supported by meshguard: ${UNSUPPORTED_BUILTINS[name] ?? 'no I/O'}; only a \`with ${name} as ...\` mock can answer it`); };
   }
   // print() lines, as text (opa-wasm's own opa_println mangles anything but ASCII).
   out[PRINT_HOST] = (line: unknown) => { console.log(String(line)); return undefined; };

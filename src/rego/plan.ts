@@ -6,7 +6,7 @@ import type { Expr, Module, Rule, Term } from './ast.js';
 import { PRINT_HOST } from './host-alias.js';
 import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
-import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage } from './builtin-table.js';
+import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage, type BuiltinInfo } from './builtin-table.js';
 import { RULE_METADATA_BUILTINS, ruleMetadataValue } from './builtins/rule-metadata.js';
 import { checkDeclarations, checkShapes, namesOf, renameLateShadows } from './checks.js';
 
@@ -31,6 +31,8 @@ export interface PlanContext {
   /** Name under which a function is mocked by `with` (builtin name or rule path). */
   funcMockName(name: string[]): { name: string; kind: 'builtin' | 'func'; id?: number } | undefined;
   useBuiltin(name: string): void;
+  /** A builtin meshguard leaves out that this program mocks with `with` (MOCK_ONLY_BUILTINS). */
+  mockedBuiltin?(name: string): BuiltinInfo | undefined;
   funcArity(id: number): number;
   /** Rego v1 module: stricter checks (no shadowing of input/data). */
   regoV1: boolean;
@@ -195,7 +197,7 @@ export class Planner {
     let arity: number;
     let callName = dotted;
     if (fid === undefined) {
-      const info = builtinInfo(dotted);
+      const info = builtinInfo(dotted) ?? this.ctx.mockedBuiltin?.(dotted);
       if (!info) throw new RegoError('rego_type_error', undefinedFunctionMessage(dotted), t.loc);
       if (this.ctx.regoV1 && DEPRECATED_BUILTINS.has(dotted)) throw new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${dotted}`, t.loc);
       arity = info.arity;

@@ -127,3 +127,26 @@ describe('numbers are exact decimals, as OPA keeps them (issue 18)', () => {
     expect(await value('100000000000000000e-1 % 3')).toBe(1);
   });
 });
+
+describe('builtins meshguard leaves out can still be mocked with `with` (OPA conformance: withkeyword)', () => {
+  const program = (extra: string): string => `package t\nimport rego.v1\nallow if "admin" in http.send({"method": "GET", "url": "http://x"}).body.roles\n${extra}`;
+  const mocked = 'test_allow if { allow with http.send as {"body": {"roles": ["admin"]}} }\nunmocked := allow\n';
+
+  it('a program that mocks http.send compiles, and the mock answers', async () => {
+    expect(await evalQuery('x = data.t.test_allow', [{ path: 't.rego', source: program(mocked) }])).toEqual([{ x: true }]);
+  });
+  it('a call that reaches http.send unmocked fails the evaluation with the reason, in every mode', async () => {
+    for (const strict of [false, true]) {
+      await expect(evalQuery('x = data.t.unmocked', [{ path: 't.rego', source: program(mocked) }], { strictBuiltinErrors: strict }))
+        .rejects.toThrow(/eval_builtin_error: http.send: not supported by meshguard: policies evaluated by meshguard do no I\/O.*only a `with http.send as \.\.\.` mock/);
+    }
+  });
+  it('without a mock anywhere it stays a compile error', async () => {
+    await expect(evalQuery('x = data.t.allow', [{ path: 't.rego', source: program('') }])).rejects.toThrow(/rego_type_error: builtin http.send is not supported by meshguard/);
+  });
+  it('opa.runtime() is {} as in OPA embedded without runtime information: no environment', async () => {
+    expect(await value('opa.runtime()')).toEqual({});
+    const source = 'package t\nimport rego.v1\np := x if { x = time.now_ns() with time.now_ns as opa.runtime }\n';
+    expect(await evalQuery('x = data.t.p', [{ path: 't.rego', source }])).toEqual([{ x: {} }]);
+  });
+});

@@ -31,3 +31,10 @@ export const UNSUPPORTED_BUILTINS: Record<string, string> = {
   'uri.parse': 'unsupported: OPA documents no exact behaviour (which URI forms are valid, which fields parse returns) to match',
   'uri.is_valid': 'unsupported: OPA documents no exact behaviour (which URI forms are valid, which fields parse returns) to match',
 };
+
+/**
+ * Builtins meshguard does not provide (they do I/O) but that a policy test may replace with a `with` mock,
+ * as OPA's own tests of `with http.send as ...` do. They compile only in a program that mocks them
+ * somewhere; a call that reaches the host unmocked fails the evaluation (hostBuiltins()).
+ */
+export const MOCK_ONLY_BUILTINS: Record<string, number> = { 'http.send': 1, 'net.lookup_ip_addr': 1 };

@@ -150,7 +150,8 @@ function regorusCase(c: Record<string, unknown>, rel: string): Case {
   const topic = dirname(rel) === '.' ? rel.replace(/\.ya?ml$/, '') : dirname(rel);
   let expect: Case['expect'];
   if (c.error !== undefined) expect = { kind: 'error', message: String(c.error) };
-  else if (c.no_result) expect = { kind: 'none' };
+  // Regorus writes an undefined query as want_result: "#undefined" as well as no_result: true.
+  else if (c.no_result || c.want_result === '#undefined') expect = { kind: 'none' };
   else {
     const w = c.want_result as Record<string, unknown> | undefined;
     const many = w !== null && typeof w === 'object' && !Array.isArray(w) && 'many!' in w;
