@@ -122,6 +122,18 @@ describe('numbers are exact decimals, as OPA keeps them (issue 18)', () => {
   it('rounds half away from zero; ceil and floor of negative fractions', async () => {
     expect(await value('[round(2.5), round(-2.5), round(-0.4), ceil(-1.1), floor(-1.1), ceil(-0.5), floor(0.5)]')).toEqual([3, -3, 0, -1, -2, 0, 0]);
   });
+  it('computed decimals order, print and compare like the literals they equal', async () => {
+    expect(await value('sum([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]) == 1')).toBe(true);
+    expect(await value('sort([0.1 + 0.2, 0.25, 0.30000000000000001, 0.3])')).toEqual([0.25, 0.3, 0.3, 0.3]);
+    expect(await value('count({0.1 + 0.2, 0.3, 3 / 10})')).toBe(1);
+    expect(await value('0.1 + 0.2 < 0.30000000000000001')).toBe(true);
+    expect(await value('sprintf("%v %v %v", [0.1 + 0.2, -0.5 * 0.5, 1 / 1024])')).toBe('0.3 -0.25 0.0009765625');
+    expect(await value('json.marshal([0.1 * 0.1, 2.5 - 2.5])')).toBe('[0.01,0]');
+  });
+  it('stays within the memory limit over many decimal operations (each result is one small value)', async () => {
+    expect(await value('sum([y | some i in numbers.range(1, 100000); y := i * 1.5 + 0.25]) == 7500100000')).toBe(true);
+    expect(await value('sum([y | some i in numbers.range(1, 100000); y := i / 3]) > 1666683333')).toBe(true);
+  });
   it('% stays integer-only', async () => {
     await expect(value('1.5 % 1', { strict: true })).rejects.toThrow(/modulo on floating-point number/);
     expect(await value('100000000000000000e-1 % 3')).toBe(1);

@@ -1,6 +1,6 @@
 // Exact integer arithmetic on decimal digit strings, used when integer operands or results leave
 // the range where doubles are exact (|n| >= 2^53). Rego numbers are arbitrary precision.
-import { V, K_NUM, vNumT, parseDecimal } from "./value";
+import { V, K_NUM, vNum, vNumT, parseDecimal, dsText } from "./value";
 
 const SAFE: f64 = 9007199254740992.0; // 2^53
 const MAX_DIGITS = 400;
@@ -123,6 +123,7 @@ function zeros(n: i32): string {
 // as in IEEE and in OPA's 64-bit big.Float). Only exact integers among them count as decimals.
 function textOfNum(v: V): string | null {
   if (v.t.length > 0) return v.t;
+  if (v.ds > 0) return dsText(v);
   if (!isFinite(v.n) || Math.floor(v.n) != v.n || Math.abs(v.n) >= SAFE) return null;
   return (<i64>v.n).toString();
 }
@@ -238,4 +239,131 @@ export function decRound(kind: i32, v: V): V | null {
   const away = kind == 0 ? frac.charCodeAt(0) >= 53 : (nonzero && (kind == 1 ? !neg : neg));
   const mag = away ? bigAdd(whole, "1") : whole;
   return numOfText(decimalText(neg ? "-" + mag : mag, 0));
+}
+
+// ---------- The fast path: decimals of up to 17 significant digits as (i64, scale) ----------
+// Most decimals in policies are short ("0.25", "1.5", "99.9"). Reading them into an i64 and a scale
+// without building strings keeps exact arithmetic almost as cheap as doubles: the module's bump
+// allocator keeps every intermediate string until the evaluation ends, so the digit-string path
+// above is only for numbers that do not fit here.
+
+let fInt: i64 = 0;
+let fScale: i32 = 0;
+const LIMIT: f64 = 9.0e18;
+
+const POW10: StaticArray<i64> = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+  10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+  10000000000000000, 100000000000000000, 1000000000000000000];
+
+/** Reads v into fInt / fScale (value = fInt / 10^fScale); false when it does not fit. */
+const POW10F: StaticArray<f64> = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
+const SHORT: f64 = 1.0e15;
+
+function fastDec(v: V): bool {
+  const t = v.t;
+  if (v.ds > 0) {
+    fScale = <i32>v.ds - 1;
+    fInt = <i64>Math.round(v.n * POW10F[fScale]);
+    return true;
+  }
+  if (t.length == 0) {
+    if (!isFinite(v.n) || Math.floor(v.n) != v.n || Math.abs(v.n) >= SAFE) return false;
+    fInt = <i64>v.n; fScale = 0;
+    return true;
+  }
+  let i = 0, neg = false;
+  if (t.charCodeAt(0) == 45) { neg = true; i = 1; } else if (t.charCodeAt(0) == 43) i = 1;
+  let int: i64 = 0, digits = 0, scale = 0, point = false;
+  for (; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 || c != 48) digits++;
+      if (digits > 17) return false;
+      int = int * 10 + <i64>(c - 48);
+      if (point) scale++;
+    } else if (c == 46) point = true;
+    else if (c == 101 || c == 69) {
+      let j = i + 1, eneg = false, e = 0;
+      if (j < t.length && (t.charCodeAt(j) == 45 || t.charCodeAt(j) == 43)) { eneg = t.charCodeAt(j) == 45; j++; }
+      for (; j < t.length; j++) { e = e * 10 + (t.charCodeAt(j) - 48); if (e > 400) return false; }
+      scale -= eneg ? -e : e;
+      break;
+    } else return false;
+  }
+  if (scale < 0) {
+    if (digits - scale > 17) return false;
+    int *= POW10[-scale];
+    scale = 0;
+  }
+  if (scale > 18) return false;
+  fInt = neg ? -int : int;
+  fScale = scale;
+  return true;
+}
+
+function fastText(int: i64, scale: i32): V {
+  while (scale > 0 && int % 10 == 0) { int /= 10; scale--; }
+  const small = Math.abs(<f64>int) < SAFE;
+  // An integer below 2^53 is exact as a double and needs no text.
+  if (scale == 0) return small ? vNum(<f64>int) : vNumT(<f64>int, int.toString());
+  if (Math.abs(<f64>int) < SHORT) {
+    // Both exact doubles (|int| < 10^15, 10^scale <= 10^18): IEEE division rounds correctly.
+    const v = vNum(<f64>int / POW10F[scale]);
+    v.ds = <u8>(scale + 1);
+    return v;
+  }
+  const neg = int < 0;
+  const digits = (neg ? -int : int).toString();
+  let text: string;
+  if (digits.length <= scale) text = "0." + "000000000000000000".substring(0, scale - digits.length) + digits;
+  else text = digits.substring(0, digits.length - scale) + "." + digits.substring(digits.length - scale);
+  if (neg) text = "-" + text;
+  return vNumT(parseFloat(text), text);
+}
+
+/** a (+ | - | *) b (op 0, 1, 2) exactly when both operands and the result fit; else null. */
+export function fastArith(op: i32, a: V, b: V): V | null {
+  if (!fastDec(a)) return null;
+  const ia = fInt, sa = fScale;
+  if (!fastDec(b)) return null;
+  const ib = fInt, sb = fScale;
+  if (op == 2) {
+    if (Math.abs(<f64>ia * <f64>ib) >= LIMIT || sa + sb > 18) return null;
+    return fastText(ia * ib, sa + sb);
+  }
+  const s = max(sa, sb);
+  const xa = <f64>ia * <f64>POW10[s - sa], xb = <f64>ib * <f64>POW10[s - sb];
+  if (Math.abs(xa) + Math.abs(xb) >= LIMIT) return null;
+  const x = ia * POW10[s - sa], y = ib * POW10[s - sb];
+  return fastText(op == 0 ? x + y : x - y, s);
+}
+
+/** Set by fastDiv: the operands fit, so a null quotient is known not to be a terminating decimal. */
+export let fastDivKnown = false;
+
+/** a / b exactly when the quotient is a terminating decimal that fits; null otherwise (or b == 0). */
+export function fastDiv(a: V, b: V): V | null {
+  fastDivKnown = false;
+  if (!fastDec(a)) return null;
+  const ia = fInt, sa = fScale;
+  if (!fastDec(b)) return null;
+  const ib = fInt, sb = fScale;
+  if (ib == 0) return null;
+  // a / b = (ia x 10^sb) / (ib x 10^sa)
+  if (Math.abs(<f64>ia * <f64>POW10[sb]) >= LIMIT || Math.abs(<f64>ib * <f64>POW10[sa]) >= LIMIT) return null;
+  let num = ia * POW10[sb], den = ib * POW10[sa];
+  if (den < 0) { num = -num; den = -den; }
+  // num / den terminates iff den = 2^x 5^y r with r dividing num; the quotient is then
+  // (num / r) x (10^k / (2^x 5^y)) / 10^k with k = max(x, y).
+  let twos = 0, fives = 0, r = den;
+  while ((r & 1) == 0) { r >>= 1; twos++; }
+  while (r % 5 == 0) { r /= 5; fives++; }
+  fastDivKnown = true;
+  if (num % r != 0) return null;
+  const k = max(twos, fives);
+  if (k > 18) return null;
+  const mult = POW10[k] / (den / r);
+  const q = num / r;
+  if (Math.abs(<f64>q * <f64>mult) >= LIMIT) return null;
+  return fastText(q * mult, k);
 }

@@ -6,7 +6,7 @@ import {
 } from "./value";
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
-import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig, decArith, decDiv, decRound } from "./bigint";
+import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig, decArith, decDiv, decRound, fastArith, fastDiv, fastDivKnown } from "./bigint";
 import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck, setTagged, tagSets, untagSets } from "./builtins-extra";
 
 @external("env", "opa_abort") declare function opa_abort(addr: usize): void;
@@ -74,6 +74,10 @@ function smallInt(v: V): bool {
   return true;
 }
 
+function inexact(v: V): bool {
+  return v.t.length == 0 && v.ds == 0 && (Math.floor(v.n) != v.n || Math.abs(v.n) >= 9007199254740992.0);
+}
+
 function arith(name: string, a: V, b: V, loc: string): V | null {
   if (!num(a) || !num(b)) {
     if (name == "minus" && a.kind == K_SET && b.kind == K_SET) {
@@ -93,13 +97,22 @@ function arith(name: string, a: V, b: V, loc: string): V | null {
     }
     // Small integers are exact in doubles; anything with a fraction (or past 2^53) is computed in decimal.
     if (smallInt(a) && smallInt(b) && Math.abs(approx) < 9007199254740992.0) return vNum(approx);
-    const d = decArith(name == "plus" ? 0 : (name == "minus" ? 1 : 2), a, b);
+    // A double computed inexactly (1/3) keeps the arithmetic in doubles, as before exact decimals.
+    if (inexact(a) || inexact(b)) return vNum(approx);
+    const op = name == "plus" ? 0 : (name == "minus" ? 1 : 2);
+    const f = fastArith(op, a, b);
+    if (f != null) return f;
+    const d = decArith(op, a, b);
     return d != null ? d : vNum(approx);
   }
   if (name == "div") {
     if (b.n == 0) { fail((loc.length > 0 ? loc + ": " : "") + "eval_builtin_error: div: divide by zero"); return null; }
     const q = a.n / b.n;
     if (smallInt(a) && smallInt(b) && Math.floor(q) == q) return vNum(q);
+    if (inexact(a) || inexact(b)) return vNum(q);
+    const f = fastDiv(a, b);
+    if (f != null) return f;
+    if (fastDivKnown) return vNum(q);
     const d = decDiv(a, b, q);
     return d != null ? d : vNum(q);
   }

@@ -1,6 +1,6 @@
 // JSON text <-> values. Parsing reads UTF-8 bytes straight from linear memory; dumping builds a
 // string and writes it back NUL-terminated, which is what the OPA ABI hands to the host.
-import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNumT, vStr, vArr, vObj, objPut, vNum } from "./value";
+import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNumT, vStr, vArr, vObj, objPut, vNum, dsText } from "./value";
 
 let P: usize = 0;
 let E: usize = 0;
@@ -138,6 +138,7 @@ export function parseJSON(ptr: usize, len: usize): V | null {
 
 export function numText(v: V): string {
   if (v.t.length > 0) return v.t;
+  if (v.ds > 0) return dsText(v);
   const n = v.n;
   if (Math.floor(n) == n && Math.abs(n) < 9.0e18) return (<i64>n).toString();
   if (!isFinite(n)) return "null";

@@ -18,6 +18,10 @@ const NONE = new Array<V>(0);
 export class V {
   kind: i32 = 0;
   b: bool = false;
+  // For a number computed exactly as a decimal of at most 15 significant digits: 1 + its scale (digits
+  // after the point); 0 otherwise. Such a number needs no text: its double's shortest form is that
+  // decimal (15 digits always survive a double), and the digits come back as round(n x 10^scale).
+  ds: u8 = 0;
   n: f64 = 0;
   // String value, or for numbers their exact decimal text: the literal, or the result of exact
   // arithmetic (bigint.ts). "" marks a double computed inexactly (a quotient like 1/3); `n` is always
@@ -83,8 +87,20 @@ export function parseDecimal(t: string): Dec {
   return d;
 }
 
+/** The exact text of a number marked with a decimal scale (V.ds), e.g. "-0.25". */
+export function dsText(v: V): string {
+  const scale = <i32>v.ds - 1;
+  const int = <i64>Math.round(v.n * Math.pow(10, <f64>scale));
+  const neg = int < 0;
+  let digits = (neg ? -int : int).toString();
+  while (digits.length <= scale) digits = "0" + digits;
+  const text = digits.substring(0, digits.length - scale) + "." + digits.substring(digits.length - scale);
+  return neg ? "-" + text : text;
+}
+
 function textOf(v: V): string {
   if (v.t.length > 0) return v.t;
+  if (v.ds > 0) return dsText(v);
   const n = v.n;
   if (Math.floor(n) == n && Math.abs(n) < 9.0e18) return (<i64>n).toString();
   return n.toString();
