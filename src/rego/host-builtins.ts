@@ -9,13 +9,13 @@ import { HOST_ALIAS_PREFIX_LOCAL, PRINT_HOST } from './host-alias.js';
 import { RegoError } from './errors.js';
 import { HostBuiltinError, builtinError, intArg, numArg, str, strs, typeError, typeName, type HostBuiltin, type Json } from './builtins/args.js';
 import { MOCK_ONLY_BUILTINS, NAMESPACED_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/index.js';
-import { SET_TAGGED, decodeSets, encodeSets } from './builtins/sets.js';
+import { RegoNumber, SET_TAGGED, decodeSets, encodeSets } from './builtins/sets.js';
 import { HOST_RESULT_LIMIT, HostMemoryLimitError, isHostAllocationFailure, reserve, resultSize } from './builtins/budget.js';
 
 export { HostBuiltinError, typeName, type HostBuiltin } from './builtins/args.js';
 
 const RANDOM = new Map<string, number>();
-let NOW: number | undefined;
+let NOW: number | bigint | undefined;
 const UUIDS = new Map<string, string>();
 
 const t = typeError;
@@ -122,7 +122,6 @@ function cmpSemver(a: Semver, x: Semver): number {
   return 0;
 }
 
-function ns(ms: number): number { return ms * 1e6; }
 function parseDuration(name: string, s: string): number {
   const unit: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
   let rest = s, sign = 1, total = 0;
@@ -138,13 +137,39 @@ function parseDuration(name: string, s: string): number {
   return sign * total;
 }
 /** A time argument: nanoseconds, or [nanoseconds, zone] / [nanoseconds, zone, layout]. */
-function nsTz(name: string, v: Json): [number, string] {
-  if (typeof v === 'number') return [v, 'UTC'];
-  if (Array.isArray(v) && typeof v[0] === 'number') {
+/** Nanoseconds as sent: a double, or (past 2^53) the exact integer the literal wrote. */
+function nanos(v: Json): number | bigint | undefined {
+  if (typeof v === 'number') return v;
+  if (v instanceof RegoNumber) {
+    const d = decimalParts(v.text.toLowerCase());
+    if (!d) return v.value;
+    if (d.scale <= 0) return d.num * 10n ** BigInt(-d.scale);
+    const unit = 10n ** BigInt(d.scale);
+    // A fraction stays a fraction (NaN is refused as inexact); 1.0 and 17e17 are integers.
+    return d.num % unit === 0n ? d.num / unit : Number.NaN;
+  }
+  return undefined;
+}
+
+function nsTz(name: string, v: Json): [number | bigint, string] {
+  // OPA reads the timestamp with big.Float.Int64 and refuses anything inexact (a fraction, or beyond int64).
+  const whole = (n: number | bigint): number | bigint => {
+    if (typeof n === 'number' ? !Number.isInteger(n) || Math.abs(n) > 9.2e18 : n < -(1n << 63n) || n >= 1n << 63n) b(name, 'timestamp too big');
+    return n;
+  };
+  const n = nanos(v);
+  if (n !== undefined) return [whole(n), 'UTC'];
+  const first = Array.isArray(v) ? nanos(v[0]) : undefined;
+  if (Array.isArray(v) && first !== undefined) {
     if (v[1] !== undefined && typeof v[1] !== 'string') t(name, 'time zone must be a string');
-    return [v[0], (v[1] as string | undefined) ?? 'UTC'];
+    return [whole(first), (v[1] as string | undefined) ?? 'UTC'];
   }
   return t(name, `operand 1 must be one of {number, array} but got ${typeName(v)}`);
+}
+
+/** A nanosecond count as returned to the module: exact past 2^53 (a bigint becomes an exact JSON number). */
+function exactNs(r: bigint): number | bigint {
+  return r >= BigInt(Number.MIN_SAFE_INTEGER) && r <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r) : r;
 }
 
 function civilOf(name: string, v: Json): Civil {
@@ -280,7 +305,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'uuid.parse': { arity: 1, fn: (s) => parseUuid(str('uuid.parse', s, 1)) },
   // One value per synchronous evaluation: OPA fixes "now" for the whole query.
   'time.now_ns': { arity: 0, fn: () => {
-    if (NOW === undefined) { NOW = ns(Date.now()); queueMicrotask(() => { NOW = undefined; }); }
+    if (NOW === undefined) { NOW = exactNs(BigInt(Date.now()) * 1_000_000n); queueMicrotask(() => { NOW = undefined; }); }
     return NOW;
   } },
   'time.parse_rfc3339_ns': { arity: 1, fn: (s) => {
@@ -291,7 +316,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     const r = BigInt(Math.floor(d / 1000)) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
     // Nanoseconds since the epoch must fit an int64 (years 1677-2262).
     if (r < -(1n << 63n) || r >= 1n << 63n) b('time.parse_rfc3339_ns', `time outside of valid range: ${x}`);
-    return Number(r);
+    return exactNs(r);
   } },
   'time.parse_duration_ns': { arity: 1, fn: (s) => parseDuration('time.parse_duration_ns', str('time.parse_duration_ns', s, 1)) },
   'time.date': { arity: 1, fn: (x) => timeGuard('time.date', () => { const c = civilOf('time.date', x); return [c.year, c.month, c.day]; }) },
@@ -307,12 +332,16 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     return diff(n1, n2, z1, z2);
   }) },
   'time.add_date': { arity: 4, fn: (x, y, m, d) => {
-    const n = numArg('time.add_date', x, 1);
-    const base = new Date(Math.floor(n / 1e6));
+    const raw = nanos(x) ?? numArg('time.add_date', x, 1);
+    if (typeof raw === 'number' && !Number.isInteger(raw)) return undefined;
+    const n = BigInt(raw);
+    const subMs = ((n % 1_000_000n) + 1_000_000n) % 1_000_000n;
+    const base = new Date(Number((n - subMs) / 1_000_000n));
     base.setUTCFullYear(base.getUTCFullYear() + intArg('time.add_date', y, 2), base.getUTCMonth() + intArg('time.add_date', m, 3), base.getUTCDate() + intArg('time.add_date', d, 4));
-    const r = ns(base.getTime()) + (((n % 1e6) + 1e6) % 1e6);
+    if (Number.isNaN(base.getTime())) return undefined;
+    const r = BigInt(base.getTime()) * 1_000_000n + subMs;
     // Results must stay within int64 nanoseconds; beyond that the call is undefined.
-    return Number.isFinite(r) && Math.abs(r) < 9.2e18 ? r : undefined;
+    return r >= -(1n << 63n) && r < 1n << 63n ? exactNs(r) : undefined;
   } },
   ...NAMESPACED_BUILTINS,
 };

@@ -26,11 +26,12 @@ function offsetMinutes(ms: number, tz: string): number {
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);
 }
 
-export function civil(ns: number, tz = 'UTC'): Civil {
-  const ms = Math.floor(ns / NS_PER_MS);
+export function civil(ns: number | bigint, tz = 'UTC'): Civil {
+  // A bigint keeps the nanoseconds a double past 2^53 would round (1703444325734390000 is ...390016 as a double).
+  const ms = typeof ns === 'bigint' ? Number((ns - ((ns % 1_000_000n) + 1_000_000n) % 1_000_000n) / 1_000_000n) : Math.floor(ns / NS_PER_MS);
   const off = offsetMinutes(ms, tz);
   const d = new Date(ms + off * 60000);
-  const nanos = ((ns % 1e9) + 1e9) % 1e9;
+  const nanos = typeof ns === 'bigint' ? Number(((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n) : ((ns % 1e9) + 1e9) % 1e9;
   return {
     year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(),
     minute: d.getUTCMinutes(), second: d.getUTCSeconds(), nanos, weekday: d.getUTCDay(), offsetMinutes: off,
@@ -154,7 +155,7 @@ export function parseLayout(layout: string, value: string): number {
 }
 
 /** [years, months, days, hours, minutes, seconds] between two instants (order-insensitive). */
-export function diff(ns1: number, ns2: number, tz1 = 'UTC', tz2 = 'UTC'): number[] {
+export function diff(ns1: number | bigint, ns2: number | bigint, tz1 = 'UTC', tz2 = 'UTC'): number[] {
   let a = civil(ns1, tz1), b = civil(ns2, tz2);
   if (ns1 < ns2) [a, b] = [b, a];
   let y = a.year - b.year, mo = a.month - b.month, d = a.day - b.day;

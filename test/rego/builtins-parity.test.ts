@@ -162,3 +162,20 @@ describe('builtins meshguard leaves out can still be mocked with `with` (OPA con
     expect(await evalQuery('x = data.t.p', [{ path: 't.rego', source }])).toEqual([{ x: {} }]);
   });
 });
+
+describe('time builtins take nanoseconds past 2^53 exactly (Go time.Time from an int64)', () => {
+  it('formats the fraction the timestamp has, trailing zeros dropped as RFC3339Nano does', async () => {
+    expect(await value('time.format(1703444325734390000)')).toBe('2023-12-24T18:58:45.73439Z');
+    expect(await value('time.format([1703444325734390001, "UTC", "2006-01-02T15:04:05.000000000"])')).toBe('2023-12-24T18:58:45.734390001');
+    expect(await value('time.format(17034443257343900e2)')).toBe('2023-12-24T18:58:45.73439Z');
+  });
+  it('returns exact nanoseconds (parse_rfc3339_ns, add_date)', async () => {
+    expect(await value('time.parse_rfc3339_ns("2023-12-24T18:58:45.734390001Z") == 1703444325734390001')).toBe(true);
+    expect(await value('time.add_date(1703444325734390001, 1, 0, 0) == 1735066725734390001')).toBe(true);
+    expect(await value('time.date(1703444325734390000)')).toEqual([2023, 12, 24]);
+  });
+  it('refuses a timestamp that is not an integer ("timestamp too big" in OPA)', async () => {
+    await expect(value('time.format(1.5)', { strict: true })).rejects.toThrow(/eval_builtin_error: time.format: timestamp too big/);
+    expect(await value('time.date([1703444325734390000.5, "UTC"])')).toBeUndefined();
+  });
+});

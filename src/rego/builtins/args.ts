@@ -1,6 +1,8 @@
 // Argument checks and errors shared by every host builtin. A builtin given a bad argument throws a
 // HostBuiltinError: the call is then undefined in OPA's default mode and an error in strict mode.
 
+import { RegoNumber, RegoSet } from './sets.js';
+
 export type Json = unknown;
 export type Impl = (...args: Json[]) => Json;
 export interface HostBuiltin { arity: number; fn: Impl }
@@ -16,6 +18,8 @@ export const builtinError = (name: string, msg: string): never => { throw new Ho
 
 export function typeName(v: Json): string {
   if (v === null) return 'null';
+  if (v instanceof RegoSet) return 'set';
+  if (v instanceof RegoNumber) return 'number';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'object') return 'object';
   if (typeof v === 'boolean') return 'boolean';

@@ -1,10 +1,11 @@
 // Sets as a few host builtins see them. Host builtins receive JSON, where a set is an array; the
-// builtins that address set members by value (OPA's json.filter / json.remove / json.patch) get
-// each set tagged instead, as {"\u0000set": [members]} (runtime/assembly/builtins-extra.ts, SET_TAGGED),
+// builtins that address set members by value (OPA's json.filter / json.remove / json.patch), and the
+// time builtins that need nanoseconds beyond 2^53 exactly, get each set and long number tagged instead, as {"\u0000set": [members]} (runtime/assembly/builtins-extra.ts, SET_TAGGED),
 // decoded here into RegoSet and encoded back into the tag on the way out.
 import type { Json } from './args.js';
 
-export const SET_TAGGED = new Set(['json.filter', 'json.remove', 'json.patch']);
+export const SET_TAGGED = new Set(['json.filter', 'json.remove', 'json.patch',
+  'time.format', 'time.date', 'time.clock', 'time.weekday', 'time.diff', 'time.add_date']);
 const SET_TAG = '\u0000set';
 const NUM_TAG = '\u0000num';
 

@@ -11,7 +11,7 @@ import { runCase } from './run.js';
 export const APPROXIMATIONS = [
   'numbers: literals and JSON numbers keep their text (round-trip and compare exactly); + - * sum product abs round ceil floor and comparisons are exact on integers of any size and on decimals; a quotient is exact when it is a decimal of up to 17 significant digits, otherwise an IEEE double (OPA: 64-bit big.Float), and arithmetic on it stays in doubles; other builtins take doubles',
   'regex: RE2 semantics through re2js (a port of RE2): linear-time matching, Go syntax and error messages',
-  'host builtins receive sets as JSON arrays (opa-wasm ABI), except json.filter/json.remove/json.patch (sets tagged in transit)',
+  'host builtins receive sets as JSON arrays and numbers as doubles (opa-wasm ABI), except json.filter/json.remove/json.patch (sets and long numbers tagged in transit) and the time builtins taking nanoseconds (long numbers tagged)',
   'opa-wasm treats falsy inputs (false, 0, "", null) as "no input"',
 ];
 

@@ -12,7 +12,9 @@ const SET_RESULTS: Array<string> = ["graph.reachable", "graph.reachable_paths", 
 // into sets): their arguments carry each set as {"\u0000set": [members]} and so do their results.
 // The key cannot come from a policy's JSON by accident: it starts with a NUL character. Keep in sync
 // with SET_TAGGED in src/rego/builtins/sets.ts.
-const SET_TAGGED: Array<string> = ["json.filter", "json.remove", "json.patch"];
+const SET_TAGGED: Array<string> = ["json.filter", "json.remove", "json.patch",
+  // Nanosecond timestamps exceed 2^53: these need the exact number (its text) to get the fraction right.
+  "time.format", "time.date", "time.clock", "time.weekday", "time.diff", "time.add_date"];
 const SET_TAG = "\u0000set";
 // Numbers whose literal text a double would not keep (1.0, 1e3, 12345678901234567890) travel as
 // {"\u0000num": "text"} to the same builtins, so an index written 1.0 stays a non-integer as in OPA
