@@ -173,8 +173,16 @@ function blockEnd(text: string, last: PositionNode, eventEnd: number): number {
   // is (nested empty values propagate), a scalar, alias or flow collection with the rest of its line.
   const carried = last.kind === Kind.Empty || ((last.kind === Kind.Mapping || last.kind === Kind.Sequence) && !isFlowStart(text, last.start));
   const end = carried ? last.end : lineEndAfter(text, last.end);
-  const comment = text.indexOf('#', end);
-  return comment >= 0 && comment < eventEnd ? Number.NaN : end;
+  return hasCommentBetween(text, end, eventEnd) ? Number.NaN : end;
+}
+
+/**
+ * Only the gap up to the event's end: `indexOf('#', end)` ran to the next comment anywhere after it, to the
+ * end of the text when there is none, once per block collection: quadratic in a big bundle without comments.
+ */
+function hasCommentBetween(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0x23 /* # */) return true;
+  return false;
 }
 
 function isSpace(c: number): boolean {
