@@ -8,6 +8,7 @@ import type { Inventory } from '../inventory.js';
 import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
 import { crdVersions, type CrdVersion } from './crd.js';
+import { interpretedValidator, type RefValidator, type SchemaValidator } from './interpret.js';
 
 // ajv is CommonJS: under NodeNext its class is the default export's `default`.
 const Ajv = AjvModule.default;
@@ -47,7 +48,7 @@ export type SchemaSource = 'kubernetes' | 'istio' | 'crd';
 
 export interface ResolvedSchema {
   source: SchemaSource;
-  validate: ValidateFunction;
+  validate: SchemaValidator;
   /** The CRD version that declared the schema, for custom resources. */
   crd?: CrdVersion;
 }
@@ -68,10 +69,17 @@ export class SchemaRegistry {
   private precompiledIndex?: PrecompiledIndex | null;
   private readonly groups = new Map<string, Record<string, unknown> | null>();
   private readonly compiled = new Map<string, ValidateFunction | null>();
-  private readonly crdCompiled = new WeakMap<CrdVersion, ValidateFunction | null>();
+  private readonly crdCompiled = new WeakMap<CrdVersion, SchemaValidator | null>();
+  private readonly refs = new Map<string, RefValidator | undefined>();
 
-  /** @param usePrecompiled false compiles everything at run time (tests compare both paths). */
-  constructor(private readonly usePrecompiled = true) {}
+  /**
+   * @param usePrecompiled false compiles everything at run time (tests compare both paths).
+   * @param interpretCrds false compiles CRD schemas with ajv instead of interpreting them (tests compare both).
+   */
+  constructor(
+    private readonly usePrecompiled = true,
+    private readonly interpretCrds = true,
+  ) {}
 
   /** The schema for `group/version/kind`, or undefined when meshguard knows none. */
   resolve(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory?: Inventory): ResolvedSchema | undefined {
@@ -126,14 +134,26 @@ export class SchemaRegistry {
     return memoize(inventory, this, 'schema/crds', (tree) => crdVersions(tree));
   }
 
-  private compileCrd(crd: CrdVersion): ValidateFunction | undefined {
+  private compileCrd(crd: CrdVersion): SchemaValidator | undefined {
     if (!crd.schema) return undefined;
     if (!this.crdCompiled.has(crd)) {
-      this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
-      // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
-      this.ajv().removeSchema(crd.schema);
+      if (this.interpretCrds) {
+        // A schema ajv would refuse to compile leaves its CRD unchecked on both paths.
+        const valid = this.ajv().validateSchema(crd.schema) === true;
+        this.crdCompiled.set(crd, valid ? interpretedValidator(crd.schema, (ref) => this.refValidator(ref)) : null);
+      } else {
+        this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
+        // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
+        this.ajv().removeSchema(crd.schema);
+      }
     }
     return this.crdCompiled.get(crd) ?? undefined;
+  }
+
+  /** The shared schemas CRD schemas point at (ObjectMeta), compiled once per process. */
+  private refValidator(ref: string): RefValidator | undefined {
+    if (!this.refs.has(ref)) this.refs.set(ref, (tryCompile(this.ajv(), { $ref: ref }) as RefValidator | null) ?? undefined);
+    return this.refs.get(ref);
   }
 
   private compile(key: string, schema: () => Record<string, unknown>): ValidateFunction | undefined {
