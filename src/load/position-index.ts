@@ -54,6 +54,8 @@ const MERGE_TAG = 'tag:yaml.org,2002:merge';
 export class PositionRecorder {
   readonly roots: PositionNode[] = [];
   aliases = 0;
+  /** `<<` merge keys met: js-yaml lets explicit keys repeat a merged one, so duplicates must then be searched. */
+  merges = 0;
   unusable = false;
   private readonly stack: Frame[] = [];
   private anchors = new Map<string, PositionNode>();
@@ -92,7 +94,10 @@ export class PositionRecorder {
       const end = Math.min(state.position, text.length);
       if (kind === 'scalar') {
         node = { kind: Kind.Scalar, start, end: scalarEnd(text, start, end), value: state.result };
-        if (state.tag === MERGE_TAG) node.merge = true;
+        if (state.tag === MERGE_TAG) {
+          node.merge = true;
+          this.merges++;
+        }
       } else if (kind === 'mapping' || kind === 'sequence') {
         const flow = isFlowStart(text, start);
         const last = children?.[children.length - 1];
