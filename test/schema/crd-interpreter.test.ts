@@ -4,7 +4,10 @@ import { generateCrdBundle } from '../../src/bench/generate.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { loadWorkspace } from '../../src/load/index.js';
 import { Inventory } from '../../src/model/inventory.js';
-import { SchemaRegistry } from '../../src/model/schema/registry.js';
+import AjvModule from 'ajv';
+import { crdVersions } from '../../src/model/schema/crd.js';
+import { isValidConvertedSchema } from '../../src/model/schema/interpret.js';
+import { AJV_OPTIONS, SchemaRegistry } from '../../src/model/schema/registry.js';
 import type { Resource } from '../../src/model/types.js';
 import { corpusAvailable, materializeCorpus, tempCorpusDir, type CorpusSource } from '../helpers/mirror.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -111,6 +114,33 @@ describe('interpreted CRD validation equals ajv', () => {
     const custom = workspace.resources.find((r) => r.kind === 'Bad')!;
     expect(interpreted.resolve(custom, inventory)).toBeUndefined();
     expect(compiled.resolve(custom, inventory)).toBeUndefined();
+  });
+});
+
+describe('converted CRD schemas ajv would refuse', () => {
+  it('are refused by the same rules as ajv.validateSchema, keyword by keyword', async () => {
+    const ajv = new AjvModule.default({ ...AJV_OPTIONS });
+    ajv.addSchema({ $id: 'k8s', $defs: {} });
+    const workspace = await loadWorkspace(['fixtures/rules/schema-validation/crd-recursive/crd.yaml'], ROOT, DEFAULT_CONFIG);
+    const [version] = crdVersions(new Inventory(workspace.resources)).values();
+    const base = version!.schema!;
+    const keywords = ['type', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'required', 'pattern', 'items', 'properties', 'additionalProperties'];
+    const values: unknown[] = [null, -1, 0, 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 'x', 'string', 'float', true, [], ['a'], ['a', 'a'], [1], ['string', 'integer'], ['string', 'string'], {}, { type: 'x' }, { a: { type: 'string' } }, { a: 1 }, [{ type: 'string' }]];
+    let refused = 0;
+    for (const keyword of keywords) {
+      for (const value of values) {
+        for (const where of ['root', 'nested'] as const) {
+          const schema = structuredClone(base) as any;
+          const target = where === 'root' ? schema : schema.properties.spec.properties.steps.items;
+          target[keyword] = value;
+          const expected = ajv.validateSchema(schema) === true;
+          expect(isValidConvertedSchema(schema), `${where} ${keyword}: ${JSON.stringify(value)}`).toBe(expected);
+          if (!expected) refused++;
+        }
+      }
+    }
+    expect(isValidConvertedSchema(base)).toBe(true);
+    expect(refused).toBeGreaterThan(200);
   });
 });
 

@@ -294,3 +294,45 @@ function ucs2length(text: string): number {
   }
   return length;
 }
+
+const SIMPLE_TYPES = new Set(['array', 'boolean', 'integer', 'null', 'number', 'object', 'string']);
+const NON_NEGATIVE_INTEGERS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties'];
+const NUMBERS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'];
+
+/**
+ * Whether ajv would accept a converted CRD schema (its draft-07 meta-schema, for the keywords `toAjvSchema`
+ * emits), without compiling that meta-schema: ajv's own check cost ~150 ms per run that meets a CRD.
+ * A test compares it with `ajv.validateSchema` on broken variants of every keyword.
+ */
+export function isValidConvertedSchema(schema: unknown): boolean {
+  if (typeof schema === 'boolean') return true;
+  if (!isObject(schema)) return false;
+  const type = schema.type;
+  if (type !== undefined) {
+    const types = Array.isArray(type) ? type : [type];
+    if (types.length === 0 || !types.every((t) => typeof t === 'string' && SIMPLE_TYPES.has(t)) || new Set(types).size !== types.length) return false;
+  }
+  if (schema.enum !== undefined && (!Array.isArray(schema.enum) || schema.enum.length === 0 || duplicateItems(schema.enum, undefined))) return false;
+  for (const keyword of NUMBERS) if (schema[keyword] !== undefined && typeof schema[keyword] !== 'number') return false;
+  if (schema.multipleOf !== undefined && !(typeof schema.multipleOf === 'number' && schema.multipleOf > 0)) return false;
+  for (const keyword of NON_NEGATIVE_INTEGERS) {
+    const value = schema[keyword];
+    if (value !== undefined && !(hasType('integer', value) && (value as number) >= 0)) return false;
+  }
+  if (schema.uniqueItems !== undefined && typeof schema.uniqueItems !== 'boolean') return false;
+  if (schema.required !== undefined) {
+    const required = schema.required;
+    if (!Array.isArray(required) || !required.every((r) => typeof r === 'string') || new Set(required).size !== required.length) return false;
+  }
+  if (schema.pattern !== undefined && typeof schema.pattern !== 'string') return false;
+  if (schema.$ref !== undefined && typeof schema.$ref !== 'string') return false;
+  if (schema.items !== undefined) {
+    const items = schema.items;
+    if (Array.isArray(items) ? items.length === 0 || !items.every(isValidConvertedSchema) : !isValidConvertedSchema(items)) return false;
+  }
+  if (schema.properties !== undefined) {
+    if (!isObject(schema.properties) || !Object.values(schema.properties).every(isValidConvertedSchema)) return false;
+  }
+  if (schema.additionalProperties !== undefined && !isValidConvertedSchema(schema.additionalProperties)) return false;
+  return true;
+}
