@@ -56,8 +56,8 @@ export interface ResolvedSchema {
 /**
  * Where a resource's schema comes from, in order: a CRD among the checked files (it describes what the
  * target cluster actually runs, Istio's own CRDs included), the built-in Kubernetes kinds, the Istio kinds.
- * Built-in and Istio validators come precompiled from the build (dist/schemas/validators.cjs); CRD
- * validators, and all of them when that module is missing or stale, are compiled on first use, so a run
+ * Built-in and Istio validators come precompiled from the build (dist/schemas/validators.cjs), or are
+ * compiled on first use when that module is missing or stale; CRD schemas are interpreted (interpret.ts), so a run
  * only pays for the kinds it contains.
  */
 export class SchemaRegistry {
