@@ -211,11 +211,12 @@ export async function generateCrdBundle(file: string, crds = 57, targetBytes = 8
   for (let c = 0; c < crds; c++) {
     const group = `${['pipelines', 'serving', 'training', 'notebooks', 'katib', 'profiles'][c % 6]}.bench${c}.example.com`;
     const kind = `Bench${['Pipeline', 'Service', 'Job', 'Notebook', 'Experiment', 'Profile'][c % 6]}${c}`;
-    docs.push(crdDoc(group, kind, propertiesPerCrd, random));
+    const types = fieldTypes(propertiesPerCrd, random);
+    docs.push(crdDoc(group, kind, types));
     resources++;
     for (let r = 0; r < 4; r++) {
       // Every fourth custom resource has a field its schema does not know (pruned by the API server).
-      docs.push(customResourceDoc(group, kind, `${kind.toLowerCase()}-${r}`, `team-${(c + r) % 10}`, r === 3));
+      docs.push(customResourceDoc(group, kind, types, `${kind.toLowerCase()}-${r}`, `team-${(c + r) % 10}`, r === 3));
       resources++;
     }
   }
@@ -233,13 +234,21 @@ export async function generateCrdBundle(file: string, crds = 57, targetBytes = 8
   return { crds, resources, bytes: Buffer.byteLength(text) };
 }
 
-function crdDoc(group: string, kind: string, properties: number, random: () => number): string {
+type FieldType = 'string' | 'integer' | 'boolean' | 'object' | 'array';
+
+function fieldTypes(count: number, random: () => number): FieldType[] {
+  const kinds: FieldType[] = ['string', 'integer', 'boolean', 'object', 'array'];
+  return Array.from({ length: count }, () => kinds[Math.floor(random() * kinds.length)]!);
+}
+
+function crdDoc(group: string, kind: string, types: readonly FieldType[]): string {
   const plural = `${kind.toLowerCase()}s`;
   const lines: string[] = [];
-  const indent = ' '.repeat(14);
-  for (let p = 0; p < properties; p++) {
+  // Under `spec.properties` (at 14): until 2026-12-03 the fields sat at 14 too, beside a null `properties`,
+  // which made every generated CRD carry thousands of genuine unknown-field findings.
+  const indent = ' '.repeat(16);
+  for (const [p, type] of types.entries()) {
     const name = `field${p}`;
-    const type = ['string', 'integer', 'boolean', 'object', 'array'][Math.floor(random() * 5)]!;
     lines.push(`${indent}${name}:`);
     lines.push(`${indent}  description: ${'Generated description of this field, as long as the ones controller-gen copies from Go doc comments into rendered CRDs. '.repeat(4).trim()}`);
     if (type === 'object') {
@@ -293,14 +302,21 @@ ${lines.join('\n')}
 `;
 }
 
-function customResourceDoc(group: string, kind: string, name: string, ns: string, unknownField: boolean): string {
+/** Values that match the CRD's schema for its first fields, so only the planted unknown field is a finding. */
+function customResourceDoc(group: string, kind: string, types: readonly FieldType[], name: string, ns: string, unknownField: boolean): string {
+  const values: Record<FieldType, string> = {
+    string: 'value',
+    integer: '3',
+    boolean: 'true',
+    object: '{name: primary, mode: Auto, limits: {cpu: 2, memory: 1Gi}}',
+    array: '[{name: a, value: b}]',
+  };
+  const fields = types.slice(0, 4).map((type, p) => `  field${p}: ${values[type]}\n`).join('');
   return `apiVersion: ${group}/v1
 kind: ${kind}
 metadata:
   name: ${name}
   namespace: ${ns}
 spec:
-  field0: value
-  field1: 3
-${unknownField ? '  notInTheSchema: true\n' : ''}`;
+${fields}${unknownField ? '  notInTheSchema: true\n' : ''}`;
 }

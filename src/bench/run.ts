@@ -106,9 +106,9 @@ async function main(): Promise<void> {
   console.error('webhook: echo baseline and meshguard serve under a loopback load ...');
   const webhook = await benchWebhook(TREE);
   results.webhook = webhook;
-  row('webhook throughput', `${Math.round(webhook.meshguard.perSecond)}/s`, `${Math.round(webhook.echo.perSecond)}/s echo`, webhook.meshguard.perSecond / webhook.echo.perSecond, '>= 2,000/s');
+  row('webhook throughput', `${Math.round(webhook.meshguard.perSecond)}/s`, `${Math.round(webhook.echo.perSecond)}/s echo`, webhook.meshguard.perSecond / webhook.echo.perSecond, '>= 0.5x echo');
   row('webhook p50 latency', `${round(webhook.meshguard.p50Ms, 2)} ms`, `${round(webhook.echo.p50Ms, 2)} ms echo`, webhook.meshguard.p50Ms / webhook.echo.p50Ms, '');
-  row('webhook p99 latency', `${round(webhook.meshguard.p99Ms, 2)} ms`, `${round(webhook.echo.p99Ms, 2)} ms echo`, webhook.meshguard.p99Ms / webhook.echo.p99Ms, '<= 5 ms');
+  row('webhook p99 latency', `${round(webhook.meshguard.p99Ms, 2)} ms`, `${round(webhook.echo.p99Ms, 2)} ms echo`, webhook.meshguard.p99Ms / webhook.echo.p99Ms, '<= 1.5x echo');
 
   await mkdir('bench', { recursive: true });
   await writeFile('bench/results.json', `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);

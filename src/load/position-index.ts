@@ -54,6 +54,8 @@ const MERGE_TAG = 'tag:yaml.org,2002:merge';
 export class PositionRecorder {
   readonly roots: PositionNode[] = [];
   aliases = 0;
+  /** `<<` merge keys met: js-yaml lets explicit keys repeat a merged one, so duplicates must then be searched. */
+  merges = 0;
   unusable = false;
   private readonly stack: Frame[] = [];
   private anchors = new Map<string, PositionNode>();
@@ -92,7 +94,10 @@ export class PositionRecorder {
       const end = Math.min(state.position, text.length);
       if (kind === 'scalar') {
         node = { kind: Kind.Scalar, start, end: scalarEnd(text, start, end), value: state.result };
-        if (state.tag === MERGE_TAG) node.merge = true;
+        if (state.tag === MERGE_TAG) {
+          node.merge = true;
+          this.merges++;
+        }
       } else if (kind === 'mapping' || kind === 'sequence') {
         const flow = isFlowStart(text, start);
         const last = children?.[children.length - 1];
@@ -173,8 +178,16 @@ function blockEnd(text: string, last: PositionNode, eventEnd: number): number {
   // is (nested empty values propagate), a scalar, alias or flow collection with the rest of its line.
   const carried = last.kind === Kind.Empty || ((last.kind === Kind.Mapping || last.kind === Kind.Sequence) && !isFlowStart(text, last.start));
   const end = carried ? last.end : lineEndAfter(text, last.end);
-  const comment = text.indexOf('#', end);
-  return comment >= 0 && comment < eventEnd ? Number.NaN : end;
+  return hasCommentBetween(text, end, eventEnd) ? Number.NaN : end;
+}
+
+/**
+ * Only the gap up to the event's end: `indexOf('#', end)` ran to the next comment anywhere after it, to the
+ * end of the text when there is none, once per block collection: quadratic in a big bundle without comments.
+ */
+function hasCommentBetween(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0x23 /* # */) return true;
+  return false;
 }
 
 function isSpace(c: number): boolean {

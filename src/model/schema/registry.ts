@@ -8,6 +8,7 @@ import type { Inventory } from '../inventory.js';
 import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
 import { crdVersions, type CrdVersion } from './crd.js';
+import { interpretedValidator, isValidConvertedSchema, type RefValidator, type SchemaValidator } from './interpret.js';
 
 // ajv is CommonJS: under NodeNext its class is the default export's `default`.
 const Ajv = AjvModule.default;
@@ -47,7 +48,7 @@ export type SchemaSource = 'kubernetes' | 'istio' | 'crd';
 
 export interface ResolvedSchema {
   source: SchemaSource;
-  validate: ValidateFunction;
+  validate: SchemaValidator;
   /** The CRD version that declared the schema, for custom resources. */
   crd?: CrdVersion;
 }
@@ -55,8 +56,8 @@ export interface ResolvedSchema {
 /**
  * Where a resource's schema comes from, in order: a CRD among the checked files (it describes what the
  * target cluster actually runs, Istio's own CRDs included), the built-in Kubernetes kinds, the Istio kinds.
- * Built-in and Istio validators come precompiled from the build (dist/schemas/validators.cjs); CRD
- * validators, and all of them when that module is missing or stale, are compiled on first use, so a run
+ * Built-in and Istio validators come precompiled from the build (dist/schemas/validators.cjs), or are
+ * compiled on first use when that module is missing or stale; CRD schemas are interpreted (interpret.ts), so a run
  * only pays for the kinds it contains.
  */
 export class SchemaRegistry {
@@ -68,10 +69,17 @@ export class SchemaRegistry {
   private precompiledIndex?: PrecompiledIndex | null;
   private readonly groups = new Map<string, Record<string, unknown> | null>();
   private readonly compiled = new Map<string, ValidateFunction | null>();
-  private readonly crdCompiled = new WeakMap<CrdVersion, ValidateFunction | null>();
+  private readonly crdCompiled = new WeakMap<CrdVersion, SchemaValidator | null>();
+  private readonly refs = new Map<string, RefValidator | undefined>();
 
-  /** @param usePrecompiled false compiles everything at run time (tests compare both paths). */
-  constructor(private readonly usePrecompiled = true) {}
+  /**
+   * @param usePrecompiled false compiles everything at run time (tests compare both paths).
+   * @param interpretCrds false compiles CRD schemas with ajv instead of interpreting them (tests compare both).
+   */
+  constructor(
+    private readonly usePrecompiled = true,
+    private readonly interpretCrds = true,
+  ) {}
 
   /** The schema for `group/version/kind`, or undefined when meshguard knows none. */
   resolve(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory?: Inventory): ResolvedSchema | undefined {
@@ -126,14 +134,35 @@ export class SchemaRegistry {
     return memoize(inventory, this, 'schema/crds', (tree) => crdVersions(tree));
   }
 
-  private compileCrd(crd: CrdVersion): ValidateFunction | undefined {
+  private compileCrd(crd: CrdVersion): SchemaValidator | undefined {
     if (!crd.schema) return undefined;
     if (!this.crdCompiled.has(crd)) {
-      this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
-      // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
-      this.ajv().removeSchema(crd.schema);
+      if (this.interpretCrds) {
+        // A schema ajv would refuse to compile leaves its CRD unchecked on both paths.
+        this.crdCompiled.set(crd, isValidConvertedSchema(crd.schema) ? interpretedValidator(crd.schema, (ref) => this.refValidator(ref)) : null);
+      } else {
+        this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
+        // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
+        this.ajv().removeSchema(crd.schema);
+      }
     }
     return this.crdCompiled.get(crd) ?? undefined;
+  }
+
+  /** The shared schemas CRD schemas point at (ObjectMeta), compiled once per process. */
+  private refValidator(ref: string): RefValidator | undefined {
+    if (!this.refs.has(ref)) {
+      // The referenced definition itself, compiled from the bundle added unchecked: compiling `{ $ref }` would
+      // first compile the meta-schema to check it (~45 ms).
+      let validate: RefValidator | undefined;
+      try {
+        validate = this.ajv().getSchema(ref) as RefValidator | undefined;
+      } catch {
+        validate = undefined;
+      }
+      this.refs.set(ref, validate);
+    }
+    return this.refs.get(ref);
   }
 
   private compile(key: string, schema: () => Record<string, unknown>): ValidateFunction | undefined {
@@ -177,7 +206,9 @@ export class SchemaRegistry {
       // Created only when something is compiled at run time (CRDs, or no precompiled module): ~50 ms.
       this.ajvInstance = new Ajv({ ...AJV_OPTIONS });
       // Istio and CRD schemas refer to Kubernetes' ObjectMeta as `k8s#/$defs/V1ObjectMeta`.
-      this.ajvInstance.addSchema({ $id: 'k8s', $defs: this.bundles().kubernetes.$defs });
+      // Not checked against the meta-schema: the bundle is the build's own output, and compiling the
+      // meta-schema was ~40 ms of every run that meets a CRD.
+      this.ajvInstance.addSchema({ $id: 'k8s', $defs: this.bundles().kubernetes.$defs }, undefined, undefined, false);
     }
     return this.ajvInstance;
   }
