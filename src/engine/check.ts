@@ -1,6 +1,7 @@
 import type { MeshguardConfig } from '../config/types.js';
 import path from 'node:path';
 import { loadRevision, loadWorkspace, type LoadedWorkspace } from '../load/index.js';
+import { CacheSigner } from '../load/cache-signing.js';
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
@@ -37,6 +38,11 @@ export interface CheckRequest {
   baseline?: string;
   /** Keep parsed documents between runs in this file (content-hash keyed); see ParseCache. */
   cacheFile?: string;
+  /**
+   * Sign cache entries with this secret and use only entries signed with it (MESHGUARD_CACHE_KEY):
+   * without it, whoever can write the cache file can change what it says. See docs/security.md.
+   */
+  cacheSecret?: string;
   /** Measure stages and rules (MESHGUARD_TIMING=1). */
   timing?: boolean;
   /** Told when the files are loaded and as resources are checked (the CLI's progress line). */
@@ -99,7 +105,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     stages[stage] = now - mark;
     mark = now;
   };
-  const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile)) : undefined;
+  const signer = request.cacheSecret ? new CacheSigner(request.cacheSecret) : undefined;
+  const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile), signer) : undefined;
   const [workspace, base] = await Promise.all([
     // `meshguard check -` alone reads nothing from the tree but the files the stream's origins name.
     request.inputs.length > 0 ? loadWorkspace(request.inputs, request.root, request.config, cache) : ({ files: [], resources: [], problems: [] } satisfies LoadedWorkspace as LoadedWorkspace),
@@ -133,7 +140,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // and only for files checked as written: a rendered object depends on more than its file.
   const resultCache =
     cache && workspace.fileHashes && !base && provided.length === 0 && head.scopes.length === 0
-      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources)
+      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources, signer)
       : undefined;
   const evaluation = evaluateScopes(
     {
