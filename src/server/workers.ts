@@ -13,12 +13,18 @@ export class WorkerStartError extends Error {}
 interface Pending {
   id: number;
   body: Uint8Array;
-  sentAt: number;
+  /** When its budget runs out (epoch ms, the clock both threads share): a thread skips it after that. */
+  expiresAt: number;
   resolve: (answer: AnswerBody) => void;
   /** Set once answered: by its thread, or per --failure-policy when its budget ran out. */
   settled?: boolean;
-  /** While it waits for a thread: answered per --failure-policy if none is free within the budget. */
-  waitTimer?: NodeJS.Timeout;
+  /** Sent to a thread at least once (else it only waited for one): says why it was not answered in time. */
+  dispatched?: boolean;
+  /**
+   * The review's own deadline, from when the server had its body: however long it waited for a thread,
+   * and however many threads it was moved between, it is answered per --failure-policy by then.
+   */
+  deadline?: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -91,8 +97,23 @@ export class WorkerPool {
 
   review(body: Uint8Array): Promise<AnswerBody> {
     return new Promise((resolve) => {
-      this.dispatch({ id: this.nextId++, body, sentAt: performance.now(), resolve });
+      const budget = this.options.timeoutMs + WATCHDOG_SLACK_MS;
+      const pending: Pending = { id: this.nextId++, body, expiresAt: epochNow() + budget, resolve };
+      pending.deadline = setTimeout(() => this.expire(pending), budget);
+      this.dispatch(pending);
     });
+  }
+
+  /**
+   * The budget ran out before any thread answered. The per-thread watchdog alone is not enough: it counts
+   * from when a thread starts a review, so a review that first waited for a thread (all busy or restarting)
+   * or was moved off a stuck one would be answered its wait time late, again on each move.
+   */
+  private expire(pending: Pending): void {
+    const index = this.waiting.indexOf(pending);
+    if (index >= 0) this.waiting.splice(index, 1);
+    const why = pending.dispatched ? `evaluation exceeded ${this.options.timeoutMs} ms` : `no evaluation thread was free within ${this.options.timeoutMs} ms`;
+    this.settle(pending, this.options.onStuck(pending.body, why));
   }
 
   /** Ask every thread to reload the inventory directory. */
@@ -104,14 +125,14 @@ export class WorkerPool {
     this.closed = true;
     const slots = this.slots.splice(0);
     for (const slot of slots) clearTimeout(slot.watchdog);
-    for (const pending of this.waiting.splice(0)) clearTimeout(pending.waitTimer);
+    for (const pending of [...this.waiting.splice(0), ...slots.flatMap((slot) => slot.queue)]) clearTimeout(pending.deadline);
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
   private settle(pending: Pending, answer: AnswerBody): void {
     if (pending.settled) return;
     pending.settled = true;
-    clearTimeout(pending.waitTimer);
+    clearTimeout(pending.deadline);
     pending.resolve(answer);
   }
 
@@ -121,19 +142,14 @@ export class WorkerPool {
     if (!best) {
       // No thread left that could ever answer (their start-up failed after a restart): fail now, not never.
       if (this.slots.every((slot) => slot.failed)) return this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
+      // Every thread stuck or starting: it waits, answered at its deadline if none is free by then.
       this.waiting.push(pending);
-      // Every thread stuck or starting: the review is not left waiting past its budget.
-      pending.waitTimer ??= setTimeout(() => {
-        const index = this.waiting.indexOf(pending);
-        if (index >= 0) this.waiting.splice(index, 1);
-        this.settle(pending, this.options.onStuck(pending.body, `no evaluation thread was free within ${this.options.timeoutMs} ms`));
-      }, Math.max(0, pending.sentAt + this.options.timeoutMs + WATCHDOG_SLACK_MS - performance.now()));
       return;
     }
-    clearTimeout(pending.waitTimer);
+    pending.dispatched = true;
     best.queue.push(pending);
     // The bytes are copied, not transferred: a review may have to be re-sent to another thread.
-    best.worker.postMessage({ type: 'review', id: pending.id, body: pending.body } satisfies ToWorker);
+    best.worker.postMessage({ type: 'review', id: pending.id, body: pending.body, expiresAt: pending.expiresAt } satisfies ToWorker);
     if (best.queue.length === 1) this.arm(best);
   }
 
