@@ -15,6 +15,7 @@ import { resourcesFromStdin } from '../render/stdin.js';
 import { evaluateScopes, type EvaluationScope } from './scopes.js';
 import { splitClusters } from './clusters.js';
 import { resolveRuleSettings } from './settings.js';
+import { appendAll } from '../model/arrays.js';
 
 export interface CheckRequest {
   /** Repository root: paths in findings are relative to it. */
@@ -120,8 +121,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   ]);
   if (request.stdin) {
     const piped = resourcesFromStdin(request.stdin.text, { tree: diskTree(request.root), ...(request.stdin.base ? { base: request.stdin.base } : {}), ...renderSettings });
-    head.resources.push(...piped.resources);
-    head.problems.push(...piped.problems);
+    appendAll(head.resources, piped.resources);
+    appendAll(head.problems, piped.problems);
   }
   lap('render');
   const allResources = [...head.resources, ...head.scopes.flatMap((s) => s.resources)];
