@@ -87,6 +87,7 @@ export function uglyInputs(scale = 1): UglyInput[] {
     { name: `binary (${size(mb(4))})`, file: 'binary.yaml', content: binary(mb(4)), expect: 'input-unreadable/binary' },
     { name: `one line of ${size(mb(8))}`, file: 'long-line.yaml', content: Buffer.from(configMap('long', `  k: "${'x'.repeat(mb(8))}"\n`)) },
     { name: `${n(100_000)} documents`, file: 'many-docs.yaml', content: Buffer.from(manyDocuments(n(100_000))) },
+    { name: `${n(300_000)} documents`, file: 'more-docs.yaml', content: Buffer.from(manyDocuments(n(300_000))) },
     { name: `${n(200_000)} duplicate keys`, file: 'dupes.yaml', content: Buffer.from(duplicateKeys(n(200_000))), expect: 'yaml-syntax/DUPLICATE_KEY' },
   ];
 }
