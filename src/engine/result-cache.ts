@@ -56,6 +56,7 @@ export class RuleResultCache {
   /** Files of this run: content hash and the scopes (`Kind`, `Kind@namespace`) of the resources they hold. */
   private readonly files = new Map<string, { hash: string; scopes: Set<string> }>();
   private readonly digests = new Map<string, string>();
+  private sortedFiles: string[] | undefined;
   /** Per record and per read set of the previous run, judged once: tens of thousands of results share them. */
   private readonly trustedRecords = new Map<string, StoredResource | undefined>();
   private readonly validReads = new Map<number, number | undefined>();
@@ -156,7 +157,8 @@ export class RuleResultCache {
     if (digest === undefined) {
       const all = reads.includes('*');
       const hash = createHash('sha256').update(JSON.stringify(reads));
-      for (const file of [...this.files.keys()].sort()) {
+      this.sortedFiles ??= [...this.files.keys()].sort();
+      for (const file of this.sortedFiles) {
         const { hash: content, scopes } = this.files.get(file)!;
         if (all || reads.some((read) => scopes.has(read))) hash.update(`\u0000${file}\u0000${content}`);
       }
