@@ -64,8 +64,9 @@ function binary(bytes: number): Buffer {
   return out;
 }
 
-function manyDocuments(n: number): string {
-  return Array.from({ length: n }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d${i}\n`).join('');
+/** `prefix`: names differ between files, so that two such files are not duplicates of each other. */
+function manyDocuments(n: number, prefix: string): string {
+  return Array.from({ length: n }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${prefix}${i}\n`).join('');
 }
 
 function duplicateKeys(n: number): string {
@@ -86,8 +87,8 @@ export function uglyInputs(scale = 1): UglyInput[] {
     { name: `over the default 32 MB size cap (${size(mb(40))})`, file: 'over-cap.yaml', content: Buffer.from(hugeFile(mb(40))), expect: 'input-unreadable/tooLarge' },
     { name: `binary (${size(mb(4))})`, file: 'binary.yaml', content: binary(mb(4)), expect: 'input-unreadable/binary' },
     { name: `one line of ${size(mb(8))}`, file: 'long-line.yaml', content: Buffer.from(configMap('long', `  k: "${'x'.repeat(mb(8))}"\n`)) },
-    { name: `${n(100_000)} documents`, file: 'many-docs.yaml', content: Buffer.from(manyDocuments(n(100_000))) },
-    { name: `${n(300_000)} documents`, file: 'more-docs.yaml', content: Buffer.from(manyDocuments(n(300_000))) },
+    { name: `${n(100_000)} documents`, file: 'many-docs.yaml', content: Buffer.from(manyDocuments(n(100_000), 'many-')) },
+    { name: `${n(300_000)} documents`, file: 'more-docs.yaml', content: Buffer.from(manyDocuments(n(300_000), 'more-')) },
     { name: `${n(200_000)} duplicate keys`, file: 'dupes.yaml', content: Buffer.from(duplicateKeys(n(200_000))), expect: 'yaml-syntax/DUPLICATE_KEY' },
   ];
 }
