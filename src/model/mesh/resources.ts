@@ -6,7 +6,6 @@ import { isRecord, podTemplateOf, type PodTemplate } from '../workload.js';
 import { injectionOf, type InjectionDecision } from './injection.js';
 import { applyLimitRangeDefaults, containerLimitsIn, type ContainerLimits } from './limit-range.js';
 import { COMPUTE_RESOURCES, type Amounts, type ComputeResource, type PodContainer, type PodShape } from './pod-resources.js';
-import { appendAll } from '../arrays.js';
 
 export type ResourceField = 'requests' | 'limits';
 
@@ -149,7 +148,7 @@ function deriveWorkloadPod(resource: Resource, inventory: Inventory, mesh: MeshS
   if (!injection.injected || injection.gateway) return { template, injection, shape: appShape, appShape, limitRanges, problems };
 
   const proxy = proxyResourcesOf(template, mesh);
-  appendAll(problems, proxy.problems);
+  problems.push(...proxy.problems);
   const path = proxyPath(proxy, template);
   const sized = (name: string, origin: PodContainer['origin'], init: boolean, restartable: boolean): PodContainer =>
     admitted({ name, origin, init, restartable, requests: { ...proxy.requests }, limits: { ...proxy.limits }, path }, limitRanges);
