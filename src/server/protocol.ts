@@ -4,7 +4,7 @@ import type { Severity } from '../model/types.js';
 
 /** Messages from the server to an evaluation thread. */
 export type ToWorker =
-  /** `expiresAt`: epoch ms after which the review has been answered already and is not worth evaluating. */
+  /** `expiresAt`: epoch ms after which the review has been answered already and is not worth evaluating (Infinity: no deadline). */
   | { type: 'review'; id: number; body: Uint8Array; expiresAt: number }
   | { type: 'inventory' };
 

@@ -13,16 +13,17 @@ export class WorkerStartError extends Error {}
 interface Pending {
   id: number;
   body: Uint8Array;
-  /** When its budget runs out (epoch ms, the clock both threads share): a thread skips it after that. */
+  /** When its deadline passes (epoch ms, the clock both threads share; none yet: Infinity): a thread skips it after that. */
   expiresAt: number;
   resolve: (answer: AnswerBody) => void;
   /** Set once answered: by its thread, or per --failure-policy when its budget ran out. */
   settled?: boolean;
-  /** Sent to a thread at least once (else it only waited for one): says why it was not answered in time. */
-  dispatched?: boolean;
   /**
-   * The review's own deadline, from when the server had its body: however long it waited for a thread,
-   * and however many threads it was moved between, it is answered per --failure-policy by then.
+   * Set when a stuck thread first kept it from being evaluated (it had to wait for a free thread, or was
+   * moved off a stuck or replaced one): from then on it has one budget, however long it waits and however
+   * many threads it is moved between. Without it, each move started a fresh budget and a burst of slow
+   * reviews was answered seconds late. Reviews queued behind healthy threads (a burst of normal reviews)
+   * get none: they are evaluated, not failed for the queue.
    */
   deadline?: NodeJS.Timeout;
 }
@@ -97,22 +98,22 @@ export class WorkerPool {
 
   review(body: Uint8Array): Promise<AnswerBody> {
     return new Promise((resolve) => {
-      const budget = this.options.timeoutMs + WATCHDOG_SLACK_MS;
-      const pending: Pending = { id: this.nextId++, body, expiresAt: epochNow() + budget, resolve };
-      pending.deadline = setTimeout(() => this.expire(pending), budget);
-      this.dispatch(pending);
+      this.dispatch({ id: this.nextId++, body, expiresAt: Infinity, resolve });
     });
   }
 
-  /**
-   * The budget ran out before any thread answered. The per-thread watchdog alone is not enough: it counts
-   * from when a thread starts a review, so a review that first waited for a thread (all busy or restarting)
-   * or was moved off a stuck one would be answered its wait time late, again on each move.
-   */
+  /** A stuck thread kept this review from being evaluated: it gets one budget from now, once. */
+  private displaced(pending: Pending): void {
+    if (pending.deadline || pending.settled) return;
+    const budget = this.options.timeoutMs + WATCHDOG_SLACK_MS;
+    pending.expiresAt = epochNow() + budget;
+    pending.deadline = setTimeout(() => this.expire(pending), budget);
+  }
+
   private expire(pending: Pending): void {
     const index = this.waiting.indexOf(pending);
     if (index >= 0) this.waiting.splice(index, 1);
-    const why = pending.dispatched ? `evaluation exceeded ${this.options.timeoutMs} ms` : `no evaluation thread was free within ${this.options.timeoutMs} ms`;
+    const why = index >= 0 ? `no evaluation thread was free within ${this.options.timeoutMs} ms` : `evaluation exceeded ${this.options.timeoutMs} ms`;
     this.settle(pending, this.options.onStuck(pending.body, why));
   }
 
@@ -143,10 +144,10 @@ export class WorkerPool {
       // No thread left that could ever answer (their start-up failed after a restart): fail now, not never.
       if (this.slots.every((slot) => slot.failed)) return this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
       // Every thread stuck or starting: it waits, answered at its deadline if none is free by then.
+      this.displaced(pending);
       this.waiting.push(pending);
       return;
     }
-    pending.dispatched = true;
     best.queue.push(pending);
     // The bytes are copied, not transferred: a review may have to be re-sent to another thread.
     best.worker.postMessage({ type: 'review', id: pending.id, body: pending.body, expiresAt: pending.expiresAt } satisfies ToWorker);
@@ -244,7 +245,10 @@ export class WorkerPool {
       slot.stuckOn = head;
       // The reviews queued behind it go to healthy threads; this one's late answers to them are dropped.
       const queued = slot.queue.splice(0);
-      for (const pending of queued) slot.moved.add(pending.id);
+      for (const pending of queued) {
+        slot.moved.add(pending.id);
+        this.displaced(pending);
+      }
       this.arm(slot);
       for (const pending of queued) this.dispatch(pending);
     };
@@ -268,7 +272,10 @@ export class WorkerPool {
     const head = headFailed ? orphans.shift() : undefined;
     if (head) this.settle(head, this.options.onStuck(head.body, 'the evaluation thread stopped'));
     if (!slot.failed) this.spawn();
-    for (const pending of orphans) this.dispatch(pending);
+    for (const pending of orphans) {
+      this.displaced(pending);
+      this.dispatch(pending);
+    }
     if (this.slots.every((s) => s.failed)) {
       for (const pending of this.waiting.splice(0)) this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
     }
