@@ -31,8 +31,8 @@ export interface GeneratedTree {
   bytes: number;
 }
 
-/** mulberry32: tiny, fast, good enough to vary replicas and ports deterministically. */
-function prng(seed: number): () => number {
+/** mulberry32: tiny, fast, good enough to vary replicas and ports deterministically (and to seed the webhook fuzz test). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

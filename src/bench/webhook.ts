@@ -19,12 +19,14 @@ export interface LoadResult {
 
 const ECHO = fileURLToPath(new URL('./echo-server.js', import.meta.url));
 
-/** A self-signed certificate for 127.0.0.1, made fresh for each run (openssl from the OS). */
-export function makeCertificate(): { cert: string; key: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-bench-tls-'));
-  const cert = path.join(dir, 'tls.crt');
-  const key = path.join(dir, 'tls.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+/**
+ * A self-signed certificate for localhost and 127.0.0.1 (openssl from the OS), in a fresh directory unless
+ * one is given. The webhook tests make theirs with this too.
+ */
+export function makeCertificate(dir = mkdtempSync(path.join(tmpdir(), 'meshguard-bench-tls-')), name = 'tls'): { cert: string; key: string } {
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
   return { cert, key };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PACKAGE_VERSION } from '../assets.js';
 import { loadConfig } from '../config/load.js';
 import { runCheck, type CheckResult } from '../check.js';
+import { CACHE_KEY_VARIABLE } from '../load/cache-signing.js';
 import { discoverFiles, toPosix } from '../load/discover.js';
 import { SEVERITY_RANK, type Severity } from '../model/types.js';
 import { REPORT_FORMATS, emitGitHubAnnotations, inSection, isReportFormat, renderReport, type ReportFormat, type ReportInput } from '../report/index.js';
@@ -131,6 +132,7 @@ export async function runCheckCommand(argv: string[], environment: CliEnvironmen
       ...(today ? { today } : {}),
       ...(baseline ? { baseline } : {}),
       ...(cacheFile ? { cacheFile } : {}),
+      ...(cacheFile && environment.env[CACHE_KEY_VARIABLE] ? { cacheSecret: environment.env[CACHE_KEY_VARIABLE] } : {}),
       ...(environment.env.MESHGUARD_TIMING ? { timing: true } : {}),
       ...(values.only ? { only: positionals.map((p) => toPosix(path.relative(root, path.resolve(environment.cwd, p)))) } : {}),
       ...(progress ? { onProgress: progress.update } : {}),

@@ -1,6 +1,7 @@
 import type { MeshguardConfig } from '../config/types.js';
 import path from 'node:path';
 import { loadRevision, loadWorkspace, type LoadedWorkspace } from '../load/index.js';
+import { CacheSigner } from '../load/cache-signing.js';
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
 import { Inventory } from '../model/inventory.js';
@@ -14,6 +15,7 @@ import { resourcesFromStdin } from '../render/stdin.js';
 import { evaluateScopes, type EvaluationScope } from './scopes.js';
 import { splitClusters } from './clusters.js';
 import { resolveRuleSettings } from './settings.js';
+import { appendAll } from '../model/arrays.js';
 
 export interface CheckRequest {
   /** Repository root: paths in findings are relative to it. */
@@ -37,6 +39,11 @@ export interface CheckRequest {
   baseline?: string;
   /** Keep parsed documents between runs in this file (content-hash keyed); see ParseCache. */
   cacheFile?: string;
+  /**
+   * Sign cache entries with this secret and use only entries signed with it (MESHGUARD_CACHE_KEY):
+   * without it, whoever can write the cache file can change what it says. See docs/security.md.
+   */
+  cacheSecret?: string;
   /** Measure stages and rules (MESHGUARD_TIMING=1). */
   timing?: boolean;
   /** Told when the files are loaded and as resources are checked (the CLI's progress line). */
@@ -99,7 +106,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     stages[stage] = now - mark;
     mark = now;
   };
-  const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile)) : undefined;
+  const signer = request.cacheSecret ? new CacheSigner(request.cacheSecret) : undefined;
+  const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile), signer) : undefined;
   const [workspace, base] = await Promise.all([
     // `meshguard check -` alone reads nothing from the tree but the files the stream's origins name.
     request.inputs.length > 0 ? loadWorkspace(request.inputs, request.root, request.config, cache) : ({ files: [], resources: [], problems: [] } satisfies LoadedWorkspace as LoadedWorkspace),
@@ -113,8 +121,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   ]);
   if (request.stdin) {
     const piped = resourcesFromStdin(request.stdin.text, { tree: diskTree(request.root), ...(request.stdin.base ? { base: request.stdin.base } : {}), ...renderSettings });
-    head.resources.push(...piped.resources);
-    head.problems.push(...piped.problems);
+    appendAll(head.resources, piped.resources);
+    appendAll(head.problems, piped.problems);
   }
   lap('render');
   const allResources = [...head.resources, ...head.scopes.flatMap((s) => s.resources)];
@@ -133,7 +141,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // and only for files checked as written: a rendered object depends on more than its file.
   const resultCache =
     cache && workspace.fileHashes && !base && provided.length === 0 && head.scopes.length === 0
-      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources)
+      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources, signer)
       : undefined;
   const evaluation = evaluateScopes(
     {

@@ -4,6 +4,7 @@ import type { Inventory } from '../model/inventory.js';
 import type { Finding, FindingScopes, Resource } from '../model/types.js';
 import { compareFindings, evaluate, type CheckedPair, type Evaluation, type EvaluationInput } from './evaluate.js';
 import { assignFingerprints } from './fingerprint.js';
+import { appendAll } from '../model/arrays.js';
 
 /** One view of the tree with its own inventory: a rendered overlay or chart, or a cluster. */
 export interface EvaluationScope {
@@ -40,7 +41,7 @@ export function evaluateScopes(common: CommonInput, plain: { resources: readonly
       // A scope without a counterpart on the base revision has no baseline: everything in it is new.
       ...(scope.baseline ? { baseline: scope.baseline } : {}),
     });
-    checked.push(...result.checked);
+    appendAll(checked, result.checked);
     for (const finding of result.findings) {
       const key = mergeKey(finding);
       const existing = merged.get(key);

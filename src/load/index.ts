@@ -10,6 +10,7 @@ import { extractResources } from './resources.js';
 import { parseYamlFast } from './fast-yaml.js';
 import { ParseCache } from './parse-cache.js';
 import type { YamlProblem } from './yaml.js';
+import { appendAll } from '../model/arrays.js';
 
 export interface LoadedWorkspace {
   files: string[];
@@ -90,13 +91,13 @@ async function loadSources(
     root,
     maxFileBytes: config.maxFileBytes,
   });
-  resources.push(...gitlab.resources);
-  problems.push(...gitlab.problems);
+  appendAll(resources, gitlab.resources);
+  appendAll(problems, gitlab.problems);
   for (const source of sources) {
     if (familyOf(source.path, config.gitlabCi) === 'gitlab-ci' || gitlab.consumed.has(source.path)) continue;
     const parsed = parseSourceText(source, config, cache);
-    resources.push(...parsed.resources);
-    problems.push(...parsed.problems);
+    appendAll(resources, parsed.resources);
+    appendAll(problems, parsed.problems);
   }
   return { resources, problems };
 }

@@ -3,12 +3,17 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PACKAGE_VERSION } from '../assets.js';
 import type { SourceRange } from '../model/types.js';
+import type { CacheSigner } from './cache-signing.js';
 
 interface CachedFile {
+  /** The content hash of the text these values were parsed from; must equal the entry's key. */
+  input: string;
   /** The documents' values, as the fast parser produced them. */
   values: unknown[];
   /** Positions resolved in earlier runs, by `<document index><JSON pointer>`: positions depend on the text alone. */
   ranges: Record<string, SourceRange>;
+  /** HMAC of the entry when the cache is signed (MESHGUARD_CACHE_KEY). */
+  signature?: string;
 }
 
 interface CacheFile {
@@ -17,7 +22,7 @@ interface CacheFile {
 }
 
 /** Bump when what is stored changes meaning: old caches are then ignored, never misread. */
-const FORMAT = `meshguard-parse-cache/1/${PACKAGE_VERSION}`;
+const FORMAT = `meshguard-parse-cache/2/${PACKAGE_VERSION}`;
 
 /**
  * Parsed documents by content hash, kept between runs (`meshguard check --cache`): a re-run after one
@@ -31,20 +36,23 @@ export class ParseCache {
   private constructor(
     private readonly location: string,
     private readonly previous: Record<string, CachedFile>,
+    private readonly signer: CacheSigner | undefined,
   ) {}
 
-  static async open(location: string): Promise<ParseCache> {
+  /** @param signer when given, only entries it signed are used, and every entry written is signed. */
+  static async open(location: string, signer?: CacheSigner): Promise<ParseCache> {
     try {
       const stored = JSON.parse(await readFile(location, 'utf8')) as CacheFile;
-      if (stored.format === FORMAT && stored.entries && typeof stored.entries === 'object') return new ParseCache(location, stored.entries);
+      if (stored.format === FORMAT && stored.entries && typeof stored.entries === 'object' && !Array.isArray(stored.entries)) return new ParseCache(location, stored.entries, signer);
     } catch {
       // A missing, corrupt or foreign cache is the same as an empty one.
     }
-    return new ParseCache(location, {});
+    return new ParseCache(location, {}, signer);
   }
 
+  /** SHA-256, not SHA-1: a signed entry vouches for this hash, so two texts must not be made to share one. */
   static keyOf(text: string): string {
-    return createHash('sha1').update(text).digest('hex');
+    return createHash('sha256').update(text).digest('hex');
   }
 
   get(key: string): CachedFile | undefined {
@@ -52,8 +60,10 @@ export class ParseCache {
     if (used) return used;
     const entry = Object.hasOwn(this.previous, key) ? this.previous[key] : undefined;
     // The cache file is input like any other (a CI cache can come from another branch): an entry of the
-    // wrong shape is dropped and the file re-parsed, never trusted and never a crash.
-    if (!entry || !isCachedFile(entry)) return undefined;
+    // wrong shape, filed under another text's hash, or (with a key) not signed by us is dropped and the
+    // file re-parsed, never trusted and never a crash.
+    if (!entry || !isCachedFile(entry) || entry.input !== key) return undefined;
+    if (this.signer && !this.signer.verify(PURPOSE, payloadOf(entry), entry.signature)) return undefined;
     this.used.set(key, entry);
     return entry;
   }
@@ -66,7 +76,7 @@ export class ParseCache {
       return v;
     });
     if (!lossless) return undefined;
-    const entry: CachedFile = { values, ranges: {} };
+    const entry: CachedFile = { input: key, values, ranges: {} };
     this.used.set(key, entry);
     this.dirty = true;
     return entry;
@@ -80,7 +90,10 @@ export class ParseCache {
   /** Write the entries this run used (files that left the tree drop out); atomic via rename. */
   async save(): Promise<void> {
     if (!this.dirty && this.used.size === Object.keys(this.previous).length) return;
-    const data: CacheFile = { format: FORMAT, entries: Object.fromEntries(this.used) };
+    const entries = Object.fromEntries(this.used);
+    // Ranges are added during the run, so entries are (re)signed as they are written.
+    if (this.signer) for (const entry of Object.values(entries)) entry.signature = this.signer.sign(PURPOSE, payloadOf(entry));
+    const data: CacheFile = { format: FORMAT, entries };
     await mkdir(path.dirname(this.location), { recursive: true });
     const temporary = `${this.location}.${process.pid}.tmp`;
     await writeFile(temporary, JSON.stringify(data));
@@ -88,10 +101,17 @@ export class ParseCache {
   }
 }
 
+const PURPOSE = FORMAT;
+
+/** What a signature covers: everything of the entry but the signature itself. */
+function payloadOf(entry: CachedFile): string {
+  return JSON.stringify([entry.input, entry.values, entry.ranges]);
+}
+
 function isCachedFile(value: unknown): value is CachedFile {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Partial<CachedFile>;
-  if (!Array.isArray(entry.values) || typeof entry.ranges !== 'object' || entry.ranges === null || Array.isArray(entry.ranges)) return false;
+  if (typeof entry.input !== 'string' || !Array.isArray(entry.values) || typeof entry.ranges !== 'object' || entry.ranges === null || Array.isArray(entry.ranges)) return false;
   return Object.values(entry.ranges).every(
     (r) => typeof r === 'object' && r !== null && ['line', 'column', 'endLine', 'endColumn'].every((k) => Number.isInteger((r as unknown as Record<string, unknown>)[k]) && ((r as unknown as Record<string, number>)[k]!) >= 1),
   );

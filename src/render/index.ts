@@ -13,6 +13,7 @@ import { RENDER_FAILED, RENDER_SKIPPED, renderProblem } from './problems.js';
 import { relativeTo, resourcesFromRendered } from './source-map.js';
 import { renderWithoutRemote } from './sandbox.js';
 import { findOnPath, runTool, type ToolOutcome } from './tools.js';
+import { appendAll } from '../model/arrays.js';
 
 export { planRendering, type TreeReader } from './plan.js';
 export { resourcesFromRendered } from './source-map.js';
@@ -82,7 +83,7 @@ export async function renderWorkspace(input: RenderInput): Promise<RenderedWorks
         for (const root of renderable) {
           jobs.push(async () => {
             const outcome = await renderKustomization(root, kustomize, disk.root, input);
-            problems.push(...outcome.problems);
+            appendAll(problems, outcome.problems);
             if (outcome.scope) {
               scopes.push(outcome.scope);
               for (const file of root.files) rendered.add(file);
@@ -94,7 +95,7 @@ export async function renderWorkspace(input: RenderInput): Promise<RenderedWorks
         for (const chart of charts) {
           jobs.push(async () => {
             const outcome = await renderChart(chart, helm, disk.root, input);
-            problems.push(...outcome.problems);
+            appendAll(problems, outcome.problems);
             if (outcome.scope) scopes.push(outcome.scope);
           });
         }

@@ -1,6 +1,7 @@
 import type { Finding, Severity } from '../model/types.js';
 import { countFindings, isFailing, plural, resourceLabel } from './common.js';
 import type { ReportInput } from './types.js';
+import { appendAll, maxOf } from '../model/arrays.js';
 
 type Paint = (code: string, text: string) => string;
 
@@ -58,7 +59,7 @@ function toRow(finding: Finding): Row {
 /** One file's table, aligned like ESLint's stylish: line right-aligned, everything else left-aligned. */
 function renderFile(file: string, findings: readonly Finding[], paint: Paint, maxWidth: number | undefined): string[] {
   const rows = findings.map(toRow);
-  const w = (pick: (r: Row) => string): number => Math.max(...rows.map((r) => width(pick(r))));
+  const w = (pick: (r: Row) => string): number => maxOf(rows.map((r) => width(pick(r))));
   const lineW = w((r) => r.line);
   const columnW = w((r) => r.column);
   const severityW = w((r) => r.severity);
@@ -68,7 +69,7 @@ function renderFile(file: string, findings: readonly Finding[], paint: Paint, ma
   const tableWidth = 2 + lineW + 1 + columnW + 2 + severityW + 2 + messageW + 2 + ruleW + (resourceW > 0 ? 2 + resourceW : 0);
   const out = [paint('4', printable(file))];
   if (maxWidth !== undefined && tableWidth > maxWidth) {
-    out.push(...rows.flatMap((r) => renderBlock(r, { lineW, columnW, severityW, ruleW }, paint, maxWidth)));
+    for (const r of rows) appendAll(out, renderBlock(r, { lineW, columnW, severityW, ruleW }, paint, maxWidth));
     return out;
   }
   for (const r of rows) {
@@ -216,9 +217,9 @@ export function renderStylish(input: ReportInput, options: { color?: boolean; wi
   }
   const lines: string[] = [];
   for (const [file, findings] of byFile) {
-    lines.push(...renderFile(file, findings, paint, maxWidth), '');
+    appendAll(lines, renderFile(file, findings, paint, maxWidth)).push('');
   }
-  lines.push(...suppressedLines(input.findings, paint, maxWidth));
+  appendAll(lines, suppressedLines(input.findings, paint, maxWidth));
   const baseline = input.summary.baseline;
   if (baseline) {
     lines.push(...wrapped(`Compared with ${baseline.ref} (${baseline.commit.slice(0, 12)}): ${baseline.new} new, ${baseline.fixed} fixed, ${baseline.unchanged} unchanged (only new findings are reported)`, maxWidth));

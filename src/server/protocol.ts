@@ -3,7 +3,10 @@ import { isRecord } from '../model/workload.js';
 import type { Severity } from '../model/types.js';
 
 /** Messages from the server to an evaluation thread. */
-export type ToWorker = { type: 'review'; id: number; body: Uint8Array } | { type: 'inventory' };
+export type ToWorker =
+  /** `expiresAt`: epoch ms after which the review has been answered already and is not worth evaluating (Infinity: no deadline). */
+  | { type: 'review'; id: number; body: Uint8Array; expiresAt: number }
+  | { type: 'inventory' };
 
 /** What a review becomes on the wire, computed where the rules run. */
 export interface AnswerBody {

@@ -13,7 +13,7 @@ import { diskTree, renderWorkspace } from '../render/index.js';
 import { splitClusters } from '../engine/clusters.js';
 import { defaultCacheDir, defaultRules, loadPolicyRules } from '../policy/index.js';
 import { createAdmissionReviewer, type AdmissionOptions } from './admission.js';
-import { answerBody, epochNow, type ToWorker, type FromWorker } from './protocol.js';
+import { answerBody, epochNow, unevaluatedAnswer, type ToWorker, type FromWorker } from './protocol.js';
 
 export interface WorkerSettings extends Pick<AdmissionOptions, 'denyOn' | 'failurePolicy' | 'timeoutMs' | 'today'> {
   config: MeshguardConfig;
@@ -71,6 +71,12 @@ async function start(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     if (message.type === 'inventory') {
       void loadInventory();
+      return;
+    }
+    // Answered per --failure-policy already (it waited behind a stuck review): evaluating it would only
+    // keep this thread from the reviews that can still be answered in time.
+    if (epochNow() > message.expiresAt) {
+      post({ type: 'answer', id: message.id, ...unevaluatedAnswer(message.body, settings.failurePolicy ?? 'Fail', `evaluation exceeded ${settings.timeoutMs ?? 200} ms`) });
       return;
     }
     // The start time first: the pool reads the id, then the time.

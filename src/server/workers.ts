@@ -13,12 +13,19 @@ export class WorkerStartError extends Error {}
 interface Pending {
   id: number;
   body: Uint8Array;
-  sentAt: number;
+  /** When its deadline passes (epoch ms, the clock both threads share; none yet: Infinity): a thread skips it after that. */
+  expiresAt: number;
   resolve: (answer: AnswerBody) => void;
   /** Set once answered: by its thread, or per --failure-policy when its budget ran out. */
   settled?: boolean;
-  /** While it waits for a thread: answered per --failure-policy if none is free within the budget. */
-  waitTimer?: NodeJS.Timeout;
+  /**
+   * Set when a stuck thread first kept it from being evaluated (it had to wait for a free thread, or was
+   * moved off a stuck or replaced one): from then on it has one budget, however long it waits and however
+   * many threads it is moved between. Without it, each move started a fresh budget and a burst of slow
+   * reviews was answered seconds late. Reviews queued behind healthy threads (a burst of normal reviews)
+   * get none: they are evaluated, not failed for the queue.
+   */
+  deadline?: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -91,8 +98,23 @@ export class WorkerPool {
 
   review(body: Uint8Array): Promise<AnswerBody> {
     return new Promise((resolve) => {
-      this.dispatch({ id: this.nextId++, body, sentAt: performance.now(), resolve });
+      this.dispatch({ id: this.nextId++, body, expiresAt: Infinity, resolve });
     });
+  }
+
+  /** A stuck thread kept this review from being evaluated: it gets one budget from now, once. */
+  private displaced(pending: Pending): void {
+    if (pending.deadline || pending.settled) return;
+    const budget = this.options.timeoutMs + WATCHDOG_SLACK_MS;
+    pending.expiresAt = epochNow() + budget;
+    pending.deadline = setTimeout(() => this.expire(pending), budget);
+  }
+
+  private expire(pending: Pending): void {
+    const index = this.waiting.indexOf(pending);
+    if (index >= 0) this.waiting.splice(index, 1);
+    const why = index >= 0 ? `no evaluation thread was free within ${this.options.timeoutMs} ms` : `evaluation exceeded ${this.options.timeoutMs} ms`;
+    this.settle(pending, this.options.onStuck(pending.body, why));
   }
 
   /** Ask every thread to reload the inventory directory. */
@@ -104,14 +126,14 @@ export class WorkerPool {
     this.closed = true;
     const slots = this.slots.splice(0);
     for (const slot of slots) clearTimeout(slot.watchdog);
-    for (const pending of this.waiting.splice(0)) clearTimeout(pending.waitTimer);
+    for (const pending of [...this.waiting.splice(0), ...slots.flatMap((slot) => slot.queue)]) clearTimeout(pending.deadline);
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
   private settle(pending: Pending, answer: AnswerBody): void {
     if (pending.settled) return;
     pending.settled = true;
-    clearTimeout(pending.waitTimer);
+    clearTimeout(pending.deadline);
     pending.resolve(answer);
   }
 
@@ -121,19 +143,14 @@ export class WorkerPool {
     if (!best) {
       // No thread left that could ever answer (their start-up failed after a restart): fail now, not never.
       if (this.slots.every((slot) => slot.failed)) return this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
+      // Every thread stuck or starting: it waits, answered at its deadline if none is free by then.
+      this.displaced(pending);
       this.waiting.push(pending);
-      // Every thread stuck or starting: the review is not left waiting past its budget.
-      pending.waitTimer ??= setTimeout(() => {
-        const index = this.waiting.indexOf(pending);
-        if (index >= 0) this.waiting.splice(index, 1);
-        this.settle(pending, this.options.onStuck(pending.body, `no evaluation thread was free within ${this.options.timeoutMs} ms`));
-      }, Math.max(0, pending.sentAt + this.options.timeoutMs + WATCHDOG_SLACK_MS - performance.now()));
       return;
     }
-    clearTimeout(pending.waitTimer);
     best.queue.push(pending);
     // The bytes are copied, not transferred: a review may have to be re-sent to another thread.
-    best.worker.postMessage({ type: 'review', id: pending.id, body: pending.body } satisfies ToWorker);
+    best.worker.postMessage({ type: 'review', id: pending.id, body: pending.body, expiresAt: pending.expiresAt } satisfies ToWorker);
     if (best.queue.length === 1) this.arm(best);
   }
 
@@ -228,7 +245,10 @@ export class WorkerPool {
       slot.stuckOn = head;
       // The reviews queued behind it go to healthy threads; this one's late answers to them are dropped.
       const queued = slot.queue.splice(0);
-      for (const pending of queued) slot.moved.add(pending.id);
+      for (const pending of queued) {
+        slot.moved.add(pending.id);
+        this.displaced(pending);
+      }
       this.arm(slot);
       for (const pending of queued) this.dispatch(pending);
     };
@@ -252,7 +272,10 @@ export class WorkerPool {
     const head = headFailed ? orphans.shift() : undefined;
     if (head) this.settle(head, this.options.onStuck(head.body, 'the evaluation thread stopped'));
     if (!slot.failed) this.spawn();
-    for (const pending of orphans) this.dispatch(pending);
+    for (const pending of orphans) {
+      this.displaced(pending);
+      this.dispatch(pending);
+    }
     if (this.slots.every((s) => s.failed)) {
       for (const pending of this.waiting.splice(0)) this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
     }

@@ -5,19 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../src/bench/generate.js';
 import { get, listeningPort, logEntries, makeCertificate, namespace, post, review, spawnServe, type ServeProcess } from '../helpers/serve.js';
-
-/** Seeded, so that a failing fuzz run can be replayed (the seed is printed). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Send raw bytes over TLS and collect what comes back until the server closes (or `idleMs` of silence). */
 function rawTls(port: number, data: Buffer | string, options: { end?: boolean; destroyAfterWrite?: boolean } = {}): Promise<string> {
@@ -194,6 +183,45 @@ describe('meshguard serve under hostile and broken clients', () => {
     expect(JSON.parse(next.body).response).toMatchObject({ uid: 'u-next', allowed: false, status: { code: 403 } });
   });
 
+  it('answers every review of a burst of pathological ones per --failure-policy within its own budget, however long it waited', async () => {
+    // More slow reviews than threads, round after round: reviews wait for a thread, are moved off stuck
+    // ones, and land on replacement threads. Each review's budget runs from when the server read it: before,
+    // it restarted with each thread it landed on, and reviews were answered 2-3 s late (--timeout-ms 200).
+    const uids: string[] = [];
+    // Two alone, then rounds of four: the pattern that showed the defect most reliably.
+    for (let round = 0; round < 14; round++) {
+      const replies = await Promise.all(
+        Array.from({ length: round < 2 ? 1 : 4 }, (_, i) => {
+          const uid = `burst-${round}-${i}`;
+          uids.push(uid);
+          return post(port, review(uid, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'slow', namespace: 'a' } }));
+        }),
+      );
+      for (const reply of replies) {
+        const response = JSON.parse(reply.body).response;
+        expect(response).toMatchObject({ allowed: false, status: { code: 500 } });
+        expect(response.status.message).toMatch(/exceeded 200 ms|no evaluation thread was free within 200 ms/);
+      }
+    }
+    // The server's own measure, from request read to response written; the log lines may trail the answers.
+    let served: Record<string, unknown>[] = [];
+    while (served.length < uids.length) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      served = logEntries(serve.stderr()).filter((e) => uids.includes(e.uid as string));
+    }
+    const durations = served.map((e) => e.durationMs as number);
+    console.log(`burst of ${uids.length} pathological reviews: server-side max ${Math.max(...durations).toFixed(0)} ms (--timeout-ms ${timeoutMs})`);
+    // Generous: the +50 ms target is measured by src/bench/hardening.ts; on a loaded shared machine a timer
+    // can fire late, but not by the seconds the defect cost.
+    expect(Math.max(...durations)).toBeLessThan(timeoutMs + 1_500);
+    // Before the next tests: the threads come back (replaced or finished) and review normally again.
+    let reply: { allowed?: boolean } = {};
+    for (let i = 0; reply.allowed !== true; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      reply = JSON.parse((await post(port, review(`after-burst-${i}`, namespace('a', { 'istio-injection': 'enabled' })))).body).response;
+    }
+  }, 60_000);
+
   it('survives 10,000 random requests, answering every one it could answer', async () => {
     const seed = Number(process.env.MESHGUARD_FUZZ_SEED ?? Date.now() % 1_000_000);
     console.log(`fuzz seed ${seed} (MESHGUARD_FUZZ_SEED to replay)`);
@@ -342,4 +370,94 @@ describe('meshguard serve connection limits', () => {
     }
   }, 60_000);
 
+});
+
+interface LoadedRequest {
+  started: number;
+  ended: number;
+  /** The TLS handshake completed: the server process had accepted the connection. */
+  connected: boolean;
+  status?: number;
+  error?: string;
+}
+
+/** One review over a fresh connection, recording whether the server had accepted it when it failed. */
+function reviewUnderLoad(port: number, body: string): Promise<LoadedRequest> {
+  const started = performance.now();
+  let connected = false;
+  return new Promise((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/validate?timeout=10s', method: 'POST', headers: { 'content-type': 'application/json' }, rejectUnauthorized: false, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ started, ended: performance.now(), connected: true, status: res.statusCode ?? 0 }));
+        res.on('error', (error: NodeJS.ErrnoException) => resolve({ started, ended: performance.now(), connected, error: error.code ?? error.message }));
+      },
+    );
+    req.on('socket', (socket) => socket.once('secureConnect', () => (connected = true)));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ started, ended: performance.now(), connected, error: error.code ?? error.message }));
+    req.end(body);
+  });
+}
+
+describe('meshguard serve SIGTERM under load (issue 20, item 7)', () => {
+  it('turns /readyz 503 first, refuses no connection during the grace period, answers every accepted request, exits 0', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-serve-sigterm-'));
+    const tls = makeCertificate(dir, 'server');
+    const graceMs = 3_000;
+    const serve = spawnServe(['--cert', tls.cert, '--key', tls.key, '--port', '0', '--host', '127.0.0.1', '--shutdown-grace-ms', String(graceMs)], dir);
+    try {
+      const port = await listeningPort(serve);
+      let exited = false;
+      void serve.exited.then(() => (exited = true));
+      let signalledAt = Infinity;
+      const requests: LoadedRequest[] = [];
+      // Closed loop: each client sends its next review as soon as the previous one is answered, until the
+      // server stops accepting connections after SIGTERM (or exits).
+      const client = async (id: number): Promise<void> => {
+        for (let i = 0; !exited; i++) {
+          const outcome = await reviewUnderLoad(port, review(`load-${id}-${i}`, namespace(`ns-${id}`, { 'istio-injection': 'enabled' })));
+          requests.push(outcome);
+          if (outcome.error && outcome.started > signalledAt) return;
+        }
+      };
+      const readiness: Array<{ at: number; status: number }> = [];
+      const poll = async (): Promise<void> => {
+        while (!exited) {
+          const at = performance.now();
+          const status = await get(port, '/readyz').then((r) => r.status, () => 0);
+          readiness.push({ at, status });
+          if (status !== 200) return;
+        }
+      };
+      const clients = Array.from({ length: 8 }, (_, id) => client(id));
+      // Load first, then the signal in the middle of it.
+      while (requests.filter((r) => r.status === 200).length < 40) await new Promise((resolve) => setTimeout(resolve, 20));
+      const polling = poll();
+      signalledAt = performance.now();
+      serve.child.kill('SIGTERM');
+      await Promise.all([...clients, polling]);
+      expect(await serve.exited).toBe(0);
+
+      const firstUnready = readiness.find((r) => r.status !== 200);
+      expect(firstUnready?.status).toBe(503);
+      const failures = requests.filter((r) => r.error !== undefined || r.status !== 200);
+      // Every request the server accepted got its answer: failures are only connections it no longer accepted.
+      expect(failures.filter((r) => r.connected)).toEqual([]);
+      expect(failures.every((r) => r.error !== undefined)).toBe(true);
+      // Unready before anything is refused, and requests kept being answered after that, for the grace period.
+      const firstFailure = Math.min(...failures.map((r) => r.started));
+      expect(firstUnready!.at).toBeLessThan(firstFailure);
+      expect(requests.filter((r) => r.status === 200 && r.started > firstUnready!.at).length).toBeGreaterThan(8);
+      // The listener closes grace ms after the signal arrives, never before: a request sent a full second
+      // before that (room for a slow connect on a loaded machine) is never refused.
+      expect(failures.filter((r) => r.started < signalledAt + graceMs - 1_000)).toEqual([]);
+      const messages = logEntries(serve.stderr()).map((e) => e.msg);
+      expect(messages.indexOf('shutting down: unready, still serving')).toBeLessThan(messages.indexOf('draining'));
+      expect(messages.at(-1)).toBe('stopped');
+    } finally {
+      serve.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

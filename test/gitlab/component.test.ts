@@ -23,7 +23,7 @@ describe('the meshguard component and the project pipeline', () => {
   it('declares the inputs and uploads the reports the docs promise', async () => {
     const { resources } = await loadWorkspace(['templates/meshguard.yml'], ROOT, config);
     const component = resources[0]!.object as { spec: { inputs: Record<string, unknown> }; meshguard: Record<string, any> };
-    expect(Object.keys(component.spec.inputs).sort()).toEqual(['baseline', 'fail-on', 'image', 'paths', 'stage', 'version']);
+    expect(Object.keys(component.spec.inputs).sort()).toEqual(['baseline', 'cache', 'fail-on', 'image', 'paths', 'stage', 'version']);
     const job = component.meshguard;
     expect(job.artifacts.reports).toEqual({
       codequality: 'gl-code-quality-report.json',

@@ -1,22 +1,16 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { CLI } from './cli.js';
+
+export { makeCertificate } from '../../src/bench/webhook.js';
 
 export interface Reply {
   status: number;
   body: string;
   headers: Record<string, string | string[] | undefined>;
   certFingerprint: string;
-}
-
-/** A self-signed certificate for localhost/127.0.0.1 (openssl from the OS). */
-export function makeCertificate(dir: string, name: string): { cert: string; key: string } {
-  const cert = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  return { cert, key };
 }
 
 export function post(port: number, body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }, urlPath = '/validate?timeout=10s'): Promise<Reply> {

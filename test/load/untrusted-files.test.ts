@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { loadWorkspace } from '../../src/load/index.js';
 import { readTextFile } from '../../src/load/read.js';
-import { runMeshguard } from '../helpers/cli.js';
+import { CLI, runMeshguard } from '../helpers/cli.js';
 
 const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: a}\ndata: {k: v}\n';
 const SECRET = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leaked, namespace: a}\ndata: {password: hunter2-outside-the-repo}\n';
@@ -92,6 +92,31 @@ describe('untrusted files in the tree', () => {
     } finally {
       chmodSync(path.join(repo, 'locked'), 0o700);
     }
+  });
+
+  // Root reads any directory: there the CLI runs as `nobody`, so that the refusal is real and not skipped.
+  it.skipIf(!isRoot)('reports a directory it cannot read, run as an unprivileged user when the tests run as root', async () => {
+    mkdirSync(path.join(repo, 'locked'));
+    writeFileSync(path.join(repo, 'locked', 'hidden.yaml'), CONFIG_MAP);
+    // The test run's private temp directory is 0700: `nobody` may pass through it for this test only.
+    const privateTmp = tmpdir();
+    chmodSync(privateTmp, 0o711);
+    chmodSync(base, 0o711);
+    chmodSync(repo, 0o755);
+    chmodSync(path.join(repo, 'app.yaml'), 0o644);
+    chmodSync(path.join(repo, 'locked'), 0o000);
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [CLI, 'check', '.', '--format', 'json'], { cwd: repo, uid: 65534, gid: 65534, env: { PATH: process.env.PATH, NO_COLOR: '1', TMPDIR: '/tmp' } }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      ),
+    ).finally(() => {
+      chmodSync(path.join(repo, 'locked'), 0o700);
+      chmodSync(privateTmp, 0o700);
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const findings = (JSON.parse(run.stdout) as { findings: Array<{ file: string; ruleId: string; messageId: string }> }).findings;
+    expect(findings.map((f) => `${f.file} ${f.ruleId}/${f.messageId}`)).toContain('locked input-unreadable/unreadableDirectory');
   });
 
   it('flags a NUL byte anywhere in the file, not only in its first 8 KiB', async () => {

@@ -1,0 +1,198 @@
+import { createHmac } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { runCheck } from '../../src/check.js';
+import { REPO_ROOT, runMeshguard } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const PARSE = '.meshguard-cache/parse.json';
+const RESULTS = '.meshguard-cache/parse.results.json';
+
+// Cache files are edited as a merge request would: as plain JSON.
+type Json = any;
+
+/**
+ * A CI cache can come from another branch (issue 20, item 17): a merge request could plant entries that
+ * hide a finding, add one, or crash the run. Entries are checked for shape and for the hashes of what they
+ * were computed from; with MESHGUARD_CACHE_KEY they must also carry our signature.
+ */
+describe('cache entries are not trusted', () => {
+  const tree = () => {
+    const dir = tempDir('meshguard-cache-trust-');
+    cpSync(path.join(REPO_ROOT, 'fixtures/platform/bad'), dir, { recursive: true });
+    return dir;
+  };
+  const check = async (dir: string, options: { cached?: boolean; secret?: string } = {}) => {
+    const result = await runCheck({
+      root: dir,
+      inputs: ['.'],
+      config: DEFAULT_CONFIG,
+      today: '2026-11-26',
+      ...(options.cached === false ? {} : { cacheFile: PARSE }),
+      ...(options.secret ? { cacheSecret: options.secret } : {}),
+    });
+    return result.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}/${f.messageId} ${f.severity} ${f.message}`);
+  };
+  const edit = (dir: string, file: string, change: (cache: Json) => void) => {
+    const full = path.join(dir, file);
+    const cache = JSON.parse(readFileSync(full, 'utf8'));
+    change(cache);
+    writeFileSync(full, JSON.stringify(cache));
+  };
+  /** The first stored rule result with findings: [resource id, rule id]. */
+  const withFindings = (cache: Json): [string, string] => {
+    for (const [id, record] of Object.entries<Json>(cache.results)) {
+      for (const [rule, entry] of Object.entries<Json>(record.rules)) if (entry[1].length > 0) return [id, rule];
+    }
+    throw new Error('the fixture must have findings');
+  };
+  const hideOne = (cache: Json) => {
+    const [id, rule] = withFindings(cache);
+    cache.results[id].rules[rule][1] = [];
+  };
+  const addOne = (cache: Json) => {
+    const [id, rule] = withFindings(cache);
+    const list = cache.results[id].rules[rule][1];
+    list.push({ ...list[0], message: 'planted by a merge request', severity: 'error' });
+  };
+  /** Change what a parsed manifest says: every `replicas` of the cache becomes 1, every `name` gains a suffix. */
+  const rewriteValues = (cache: Json) => {
+    const visit = (node: Json): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        for (const key of Object.keys(node)) {
+          if (key === 'name' && typeof node[key] === 'string') node[key] = `${node[key]}-planted`;
+          else visit(node[key]);
+        }
+      }
+    };
+    for (const entry of Object.values<Json>(cache.entries)) visit(entry.values);
+  };
+
+  it('without a key, a well-formed entry with wrong values is replayed: the documented limitation', async () => {
+    const dir = tree();
+    const uncached = await check(dir, { cached: false });
+    expect(await check(dir)).toEqual(uncached);
+    edit(dir, RESULTS, hideOne);
+    const hidden = await check(dir);
+    expect(hidden.length).toBe(uncached.length - 1);
+    edit(dir, PARSE, rewriteValues);
+    edit(dir, RESULTS, (c) => (c.results = {}));
+    expect(await check(dir)).not.toEqual(uncached);
+  });
+
+  it('with a key, entries that hide a finding, add one or change parsed values are ignored and recomputed', async () => {
+    const dir = tree();
+    const secret = 'protected-branch-secret';
+    const uncached = await check(dir, { cached: false });
+    expect(await check(dir, { secret })).toEqual(uncached);
+    const signed = JSON.parse(readFileSync(path.join(dir, RESULTS), 'utf8'));
+    expect(Object.values<Json>(signed.results).every((r) => typeof r.signature === 'string')).toBe(true);
+    expect(Object.values<Json>(JSON.parse(readFileSync(path.join(dir, PARSE), 'utf8')).entries).every((e) => typeof e.signature === 'string')).toBe(true);
+
+    // Results are replayed by file content, so planted parse values show only once results are recomputed.
+    for (const [what, file, poison] of [
+      ['a hidden finding', RESULTS, hideOne],
+      ['an added finding', RESULTS, addOne],
+      ['changed parsed values', PARSE, rewriteValues],
+    ] as const) {
+      edit(dir, file, poison);
+      if (file === PARSE) edit(dir, RESULTS, (c) => (c.results = {}));
+      // The planted entries must make a difference to a run that trusts them, or this proves nothing.
+      expect(await check(dir), `${what}, trusted without the key`).not.toEqual(uncached);
+      // The run without the key rewrote the cache unsigned: sign it again, then plant the same change.
+      await check(dir, { secret });
+      edit(dir, file, poison);
+      if (file === PARSE) edit(dir, RESULTS, (c) => (c.results = {}));
+      expect(await check(dir, { secret }), what).toEqual(uncached);
+    }
+  });
+
+  it('with a key, entries it signed are used', async () => {
+    const dir = tree();
+    const secret = 'protected-branch-secret';
+    const uncached = await check(dir, { cached: false });
+    await check(dir, { secret });
+    // Whoever holds the key can write entries: values changed and signed again are believed, which shows
+    // that signed entries are read (a cache that ignored everything would also pass the tests above).
+    edit(dir, PARSE, (c) => {
+      rewriteValues(c);
+      for (const entry of Object.values<Json>(c.entries)) {
+        entry.signature = createHmac('sha256', secret).update(`${c.format}\u0000`).update(JSON.stringify([entry.input, entry.values, entry.ranges])).digest('base64');
+      }
+    });
+    edit(dir, RESULTS, (c) => (c.results = {}));
+    expect(await check(dir, { secret })).not.toEqual(uncached);
+  });
+
+  it('with a key, unsigned entries and entries signed with another key are ignored', async () => {
+    const dir = tree();
+    const uncached = await check(dir, { cached: false });
+    await check(dir);
+    edit(dir, RESULTS, hideOne);
+    expect(await check(dir, { secret: 'ours' })).toEqual(uncached);
+    await check(dir, { secret: 'theirs' });
+    edit(dir, RESULTS, hideOne);
+    expect(await check(dir, { secret: 'ours' })).toEqual(uncached);
+  });
+
+  it('without a key, entries of the wrong shape or filed under another input are dropped, never a crash', async () => {
+    const dir = tree();
+    const uncached = await check(dir, { cached: false });
+    const plants: Array<[string, string, (cache: Json) => void]> = [
+      ['descriptors of the wrong shape', RESULTS, (c) => {
+        const [id, rule] = withFindings(c);
+        c.results[id].rules[rule][1] = [{ path: 7, message: null }];
+      }],
+      ['a related resource of the wrong shape', RESULTS, (c) => {
+        const [id, rule] = withFindings(c);
+        c.results[id].rules[rule][1][0].related = [{ kind: 1 }];
+      }],
+      ['a suppression of an unknown kind', RESULTS, (c) => {
+        const [id, rule] = withFindings(c);
+        c.results[id].rules[rule][1][0].suppressed = { kind: 'planted', justification: 'x' };
+      }],
+      ['a record that is not an object', RESULTS, (c) => {
+        for (const id of Object.keys(c.results)) c.results[id] = 42;
+      }],
+      ['rules that are not an object', RESULTS, (c) => {
+        for (const record of Object.values<Json>(c.results)) record.rules = 'x';
+      }],
+      ['read sets that are not read sets', RESULTS, (c) => (c.reads = c.reads.map(() => null))],
+      ['a read-set index out of range', RESULTS, (c) => {
+        for (const record of Object.values<Json>(c.results)) for (const entry of Object.values<Json>(record.rules)) entry[0] = 9999;
+      }],
+      ['results moved to another resource', RESULTS, (c) => {
+        const records = Object.values<Json>(c.results);
+        Object.keys(c.results).forEach((id, i) => (c.results[id] = records[(i + 1) % records.length]));
+      }],
+      ['parse entries of the wrong shape', PARSE, (c) => {
+        for (const entry of Object.values<Json>(c.entries)) entry.ranges = { '0': { line: 'x' } };
+      }],
+      ['parse entries filed under another text', PARSE, (c) => {
+        const entries = Object.values<Json>(c.entries);
+        Object.keys(c.entries).forEach((key, i) => (c.entries[key] = entries[(i + 1) % entries.length]));
+      }],
+      ['a file that is not an object', RESULTS, (c) => (c.results = null)],
+    ];
+    for (const [what, file, plant] of plants) {
+      await check(dir);
+      edit(dir, file, plant);
+      expect(await check(dir), what).toEqual(uncached);
+    }
+  });
+
+  it('the CLI signs with MESHGUARD_CACHE_KEY when it is set', async () => {
+    const dir = tree();
+    const run = await runMeshguard(['check', '.', '--cache', '--format', 'json'], { cwd: dir, env: { MESHGUARD_CACHE_KEY: 'from-ci-variable' } });
+    expect(run.stderr).toBe('');
+    const results = JSON.parse(readFileSync(path.join(dir, RESULTS), 'utf8'));
+    expect(Object.keys(results.results).length).toBeGreaterThan(0);
+    expect(Object.values<Json>(results.results).every((r) => typeof r.signature === 'string')).toBe(true);
+    await runMeshguard(['check', '.', '--cache', '--format', 'json'], { cwd: dir, env: { MESHGUARD_CACHE_KEY: '' } });
+    const unsigned = JSON.parse(readFileSync(path.join(dir, RESULTS), 'utf8'));
+    expect(Object.values<Json>(unsigned.results).some((r) => 'signature' in r)).toBe(false);
+  });
+});
