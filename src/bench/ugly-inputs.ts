@@ -4,6 +4,8 @@
  * that checks what meshguard says about each (test/load/ugly-inputs.test.ts). `scale` 1 is the measured
  * size; tests use smaller ones.
  */
+import { DEFAULT_CONFIG } from '../config/types.js';
+
 export interface UglyInput {
   name: string;
   /** File name inside the tree (the extension decides how it is read). */
@@ -88,7 +90,12 @@ export function uglyInputs(scale = 1): UglyInput[] {
     { name: `binary (${size(mb(4))})`, file: 'binary.yaml', content: binary(mb(4)), expect: 'input-unreadable/binary' },
     { name: `one line of ${size(mb(8))}`, file: 'long-line.yaml', content: Buffer.from(configMap('long', `  k: "${'x'.repeat(mb(8))}"\n`)) },
     { name: `${n(100_000)} documents`, file: 'many-docs.yaml', content: Buffer.from(manyDocuments(n(100_000), 'many-')) },
-    { name: `${n(300_000)} documents`, file: 'more-docs.yaml', content: Buffer.from(manyDocuments(n(300_000), 'more-')) },
+    {
+      name: `${n(300_000)} documents`,
+      file: 'more-docs.yaml',
+      content: Buffer.from(manyDocuments(n(300_000), 'more-')),
+      ...(n(300_000) > DEFAULT_CONFIG.maxObjectsPerFile ? { expect: 'input-unreadable/tooManyObjects' } : {}),
+    },
     { name: `${n(200_000)} duplicate keys`, file: 'dupes.yaml', content: Buffer.from(duplicateKeys(n(200_000))), expect: 'yaml-syntax/DUPLICATE_KEY' },
   ];
 }

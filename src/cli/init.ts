@@ -21,6 +21,7 @@ defaultNamespace: default
 reportNonKubernetes: false
 # Larger files are reported (input-unreadable) and not parsed: 32 MiB.
 maxFileBytes: 33554432
+maxObjectsPerFile: 50000
 
 # Per-rule settings: a severity (error, warning, info) or "off", or {severity, options}.
 rules: {}

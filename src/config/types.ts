@@ -54,6 +54,8 @@ export interface MeshguardConfig {
   reportNonKubernetes: boolean;
   /** Files larger than this are reported and not parsed. */
   maxFileBytes: number;
+  /** Files holding more Kubernetes objects than this are reported and not checked (memory stays bounded). */
+  maxObjectsPerFile: number;
   render: RenderSettings;
   /** The clusters of one mesh; empty: the tree is one cluster. */
   clusters: ClusterSettings[];
@@ -74,6 +76,9 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   reportNonKubernetes: false,
   // Rendered bundles are large (Kubeflow's single manifest is 8.6 MB); the cap is for accidents, not manifests.
   maxFileBytes: 32 * 1024 * 1024,
+  // Each object costs a few KB for the whole run: 300,000 tiny ConfigMaps in 17 MB took 2 GB. The largest
+  // rendered bundles seen hold a few thousand objects, so this cap too is for accidents.
+  maxObjectsPerFile: 50_000,
   render: {
     kustomize: { enabled: true, roots: 'leaves' },
     helm: { enabled: true, valueFiles: {}, releaseName: 'release' },

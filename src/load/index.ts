@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { MeshguardConfig } from '../config/types.js';
+import { DEFAULT_CONFIG, type MeshguardConfig } from '../config/types.js';
 import type { DocumentFamily, Resource } from '../model/types.js';
 import { compileGlobs, discoverInputs, selectsPath, type DiscoveredFile } from './discover.js';
 import { readTreeAtRevision } from './git.js';
@@ -26,7 +26,7 @@ export interface SourceText {
   text: string;
 }
 
-type LoadSettings = Pick<MeshguardConfig, 'include' | 'exclude' | 'gitlabCi' | 'defaultNamespace' | 'reportNonKubernetes' | 'maxFileBytes'>;
+type LoadSettings = Pick<MeshguardConfig, 'include' | 'exclude' | 'gitlabCi' | 'defaultNamespace' | 'reportNonKubernetes' | 'maxFileBytes'> & Partial<Pick<MeshguardConfig, 'maxObjectsPerFile'>>;
 
 /** Discover, read and parse everything the command line names. */
 export async function loadWorkspace(inputs: readonly string[], root: string, config: LoadSettings, cache?: ParseCache): Promise<LoadedWorkspace> {
@@ -114,6 +114,10 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
   // A CI file on its own (its includes are only followed by loadDiscovered).
   if (family === 'gitlab-ci') return pipelineFromText(source);
   const problems: LoadProblem[] = [];
+  const maxObjects = config.maxObjectsPerFile ?? DEFAULT_CONFIG.maxObjectsPerFile;
+  // Counted on the text before parsing: a document marker at column 0 always starts a document.
+  const documentCount = countDocumentStarts(source.text);
+  if (documentCount > maxObjects) return { resources: [], problems: [tooManyObjects(source.path, `${documentCount} documents`, maxObjects)] };
   const { documents, problems: yamlProblems } = parseYamlFast(source.text, cache);
 
   const template = findTemplateAction(source.text);
@@ -148,6 +152,8 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
   }
   for (const problem of yamlProblems) problems.push(yamlFinding(problem, source.path));
   const { resources, nonKubernetes } = extractResources(documents, { file: source.path, defaultNamespace: config.defaultNamespace });
+  // Items of List objects count too: one document can hold as many objects as many documents.
+  if (resources.length > maxObjects) return { resources: [], problems: [...problems, tooManyObjects(source.path, `${resources.length} objects`, maxObjects)] };
   if (config.reportNonKubernetes) {
     for (const doc of nonKubernetes) {
       problems.push({
@@ -161,6 +167,34 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
     }
   }
   return { resources, problems };
+}
+
+function countDocumentStarts(text: string): number {
+  let markers = 0;
+  let first = -1;
+  for (let at = text.indexOf('---'); at >= 0; at = text.indexOf('---', at + 3)) {
+    const next = text.charCodeAt(at + 3);
+    const startsLine = at === 0 || text.charCodeAt(at - 1) === 0x0a;
+    // `---` followed by the end, a space, a tab or a line break (a CR included).
+    if (startsLine && (Number.isNaN(next) || next === 0x20 || next === 0x09 || next === 0x0a || next === 0x0d)) {
+      markers++;
+      if (first < 0) first = at;
+    }
+  }
+  // Content before the first marker (anything but blank lines, comments and directives) is a document too.
+  const before = first < 0 ? text : text.slice(0, first);
+  return markers + (/^[ \t]*[^\s#%]/m.test(before) ? 1 : 0);
+}
+
+function tooManyObjects(file: string, what: string, max: number): LoadProblem {
+  return {
+    ruleId: 'input-unreadable',
+    messageId: 'tooManyObjects',
+    severity: 'error',
+    message: `file holds ${what}, over the limit of ${max} (maxObjectsPerFile); not checked (raise maxObjectsPerFile in .meshguard.yaml, or split the file)`,
+    file,
+    range: WHOLE_FILE,
+  };
 }
 
 function isJsonFile(file: string): boolean {

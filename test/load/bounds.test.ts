@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { loadConfig } from '../../src/config/load.js';
 import { loadWorkspace, parseSourceText } from '../../src/load/index.js';
 import { parseYamlFast } from '../../src/load/fast-yaml.js';
 import { ParseCache } from '../../src/load/parse-cache.js';
@@ -83,7 +84,8 @@ describe('work and findings per file are bounded', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-documents-'));
     try {
       writeFileSync(path.join(dir, 'many.yaml'), text);
-      const workspace = await loadWorkspace(['.'], dir, DEFAULT_CONFIG);
+      // Over the default object cap on purpose: this is about the loader, when a user raises the cap.
+      const workspace = await loadWorkspace(['.'], dir, { ...DEFAULT_CONFIG, maxObjectsPerFile: n });
       expect(workspace.problems).toEqual([]);
       expect(workspace.resources).toHaveLength(n);
       expect(workspace.resources[n - 1]!.source.locate(['metadata', 'name'])).toMatchObject({ line: 5 * n });
@@ -114,5 +116,57 @@ describe('the parse cache never sees an expanded bomb', () => {
     await cache.save();
     const reopened = await ParseCache.open(path.join(dir, 'cache.json'));
     expect(reopened.get(ParseCache.keyOf(bomb('$')))).toBeUndefined();
+  });
+});
+
+describe('objects per file are capped (memory stays bounded whatever the file holds)', () => {
+  const config = { ...DEFAULT_CONFIG, maxObjectsPerFile: 3 };
+  const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+
+  it('checks a file at the cap', () => {
+    const text = ['a', 'b', 'c'].map((n) => `---\n${cm(n)}`).join('');
+    const { resources, problems } = parseSourceText({ path: 'at-cap.yaml', text }, config);
+    expect(problems).toEqual([]);
+    expect(resources.map((r) => r.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses a file of more documents than the cap before parsing it, with one finding', () => {
+    // Document 5 is not even valid YAML: the file is refused before any parse.
+    const text = `${cm('a')}---\n${cm('b')}--- \n${cm('c')}---\r\n${cm('d')}---\n: [\n`;
+    const { resources, problems } = parseSourceText({ path: 'many.yaml', text }, config);
+    expect(resources).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({
+      ruleId: 'input-unreadable',
+      messageId: 'tooManyObjects',
+      file: 'many.yaml',
+      message: expect.stringContaining('5 documents, over the limit of 3 (maxObjectsPerFile)'),
+    })]);
+  });
+
+  it('does not count `---` that does not start a document', () => {
+    const text = `${cm('a')}data:\n  k: |\n    ---\n    ---\n  j: "a---b"\n  l: ----\n`;
+    const { resources, problems } = parseSourceText({ path: 'dashes.yaml', text }, config);
+    expect(problems).toEqual([]);
+    expect(resources).toHaveLength(1);
+  });
+
+  it('counts the items of a List object against the cap too', () => {
+    const items = ['a', 'b', 'c', 'd'].map((n) => `- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ${n}\n`).join('');
+    const { resources, problems } = parseSourceText({ path: 'list.yaml', text: `apiVersion: v1\nkind: List\nitems:\n${items}` }, config);
+    expect(resources).toEqual([]);
+    expect(problems.map((p) => `${p.messageId}: ${p.message}`)).toEqual([expect.stringMatching(/^tooManyObjects: file holds 4 objects, over the limit of 3/)]);
+  });
+
+  it('takes maxObjectsPerFile from .meshguard.yaml', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshguard-cap-'));
+    try {
+      writeFileSync(path.join(dir, '.meshguard.yaml'), 'maxObjectsPerFile: 2\n');
+      writeFileSync(path.join(dir, 'three.yaml'), ['a', 'b', 'c'].map((n) => `---\n${cm(n)}`).join(''));
+      const { config: loaded } = await loadConfig(dir);
+      const workspace = await loadWorkspace(['.'], dir, loaded);
+      expect(workspace.problems.map((p) => p.messageId)).toEqual(['tooManyObjects']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
