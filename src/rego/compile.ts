@@ -7,6 +7,7 @@ import { OP, RULE_KIND, type IrDef, type IrProgram, type IrQuery, type IrRule, t
 export type { Operand };
 import { Planner, namesOf, type PlanContext, type Resolved } from './plan.js';
 import { builtinInfo } from './builtin-table.js';
+import { UNSUPPORTED_BUILTINS } from './builtins/index.js';
 import { refText } from './parser.js';
 
 type Kind = keyof typeof RULE_KIND;
@@ -40,13 +41,17 @@ class Compiler {
   groups: Group[] = [];
   byPath = new Map<string, Group>();
   tree: TreeNode = { children: new Map(), rule: undefined };
-  treeIds = new Map<TreeNode, number>();
+  treeIds = new Map<TreeNode, Map<string, number>>();
   trees: [string[], IrValue, number][] = [];
   hostBuiltins = new Set<string>();
   deps = new Map<number, Set<number>>();
   errors: RegoError[] = [];
 
+  /** Unsupported OPA builtins some `with` replaces: their calls are planned for the mock. */
+  mockedUnsupported = new Set<string>();
+
   constructor(readonly modules: Module[]) {
+    for (const m of modules) collectWithTargets(m, this.mockedUnsupported);
     for (const m of modules) for (const r of m.rules) this.addRule(m, r);
     // A package defined by a module exists as a document ({}), even without rules.
     for (const m of modules) this.insertPath(m.package);
@@ -120,35 +125,42 @@ class Compiler {
     n.rule = g.id;
   }
 
-  private treeId(node: TreeNode, path: string[]): number {
-    let id = this.treeIds.get(node);
+  /**
+   * The document at `node` for a ref that continues with `pat` below it (a key, or undefined where the
+   * ref has a variable): subtrees the ref cannot reach are left out, so evaluating `data[x].allow`
+   * neither evaluates nor depends on rules that have no `allow` beneath them (OPA's rule tree walk
+   * matches the constant parts of a dynamic ref the same way).
+   */
+  private treeId(node: TreeNode, path: string[], pat: (string | undefined)[] = []): number {
+    const cacheKey = JSON.stringify(pat.map((k) => k ?? null));
+    let byPat = this.treeIds.get(node);
+    if (!byPat) { byPat = new Map(); this.treeIds.set(node, byPat); }
+    let id = byPat.get(cacheKey);
+    const reached: number[] = [];
+    // A leaf rule is its id; a rule with rules beneath it (a.b := ... and a.b.c := ...) is
+    // [id, children]; a plain package node is an object of children.
+    const enc = (x: TreeNode, at: number): IrValue => {
+      const o: Record<string, IrValue> = {};
+      const want = at < pat.length ? pat[at] : undefined;
+      for (const [k, c] of x.children) {
+        if (want !== undefined && k !== want) continue;
+        if (c.rule !== undefined && this.groups[c.rule]!.kind === 'func') continue;
+        if (c.rule !== undefined) reached.push(c.rule);
+        if (c.rule !== undefined) o[k] = c.children.size ? [c.rule, enc(c, at + 1)] : c.rule;
+        else o[k] = enc(c, at + 1);
+      }
+      return o;
+    };
+    const self = node.rule !== undefined && this.groups[node.rule]!.kind !== 'func' ? node.rule : -1;
+    const tree = enc(node, 0);
+    if (self >= 0) reached.push(self);
+    for (const g of reached) this.curDeps?.add(g);
     if (id === undefined) {
       id = this.trees.length;
-      this.treeIds.set(node, id);
-      // A leaf rule is its id; a rule with rules beneath it (a.b := ... and a.b.c := ...) is
-      // [id, children]; a plain package node is an object of children.
-      const enc = (x: TreeNode): IrValue => {
-        const o: Record<string, IrValue> = {};
-        for (const [k, c] of x.children) {
-          if (c.rule !== undefined && this.groups[c.rule]!.kind === 'func') continue;
-          if (c.rule !== undefined) o[k] = c.children.size ? [c.rule, enc(c)] : c.rule;
-          else o[k] = enc(c);
-        }
-        return o;
-      };
-      const self = node.rule !== undefined && this.groups[node.rule]!.kind !== 'func' ? node.rule : -1;
-      this.trees.push([path, enc(node), self]);
-      for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
+      byPat.set(cacheKey, id);
+      this.trees.push([path, tree, self]);
     }
-    else for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
     return id;
-  }
-
-  private rulesUnder(node: TreeNode): number[] {
-    const out: number[] = [];
-    const walk = (n: TreeNode): void => { if (n.rule !== undefined) out.push(n.rule); n.children.forEach(walk); };
-    walk(node);
-    return out;
   }
 
   curDeps: Set<number> | undefined;
@@ -193,7 +205,7 @@ class Compiler {
         const g = self.funcGroup(name, pkg, imports);
         if (g) return g.kind === 'func' ? { name: 'data.' + g.path.join('.'), kind: 'func', id: g.id } : undefined;
         const dotted = name.join('.');
-        if (builtinInfo(dotted) || dotted === 'print') return { name: dotted, kind: 'builtin' };
+        if (builtinInfo(dotted) || dotted === 'print' || Object.hasOwn(UNSUPPORTED_BUILTINS, dotted)) return { name: dotted, kind: 'builtin' };
         return undefined;
       },
       useBuiltin(name) { self.hostBuiltins.add(name); },
@@ -201,6 +213,7 @@ class Compiler {
       negationKeepsOperands: m?.imports.some((i) => refText(i.path) === 'future.keywords.not') ?? false,
       funcArity(id) { return self.groups[id]!.arity; },
       dependsOn(id) { self.curDeps?.add(id); },
+      mockedUnsupported(name) { return self.mockedUnsupported.has(name); },
     };
     return ctx;
   }
@@ -236,7 +249,7 @@ class Compiler {
     for (; i < segs.length; i++) {
       const s = segs[i]!;
       // Package and rule paths are strings; data.x[2] also names data.x["2"].
-      const key = s.type === 'string' ? s.value : s.type === 'number' && /^\d+$/.test(s.text) ? s.text : undefined;
+      const key = s.type === 'string' ? s.value : s.type === 'number' ? s.text : undefined;
       if (key === undefined) break;
       const child = node.children.get(key);
       if (!child) {
@@ -249,7 +262,7 @@ class Compiler {
         // Rules both at and below this path: materialise the merged document here.
         this.curDeps?.add(child.rule);
         const tmp = p.alloc();
-        p.emit([OP.vdoc, this.treeId(child, consumed), tmp]);
+        p.emit([OP.vdoc, this.treeId(child, consumed, keyPattern(segs.slice(i + 1))), tmp]);
         p.bound.add(tmp);
         return p.dynamic(tmp, segs.slice(i + 1));
       }
@@ -272,7 +285,7 @@ class Compiler {
       }
     }
     const tmp = p.alloc();
-    p.emit([OP.vdoc, this.treeId(node, consumed), tmp]);
+    p.emit([OP.vdoc, this.treeId(node, consumed, keyPattern(segs.slice(i))), tmp]);
     p.bound.add(tmp);
     return p.dynamic(tmp, segs.slice(i));
   }
@@ -359,6 +372,7 @@ class Compiler {
   }
 
   compile(opts: CompileOptions): IrProgram {
+    for (const q of opts.queries ?? []) collectWithTargets(q.source, this.mockedUnsupported);
     const rules = this.groups.map((g) => this.planGroup(g));
     this.checkRecursion();
     const queries: IrQuery[] = [];
@@ -427,6 +441,27 @@ function checkDefaultValue(t: Term): void {
     case 'object': t.entries.forEach(([k, v]) => { checkDefaultValue(k); checkDefaultValue(v); }); break;
     default: break;
   }
+}
+
+/** Every `with` target in `node` (an AST subtree) that names an OPA builtin meshguard does not provide. */
+function collectWithTargets(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) { for (const x of node) collectWithTargets(x, into); return; }
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (Array.isArray(o.with) && 'negated' in o) {
+    for (const w of o.with as { target: Term }[]) {
+      const t = w.target;
+      const parts = t.type === 'ref' ? [t.head, ...t.path] : [t];
+      const name = parts.map((x) => (x.type === 'var' ? x.name : x.type === 'string' ? x.value : '\u0000')).join('.');
+      if (Object.hasOwn(UNSUPPORTED_BUILTINS, name)) into.add(name);
+    }
+  }
+  for (const [k, v] of Object.entries(o)) if (k !== 'loc' && typeof v === 'object') collectWithTargets(v, into);
+}
+
+/** The keys a ref names below a tree node: a constant's key text, undefined where any key may match. */
+function keyPattern(segs: Term[]): (string | undefined)[] {
+  return segs.map((s) => (s.type === 'string' ? s.value : s.type === 'number' ? s.text : undefined));
 }
 
 function collectVars(t: Term, into: Set<string>): void {

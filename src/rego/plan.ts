@@ -39,7 +39,19 @@ export interface PlanContext {
    */
   negationKeepsOperands?: boolean;
   dependsOn(id: number): void;
+  /** True when `name` is an OPA builtin meshguard does not provide and some `with` in the program replaces it. */
+  mockedUnsupported?(name: string): boolean;
 }
+
+/**
+ * Arity of the OPA builtins meshguard does not provide (OPA's builtin table), so that a call replaced
+ * by `with` can still bind an output argument (`http.send(req, resp)`).
+ */
+const UNSUPPORTED_ARITY: Record<string, number> = {
+  'http.send': 1, 'net.lookup_ip_addr': 1, 'providers.aws.sign_req': 3, 'rego.parse_module': 2,
+  'crypto.x509.parse_keypair': 2, 'graphql.parse': 2, 'graphql.parse_and_verify': 2, 'graphql.parse_query': 1,
+  'graphql.parse_schema': 1,
+};
 
 export class Scope {
   readonly slots = new Map<string, number>();
@@ -193,7 +205,12 @@ export class Planner {
     const dotted = t.name.join('.');
     let arity: number;
     let callName = dotted;
-    if (fid === undefined) {
+    const mockOnly = fid === undefined && !builtinInfo(dotted) && this.ctx.mockedUnsupported?.(dotted) === true;
+    if (mockOnly) {
+      // An OPA builtin meshguard leaves out, replaced by `with` somewhere in the program: the call is
+      // planned for the mock; evaluated unmocked, it is a runtime error naming the builtin.
+      arity = UNSUPPORTED_ARITY[dotted] ?? -1;
+    } else if (fid === undefined) {
       const info = builtinInfo(dotted);
       if (!info) throw new RegoError('rego_type_error', undefinedFunctionMessage(dotted), t.loc);
       if (this.ctx.regoV1 && DEPRECATED_BUILTINS.has(dotted)) throw new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${dotted}`, t.loc);
@@ -211,7 +228,7 @@ export class Planner {
     } else if (arity >= 0 && args.length !== arity) {
       throw new RegoError('rego_type_error', `${dotted}: arity mismatch: ${args.length} arguments given, ${arity} expected`, t.loc);
     }
-    const ops = args.map((a) => this.value(a));
+    const ops = this.operands(args);
     if (dotted === 'walk' && fid === undefined) {
       // walk is a relation: one [path, value] solution per node, as an output or as a value.
       const all = this.alloc();
@@ -228,6 +245,34 @@ export class Planner {
     else this.emit([OP.call, callName, ops, dst, loc]);
     this.markBound(dst);
     return dst;
+  }
+
+  /**
+   * Call arguments, each planned once the vars it reads are bound: a ref argument may bind a var
+   * another argument reads (`foo == input.foos[foo]`), as OPA evaluates refs out of calls first.
+   */
+  private operands(args: Term[]): Operand[] {
+    const ops: Operand[] = new Array<Operand>(args.length);
+    let pending = args.map((_, i) => i);
+    while (pending.length > 0) {
+      const blocked: number[] = [];
+      let firstErr: Unsafe | undefined;
+      for (const i of pending) {
+        const saveOut = this.out.length, saveBound = new Set(this.bound);
+        try {
+          ops[i] = this.value(args[i]!);
+        } catch (e) {
+          if (!(e instanceof Unsafe)) throw e;
+          this.out.length = saveOut;
+          this.bound = saveBound;
+          firstErr ??= e;
+          blocked.push(i);
+        }
+      }
+      if (blocked.length === pending.length) throw firstErr!;
+      pending = blocked;
+    }
+    return ops;
   }
 
   compr(kind: number, head: Term, val: Term | undefined, body: Expr[], loc: Location): Operand {

@@ -400,7 +400,11 @@ export function callBuiltinId(id: i32, hostId: i32, name: string, args: Array<V>
   }
   const bad = hostPrecheck(name, args);
   if (bad.length > 0) return terr(name, loc, bad);
-  return host(hostId >= 0 ? hostId : hostNames.indexOf(name), name, args);
+  const hid = hostId >= 0 ? hostId : hostNames.indexOf(name);
+  // Only an OPA builtin meshguard leaves out gets here unresolved: the compiler let its call through
+  // because a `with` replaces it, and this evaluation reached it unreplaced.
+  if (hid < 0) { fail((loc.length > 0 ? loc + ": " : "") + "eval_builtin_error: " + name + ": not supported by meshguard; only a call replaced by `with` can be evaluated"); return null; }
+  return host(hid, name, args);
 }
 
 // Go's unicode.IsSpace: the Unicode White_Space property (unlike JavaScript's trim, not U+FEFF).
