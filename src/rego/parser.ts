@@ -138,7 +138,8 @@ class Parser {
     let body: Expr[] = [];
     let hasBody = false;
     if (this.isKw('if') && !this.tok.nl) { this.next(); body = this.ifBody(); hasBody = true; }
-    else if (this.is('{') && !this.tok.nl) {
+    else if (this.is('{')) {
+      // A body may open on the next line: no rule starts with `{`.
       if (v1) this.fail('`if` keyword is required before rule body');
       body = this.block(); hasBody = true;
     }
@@ -240,8 +241,9 @@ class Parser {
     else if (this.isKw('every') && this.peekAt(1).kind === 'ident' && !negated) kind = this.every();
     else {
       const left = this.termWithComma();
-      if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.term() }; }
-      else if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.term() }; }
+      // The right side may be a `key, value in collection` membership, as the left side may.
+      if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.termWithComma() }; }
+      else if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.termWithComma() }; }
       else kind = { kind: 'term', term: left };
     }
     const withs: With[] = [];
@@ -327,7 +329,9 @@ class Parser {
 
   private binary(ops: string[], sub: () => Term): Term {
     let left = sub();
-    while (this.tok.kind === 'punct' && ops.includes(this.tok.text) && this.cont()) {
+    // OPA separates body expressions by what cannot continue one, not by newlines: an operator at the
+    // start of a line continues the expression above it.
+    while (this.tok.kind === 'punct' && ops.includes(this.tok.text)) {
       const op = this.next().text;
       const right = sub();
       left = call(INFIX[op]!, [left, right], left.loc);
