@@ -76,7 +76,7 @@ describe('rego parser: where OPA ends an expression', () => {
 
   it('reads `key, value in collection` on the right of := and =', () => {
     const [e] = parseQuery('b := 0, 2 in [5, 6]');
-    expect(e).toMatchObject({ kind: 'assign', right: { type: 'call', name: ['internal.member_3'] } });
+    expect(e).toMatchObject({ kind: 'assign', right: { type: 'call', name: ['internal', 'member_3'] } });
   });
 
   it('accepts a v0 body that opens on the next line, and asks for `if` in v1', () => {
