@@ -7,7 +7,7 @@ import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
 import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage } from './builtin-table.js';
 import { RULE_METADATA_BUILTINS, ruleMetadataValue } from './builtins/rule-metadata.js';
-import { checkDeclarations, checkShapes, namesOf, renameLateShadows } from './checks.js';
+import { checkDeclarations, checkShapes, checkSomeInShapes, namesOf, renameLateShadows } from './checks.js';
 
 export { namesOf } from './checks.js';
 
@@ -472,6 +472,7 @@ export class Planner {
         return;
       }
       case 'somein': {
+        checkSomeInShapes(e.value, e.collection);
         const coll = this.value(e.collection);
         const k = e.key ? this.pattern(e.key) : this.alloc();
         const v = this.pattern(e.value);

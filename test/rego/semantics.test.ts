@@ -184,3 +184,16 @@ h := {x - {9} | y}
     expect(await evalPackage('package t\np := [plus(x, 1) | some x in [1]]\n')).toEqual({ p: [2] });
   });
 });
+
+describe('some ... in a literal collection: shapes OPA\'s type checker rejects', () => {
+  it('rejects a scalar collection and a pattern no element can match', async () => {
+    for (const body of ['some _ in null', 'some _ in "abc"', 'some [1] in [1]', 'some [x, y] in [[1, 2, 3]]', 'some {"a": x} in {"k": 1}']) {
+      await expect(evalPackage(`package t\np if { ${body} }\n`), body).rejects.toThrow(/rego_type_error: match error/);
+    }
+  });
+
+  it('accepts a pattern some element may match, and any pattern over non-literal elements', async () => {
+    const src = 'package t\np contains [x, y] if some [x, y] in [[1, 2, 3], [4, 5]]\nq contains x if some [x] in input.xs\n';
+    expect(await evalPackage(src, { xs: [[1], 2] })).toEqual({ p: [[4, 5]], q: [1] });
+  });
+});
