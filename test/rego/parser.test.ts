@@ -86,3 +86,13 @@ describe('rego parser: where OPA ends an expression', () => {
     expect(() => parseModule('p.rego', 'package a\np\n{\n\ttrue\n}\n')).toThrow(/`if` keyword is required before rule body/);
   });
 });
+
+describe('rego parser: negated blocks', () => {
+  it('rejects `not { a; b }` as OPA does: `not` takes one expression, and the brace is a set that does not end', () => {
+    for (const src of ['package a\np if { not { input.a; input.b } }\n', 'package a\np if { not { input.a\n input.b } }\n']) {
+      expect(() => parseModule('p.rego', src)).toThrow(/rego_parse_error/);
+    }
+    // A brace that is a whole set literal is an ordinary negated term.
+    expect(parseModule('p.rego', 'package a\np if { not {1, 2} }\n').rules[0]!.body[0]).toMatchObject({ negated: true, term: { type: 'set' } });
+  });
+});
