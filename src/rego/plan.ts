@@ -252,6 +252,16 @@ export class Planner {
    * another argument reads (`foo == input.foos[foo]`), as OPA evaluates refs out of calls first.
    */
   private operands(args: Term[]): Operand[] {
+    if (args.length < 2) return args.map((a) => this.value(a));
+    // Most calls plan in order; only a blocked argument makes it worth retrying the others first.
+    const startOut = this.out.length, startBound = new Set(this.bound);
+    try {
+      return args.map((a) => this.value(a));
+    } catch (e) {
+      if (!(e instanceof Unsafe)) throw e;
+      this.out.length = startOut;
+      this.bound = startBound;
+    }
     const ops: Operand[] = new Array<Operand>(args.length);
     let pending = args.map((_, i) => i);
     while (pending.length > 0) {
