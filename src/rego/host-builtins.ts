@@ -211,7 +211,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'base64url.encode_no_pad': { arity: 1, fn: (s) => Buffer.from(str('base64url.encode_no_pad', s, 1), 'utf8').toString('base64url') },
   'base64url.decode': { arity: 1, fn: (s) => b64decode('base64url.decode', str('base64url.decode', s, 1), true) },
   'hex.encode': { arity: 1, fn: (s) => Buffer.from(str('hex.encode', s, 1), 'utf8').toString('hex') },
-  'hex.decode': { arity: 1, fn: (s) => Buffer.from(str('hex.decode', s, 1), 'hex').toString('utf8') },
+  'hex.decode': { arity: 1, fn: (s) => Buffer.from(hexText(str('hex.decode', s, 1)), 'hex').toString('utf8') },
   // Random values are stable for the same arguments within a process, like OPA's per-query cache.
   'rand.intn': { arity: 2, fn: (k, n) => {
     if (typeof n !== 'number' || !Number.isInteger(n)) return undefined;
@@ -380,6 +380,21 @@ function exactJson(v: unknown): unknown {
  * The customBuiltins object for loadPolicy(). In strict mode argument errors throw (the
  * evaluation fails); otherwise they make the call undefined, as OPA does by default.
  */
+/** Go's hex.DecodeString checks (Buffer.from stops silently at the first bad pair). */
+function hexText(s: string): string {
+  const bytes = Buffer.from(s, 'utf8');
+  const isHex = (x: number): boolean => (x >= 48 && x <= 57) || (x >= 65 && x <= 70) || (x >= 97 && x <= 102);
+  // Go's %#U: the code point, then the character when it is printable.
+  const bad = (x: number): never => builtinError('hex.decode', `encoding/hex: invalid byte: U+${x.toString(16).toUpperCase().padStart(4, '0')}${x >= 0x20 && x !== 0x7f && (x < 0x80 || x >= 0xa0) ? ` '${String.fromCharCode(x)}'` : ''}`);
+  const even = bytes.length - (bytes.length % 2);
+  for (let i = 0; i < even; i++) if (!isHex(bytes[i]!)) bad(bytes[i]!);
+  if (bytes.length % 2 === 1) {
+    if (!isHex(bytes[bytes.length - 1]!)) bad(bytes[bytes.length - 1]!);
+    builtinError('hex.decode', 'encoding/hex: odd length hex string');
+  }
+  return s;
+}
+
 export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (...args: unknown[]) => unknown> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
   for (const [name, h] of Object.entries(HOST_BUILTINS)) {

@@ -234,7 +234,7 @@ describe('json, urlquery and string templates', () => {
   it('strings.render_template renders fields, ranges and conditionals', async () => {
     expect(await value('strings.render_template("{{.name}} owns {{range $i, $s := .services}}{{if $i}}, {{end}}{{$s}}{{end}}", {"name": "team-a", "services": ["api", "web"]})'))
       .toBe('team-a owns api, web');
-    expect(await value('strings.render_template("{{.missing}}", {})')).toBe('<no value>');
+    expect(await value('strings.render_template("{{.missing}}", {})')).toBe('<undefined>');
     await expect(value('strings.render_template("{{len .x}}", {"x": []})', { strict: true })).rejects.toThrow(/unsupported action/);
   });
   it('opa.runtime exposes no environment', async () => {
