@@ -20,6 +20,8 @@ interface Group {
   path: string[];
   defs: Def[];
   default: { term: Term; module: Module } | undefined;
+  /** `default p[true] := v`: a value for one constant key, used when no definition gives that key. */
+  keyDefaults: { key: Term[]; term: Term; module: Module; loc: Location }[];
   loc: Location;
   arity: number;
 }
@@ -84,17 +86,28 @@ class Compiler {
       else { key = [rest[rest.length - 1]!]; if (rest.length > 1) throw new RegoError('rego_parse_error', 'unsupported v0 set rule head', r.loc); }
     } else if (rest.length > 0) { kind = 'object'; key = rest; }
     else kind = 'complete';
-    if (r.isDefault && kind === 'object') kind = 'complete';
+    const scalar = (t: Term): boolean => t.type === 'null' || t.type === 'boolean' || t.type === 'number';
+    const keyDefault = r.isDefault && kind === 'object' && rest.length === 1 && scalar(rest[0]!);
+    if (r.isDefault && kind === 'object' && !keyDefault) kind = 'complete';
     const path = [...m.package, ...prefix];
     const pk = path.join('\u0000');
     let g = this.byPath.get(pk);
     if (!g) {
-      g = { id: this.groups.length, kind, path, defs: [], default: undefined, loc: r.loc, arity: r.head.args?.length ?? 0 };
+      g = { id: this.groups.length, kind, path, defs: [], default: undefined, keyDefaults: [], loc: r.loc, arity: r.head.args?.length ?? 0 };
       this.groups.push(g);
       this.byPath.set(pk, g);
     } else if (g.kind !== kind && !r.isDefault) {
       if (g.defs.length === 0) g.kind = kind;
       else throw new RegoError('rego_type_error', `conflicting rules data.${path.join('.')} found`, r.loc);
+    }
+    if (keyDefault) {
+      const k = rest[0]!;
+      const keyText = k.type === 'number' ? k.text : k.type === 'boolean' ? String(k.value) : 'null';
+      if (g.keyDefaults.some((d) => JSON.stringify(stripLoc(d.key)) === JSON.stringify(stripLoc(rest)))) {
+        throw new RegoError('rego_type_error', `multiple default rules data.${path.join('.')}[${keyText}] found`, r.loc);
+      }
+      g.keyDefaults.push({ key: rest, term: value!, module: m, loc: r.loc });
+      return;
     }
     if (r.isDefault) {
       if (g.default) throw new RegoError('rego_type_error', `multiple default rules data.${path.join('.')} found`, r.loc);
@@ -336,10 +349,19 @@ class Compiler {
         else throw e;
       }
     }
+    const keyDefaults: IrDef[] = [];
+    for (const kd of g.keyDefaults) {
+      try {
+        keyDefaults.push(this.planDef({ rule: undefined, module: kd.module, key: kd.key, value: kd.term, args: undefined }, [], kd.term, kd.loc));
+      } catch (e) {
+        if (e instanceof RegoError) this.errors.push(e); else throw e;
+      }
+    }
     this.curDeps = undefined;
     return {
       kind: RULE_KIND[g.kind], name: 'data.' + g.path.join('.'), path: g.path, loc: locString(g.loc), defs,
       ...(dflt !== undefined ? { default: dflt } : {}),
+      ...(keyDefaults.length > 0 ? { key_defaults: keyDefaults } : {}),
     };
   }
 
@@ -457,6 +479,11 @@ function collectWithTargets(node: unknown, into: Set<string>): void {
     }
   }
   for (const [k, v] of Object.entries(o)) if (k !== 'loc' && typeof v === 'object') collectWithTargets(v, into);
+}
+
+/** A term without its locations, to compare constant keys. */
+function stripLoc(t: unknown): unknown {
+  return JSON.parse(JSON.stringify(t, (k, v: unknown) => (k === 'loc' ? undefined : v)));
 }
 
 /** The keys a ref names below a tree node: a constant's key text, undefined where any key may match. */

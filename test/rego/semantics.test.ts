@@ -197,3 +197,15 @@ describe('some ... in a literal collection: shapes OPA\'s type checker rejects',
     expect(await evalPackage(src, { xs: [[1], 2] })).toEqual({ p: [[4, 5]], q: [1] });
   });
 });
+
+describe('default rules for one constant key of an object rule', () => {
+  it('gives the key its default only when no definition gives that key', async () => {
+    const src = 'package t\ndefault p[true] := "d"\ndefault p[2] := "two"\np[k] := "v" if k := input.k\np["s"] := 1\n';
+    expect(await evalPackage(src, { k: true })).toEqual({ p: { true: 'v', 2: 'two', s: 1 } });
+    expect(await evalPackage(src, { k: false })).toEqual({ p: { false: 'v', true: 'd', 2: 'two', s: 1 } });
+  });
+
+  it('rejects two defaults for the same key', async () => {
+    await expect(evalPackage('package t\ndefault p[1] := "a"\ndefault p[1] := "b"\n')).rejects.toThrow(/multiple default rules data\.t\.p\[1\] found/);
+  });
+});
