@@ -209,3 +209,10 @@ describe('default rules for one constant key of an object rule', () => {
     await expect(evalPackage('package t\ndefault p[1] := "a"\ndefault p[1] := "b"\n')).rejects.toThrow(/multiple default rules data\.t\.p\[1\] found/);
   });
 });
+
+describe('every over a domain that is no collection', () => {
+  it('fails, as OPA asserts the domain is iterable (open-policy-agent/opa#6762)', async () => {
+    const src = 'package t\nnum if every _ in input.n { false }\nstr if every _ in "abc" { false }\nnul if every _ in null { false }\nempty if every _ in [] { false }\n';
+    expect(await evalPackage(src, { n: 1 })).toEqual({ empty: true });
+  });
+});
