@@ -8,7 +8,7 @@ export type { Operand };
 import { Planner, namesOf, type PlanContext, type Resolved } from './plan.js';
 import { builtinInfo } from './builtin-table.js';
 import { UNSUPPORTED_BUILTINS } from './builtins/index.js';
-import { refText } from './parser.js';
+import { refText, withTargetName } from './parser.js';
 
 type Kind = keyof typeof RULE_KIND;
 
@@ -53,7 +53,7 @@ class Compiler {
   mockedUnsupported = new Set<string>();
 
   constructor(readonly modules: Module[]) {
-    for (const m of modules) collectWithTargets(m, this.mockedUnsupported);
+    for (const m of modules) for (const name of m.withTargets ?? []) if (Object.hasOwn(UNSUPPORTED_BUILTINS, name)) this.mockedUnsupported.add(name);
     for (const m of modules) for (const r of m.rules) this.addRule(m, r);
     // A package defined by a module exists as a document ({}), even without rules.
     for (const m of modules) this.insertPath(m.package);
@@ -394,7 +394,7 @@ class Compiler {
   }
 
   compile(opts: CompileOptions): IrProgram {
-    for (const q of opts.queries ?? []) collectWithTargets(q.source, this.mockedUnsupported);
+    for (const q of opts.queries ?? []) collectQueryWithTargets(q.source, this.mockedUnsupported);
     const rules = this.groups.map((g) => this.planGroup(g));
     this.checkRecursion();
     const queries: IrQuery[] = [];
@@ -465,20 +465,18 @@ function checkDefaultValue(t: Term): void {
   }
 }
 
-/** Every `with` target in `node` (an AST subtree) that names an OPA builtin meshguard does not provide. */
-function collectWithTargets(node: unknown, into: Set<string>): void {
-  if (Array.isArray(node)) { for (const x of node) collectWithTargets(x, into); return; }
+/** The `with` targets of a query (a few expressions) that name an OPA builtin meshguard does not provide. */
+function collectQueryWithTargets(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) { for (const x of node) collectQueryWithTargets(x, into); return; }
   if (node === null || typeof node !== 'object') return;
   const o = node as Record<string, unknown>;
   if (Array.isArray(o.with) && 'negated' in o) {
     for (const w of o.with as { target: Term }[]) {
-      const t = w.target;
-      const parts = t.type === 'ref' ? [t.head, ...t.path] : [t];
-      const name = parts.map((x) => (x.type === 'var' ? x.name : x.type === 'string' ? x.value : '\u0000')).join('.');
+      const name = withTargetName(w.target);
       if (Object.hasOwn(UNSUPPORTED_BUILTINS, name)) into.add(name);
     }
   }
-  for (const [k, v] of Object.entries(o)) if (k !== 'loc' && typeof v === 'object') collectWithTargets(v, into);
+  for (const [k, v] of Object.entries(o)) if (k !== 'loc' && typeof v === 'object') collectQueryWithTargets(v, into);
 }
 
 /** A term without its locations, to compare constant keys. */

@@ -20,6 +20,8 @@ class Parser {
   private p = 0;
   /** Inside (), [] or a term's {}, newlines are plain whitespace. */
   private nest = 0;
+  /** Every `with` target read (attempts the parser backtracks from included: the set only over-approximates). */
+  readonly withTargets = new Set<string>();
 
   constructor(private readonly toks: Token[]) {}
 
@@ -82,7 +84,7 @@ class Parser {
       if (this.isKw('package')) this.fail('unexpected package keyword');
       rules.push(...this.rule(file, regoV1));
     }
-    return { file, package: pkg, packageLoc: pkgTok.loc, imports, rules, comments, regoV1 };
+    return { file, package: pkg, packageLoc: pkgTok.loc, imports, rules, comments, regoV1, withTargets: [...this.withTargets] };
   }
 
   constPath(t: Term, at: Token): Term[] {
@@ -180,15 +182,17 @@ class Parser {
       // that reads whole as a comprehension is one (`if { 1 | 1 }`), as a single term is read first.
       const save = this.p, saveNest = this.nest;
       const start = this.tok;
-      try {
-        const t = this.braceTerm();
-        const ends = this.tok.kind === 'eof' || this.tok.nl || this.isKw('else');
-        if ((t.type === 'setcomp' || t.type === 'objcomp') && ends) return [{ kind: 'term', term: t, negated: false, with: [], loc: start.loc }];
-      } catch (e) {
-        if (!(e instanceof RegoError)) throw e;
+      if (this.barInBrace()) {
+        try {
+          const t = this.braceTerm();
+          const ends = this.tok.kind === 'eof' || this.tok.nl || this.isKw('else');
+          if ((t.type === 'setcomp' || t.type === 'objcomp') && ends) return [{ kind: 'term', term: t, negated: false, with: [], loc: start.loc }];
+        } catch (e) {
+          if (!(e instanceof RegoError)) throw e;
+        }
+        this.p = save;
+        this.nest = saveNest;
       }
-      this.p = save;
-      this.nest = saveNest;
       try {
         return this.block();
       } catch (e) {
@@ -203,6 +207,20 @@ class Parser {
       }
     }
     return [this.literal()];
+  }
+
+  /** A `|` directly inside the brace at the current token: only then may the brace be a comprehension. */
+  private barInBrace(): boolean {
+    let depth = 0;
+    for (let i = this.p; i < this.toks.length; i++) {
+      const t = this.toks[i]!;
+      if (t.kind === 'eof') return false;
+      if (t.kind !== 'punct') continue;
+      if (t.text === '{' || t.text === '[' || t.text === '(') depth++;
+      else if (t.text === '}' || t.text === ']' || t.text === ')') { if (--depth === 0) return false; }
+      else if (t.text === '|' && depth === 1) return true;
+    }
+    return false;
   }
 
   block(): Expr[] {
@@ -251,6 +269,7 @@ class Parser {
     while (this.isKw('with')) {
       const wt = this.next();
       const target = this.refTerm();
+      this.withTargets.add(withTargetName(target));
       if (!this.isKw('as')) this.fail(`unexpected ${this.describe()} token: expected as`);
       this.next();
       withs.push({ target, value: this.term(), loc: wt.loc });
@@ -558,6 +577,12 @@ class Parser {
 
 function call(name: string, args: Term[], loc: Location): Term {
   return { type: 'call', name: name.split('.'), args, loc };
+}
+
+/** A `with` target as a dotted name (`http.send`, `data.a.b`); a non-constant part is `[...]`. */
+export function withTargetName(t: Term): string {
+  const parts = t.type === 'ref' ? [t.head, ...t.path] : [t];
+  return parts.map((x) => (x.type === 'var' ? x.name : x.type === 'string' ? x.value : '[...]')).join('.');
 }
 
 export function refText(t: Term): string {
