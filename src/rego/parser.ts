@@ -22,6 +22,8 @@ class Parser {
   private nest = 0;
   /** Every `with` target read (attempts the parser backtracks from included: the set only over-approximates). */
   readonly withTargets = new Set<string>();
+  /** `import rego.v2` or `future.keywords.not`: `not { ... }` negates a whole body. */
+  private notBody = false;
 
   constructor(private readonly toks: Token[]) {}
 
@@ -75,7 +77,8 @@ class Parser {
           this.fail(`import ${txt} shadows previous import`, t);
         }
       }
-      if (txt === 'rego.v1') regoV1 = true;
+      if (txt === 'rego.v1' || txt === 'rego.v2') regoV1 = true;
+      if (txt === 'rego.v2' || txt === 'future.keywords.not') this.notBody = true;
       imports.push({ path, alias, loc: t.loc });
     }
     const rules: Rule[] = [];
@@ -255,7 +258,16 @@ class Parser {
       negated = true;
     }
     let kind: ExprKind;
-    if (this.isKw('some') && !negated && !NOT_KEYWORD_AFTER.has(this.peekAt(1).text) && this.peekAt(1).kind !== 'eof') kind = this.some();
+    if (negated && this.notBody && this.is('{') && !this.barInBrace()) {
+      // The negated body is true when the body has no solution: count([true | body]) == 0, as a
+      // comprehension sees the enclosing bindings and keeps its own vars local, as a negated body does.
+      const at = this.tok.loc;
+      const body = this.block();
+      const comp: Term = { type: 'arraycomp', head: { type: 'boolean', value: true, loc: at }, body, loc: at };
+      const count: Term = { type: 'call', name: ['count'], args: [comp], loc: at };
+      kind = { kind: 'term', term: { type: 'call', name: ['equal'], args: [count, { type: 'number', text: '0', loc: at }], loc: at } };
+      negated = false;
+    } else if (this.isKw('some') && !negated && !NOT_KEYWORD_AFTER.has(this.peekAt(1).text) && this.peekAt(1).kind !== 'eof') kind = this.some();
     else if (this.isKw('every') && this.peekAt(1).kind === 'ident' && !negated) kind = this.every();
     else {
       const left = this.termWithComma();

@@ -216,3 +216,22 @@ describe('every over a domain that is no collection', () => {
     expect(await evalPackage(src, { n: 1 })).toEqual({ empty: true });
   });
 });
+
+describe('not over a body (import rego.v2 or future.keywords.not)', () => {
+  it('holds when the body has no solution, sees outer bindings and keeps its own vars local', async () => {
+    const src = `package t
+import rego.v2
+one_false if not { input.a; input.b }
+all_true if not { input.a; input.a }
+outer if { x := 2; not { some y in input.xs; y == x } }
+local_var if { not { y := 3; y == 4 }; y := 5; y == 5 }
+`;
+    expect(await evalPackage(src, { a: true, b: false, xs: [1, 3] })).toEqual({ one_false: true, outer: true, local_var: true });
+    expect(await evalPackage(src.replace('import rego.v2', 'import future.keywords.not'), { a: true, b: false, xs: [2] }))
+      .toEqual({ one_false: true, local_var: true });
+  });
+
+  it('stays a parse error without either import, as in OPA', async () => {
+    await expect(evalPackage('package t\np if { not { input.a; input.b } }\n')).rejects.toThrow(/rego_parse_error/);
+  });
+});
