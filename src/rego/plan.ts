@@ -48,7 +48,7 @@ export interface PlanContext {
  * by `with` can still bind an output argument (`http.send(req, resp)`).
  */
 const UNSUPPORTED_ARITY: Record<string, number> = {
-  'http.send': 1, 'net.lookup_ip_addr': 1, 'providers.aws.sign_req': 3, 'rego.parse_module': 2,
+  'http.send': 1, 'net.lookup_ip_addr': 1, 'rego.parse_module': 2,
   'crypto.x509.parse_keypair': 2, 'graphql.parse': 2, 'graphql.parse_and_verify': 2, 'graphql.parse_query': 1,
   'graphql.parse_schema': 1,
 };
