@@ -223,7 +223,12 @@ describe('json, urlquery and string templates', () => {
     expect(await value('json.match_schema({"a": 1}, {"type": "object", "required": ["a"]})')).toEqual([true, []]);
     const [ok, errors] = await value('json.match_schema({"a": "x"}, `{"properties": {"a": {"type": "integer"}}}`)') as [boolean, Array<Record<string, string>>];
     expect(ok).toBe(false);
-    expect(errors[0]).toMatchObject({ field: 'a', type: 'type' });
+    // gojsonschema's wording, which OPA returns.
+    expect(errors).toEqual([{ field: 'a', type: 'invalid_type', desc: 'Invalid type. Expected: integer, given: string', error: 'a: Invalid type. Expected: integer, given: string' }]);
+    expect(await value('json.match_schema({}, {"required": ["id"]})')).toEqual([false, [{ field: '(root)', type: 'required', desc: 'id is required', error: '(root): id is required' }]]);
+    // An empty enum is a valid schema no document matches.
+    expect(((await value('json.match_schema({"v": 1}, {"enum": []})')) as unknown[])[0]).toBe(false);
+    expect(((await value('json.match_schema(1, {"properties": {"a": {"enum": []}}})')) as unknown[])[0]).toBe(true);
   });
   it('urlquery encodes like Go\'s url.QueryEscape and decodes objects', async () => {
     expect(await value('urlquery.encode("a b&c=d/é!")')).toBe('a+b%26c%3Dd%2F%C3%A9%21');
