@@ -256,6 +256,15 @@ describe('graphql and rule metadata', () => {
     expect(await value(`graphql.is_valid("{ employee(id: \\"1\\") { name } }", "${schema}")`)).toBe(false);
     expect(await value(`graphql.is_valid("{ employee { salary } }", "${schema}")`)).toBe(false);
   });
+
+  it('graphql.is_valid accepts what gqlparser (OPA) accepts: extensions of undefined types, no query root, an empty query', async () => {
+    const federated = 'extend type User { id: ID! } union Entity = User extend type Query { entity: Entity }';
+    expect(await value(`graphql.is_valid("{ entity { ... on User { id } } }", "${federated}")`)).toBe(true);
+    expect(await value(`graphql.is_valid("{ entity { ... on User { name } } }", "${federated}")`)).toBe(false);
+    expect(await value('graphql.schema_is_valid("type T { f: String @deprecated } enum E { A @deprecated }")')).toBe(true);
+    expect(await value('graphql.is_valid("  # nothing\\n", "type T { f: String }")')).toBe(true);
+    expect(await value('graphql.is_valid("{ f }", "type T { f: String }")')).toBe(false);
+  });
   it('rego.metadata.rule and rego.metadata.chain return the annotations of the calling rule', async () => {
     const source = `# METADATA
 # title: Platform rules
