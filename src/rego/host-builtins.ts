@@ -3,7 +3,7 @@
 // argument errors are undefined in OPA's default mode and thrown in strict mode.
 
 import { randomUUID } from 'node:crypto';
-import { civil, diff, formatLayout, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
+import { civil, diff, formatLayout, NAMED_LAYOUTS, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
 import { FormatError, jsonPatch, jsonSelect, yamlMarshal, yamlUnmarshal } from './host-format.js';
 import { HOST_ALIAS_PREFIX_LOCAL } from './host-alias.js';
 import { HostBuiltinError, builtinError, intArg, numArg, str, strs, typeError, typeName, type HostBuiltin, type Json } from './builtins/args.js';
@@ -250,7 +250,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'time.weekday': { arity: 1, fn: (x) => timeGuard('time.weekday', () => ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][civilOf('time.weekday', x).weekday]) },
   'time.format': { arity: 1, fn: (x) => timeGuard('time.format', () => {
     const layout = Array.isArray(x) && x.length > 2 ? str('time.format', x[2], 1) : RFC3339_NANO;
-    return formatLayout(civilOf('time.format', x), layout);
+    return formatLayout(civilOf('time.format', x), Object.hasOwn(NAMED_LAYOUTS, layout) ? NAMED_LAYOUTS[layout]! : layout);
   }) },
   'time.parse_ns': { arity: 2, fn: (l, v) => timeGuard('time.parse_ns', () => parseLayout(str('time.parse_ns', l, 1), str('time.parse_ns', v, 2))) },
   'time.diff': { arity: 2, fn: (x, y) => timeGuard('time.diff', () => {

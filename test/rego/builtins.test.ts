@@ -293,6 +293,19 @@ plain := rego.metadata.rule()
   });
 });
 
+describe('time.format layout names', () => {
+  it("formats with Go's named layouts, as OPA's time.format documents", async () => {
+    // 2022-12-02T18:40:53Z is 00:10:53 on Saturday 3 December in Asia/Kolkata (+05:30).
+    const at = (layout: string): string => `time.format([1670006453000000000, "Asia/Kolkata", "${layout}"])`;
+    expect(await value(at('RFC1123Z'))).toBe('Sat, 03 Dec 2022 00:10:53 +0530');
+    expect(await value(at('RubyDate'))).toBe('Sat Dec 03 00:10:53 +0530 2022');
+    expect(await value(at('Kitchen'))).toBe('12:10AM');
+    expect(await value(at('DateOnly'))).toBe('2022-12-03');
+    // A layout that is no name is still a layout.
+    expect(await value(at('2006/01/02'))).toBe('2022/12/03');
+  });
+});
+
 describe('providers.aws.sign_req', () => {
   // AWS's published Signature V4 example (GET iam ListUsers, 20150830T123600Z, the documentation's example keys).
   const config = '{"aws_access_key": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "aws_service": "iam", "aws_region": "us-east-1"}';
