@@ -46,7 +46,11 @@ async function evaluateAll(c: Case): Promise<{ results: unknown[][]; prints: str
   const policy = await loadPolicy(compiled.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, compiled.memoryPages) }, builtins);
   policy.setData((c.data ?? {}) as object);
   let inputs: unknown[] = c.inputs ? c.inputs.map((i) => i.value) : [undefined];
-  if (c.inputTerm !== undefined) {
+  if (c.inputTerm !== undefined && isSetTerm(c.inputTerm)) {
+    // JSON cannot carry a set: the term's text goes to the module as written, which reads Rego's value
+    // syntax for its input as OPA's opa_value_parse does.
+    inputs = [new TextEncoder().encode(c.inputTerm).buffer];
+  } else if (c.inputTerm !== undefined) {
     const t = await compilePolicyDetailed([], { entrypoints: [], queries: [{ name: 'q', query: `x := ${c.inputTerm}` }] });
     const p = await loadPolicy(t.wasm.slice().buffer as ArrayBuffer, undefined, hostBuiltins());
     const r = p.evaluate(undefined, 'q') as { x: unknown }[];
@@ -65,6 +69,12 @@ async function evaluateAll(c: Case): Promise<{ results: unknown[][]; prints: str
   } finally {
     console.log = log;
   }
+}
+
+/** A ground term written with a set (`{1}`, `set()`), which no JSON value can stand for. */
+function isSetTerm(text: string): boolean {
+  try { JSON.parse(text); return false; } catch { /* not JSON */ }
+  return /set\(\)|\{\s*(?:[^"\s}]|"(?:[^"\\]|\\.)*"\s*[,}])/.test(text);
 }
 
 export async function runCase(c: Case): Promise<CaseResult> {

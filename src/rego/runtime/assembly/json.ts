@@ -1,6 +1,6 @@
 // JSON text <-> values. Parsing reads UTF-8 bytes straight from linear memory; dumping builds a
 // string and writes it back NUL-terminated, which is what the OPA ABI hands to the host.
-import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNumT, vStr, vArr, vObj, objPut, vNum } from "./value";
+import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNumT, vStr, vArr, vObj, vSet, objPut, setAdd, vNum } from "./value";
 
 let P: usize = 0;
 let E: usize = 0;
@@ -88,20 +88,32 @@ function val(depth: i32): V {
   const c = peek();
   if (c == 123) {
     P++;
-    const o = vObj();
     ws();
-    if (peek() == 125) { P++; return o; }
+    if (peek() == 125) { P++; return vObj(); }
+    // Rego's value syntax extends JSON (opa_value_parse): {a, b} is a set, and object keys may be any value.
+    const first = val(depth + 1);
+    ws();
+    if (peek() != 58) {
+      const st = vSet();
+      setAdd(st, first);
+      while (!bad) {
+        ws();
+        if (peek() == 44) { P++; setAdd(st, val(depth + 1)); continue; }
+        if (peek() == 125) { P++; break; }
+        bad = true;
+      }
+      return st;
+    }
+    const o = vObj();
+    let k = first;
     while (!bad) {
-      ws();
-      if (peek() != 34) { bad = true; break; }
-      const k = vStr(str());
       ws();
       if (peek() != 58) { bad = true; break; }
       P++;
       const v = val(depth + 1);
       objPut(o, k, v);
       ws();
-      if (peek() == 44) { P++; continue; }
+      if (peek() == 44) { P++; k = val(depth + 1); continue; }
       if (peek() == 125) { P++; break; }
       bad = true;
     }
@@ -125,6 +137,7 @@ function val(depth: i32): V {
   if (c == 116) { lit("true"); return vBool(true); }
   if (c == 102) { lit("false"); return vBool(false); }
   if (c == 110) { lit("null"); return vNull(); }
+  if (c == 115) { lit("set()"); return vSet(); }
   return num();
 }
 
