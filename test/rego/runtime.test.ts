@@ -69,7 +69,7 @@ describe('runtime ABI', () => {
     expect(x.opa_heap_ptr_get()).toBe(mark);
   });
 
-  it("reads Rego's value syntax (sets, non-string keys) for values and for opa_eval's input, as opa_value_parse does in OPA", async () => {
+  it("reads Rego's value syntax (sets, non-string keys, trailing commas) for values and for opa_eval's input, as opa_value_parse does in OPA", async () => {
     const { x, memory } = await instantiate('package p\nq := input.foo[{1}][1]\nr := input.k[2]\n', ['p/q', 'p/r']);
     x.builtins();
     const [p, n] = write(x, memory, '{"s": {2, "a", {1}}, "e": set(), 3: [true]}');
@@ -78,6 +78,8 @@ describe('runtime ABI', () => {
     expect(read(memory, x.opa_value_dump(v))).toBe('{3:[true],"e":set(),"s":{2,"a",{1}}}');
     const [dp, dn] = write(x, memory, '{}');
     const data = x.opa_json_parse(dp, dn);
+    const [tp, tn] = write(x, memory, '{"a": [1, 2,], "b": {3,}, }');
+    expect(read(memory, x.opa_value_dump(x.opa_value_parse(tp, tn)))).toBe('{"a":[1,2],"b":{3}}');
     const [ip, il] = write(x, memory, '{"foo": {{1}}, "k": {2: "two"}}');
     const heap = x.opa_heap_ptr_get();
     expect(read(memory, x.opa_eval(0, 0, data, ip, il, heap, 0))).toBe('[{"result":1}]');

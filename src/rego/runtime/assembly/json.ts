@@ -90,7 +90,8 @@ function val(depth: i32): V {
     P++;
     ws();
     if (peek() == 125) { P++; return vObj(); }
-    // Rego's value syntax extends JSON (opa_value_parse): {a, b} is a set, and object keys may be any value.
+    // Rego's value syntax extends JSON (opa_value_parse): {a, b} is a set, object keys may be any value,
+    // and a collection may end with a comma.
     const first = val(depth + 1);
     ws();
     if (peek() != 58) {
@@ -98,7 +99,7 @@ function val(depth: i32): V {
       setAdd(st, first);
       while (!bad) {
         ws();
-        if (peek() == 44) { P++; setAdd(st, val(depth + 1)); continue; }
+        if (peek() == 44) { P++; ws(); if (peek() == 125) { P++; break; } setAdd(st, val(depth + 1)); continue; }
         if (peek() == 125) { P++; break; }
         bad = true;
       }
@@ -113,7 +114,7 @@ function val(depth: i32): V {
       const v = val(depth + 1);
       objPut(o, k, v);
       ws();
-      if (peek() == 44) { P++; k = val(depth + 1); continue; }
+      if (peek() == 44) { P++; ws(); if (peek() == 125) { P++; break; } k = val(depth + 1); continue; }
       if (peek() == 125) { P++; break; }
       bad = true;
     }
@@ -127,7 +128,7 @@ function val(depth: i32): V {
     while (!bad) {
       items.push(val(depth + 1));
       ws();
-      if (peek() == 44) { P++; continue; }
+      if (peek() == 44) { P++; ws(); if (peek() == 93) { P++; break; } continue; }
       if (peek() == 93) { P++; break; }
       bad = true;
     }
