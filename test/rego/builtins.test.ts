@@ -293,6 +293,24 @@ plain := rego.metadata.rule()
   });
 });
 
+describe('io.jwt.decode of nested and encrypted tokens', () => {
+  const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+  const inner = `${b64({ alg: 'HS256' })}.${b64({ sub: '0' })}.AQID`;
+
+  it('gives the innermost token when the content type is JWT, its text either raw or a JSON string', async () => {
+    for (const carried of [JSON.stringify(inner), inner]) {
+      const outer = `${b64({ alg: 'HS256', cty: 'JWT' })}.${b64(carried)}.c2ln`;
+      const twice = `${b64({ alg: 'HS256', cty: 'JWT' })}.${b64(outer)}.c2ln`;
+      expect(await value(`io.jwt.decode("${twice}")`)).toEqual([{ alg: 'HS256' }, { sub: '0' }, '010203']);
+    }
+  });
+
+  it('rejects a JWE header, as OPA does', async () => {
+    const jwe = `${b64({ alg: 'HS256', enc: 'A128GCM' })}.${b64({ sub: '0' })}.AQID`;
+    await expect(value(`io.jwt.decode("${jwe}")`, { strict: true })).rejects.toThrow(/JWT is a JWE object, which is not supported/);
+  });
+});
+
 describe('time.format layout names', () => {
   it("formats with Go's named layouts, as OPA's time.format documents", async () => {
     // 2022-12-02T18:40:53Z is 00:10:53 on Saturday 3 December in Asia/Kolkata (+05:30).
