@@ -311,6 +311,15 @@ describe('io.jwt.decode of nested and encrypted tokens', () => {
   });
 });
 
+describe('bits.lsh past 2^53', () => {
+  it('shifts exactly, as Rego integers have no width (OPA: bits.lsh of max int64 by 1)', async () => {
+    expect(await value('bits.lsh(9223372036854775807, 1) == 18446744073709551614')).toBe(true);
+    expect(await value('json.marshal(bits.lsh(1, 64))')).toBe('18446744073709551616');
+    expect(await value('bits.lsh(-3, 70) == -3541774862152233910272')).toBe(true);
+    expect(await value('bits.lsh(5, 2)')).toBe(20);
+  });
+});
+
 describe('time.format layout names', () => {
   it("formats with Go's named layouts, as OPA's time.format documents", async () => {
     // 2022-12-02T18:40:53Z is 00:10:53 on Saturday 3 December in Asia/Kolkata (+05:30).
