@@ -84,9 +84,13 @@ describe('runtime ABI', () => {
     const heap = x.opa_heap_ptr_get();
     expect(read(memory, x.opa_eval(0, 0, data, ip, il, heap, 0))).toBe('[{"result":1}]');
     expect(read(memory, x.opa_eval(0, 1, data, ip, il, heap, 0))).toBe('[{"result":"two"}]');
-    // Plain JSON is read exactly as before; a brace that is neither object nor set is still an error.
+    // A brace that is neither object nor set is still an error; opa_json_parse (and json.unmarshal) stay strict JSON.
     const [bp, bn] = write(x, memory, '{"a" 1}');
     expect(x.opa_value_parse(bp, bn)).toBe(0);
+    for (const notJson of ['{1}', '[1,]', '{"a": 1,}', '{1: 2}', 'set()']) {
+      const [jp, jn] = write(x, memory, notJson);
+      expect(x.opa_json_parse(jp, jn), notJson).toBe(0);
+    }
   });
 
   it('opa_eval dumps sets in value form on request', async () => {

@@ -5,6 +5,7 @@ import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNu
 let P: usize = 0;
 let E: usize = 0;
 let bad = false;
+let valueSyntax = false;
 
 @inline function peek(): u32 { return P < E ? <u32>load<u8>(P) : 0; }
 
@@ -95,6 +96,7 @@ function val(depth: i32): V {
     const first = val(depth + 1);
     ws();
     if (peek() != 58) {
+      if (!valueSyntax) { bad = true; return vNull(); }
       const st = vSet();
       setAdd(st, first);
       while (!bad) {
@@ -105,6 +107,7 @@ function val(depth: i32): V {
       }
       return st;
     }
+    if (!valueSyntax && first.kind != K_STR) { bad = true; return vNull(); }
     const o = vObj();
     let k = first;
     while (!bad) {
@@ -114,7 +117,13 @@ function val(depth: i32): V {
       const v = val(depth + 1);
       objPut(o, k, v);
       ws();
-      if (peek() == 44) { P++; ws(); if (peek() == 125) { P++; break; } k = val(depth + 1); continue; }
+      if (peek() == 44) {
+        P++; ws();
+        if (valueSyntax && peek() == 125) { P++; break; }
+        k = val(depth + 1);
+        if (!valueSyntax && k.kind != K_STR) { bad = true; break; }
+        continue;
+      }
       if (peek() == 125) { P++; break; }
       bad = true;
     }
@@ -128,7 +137,7 @@ function val(depth: i32): V {
     while (!bad) {
       items.push(val(depth + 1));
       ws();
-      if (peek() == 44) { P++; ws(); if (peek() == 93) { P++; break; } continue; }
+      if (peek() == 44) { P++; ws(); if (valueSyntax && peek() == 93) { P++; break; } continue; }
       if (peek() == 93) { P++; break; }
       bad = true;
     }
@@ -138,12 +147,13 @@ function val(depth: i32): V {
   if (c == 116) { lit("true"); return vBool(true); }
   if (c == 102) { lit("false"); return vBool(false); }
   if (c == 110) { lit("null"); return vNull(); }
-  if (c == 115) { lit("set()"); return vSet(); }
+  if (c == 115 && valueSyntax) { lit("set()"); return vSet(); }
   return num();
 }
 
-export function parseJSON(ptr: usize, len: usize): V | null {
-  P = ptr; E = ptr + len; bad = false;
+/** Strict JSON unless `regoSyntax` (opa_value_parse, opa_eval's input): then Rego's value syntax too. */
+export function parseJSON(ptr: usize, len: usize, regoSyntax: bool = false): V | null {
+  P = ptr; E = ptr + len; bad = false; valueSyntax = regoSyntax;
   const v = val(0);
   ws();
   if (bad || P != E) return null;
