@@ -69,6 +69,8 @@ export interface Module {
   rules: Rule[];
   comments: Comment[];
   regoV1: boolean;
+  /** The targets of the module's `with` modifiers, dotted (`http.send`, `input.x`): read without walking the AST. */
+  withTargets?: string[];
 }
 
 export function refToPath(t: Term): Term[] | undefined {

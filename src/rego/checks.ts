@@ -99,6 +99,43 @@ export function checkShapes(a: Term, b: Term): void {
   }
 }
 
+/**
+ * `some pattern in collection` with a literal collection: OPA's type checker rejects a scalar collection
+ * and a destructuring pattern no element's literal type can match (`some [x, y] in [[1, 2, 3]]`),
+ * instead of leaving the expression undefined.
+ */
+export function checkSomeInShapes(value: Term, collection: Term): void {
+  const scalar = (t: Term): boolean => t.type === 'null' || t.type === 'boolean' || t.type === 'number' || t.type === 'string';
+  if (scalar(collection)) {
+    throw new RegoError('rego_type_error', `match error: some ... in expects an array, set or object, got ${collection.type}`, collection.loc);
+  }
+  if (value.type !== 'array' && value.type !== 'object') return;
+  const items = collection.type === 'array' || collection.type === 'set' ? collection.items
+    : collection.type === 'object' ? collection.entries.map(([, v]) => v) : undefined;
+  if (!items || items.length === 0) return;
+  let firstErr: RegoError | undefined;
+  for (const item of items) {
+    const err = shapeMismatch(value, item);
+    if (!err) return;
+    firstErr ??= new RegoError('rego_type_error', `match error: ${err}`, value.loc);
+  }
+  throw firstErr!;
+}
+
+/** Why a literal `item` can never unify with the destructuring `pattern`, or undefined when it may. */
+function shapeMismatch(pattern: Term, item: Term): string | undefined {
+  const known = item.type === 'array' || item.type === 'object' || item.type === 'set' || item.type === 'null' || item.type === 'boolean' || item.type === 'number' || item.type === 'string';
+  if (!known) return undefined;
+  if (pattern.type === 'array') {
+    if (item.type !== 'array') return `cannot bind pattern of type array to a value of type ${item.type}`;
+    if (item.items.length !== pattern.items.length) return 'mismatch in number of array elements';
+    for (let i = 0; i < item.items.length; i++) { const e = shapeMismatch(pattern.items[i]!, item.items[i]!); if (e) return e; }
+    return undefined;
+  }
+  if (pattern.type === 'object') return item.type === 'object' ? undefined : `cannot bind pattern of type object to a value of type ${item.type}`;
+  return undefined;
+}
+
 function collectPatternVars(t: Term, into: Set<string>): void {
   switch (t.type) {
     case 'var': if (t.name !== '_') into.add(t.name); break;

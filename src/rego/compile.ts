@@ -19,6 +19,8 @@ interface Group {
   path: string[];
   defs: Def[];
   default: { term: Term; module: Module } | undefined;
+  /** `default p[true] := v`: a value for one constant key, used when no definition gives that key. */
+  keyDefaults: { key: Term[]; term: Term; module: Module; loc: Location }[];
   loc: Location;
   arity: number;
 }
@@ -40,7 +42,7 @@ class Compiler {
   groups: Group[] = [];
   byPath = new Map<string, Group>();
   tree: TreeNode = { children: new Map(), rule: undefined };
-  treeIds = new Map<TreeNode, number>();
+  treeIds = new Map<TreeNode, Map<string, number>>();
   trees: [string[], IrValue, number][] = [];
   hostBuiltins = new Set<string>();
   deps = new Map<number, Set<number>>();
@@ -104,17 +106,28 @@ class Compiler {
       else { key = [rest[rest.length - 1]!]; if (rest.length > 1) throw new RegoError('rego_parse_error', 'unsupported v0 set rule head', r.loc); }
     } else if (rest.length > 0) { kind = 'object'; key = rest; }
     else kind = 'complete';
-    if (r.isDefault && kind === 'object') kind = 'complete';
+    const scalar = (t: Term): boolean => t.type === 'null' || t.type === 'boolean' || t.type === 'number';
+    const keyDefault = r.isDefault && kind === 'object' && rest.length === 1 && scalar(rest[0]!);
+    if (r.isDefault && kind === 'object' && !keyDefault) kind = 'complete';
     const path = [...m.package, ...prefix];
     const pk = path.join('\u0000');
     let g = this.byPath.get(pk);
     if (!g) {
-      g = { id: this.groups.length, kind, path, defs: [], default: undefined, loc: r.loc, arity: r.head.args?.length ?? 0 };
+      g = { id: this.groups.length, kind, path, defs: [], default: undefined, keyDefaults: [], loc: r.loc, arity: r.head.args?.length ?? 0 };
       this.groups.push(g);
       this.byPath.set(pk, g);
     } else if (g.kind !== kind && !r.isDefault) {
       if (g.defs.length === 0) g.kind = kind;
       else throw new RegoError('rego_type_error', `conflicting rules data.${path.join('.')} found`, r.loc);
+    }
+    if (keyDefault) {
+      const k = rest[0]!;
+      const keyText = k.type === 'number' ? k.text : k.type === 'boolean' ? String(k.value) : 'null';
+      if (g.keyDefaults.some((d) => JSON.stringify(stripLoc(d.key)) === JSON.stringify(stripLoc(rest)))) {
+        throw new RegoError('rego_type_error', `multiple default rules data.${path.join('.')}[${keyText}] found`, r.loc);
+      }
+      g.keyDefaults.push({ key: rest, term: value!, module: m, loc: r.loc });
+      return;
     }
     if (r.isDefault) {
       if (g.default) throw new RegoError('rego_type_error', `multiple default rules data.${path.join('.')} found`, r.loc);
@@ -145,35 +158,42 @@ class Compiler {
     n.rule = g.id;
   }
 
-  private treeId(node: TreeNode, path: string[]): number {
-    let id = this.treeIds.get(node);
+  /**
+   * The document at `node` for a ref that continues with `pat` below it (a key, or undefined where the
+   * ref has a variable): subtrees the ref cannot reach are left out, so evaluating `data[x].allow`
+   * neither evaluates nor depends on rules that have no `allow` beneath them (OPA's rule tree walk
+   * matches the constant parts of a dynamic ref the same way).
+   */
+  private treeId(node: TreeNode, path: string[], pat: (string | undefined)[] = []): number {
+    const cacheKey = JSON.stringify(pat.map((k) => k ?? null));
+    let byPat = this.treeIds.get(node);
+    if (!byPat) { byPat = new Map(); this.treeIds.set(node, byPat); }
+    let id = byPat.get(cacheKey);
+    const reached: number[] = [];
+    // A leaf rule is its id; a rule with rules beneath it (a.b := ... and a.b.c := ...) is
+    // [id, children]; a plain package node is an object of children.
+    const enc = (x: TreeNode, at: number): IrValue => {
+      const o: Record<string, IrValue> = {};
+      const want = at < pat.length ? pat[at] : undefined;
+      for (const [k, c] of x.children) {
+        if (want !== undefined && k !== want) continue;
+        if (c.rule !== undefined && this.groups[c.rule]!.kind === 'func') continue;
+        if (c.rule !== undefined) reached.push(c.rule);
+        if (c.rule !== undefined) o[k] = c.children.size ? [c.rule, enc(c, at + 1)] : c.rule;
+        else o[k] = enc(c, at + 1);
+      }
+      return o;
+    };
+    const self = node.rule !== undefined && this.groups[node.rule]!.kind !== 'func' ? node.rule : -1;
+    const tree = enc(node, 0);
+    if (self >= 0) reached.push(self);
+    for (const g of reached) this.curDeps?.add(g);
     if (id === undefined) {
       id = this.trees.length;
-      this.treeIds.set(node, id);
-      // A leaf rule is its id; a rule with rules beneath it (a.b := ... and a.b.c := ...) is
-      // [id, children]; a plain package node is an object of children.
-      const enc = (x: TreeNode): IrValue => {
-        const o: Record<string, IrValue> = {};
-        for (const [k, c] of x.children) {
-          if (c.rule !== undefined && this.groups[c.rule]!.kind === 'func') continue;
-          if (c.rule !== undefined) o[k] = c.children.size ? [c.rule, enc(c)] : c.rule;
-          else o[k] = enc(c);
-        }
-        return o;
-      };
-      const self = node.rule !== undefined && this.groups[node.rule]!.kind !== 'func' ? node.rule : -1;
-      this.trees.push([path, enc(node), self]);
-      for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
+      byPat.set(cacheKey, id);
+      this.trees.push([path, tree, self]);
     }
-    else for (const g of this.rulesUnder(node)) this.curDeps?.add(g);
     return id;
-  }
-
-  private rulesUnder(node: TreeNode): number[] {
-    const out: number[] = [];
-    const walk = (n: TreeNode): void => { if (n.rule !== undefined) out.push(n.rule); n.children.forEach(walk); };
-    walk(node);
-    return out;
   }
 
   curDeps: Set<number> | undefined;
@@ -262,7 +282,7 @@ class Compiler {
     for (; i < segs.length; i++) {
       const s = segs[i]!;
       // Package and rule paths are strings; data.x[2] also names data.x["2"].
-      const key = s.type === 'string' ? s.value : s.type === 'number' && /^\d+$/.test(s.text) ? s.text : undefined;
+      const key = s.type === 'string' ? s.value : s.type === 'number' ? s.text : undefined;
       if (key === undefined) break;
       const child = node.children.get(key);
       if (!child) {
@@ -275,7 +295,7 @@ class Compiler {
         // Rules both at and below this path: materialise the merged document here.
         this.curDeps?.add(child.rule);
         const tmp = p.alloc();
-        p.emit([OP.vdoc, this.treeId(child, consumed), tmp]);
+        p.emit([OP.vdoc, this.treeId(child, consumed, keyPattern(segs.slice(i + 1))), tmp]);
         p.bound.add(tmp);
         return p.dynamic(tmp, segs.slice(i + 1));
       }
@@ -298,7 +318,7 @@ class Compiler {
       }
     }
     const tmp = p.alloc();
-    p.emit([OP.vdoc, this.treeId(node, consumed), tmp]);
+    p.emit([OP.vdoc, this.treeId(node, consumed, keyPattern(segs.slice(i))), tmp]);
     p.bound.add(tmp);
     return p.dynamic(tmp, segs.slice(i));
   }
@@ -349,10 +369,19 @@ class Compiler {
         else throw e;
       }
     }
+    const keyDefaults: IrDef[] = [];
+    for (const kd of g.keyDefaults) {
+      try {
+        keyDefaults.push(this.planDef({ rule: undefined, module: kd.module, key: kd.key, value: kd.term, args: undefined }, [], kd.term, kd.loc));
+      } catch (e) {
+        if (e instanceof RegoError) this.errors.push(e); else throw e;
+      }
+    }
     this.curDeps = undefined;
     return {
       kind: RULE_KIND[g.kind], name: 'data.' + g.path.join('.'), path: g.path, loc: locString(g.loc), defs,
       ...(dflt !== undefined ? { default: dflt } : {}),
+      ...(keyDefaults.length > 0 ? { key_defaults: keyDefaults } : {}),
     };
   }
 
@@ -453,6 +482,16 @@ function checkDefaultValue(t: Term): void {
     case 'object': t.entries.forEach(([k, v]) => { checkDefaultValue(k); checkDefaultValue(v); }); break;
     default: break;
   }
+}
+
+/** A term without its locations, to compare constant keys. */
+function stripLoc(t: unknown): unknown {
+  return JSON.parse(JSON.stringify(t, (k, v: unknown) => (k === 'loc' ? undefined : v)));
+}
+
+/** The keys a ref names below a tree node: a constant's key text, undefined where any key may match. */
+function keyPattern(segs: Term[]): (string | undefined)[] {
+  return segs.map((s) => (s.type === 'string' ? s.value : s.type === 'number' ? s.text : undefined));
 }
 
 function collectVars(t: Term, into: Set<string>): void {

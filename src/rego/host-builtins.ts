@@ -3,7 +3,7 @@
 // argument errors are undefined in OPA's default mode and thrown in strict mode.
 
 import { randomUUID } from 'node:crypto';
-import { civil, diff, formatLayout, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
+import { civil, diff, formatLayout, NAMED_LAYOUTS, parseLayout, RFC3339_NANO, TimeError, type Civil } from './host-time.js';
 import { FormatError, jsonPatch, jsonSelect, yamlMarshal, yamlUnmarshal } from './host-format.js';
 import { HOST_ALIAS_PREFIX_LOCAL, PRINT_HOST } from './host-alias.js';
 import { RegoError } from './errors.js';
@@ -286,7 +286,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'base64url.encode_no_pad': { arity: 1, fn: (s) => Buffer.from(str('base64url.encode_no_pad', s, 1), 'utf8').toString('base64url') },
   'base64url.decode': { arity: 1, fn: (s) => b64decode('base64url.decode', str('base64url.decode', s, 1), true) },
   'hex.encode': { arity: 1, fn: (s) => Buffer.from(str('hex.encode', s, 1), 'utf8').toString('hex') },
-  'hex.decode': { arity: 1, fn: (s) => Buffer.from(str('hex.decode', s, 1), 'hex').toString('utf8') },
+  'hex.decode': { arity: 1, fn: (s) => Buffer.from(hexText(str('hex.decode', s, 1)), 'hex').toString('utf8') },
   // Random values are stable for the same arguments within a process, like OPA's per-query cache.
   'rand.intn': { arity: 2, fn: (k, n) => {
     const key = `${str('rand.intn', k, 1)}\u0000${intArg('rand.intn', n, 2)}`;
@@ -324,7 +324,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
   'time.weekday': { arity: 1, fn: (x) => timeGuard('time.weekday', () => ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][civilOf('time.weekday', x).weekday]) },
   'time.format': { arity: 1, fn: (x) => timeGuard('time.format', () => {
     const layout = Array.isArray(x) && x.length > 2 ? str('time.format', x[2], 1) : RFC3339_NANO;
-    return formatLayout(civilOf('time.format', x), layout);
+    return formatLayout(civilOf('time.format', x), Object.hasOwn(NAMED_LAYOUTS, layout) ? NAMED_LAYOUTS[layout]! : layout);
   }) },
   'time.parse_ns': { arity: 2, fn: (l, v) => timeGuard('time.parse_ns', () => parseLayout(str('time.parse_ns', l, 1), str('time.parse_ns', v, 2))) },
   'time.diff': { arity: 2, fn: (x, y) => timeGuard('time.diff', () => {
@@ -460,6 +460,21 @@ function exactJson(v: unknown): unknown {
  * The customBuiltins object for loadPolicy(). In strict mode argument errors throw (the
  * evaluation fails); otherwise they make the call undefined, as OPA does by default.
  */
+/** Go's hex.DecodeString checks (Buffer.from stops silently at the first bad pair). */
+function hexText(s: string): string {
+  const bytes = Buffer.from(s, 'utf8');
+  const isHex = (x: number): boolean => (x >= 48 && x <= 57) || (x >= 65 && x <= 70) || (x >= 97 && x <= 102);
+  // Go's %#U: the code point, then the character when it is printable.
+  const bad = (x: number): never => builtinError('hex.decode', `encoding/hex: invalid byte: U+${x.toString(16).toUpperCase().padStart(4, '0')}${x >= 0x20 && x !== 0x7f && (x < 0x80 || x >= 0xa0) ? ` '${String.fromCharCode(x)}'` : ''}`);
+  const even = bytes.length - (bytes.length % 2);
+  for (let i = 0; i < even; i++) if (!isHex(bytes[i]!)) bad(bytes[i]!);
+  if (bytes.length % 2 === 1) {
+    if (!isHex(bytes[bytes.length - 1]!)) bad(bytes[bytes.length - 1]!);
+    builtinError('hex.decode', 'encoding/hex: odd length hex string');
+  }
+  return s;
+}
+
 export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (...args: unknown[]) => unknown> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
   for (const [name, h] of Object.entries(HOST_BUILTINS)) {

@@ -57,6 +57,16 @@ function tzText(off: number, style: string): string {
 
 export const RFC3339_NANO = '2006-01-02T15:04:05.999999999Z07:00';
 
+/** The layout names time.format accepts besides a layout (Go's time package constants, as OPA documents). */
+export const NAMED_LAYOUTS: Record<string, string> = {
+  ANSIC: 'Mon Jan _2 15:04:05 2006', UnixDate: 'Mon Jan _2 15:04:05 MST 2006', RubyDate: 'Mon Jan 02 15:04:05 -0700 2006',
+  RFC822: '02 Jan 06 15:04 MST', RFC822Z: '02 Jan 06 15:04 -0700', RFC850: 'Monday, 02-Jan-06 15:04:05 MST',
+  RFC1123: 'Mon, 02 Jan 2006 15:04:05 MST', RFC1123Z: 'Mon, 02 Jan 2006 15:04:05 -0700',
+  RFC3339: '2006-01-02T15:04:05Z07:00', RFC3339Nano: RFC3339_NANO, Kitchen: '3:04PM',
+  Stamp: 'Jan _2 15:04:05', StampMilli: 'Jan _2 15:04:05.000', StampMicro: 'Jan _2 15:04:05.000000', StampNano: 'Jan _2 15:04:05.000000000',
+  Layout: "01/02 03:04:05PM '06 -0700", DateTime: '2006-01-02 15:04:05', DateOnly: '2006-01-02', TimeOnly: '15:04:05',
+};
+
 export function formatLayout(c: Civil, layout: string): string {
   let out = '';
   for (let i = 0; i < layout.length;) {

@@ -26,6 +26,8 @@ export interface IrRule {
   loc: string;
   defs: IrDef[];
   default?: IrDef;
+  /** Object rules: `default p[<constant>] := v`, each used when no definition gives its key. */
+  key_defaults?: IrDef[];
 }
 
 export interface IrDef {

@@ -20,8 +20,10 @@ class Parser {
   private p = 0;
   /** Inside (), [] or a term's {}, newlines are plain whitespace. */
   private nest = 0;
-  /** While above 0, `|` ends a term instead of being set union: the head of a comprehension is being read. */
-  private noBar = 0;
+  /** Every `with` target read (attempts the parser backtracks from included: the set only over-approximates). */
+  readonly withTargets = new Set<string>();
+  /** `import rego.v2` or `future.keywords.not`: `not { ... }` negates a whole body. */
+  private notBody = false;
 
   constructor(private readonly toks: Token[]) {}
 
@@ -75,7 +77,8 @@ class Parser {
           this.fail(`import ${txt} shadows previous import`, t);
         }
       }
-      if (txt === 'rego.v1') regoV1 = true;
+      if (txt === 'rego.v1' || txt === 'rego.v2') regoV1 = true;
+      if (txt === 'rego.v2' || txt === 'future.keywords.not') this.notBody = true;
       imports.push({ path, alias, loc: t.loc });
     }
     const rules: Rule[] = [];
@@ -84,7 +87,7 @@ class Parser {
       if (this.isKw('package')) this.fail('unexpected package keyword');
       rules.push(...this.rule(file, regoV1));
     }
-    return { file, package: pkg, packageLoc: pkgTok.loc, imports, rules, comments, regoV1 };
+    return { file, package: pkg, packageLoc: pkgTok.loc, imports, rules, comments, regoV1, withTargets: [...this.withTargets] };
   }
 
   constPath(t: Term, at: Token): Term[] {
@@ -140,7 +143,8 @@ class Parser {
     let body: Expr[] = [];
     let hasBody = false;
     if (this.isKw('if') && !this.tok.nl) { this.next(); body = this.ifBody(); hasBody = true; }
-    else if (this.is('{') && !this.tok.nl) {
+    else if (this.is('{')) {
+      // A body may open on the next line: no rule starts with `{`.
       if (v1) this.fail('`if` keyword is required before rule body');
       body = this.block(); hasBody = true;
     }
@@ -177,8 +181,21 @@ class Parser {
 
   ifBody(): Expr[] {
     if (this.is('{')) {
-      // `if {` usually opens a body, but may start a term (`if {x: i | ...}`): backtrack.
+      // `if {` usually opens a body, but may start a term (`if {x: i | ...}`): backtrack. A brace
+      // that reads whole as a comprehension is one (`if { 1 | 1 }`), as a single term is read first.
       const save = this.p, saveNest = this.nest;
+      const start = this.tok;
+      if (this.barInBrace()) {
+        try {
+          const t = this.braceTerm();
+          const ends = this.tok.kind === 'eof' || this.tok.nl || this.isKw('else');
+          if ((t.type === 'setcomp' || t.type === 'objcomp') && ends) return [{ kind: 'term', term: t, negated: false, with: [], loc: start.loc }];
+        } catch (e) {
+          if (!(e instanceof RegoError)) throw e;
+        }
+        this.p = save;
+        this.nest = saveNest;
+      }
       try {
         return this.block();
       } catch (e) {
@@ -193,6 +210,20 @@ class Parser {
       }
     }
     return [this.literal()];
+  }
+
+  /** A `|` directly inside the brace at the current token: only then may the brace be a comprehension. */
+  private barInBrace(): boolean {
+    let depth = 0;
+    for (let i = this.p; i < this.toks.length; i++) {
+      const t = this.toks[i]!;
+      if (t.kind === 'eof') return false;
+      if (t.kind !== 'punct') continue;
+      if (t.text === '{' || t.text === '[' || t.text === '(') depth++;
+      else if (t.text === '}' || t.text === ']' || t.text === ')') { if (--depth === 0) return false; }
+      else if (t.text === '|' && depth === 1) return true;
+    }
+    return false;
   }
 
   block(): Expr[] {
@@ -227,12 +258,22 @@ class Parser {
       negated = true;
     }
     let kind: ExprKind;
-    if (this.isKw('some') && !negated && !NOT_KEYWORD_AFTER.has(this.peekAt(1).text) && this.peekAt(1).kind !== 'eof') kind = this.some();
+    if (negated && this.notBody && this.is('{') && !this.barInBrace()) {
+      // The negated body is true when the body has no solution: count([true | body]) == 0, as a
+      // comprehension sees the enclosing bindings and keeps its own vars local, as a negated body does.
+      const at = this.tok.loc;
+      const body = this.block();
+      const comp: Term = { type: 'arraycomp', head: { type: 'boolean', value: true, loc: at }, body, loc: at };
+      const count: Term = { type: 'call', name: ['count'], args: [comp], loc: at };
+      kind = { kind: 'term', term: { type: 'call', name: ['equal'], args: [count, { type: 'number', text: '0', loc: at }], loc: at } };
+      negated = false;
+    } else if (this.isKw('some') && !negated && !NOT_KEYWORD_AFTER.has(this.peekAt(1).text) && this.peekAt(1).kind !== 'eof') kind = this.some();
     else if (this.isKw('every') && this.peekAt(1).kind === 'ident' && !negated) kind = this.every();
     else {
       const left = this.termWithComma();
-      if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.term() }; }
-      else if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.term() }; }
+      // The right side may be a `key, value in collection` membership, as the left side may.
+      if (this.is(':=') && this.cont()) { this.next(); kind = { kind: 'assign', left, right: this.termWithComma() }; }
+      else if (this.is('=') && this.cont()) { this.next(); kind = { kind: 'unify', left, right: this.termWithComma() }; }
       else kind = { kind: 'term', term: left };
     }
     const withs: With[] = [];
@@ -240,6 +281,7 @@ class Parser {
     while (this.isKw('with')) {
       const wt = this.next();
       const target = this.refTerm();
+      this.withTargets.add(withTargetName(target));
       if (!this.isKw('as')) this.fail(`unexpected ${this.describe()} token: expected as`);
       this.next();
       withs.push({ target, value: this.term(), loc: wt.loc });
@@ -318,7 +360,9 @@ class Parser {
 
   private binary(ops: string[], sub: () => Term): Term {
     let left = sub();
-    while (this.tok.kind === 'punct' && ops.includes(this.tok.text) && this.cont() && !(this.noBar > 0 && this.tok.text === '|')) {
+    // OPA separates body expressions by what cannot continue one, not by newlines: an operator at the
+    // start of a line continues the expression above it.
+    while (this.tok.kind === 'punct' && ops.includes(this.tok.text)) {
       const op = this.next().text;
       const right = sub();
       left = call(INFIX[op]!, [left, right], left.loc);
@@ -364,7 +408,7 @@ class Parser {
         if (t.text === '(') {
           this.next();
           this.nest++;
-          const inner = this.barsAllowed(() => this.termWithComma());
+          const inner = this.termWithComma();
           this.expect(')');
           this.nest--;
           return this.postfix(inner, true);
@@ -378,51 +422,49 @@ class Parser {
     return this.fail(`unexpected ${this.describe()} token`);
   }
 
-  /** Inside a new bracket `|` is union again, whatever encloses it. */
-  private barsAllowed<T>(read: () => T): T {
-    const saved = this.noBar;
-    this.noBar = 0;
-    try { return read(); } finally { this.noBar = saved; }
-  }
-
-  /** A term that may be a comprehension's head: a `|` after it starts the comprehension body. */
-  private headTerm(): Term {
-    this.noBar++;
-    try { return this.term(); } finally { this.noBar--; }
-  }
-
+  /**
+   * `[` and `{` read their first item as a single term (no infix operator) and take a `|` after it as
+   * the start of a comprehension, as OPA's parser does: `[x | y]` is a comprehension, while
+   * `[x - {10} | y, 5]` is an array whose first item is a set union, and `[x + 1 | x := ...]` is the
+   * parse error OPA gives (open-policy-agent/opa#4215). Otherwise the items are read again as full terms.
+   */
   arrayTerm(): Term {
-    return this.barsAllowed(() => this.arrayTermInner());
-  }
-
-  arrayTermInner(): Term {
     const start = this.next();
     this.nest++;
     if (this.is(']')) { this.next(); this.nest--; return { type: 'array', items: [], loc: start.loc }; }
     const afterBracket = this.p;
     const nest = this.nest;
-    const first = this.headTerm();
+    const first = this.unary();
     if (this.is('|')) {
-      this.next();
+      const compr = this.comprehensionOr(']', afterBracket, nest, () => this.arrayItems(this.term(), start));
+      if (compr.kind === 'other') return compr.term;
+      this.nest--;
+      return { type: 'arraycomp', head: first, body: compr.body, loc: start.loc };
+    }
+    if (this.is(']') || this.is(',')) return this.arrayItems(first, start);
+    this.p = afterBracket;
+    return this.arrayItems(this.term(), start);
+  }
+
+  /**
+   * After `head |`: the comprehension body up to `end`, or, when no body can be read there, the
+   * literal `other` reads from `from` (`[x | y, 5]` is an array holding `x | y`). When neither reading
+   * works, the comprehension's error is the one reported.
+   */
+  private comprehensionOr(end: string, from: number, nest: number, other: () => Term): { kind: 'compr'; body: Expr[] } | { kind: 'other'; term: Term } {
+    this.next();
+    try {
+      return { kind: 'compr', body: this.comprBody(end) };
+    } catch (error) {
+      if (!(error instanceof RegoError) || error.code !== 'rego_parse_error') throw error;
+      this.p = from;
+      this.nest = nest;
       try {
-        const body = this.comprBody(']');
-        this.nest--;
-        return { type: 'arraycomp', head: first, body, loc: start.loc };
-      } catch (error) {
-        // `[x | y, 5]`: what follows the bar is no comprehension body, so the bar was set union in an
-        // array's first item (OPA's parser retries the same way).
-        if (!(error instanceof RegoError) || error.code !== 'rego_parse_error') throw error;
-        this.p = afterBracket;
-        this.nest = nest;
-        try {
-          return this.arrayItems(this.term(), start);
-        } catch {
-          // Neither reading works: the comprehension's error says more.
-          throw error;
-        }
+        return { kind: 'other', term: other() };
+      } catch {
+        throw error;
       }
     }
-    return this.arrayItems(first, start);
   }
 
   private arrayItems(first: Term, start: Token): Term {
@@ -447,41 +489,28 @@ class Parser {
   }
 
   braceTerm(): Term {
-    return this.barsAllowed(() => this.braceTermInner());
-  }
-
-  braceTermInner(): Term {
     const start = this.next();
     this.nest++;
     if (this.is('}')) { this.next(); this.nest--; return { type: 'object', entries: [], loc: start.loc }; }
-    const first = this.headTerm();
-    if (this.is(':')) {
-      this.next();
-      const v = this.headTerm();
-      if (this.is('|')) {
-        this.next();
-        const body = this.comprBody('}');
-        this.nest--;
-        return { type: 'objcomp', key: first, value: v, body, loc: start.loc };
-      }
-      const entries: [Term, Term][] = [[first, v]];
-      while (this.is(',')) {
-        this.next();
-        if (this.is('}')) break;
-        const k = this.term();
-        this.expect(':');
-        entries.push([k, this.term()]);
-      }
-      this.expect('}');
-      this.nest--;
-      return { type: 'object', entries, loc: start.loc };
-    }
+    const afterBrace = this.p;
+    const nest = this.nest;
+    let first = this.unary();
+    if (this.is(':')) return this.objectTerm(first, start);
     if (this.is('|')) {
-      this.next();
-      const body = this.comprBody('}');
+      const compr = this.comprehensionOr('}', afterBrace, nest, () => this.setItems(this.term(), start));
+      if (compr.kind === 'other') return compr.term;
       this.nest--;
-      return { type: 'setcomp', head: first, body, loc: start.loc };
+      return { type: 'setcomp', head: first, body: compr.body, loc: start.loc };
     }
+    if (this.is('}') || this.is(',')) return this.setItems(first, start);
+    this.p = afterBrace;
+    first = this.term();
+    // `{a + 1: v | ...}` may still be an object comprehension.
+    if (this.is(':')) return this.objectTerm(first, start);
+    return this.setItems(first, start);
+  }
+
+  private setItems(first: Term, start: Token): Term {
     const items = [first];
     while (this.is(',')) {
       this.next();
@@ -491,6 +520,34 @@ class Parser {
     this.expect('}');
     this.nest--;
     return { type: 'set', items, loc: start.loc };
+  }
+
+  /** After the first key and its `:`: an object comprehension when a single-term value is followed by `|`. */
+  private objectTerm(key: Term, start: Token): Term {
+    this.next();
+    const afterColon = this.p;
+    let v = this.unary();
+    if (this.is('|')) {
+      this.next();
+      const body = this.comprBody('}');
+      this.nest--;
+      return { type: 'objcomp', key, value: v, body, loc: start.loc };
+    }
+    if (!this.is('}') && !this.is(',')) {
+      this.p = afterColon;
+      v = this.term();
+    }
+    const entries: [Term, Term][] = [[key, v]];
+    while (this.is(',')) {
+      this.next();
+      if (this.is('}')) break;
+      const k = this.term();
+      this.expect(':');
+      entries.push([k, this.term()]);
+    }
+    this.expect('}');
+    this.nest--;
+    return { type: 'object', entries, loc: start.loc };
   }
 
   /** `.name`, `[term]` and `(args)` suffixes; a newline before `[` starts a new expression. */
@@ -532,6 +589,12 @@ class Parser {
 
 function call(name: string, args: Term[], loc: Location): Term {
   return { type: 'call', name: name.split('.'), args, loc };
+}
+
+/** A `with` target as a dotted name (`http.send`, `data.a.b`); a non-constant part is `[...]`. */
+export function withTargetName(t: Term): string {
+  const parts = t.type === 'ref' ? [t.head, ...t.path] : [t];
+  return parts.map((x) => (x.type === 'var' ? x.name : x.type === 'string' ? x.value : '[...]')).join('.');
 }
 
 export function refText(t: Term): string {

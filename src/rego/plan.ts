@@ -8,7 +8,7 @@ import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
 import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage, type BuiltinInfo } from './builtin-table.js';
 import { RULE_METADATA_BUILTINS, ruleMetadataValue } from './builtins/rule-metadata.js';
-import { checkDeclarations, checkShapes, namesOf, renameLateShadows } from './checks.js';
+import { checkDeclarations, checkShapes, checkSomeInShapes, namesOf, renameLateShadows } from './checks.js';
 
 export { namesOf } from './checks.js';
 
@@ -214,7 +214,7 @@ export class Planner {
     } else if (arity >= 0 && args.length !== arity) {
       throw new RegoError('rego_type_error', `${dotted}: arity mismatch: ${args.length} arguments given, ${arity} expected`, t.loc);
     }
-    const ops = args.map((a) => this.value(a));
+    const ops = this.operands(args);
     if (dotted === 'walk' && fid === undefined) {
       // walk is a relation: one [path, value] solution per node, as an output or as a value.
       const all = this.alloc();
@@ -231,6 +231,44 @@ export class Planner {
     else this.emit([OP.call, callName, ops, dst, loc]);
     this.markBound(dst);
     return dst;
+  }
+
+  /**
+   * Call arguments, each planned once the vars it reads are bound: a ref argument may bind a var
+   * another argument reads (`foo == input.foos[foo]`), as OPA evaluates refs out of calls first.
+   */
+  private operands(args: Term[]): Operand[] {
+    if (args.length < 2) return args.map((a) => this.value(a));
+    // Most calls plan in order; only a blocked argument makes it worth retrying the others first.
+    const startOut = this.out.length, startBound = new Set(this.bound);
+    try {
+      return args.map((a) => this.value(a));
+    } catch (e) {
+      if (!(e instanceof Unsafe)) throw e;
+      this.out.length = startOut;
+      this.bound = startBound;
+    }
+    const ops: Operand[] = new Array<Operand>(args.length);
+    let pending = args.map((_, i) => i);
+    while (pending.length > 0) {
+      const blocked: number[] = [];
+      let firstErr: Unsafe | undefined;
+      for (const i of pending) {
+        const saveOut = this.out.length, saveBound = new Set(this.bound);
+        try {
+          ops[i] = this.value(args[i]!);
+        } catch (e) {
+          if (!(e instanceof Unsafe)) throw e;
+          this.out.length = saveOut;
+          this.bound = saveBound;
+          firstErr ??= e;
+          blocked.push(i);
+        }
+      }
+      if (blocked.length === pending.length) throw firstErr!;
+      pending = blocked;
+    }
+    return ops;
   }
 
   compr(kind: number, head: Term, val: Term | undefined, body: Expr[], loc: Location): Operand {
@@ -431,6 +469,7 @@ export class Planner {
         return;
       }
       case 'somein': {
+        checkSomeInShapes(e.value, e.collection);
         const coll = this.value(e.collection);
         const k = e.key ? this.pattern(e.key) : this.alloc();
         const v = this.pattern(e.value);

@@ -223,7 +223,12 @@ describe('json, urlquery and string templates', () => {
     expect(await value('json.match_schema({"a": 1}, {"type": "object", "required": ["a"]})')).toEqual([true, []]);
     const [ok, errors] = await value('json.match_schema({"a": "x"}, `{"properties": {"a": {"type": "integer"}}}`)') as [boolean, Array<Record<string, string>>];
     expect(ok).toBe(false);
-    expect(errors[0]).toMatchObject({ field: 'a', type: 'type' });
+    // gojsonschema's wording, which OPA returns.
+    expect(errors).toEqual([{ field: 'a', type: 'invalid_type', desc: 'Invalid type. Expected: integer, given: string', error: 'a: Invalid type. Expected: integer, given: string' }]);
+    expect(await value('json.match_schema({}, {"required": ["id"]})')).toEqual([false, [{ field: '(root)', type: 'required', desc: 'id is required', error: '(root): id is required' }]]);
+    // An empty enum is a valid schema no document matches.
+    expect(((await value('json.match_schema({"v": 1}, {"enum": []})')) as unknown[])[0]).toBe(false);
+    expect(((await value('json.match_schema(1, {"properties": {"a": {"enum": []}}})')) as unknown[])[0]).toBe(true);
   });
   it('urlquery encodes like Go\'s url.QueryEscape and decodes objects', async () => {
     expect(await value('urlquery.encode("a b&c=d/é!")')).toBe('a+b%26c%3Dd%2F%C3%A9%21');
@@ -234,7 +239,7 @@ describe('json, urlquery and string templates', () => {
   it('strings.render_template renders fields, ranges and conditionals', async () => {
     expect(await value('strings.render_template("{{.name}} owns {{range $i, $s := .services}}{{if $i}}, {{end}}{{$s}}{{end}}", {"name": "team-a", "services": ["api", "web"]})'))
       .toBe('team-a owns api, web');
-    expect(await value('strings.render_template("{{.missing}}", {})')).toBe('<no value>');
+    expect(await value('strings.render_template("{{.missing}}", {})')).toBe('<undefined>');
     await expect(value('strings.render_template("{{len .x}}", {"x": []})', { strict: true })).rejects.toThrow(/unsupported action/);
   });
   it('opa.runtime exposes no environment: {} as OPA embedded without runtime information', async () => {
@@ -251,6 +256,15 @@ describe('graphql and rule metadata', () => {
     expect(await value(`graphql.is_valid("{ employee(id: \\"1\\") { salary } }", "${schema}")`)).toBe(true);
     expect(await value(`graphql.is_valid("{ employee(id: \\"1\\") { name } }", "${schema}")`)).toBe(false);
     expect(await value(`graphql.is_valid("{ employee { salary } }", "${schema}")`)).toBe(false);
+  });
+
+  it('graphql.is_valid accepts what gqlparser (OPA) accepts: extensions of undefined types, no query root, an empty query', async () => {
+    const federated = 'extend type User { id: ID! } union Entity = User extend type Query { entity: Entity }';
+    expect(await value(`graphql.is_valid("{ entity { ... on User { id } } }", "${federated}")`)).toBe(true);
+    expect(await value(`graphql.is_valid("{ entity { ... on User { name } } }", "${federated}")`)).toBe(false);
+    expect(await value('graphql.schema_is_valid("type T { f: String @deprecated } enum E { A @deprecated }")')).toBe(true);
+    expect(await value('graphql.is_valid("  # nothing\\n", "type T { f: String }")')).toBe(true);
+    expect(await value('graphql.is_valid("{ f }", "type T { f: String }")')).toBe(false);
   });
   it('rego.metadata.rule and rego.metadata.chain return the annotations of the calling rule', async () => {
     const source = `# METADATA
@@ -277,6 +291,78 @@ plain := rego.metadata.rule()
       chain: [{ path: ['data', 't', 'chain'] }, { path: ['data', 't'], annotations: { scope: 'package', title: 'Platform rules' } }],
       plain: {},
     });
+  });
+});
+
+describe('io.jwt.decode of nested and encrypted tokens', () => {
+  const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+  const inner = `${b64({ alg: 'HS256' })}.${b64({ sub: '0' })}.AQID`;
+
+  it('gives the innermost token when the content type is JWT, its text either raw or a JSON string', async () => {
+    for (const carried of [JSON.stringify(inner), inner]) {
+      const outer = `${b64({ alg: 'HS256', cty: 'JWT' })}.${b64(carried)}.c2ln`;
+      const twice = `${b64({ alg: 'HS256', cty: 'JWT' })}.${b64(outer)}.c2ln`;
+      expect(await value(`io.jwt.decode("${twice}")`)).toEqual([{ alg: 'HS256' }, { sub: '0' }, '010203']);
+    }
+  });
+
+  it('rejects a JWE header, as OPA does', async () => {
+    const jwe = `${b64({ alg: 'HS256', enc: 'A128GCM' })}.${b64({ sub: '0' })}.AQID`;
+    await expect(value(`io.jwt.decode("${jwe}")`, { strict: true })).rejects.toThrow(/JWT is a JWE object, which is not supported/);
+  });
+});
+
+describe('bits.lsh past 2^53', () => {
+  it('shifts exactly, as Rego integers have no width (OPA: bits.lsh of max int64 by 1)', async () => {
+    expect(await value('bits.lsh(9223372036854775807, 1) == 18446744073709551614')).toBe(true);
+    expect(await value('json.marshal(bits.lsh(1, 64))')).toBe('18446744073709551616');
+    expect(await value('bits.lsh(-3, 70) == -3541774862152233910272')).toBe(true);
+    expect(await value('bits.lsh(5, 2)')).toBe(20);
+  });
+});
+
+describe('time.format layout names', () => {
+  it("formats with Go's named layouts, as OPA's time.format documents", async () => {
+    // 2022-12-02T18:40:53Z is 00:10:53 on Saturday 3 December in Asia/Kolkata (+05:30).
+    const at = (layout: string): string => `time.format([1670006453000000000, "Asia/Kolkata", "${layout}"])`;
+    expect(await value(at('RFC1123Z'))).toBe('Sat, 03 Dec 2022 00:10:53 +0530');
+    expect(await value(at('RubyDate'))).toBe('Sat Dec 03 00:10:53 +0530 2022');
+    expect(await value(at('Kitchen'))).toBe('12:10AM');
+    expect(await value(at('DateOnly'))).toBe('2022-12-03');
+    // A layout that is no name is still a layout.
+    expect(await value(at('2006/01/02'))).toBe('2022/12/03');
+  });
+});
+
+describe('providers.aws.sign_req', () => {
+  // AWS's published Signature V4 example (GET iam ListUsers, 20150830T123600Z, the documentation's example keys).
+  const config = '{"aws_access_key": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "aws_service": "iam", "aws_region": "us-east-1"}';
+  const req = '{"method": "GET", "url": "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08", "headers": {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}}';
+
+  it("signs AWS's documented example to its documented signature", async () => {
+    const out = await value(`providers.aws.sign_req(${req}, ${config}, 1440938160000000000)`) as { headers: Record<string, string> };
+    expect(out.headers).toEqual({
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      host: 'iam.amazonaws.com',
+      'x-amz-date': '20150830T123600Z',
+      Authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request,SignedHeaders=content-type;host;x-amz-date,Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7',
+    });
+  });
+
+  it('adds the payload hash for s3 (UNSIGNED-PAYLOAD when disabled) and the session token', async () => {
+    const s3 = config.replace('"iam"', '"s3"').replace('}', ', "aws_session_token": "TOKEN"}');
+    const body = '{"method": "PUT", "url": "https://b.s3.amazonaws.com/k", "raw_body": "hello"}';
+    const signed = await value(`providers.aws.sign_req(${body}, ${s3}, 1440938160000000000)`) as { headers: Record<string, string>; raw_body: string };
+    expect(signed.raw_body).toBe('hello');
+    expect(signed.headers['x-amz-content-sha256']).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+    expect(signed.headers['x-amz-security-token']).toBe('TOKEN');
+    expect(signed.headers.Authorization).toMatch(/SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,/);
+    const unsigned = await value(`providers.aws.sign_req(${body}, ${s3.replace('}', ', "disable_payload_signing": true}')}, 1440938160000000000)`) as { headers: Record<string, string> };
+    expect(unsigned.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+  });
+
+  it('rejects a config without credentials', async () => {
+    await expect(value(`providers.aws.sign_req(${req}, {"aws_service": "s3"}, 0)`, { strict: true })).rejects.toThrow(/providers.aws.sign_req: invalid aws_config: aws_access_key/);
   });
 });
 

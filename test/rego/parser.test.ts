@@ -66,3 +66,33 @@ describe('METADATA blocks', () => {
     expect(blocks[1]!.loc).toEqual({ file: 'm.rego', line: 7, col: 1 });
   });
 });
+
+describe('rego parser: where OPA ends an expression', () => {
+  it('continues an expression over an operator that starts the next line', () => {
+    const [a, b] = parseQuery('input.x\n== 5\ninput.y == 6');
+    expect(a).toMatchObject({ kind: 'term', term: { type: 'call', name: ['equal'] } });
+    expect(b).toMatchObject({ kind: 'term', term: { type: 'call', name: ['equal'] } });
+  });
+
+  it('reads `key, value in collection` on the right of := and =', () => {
+    const [e] = parseQuery('b := 0, 2 in [5, 6]');
+    expect(e).toMatchObject({ kind: 'assign', right: { type: 'call', name: ['internal', 'member_3'] } });
+  });
+
+  it('accepts a v0 body that opens on the next line, and asks for `if` in v1', () => {
+    const m = parseModule('p.rego', 'package a\np[x]\n{\n\tx := 1\n}\n', { v0: true });
+    expect(m.rules).toHaveLength(1);
+    expect(m.rules[0]!.body).toHaveLength(1);
+    expect(() => parseModule('p.rego', 'package a\np\n{\n\ttrue\n}\n')).toThrow(/`if` keyword is required before rule body/);
+  });
+});
+
+describe('rego parser: negated blocks', () => {
+  it('rejects `not { a; b }` as OPA does: `not` takes one expression, and the brace is a set that does not end', () => {
+    for (const src of ['package a\np if { not { input.a; input.b } }\n', 'package a\np if { not { input.a\n input.b } }\n']) {
+      expect(() => parseModule('p.rego', src)).toThrow(/rego_parse_error/);
+    }
+    // A brace that is a whole set literal is an ordinary negated term.
+    expect(parseModule('p.rego', 'package a\np if { not {1, 2} }\n').rules[0]!.body[0]).toMatchObject({ negated: true, term: { type: 'set' } });
+  });
+});

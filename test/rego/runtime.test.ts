@@ -7,6 +7,7 @@ interface Exports {
   opa_malloc(n: number): number;
   opa_json_parse(p: number, n: number): number;
   opa_json_dump(v: number): number;
+  opa_value_parse(p: number, n: number): number;
   opa_value_dump(v: number): number;
   opa_heap_ptr_get(): number;
   opa_heap_ptr_set(p: number): void;
@@ -66,6 +67,30 @@ describe('runtime ABI', () => {
     expect(x.opa_heap_ptr_get()).toBeGreaterThan(mark);
     x.opa_heap_ptr_set(mark);
     expect(x.opa_heap_ptr_get()).toBe(mark);
+  });
+
+  it("reads Rego's value syntax (sets, non-string keys, trailing commas) for values and for opa_eval's input, as opa_value_parse does in OPA", async () => {
+    const { x, memory } = await instantiate('package p\nq := input.foo[{1}][1]\nr := input.k[2]\n', ['p/q', 'p/r']);
+    x.builtins();
+    const [p, n] = write(x, memory, '{"s": {2, "a", {1}}, "e": set(), 3: [true]}');
+    const v = x.opa_value_parse(p, n);
+    expect(v).not.toBe(0);
+    expect(read(memory, x.opa_value_dump(v))).toBe('{3:[true],"e":set(),"s":{2,"a",{1}}}');
+    const [dp, dn] = write(x, memory, '{}');
+    const data = x.opa_json_parse(dp, dn);
+    const [tp, tn] = write(x, memory, '{"a": [1, 2,], "b": {3,}, }');
+    expect(read(memory, x.opa_value_dump(x.opa_value_parse(tp, tn)))).toBe('{"a":[1,2],"b":{3}}');
+    const [ip, il] = write(x, memory, '{"foo": {{1}}, "k": {2: "two"}}');
+    const heap = x.opa_heap_ptr_get();
+    expect(read(memory, x.opa_eval(0, 0, data, ip, il, heap, 0))).toBe('[{"result":1}]');
+    expect(read(memory, x.opa_eval(0, 1, data, ip, il, heap, 0))).toBe('[{"result":"two"}]');
+    // A brace that is neither object nor set is still an error; opa_json_parse (and json.unmarshal) stay strict JSON.
+    const [bp, bn] = write(x, memory, '{"a" 1}');
+    expect(x.opa_value_parse(bp, bn)).toBe(0);
+    for (const notJson of ['{1}', '[1,]', '{"a": 1,}', '{1: 2}', 'set()']) {
+      const [jp, jn] = write(x, memory, notJson);
+      expect(x.opa_json_parse(jp, jn), notJson).toBe(0);
+    }
   });
 
   it('opa_eval dumps sets in value form on request', async () => {

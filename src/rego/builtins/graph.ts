@@ -39,11 +39,15 @@ export const GRAPH_BUILTINS: Record<string, HostBuiltin> = {
   'graph.reachable_paths': { arity: 2, fn: (gv, iv) => {
     const g = graphArg('graph.reachable_paths', gv);
     const paths = new Map<string, Json[]>();
-    // A path ends at a node without outgoing edges, or where the next step would revisit a node of the path.
+    // A path ends at a node without outgoing edges, where the next step would revisit a node of the path,
+    // or before an edge to a node the graph does not have (OPA's paths leave such a node out: `"three": [""]`).
     const walk = (path: Json[]): void => {
       const next = (edges(g, path[path.length - 1]) ?? []).filter((n) => !path.some((p) => keyOf(p) === keyOf(n)));
       if (next.length === 0) { paths.set(JSON.stringify(path), path); return; }
-      for (const n of next) walk([...path, n]);
+      for (const n of next) {
+        if (edges(g, n) === undefined) paths.set(JSON.stringify(path), path);
+        else walk([...path, n]);
+      }
     };
     for (const start of nodesArg('graph.reachable_paths', iv)) if (edges(g, start) !== undefined) walk([start]);
     return [...paths.values()];

@@ -16,11 +16,30 @@ function text(name: string, v: Json, i: number): string {
   return builtinError(name, `operand ${i} must be one of {string, object} but got ${typeName(v)}`);
 }
 
+/** Extension kinds and the definition kind each becomes when its type is defined nowhere. */
+const EXTENSION_DEFINITION: Record<string, string> = {
+  ObjectTypeExtension: 'ObjectTypeDefinition', InterfaceTypeExtension: 'InterfaceTypeDefinition',
+  UnionTypeExtension: 'UnionTypeDefinition', EnumTypeExtension: 'EnumTypeDefinition',
+  InputObjectTypeExtension: 'InputObjectTypeDefinition', ScalarTypeExtension: 'ScalarTypeDefinition',
+};
+
 function schemaOf(source: string): GraphQLSchema | undefined {
   try {
     const { buildASTSchema, parse, validateSchema } = graphql();
-    const schema = buildASTSchema(parse(source));
-    return validateSchema(schema).length === 0 ? schema : undefined;
+    const doc = parse(source);
+    // gqlparser (OPA) lets `extend type T` define T when no definition does (federation schemas rely on
+    // it); graphql-js rejects the extension, so the first extension of an undefined type becomes its definition.
+    const defined = new Set(doc.definitions.flatMap((d) => (d.kind.endsWith('TypeDefinition') && 'name' in d && d.name ? [d.name.value] : [])));
+    const definitions = doc.definitions.map((d) => {
+      const kind = EXTENSION_DEFINITION[d.kind];
+      if (!kind || !('name' in d) || !d.name || defined.has(d.name.value)) return d;
+      defined.add(d.name.value);
+      return { ...d, kind } as unknown as typeof d;
+    });
+    const schema = buildASTSchema({ ...doc, definitions });
+    // gqlparser accepts a schema without a query root (only its operations would then be invalid).
+    const errors = validateSchema(schema).filter((e) => !/^Query root type must be provided/.test(e.message));
+    return errors.length === 0 ? schema : undefined;
   } catch {
     return undefined;
   }
@@ -32,6 +51,8 @@ export const GRAPHQL_BUILTINS: Record<string, HostBuiltin> = {
     const query = text('graphql.is_valid', q, 1);
     const schema = schemaOf(text('graphql.is_valid', s, 2));
     if (!schema) return false;
+    // A document with no definitions (empty, or only comments) has nothing to be invalid, as in gqlparser.
+    if (/^(?:\s|,|#[^\n\r]*)*$/.test(query)) return true;
     try {
       return graphql().validate(schema, graphql().parse(query)).length === 0;
     } catch {

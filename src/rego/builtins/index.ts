@@ -1,5 +1,6 @@
 // Host builtins grouped by namespace, one file each; host-builtins.ts merges them into HOST_BUILTINS.
 import type { HostBuiltin } from './args.js';
+import { AWS_BUILTINS } from './aws.js';
 import { CRYPTO_BUILTINS } from './crypto.js';
 import { CSR_BUILTINS } from './csr.js';
 import { GRAPH_BUILTINS } from './graph.js';
@@ -11,7 +12,7 @@ import { REGEX_BUILTINS } from './regex.js';
 import { TEMPLATE_BUILTINS } from './template.js';
 
 export const NAMESPACED_BUILTINS: Record<string, HostBuiltin> = {
-  ...REGEX_BUILTINS, ...CRYPTO_BUILTINS, ...CSR_BUILTINS, ...JWT_BUILTINS, ...NET_BUILTINS, ...GRAPH_BUILTINS, ...TEMPLATE_BUILTINS, ...MISC_BUILTINS, ...GRAPHQL_BUILTINS,
+  ...REGEX_BUILTINS, ...CRYPTO_BUILTINS, ...CSR_BUILTINS, ...JWT_BUILTINS, ...NET_BUILTINS, ...GRAPH_BUILTINS, ...TEMPLATE_BUILTINS, ...MISC_BUILTINS, ...GRAPHQL_BUILTINS, ...AWS_BUILTINS,
 };
 
 /**
@@ -21,7 +22,6 @@ export const NAMESPACED_BUILTINS: Record<string, HostBuiltin> = {
 export const UNSUPPORTED_BUILTINS: Record<string, string> = {
   'http.send': 'policies evaluated by meshguard do no I/O (a lint must not depend on the network; the webhook must answer within its timeout)',
   'net.lookup_ip_addr': 'policies evaluated by meshguard do no I/O (no DNS look-ups)',
-  'providers.aws.sign_req': 'signs requests for http.send, which meshguard does not provide',
   'rego.parse_module': "returns OPA's own AST as JSON, which meshguard's parser does not produce",
   'crypto.x509.parse_keypair': "returns Go's tls.Certificate structure, which has no node:crypto counterpart",
   'graphql.parse': "returns gqlparser's AST (OPA's Go GraphQL library); graphql-js builds a different structure",

@@ -28,16 +28,34 @@ function jsonPart(name: string, part: string, what: string): Record<string, Json
   return v as Record<string, Json>;
 }
 
+/** The token a JWT-typed payload carries: its text, or a JSON string holding it. */
+function innerToken(name: string, part: string): string {
+  const text = fromB64url(name, part).toString('utf8').trim();
+  if (!text.startsWith('"')) return text;
+  try { return String(JSON.parse(text)); } catch { return builtinError(name, 'JWT payload had invalid encoding'); }
+}
+
+/** io.jwt.decode of a nested token gives the innermost token's header, payload and signature. */
+function innermost(name: string, jwt: string): Token {
+  let tok = parse(name, jwt);
+  for (let depth = 0; typeof tok.header.cty === 'string' && tok.header.cty.toUpperCase() === 'JWT' && depth < 32; depth++) {
+    tok = parse(name, innerToken(name, tok.signed.split('.')[1]!));
+  }
+  return tok;
+}
+
 interface Token { header: Record<string, Json>; payload: Record<string, Json>; signature: Buffer; signed: string }
 
 function parse(name: string, jwt: string): Token {
   const parts = jwt.split('.');
   if (parts.length !== 3) builtinError(name, parts.length === 5 ? 'JWE is not supported' : 'encoded JWT must have 3 sections, found ' + parts.length);
   const header = jsonPart(name, parts[0]!, 'header');
+  // A JOSE header with "enc" belongs to an encrypted token (JWE), whatever its number of sections.
+  if (header.enc !== undefined) builtinError(name, 'JWT is a JWE object, which is not supported');
   let payload: Record<string, Json>;
   // A token whose content type is JWT carries another token as its payload (OPA decodes the inner one).
   if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') {
-    payload = parse(name, fromB64url(name, parts[1]!).toString('utf8')).payload;
+    payload = parse(name, innerToken(name, parts[1]!)).payload;
   } else payload = jsonPart(name, parts[1]!, 'payload');
   return { header, payload, signature: fromB64url(name, parts[2]!), signed: `${parts[0]}.${parts[1]}` };
 }
@@ -156,7 +174,7 @@ for (const alg of Object.keys(ALGS)) verifiers[`io.jwt.verify_${alg.toLowerCase(
 export const JWT_BUILTINS: Record<string, HostBuiltin> = {
   ...verifiers,
   'io.jwt.decode': { arity: 1, fn: (t) => {
-    const tok = parse('io.jwt.decode', str('io.jwt.decode', t, 1));
+    const tok = innermost('io.jwt.decode', str('io.jwt.decode', t, 1));
     return [tok.header, tok.payload, tok.signature.toString('hex')];
   } },
   'io.jwt.decode_verify': { arity: 2, fn: decodeVerify },

@@ -29,10 +29,20 @@ const escapeHtml = (s: string): string => s.replace(/</g, '\\u003c').replace(/>/
 // ---------- JSON Schema (OPA: draft 4 to 7 through gojsonschema); ajv with its draft-07 default ----------
 // Created on first use, like the graphql library: runs without schema builtins do not pay for it.
 let ajvInstance: Ajv | undefined;
-function ajv(): Ajv {
+let lenientAjv: Ajv | undefined;
+function ajv(lenient = false): Ajv {
+  if (lenient) {
+    // gojsonschema accepts an empty enum (no document matches it); ajv requires one item, so the
+    // schema is rewritten and compiled without the meta-schema check that would reject it.
+    if (!lenientAjv) {
+      const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+      lenientAjv = new AjvClass({ strict: false, allErrors: true, validateSchema: false, verbose: true });
+    }
+    return lenientAjv;
+  }
   if (!ajvInstance) {
     const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-    ajvInstance = new AjvClass({ strict: false, allErrors: true, validateSchema: true });
+    ajvInstance = new AjvClass({ strict: false, allErrors: true, validateSchema: true, verbose: true });
   }
   return ajvInstance;
 }
@@ -46,19 +56,52 @@ function schemaOf(name: string, v: Json, i: number): Record<string, Json> | bool
   return obj(name, v, i);
 }
 
+/** The schema with each `enum: []` (which no value matches) written as `not: {}`, which ajv accepts. */
+function withoutEmptyEnums(v: Json): Json {
+  if (Array.isArray(v)) return v.map(withoutEmptyEnums);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, Json> = {};
+  for (const [k, x] of Object.entries(v as Record<string, Json>)) {
+    if (k === 'enum' && Array.isArray(x) && x.length === 0) out.not = {};
+    else out[k] = withoutEmptyEnums(x);
+  }
+  return out;
+}
+
 function compileSchema(schema: Record<string, Json> | boolean): ReturnType<Ajv['compile']> {
   const key = JSON.stringify(schema);
   let f = SCHEMAS.get(key);
   if (!f) {
-    f = ajv().compile(schema);
+    try {
+      f = ajv().compile(schema);
+    } catch (e) {
+      if (!/enum must NOT have fewer than 1 items/.test((e as Error).message)) throw e;
+      f = ajv(true).compile(withoutEmptyEnums(schema) as Record<string, Json>);
+    }
     if (SCHEMAS.size > 256) SCHEMAS.clear();
     SCHEMAS.set(key, f);
   }
   return f;
 }
 
+/** JSON Schema's name for a value's type, as gojsonschema reports it (a whole number is an integer). */
+function schemaTypeName(v: Json): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeName(v);
+}
+
 function schemaError(e: ErrorObject): Record<string, string> {
   const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(root)';
+  // gojsonschema's wording and error types (OPA returns them) for the keywords where they are known.
+  if (e.keyword === 'type') {
+    const expected = Array.isArray(e.params.type) ? (e.params.type as string[]).join(', ') : String(e.params.type);
+    const desc = `Invalid type. Expected: ${expected}, given: ${schemaTypeName(e.data as Json)}`;
+    return { error: `${field}: ${desc}`, type: 'invalid_type', field, desc };
+  }
+  if (e.keyword === 'required') {
+    const desc = `${String(e.params.missingProperty)} is required`;
+    return { error: `${field}: ${desc}`, type: 'required', field, desc };
+  }
   const desc = e.message ?? e.keyword;
   return { error: `${field}: ${desc}`, type: e.keyword, field, desc };
 }

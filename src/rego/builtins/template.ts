@@ -84,7 +84,8 @@ function lookup(expr: string, dot: Json, vars: Map<string, Json>): Json | typeof
 
 /** Go's fmt %v of the values OPA hands to text/template. */
 function show(v: Json | typeof MISSING): string {
-  if (v === MISSING) return '<no value>';
+  // OPA 1.x prints a key the variables lack as <undefined> (Go's text/template alone prints <no value>).
+  if (v === MISSING) return '<undefined>';
   if (v === null) return '<nil>';
   if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
   if (typeof v === 'object') return `map[${Object.keys(v).sort().map((k) => `${k}:${show((v as Record<string, Json>)[k])}`).join(' ')}]`;

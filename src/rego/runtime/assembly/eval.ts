@@ -516,20 +516,20 @@ function runScan(s: Stmt, stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
 function runEvery(s: Stmt, f: Frame): bool {
   const c = evalOp(s.a, f);
   if (c == null) return false;
-  if (c.kind == K_ARR || c.kind == K_OBJ || c.kind == K_SET) {
-    for (let j = 0; j < c.a.length; j++) {
-      const m = mark();
-      const key = c.kind == K_ARR ? vIdx(j) : c.a[j];
-      const val = c.kind == K_OBJ ? c.o[j] : c.a[j];
-      let ok = unify(s.b, key, f) && unify(s.c, val, f);
-      if (ok) {
-        const sk = new Sink();
-        run(s.body, 0, f, kSink(sk, f));
-        ok = sk.found;
-      }
-      undo(m);
-      if (!ok) return false;
+  // A domain that is no collection fails the expression (OPA asserts it is iterable: open-policy-agent/opa#6762).
+  if (c.kind != K_ARR && c.kind != K_OBJ && c.kind != K_SET) return false;
+  for (let j = 0; j < c.a.length; j++) {
+    const m = mark();
+    const key = c.kind == K_ARR ? vIdx(j) : c.a[j];
+    const val = c.kind == K_OBJ ? c.o[j] : c.a[j];
+    let ok = unify(s.b, key, f) && unify(s.c, val, f);
+    if (ok) {
+      const sk = new Sink();
+      run(s.body, 0, f, kSink(sk, f));
+      ok = sk.found;
     }
+    undo(m);
+    if (!ok) return false;
   }
   return true;
 }

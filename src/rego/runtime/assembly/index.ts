@@ -64,7 +64,11 @@ export function opa_json_parse(p: usize, n: usize): usize {
   const v = parseJSON(p, n);
   return v == null ? 0 : changetype<usize>(v);
 }
-export function opa_value_parse(p: usize, n: usize): usize { return opa_json_parse(p, n); }
+export function opa_value_parse(p: usize, n: usize): usize {
+  init();
+  const v = parseJSON(p, n, true);
+  return v == null ? 0 : changetype<usize>(v);
+}
 export function opa_json_dump(v: usize): usize { return cstr(dump(changetype<V>(v), false)); }
 export function opa_value_dump(v: usize): usize { return cstr(dump(changetype<V>(v), true)); }
 
@@ -95,7 +99,8 @@ export function opa_eval(reserved: i32, ep: i32, data: usize, input: usize, inpu
   heapSet(heapPtr);
   let inp: V | null = null;
   if (inputLen > 0) {
-    inp = parseJSON(input, inputLen);
+    // Rego's value syntax, which JSON is a part of: the input may hold sets (opa_value_parse's reading).
+    inp = parseJSON(input, inputLen, true);
     if (inp == null) fail("invalid input: not a JSON document");
   }
   const r = evalEp(ep, inp, data == 0 ? vObj() : changetype<V>(data));

@@ -78,6 +78,8 @@ export class Rule {
   path: Array<V> = [];
   defs: Array<Def> = [];
   dflt: Def | null = null;
+  // Object rules: `default p[<constant>] := v`, each applied when no definition gives its key.
+  keyDflts: Array<Def> = [];
   loc: string = "";
   // Functions only: calls may be memoised per evaluation (false when a print could be skipped).
   memo: bool = true;
@@ -221,6 +223,8 @@ export function decodeRule(v: V): Rule {
   for (let i = 0; i < defs.length; i++) r.defs.push(decodeDef(defs[i]));
   const d = objGetS(v, "default");
   if (d != null) r.dflt = decodeDef(d);
+  const kd = objGetS(v, "key_defaults");
+  if (kd != null) { const ds = arr(kd); for (let i = 0; i < ds.length; i++) r.keyDflts.push(decodeDef(ds[i])); }
   if (r.kind == R_COMPLETE && r.dflt == null && r.defs.length == 1) {
     const only = r.defs[0];
     if (only.els == null && only.body.length == 0 && only.value != null && only.value!.k == O_CONST) r.constant = only.value!.c;

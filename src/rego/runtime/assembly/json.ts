@@ -1,10 +1,11 @@
 // JSON text <-> values. Parsing reads UTF-8 bytes straight from linear memory; dumping builds a
 // string and writes it back NUL-terminated, which is what the OPA ABI hands to the host.
-import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNumT, vStr, vArr, vObj, objPut, vNum, dsText } from "./value";
+import { V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNumT, vStr, vArr, vObj, vSet, objPut, setAdd, vNum, dsText } from "./value";
 
 let P: usize = 0;
 let E: usize = 0;
 let bad = false;
+let valueSyntax = false;
 
 @inline function peek(): u32 { return P < E ? <u32>load<u8>(P) : 0; }
 
@@ -88,20 +89,41 @@ function val(depth: i32): V {
   const c = peek();
   if (c == 123) {
     P++;
-    const o = vObj();
     ws();
-    if (peek() == 125) { P++; return o; }
+    if (peek() == 125) { P++; return vObj(); }
+    // Rego's value syntax extends JSON (opa_value_parse): {a, b} is a set, object keys may be any value,
+    // and a collection may end with a comma.
+    const first = val(depth + 1);
+    ws();
+    if (peek() != 58) {
+      if (!valueSyntax) { bad = true; return vNull(); }
+      const st = vSet();
+      setAdd(st, first);
+      while (!bad) {
+        ws();
+        if (peek() == 44) { P++; ws(); if (peek() == 125) { P++; break; } setAdd(st, val(depth + 1)); continue; }
+        if (peek() == 125) { P++; break; }
+        bad = true;
+      }
+      return st;
+    }
+    if (!valueSyntax && first.kind != K_STR) { bad = true; return vNull(); }
+    const o = vObj();
+    let k = first;
     while (!bad) {
-      ws();
-      if (peek() != 34) { bad = true; break; }
-      const k = vStr(str());
       ws();
       if (peek() != 58) { bad = true; break; }
       P++;
       const v = val(depth + 1);
       objPut(o, k, v);
       ws();
-      if (peek() == 44) { P++; continue; }
+      if (peek() == 44) {
+        P++; ws();
+        if (valueSyntax && peek() == 125) { P++; break; }
+        k = val(depth + 1);
+        if (!valueSyntax && k.kind != K_STR) { bad = true; break; }
+        continue;
+      }
       if (peek() == 125) { P++; break; }
       bad = true;
     }
@@ -115,7 +137,7 @@ function val(depth: i32): V {
     while (!bad) {
       items.push(val(depth + 1));
       ws();
-      if (peek() == 44) { P++; continue; }
+      if (peek() == 44) { P++; ws(); if (valueSyntax && peek() == 93) { P++; break; } continue; }
       if (peek() == 93) { P++; break; }
       bad = true;
     }
@@ -125,11 +147,13 @@ function val(depth: i32): V {
   if (c == 116) { lit("true"); return vBool(true); }
   if (c == 102) { lit("false"); return vBool(false); }
   if (c == 110) { lit("null"); return vNull(); }
+  if (c == 115 && valueSyntax) { lit("set()"); return vSet(); }
   return num();
 }
 
-export function parseJSON(ptr: usize, len: usize): V | null {
-  P = ptr; E = ptr + len; bad = false;
+/** Strict JSON unless `regoSyntax` (opa_value_parse, opa_eval's input): then Rego's value syntax too. */
+export function parseJSON(ptr: usize, len: usize, regoSyntax: bool = false): V | null {
+  P = ptr; E = ptr + len; bad = false; valueSyntax = regoSyntax;
   const v = val(0);
   ws();
   if (bad || P != E) return null;

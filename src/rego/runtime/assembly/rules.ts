@@ -68,12 +68,27 @@ function evalDefs(r: Rule, args: Array<V>): V | null {
     }
   }
   leave();
+  if (r.keyDflts.length > 0) applyKeyDefaults(r, sk);
   if (sk.acc == null) {
     if (r.kind == R_SET) return vSet();
     if (r.kind == R_OBJECT || r.kind == R_MULTI) return vObj();
     if (r.dflt != null) return evalDefault(r);
   }
   return sk.acc;
+}
+
+function applyKeyDefaults(r: Rule, sk: Sink): void {
+  for (let i = 0; i < r.keyDflts.length; i++) {
+    const d = r.keyDflts[i];
+    const one = new Sink();
+    one.kind = 1; one.rule = r; one.def = d;
+    const f = newFrame(d.nslots);
+    run(d.body, 0, f, kSink(one, f));
+    if (one.acc == null) continue;
+    const got = one.acc!;
+    if (sk.acc == null) sk.acc = vObj();
+    for (let j = 0; j < got.a.length; j++) if (objGet(sk.acc!, got.a[j]) == null) objPut(sk.acc!, got.a[j], got.o[j]);
+  }
 }
 
 function evalDefault(r: Rule): V | null {
