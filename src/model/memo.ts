@@ -1,4 +1,5 @@
 import { isAffectedBy, noteKindsRead, trackKindsRead, type Inventory } from './inventory.js';
+import type { Resource } from './types.js';
 
 /** Views that depend on the tree alone share this key. */
 const NO_SETTINGS = {};
@@ -64,4 +65,18 @@ export function perObject<K extends object, V>(derive: (key: K) => V): (key: K) 
     cache.set(key, value);
     return value;
   };
+}
+
+/**
+ * The object an admission overlay lays over its snapshot and the snapshot's definition it takes the place of,
+ * for views that are a fold over one kind: such a view can often tell from these two objects alone that the
+ * overlay leaves it as it is on the snapshot, instead of refolding every object of the kind per request.
+ * Only for an overlay directly on a snapshot, where `Inventory.ofKind` puts the object at the replaced one's
+ * position (or last when it replaces none).
+ */
+export function overlaidObject(inventory: Inventory): { base: Inventory; resource: Resource; replaced: Resource | undefined } | undefined {
+  const overlay = inventory.overlay;
+  if (!overlay || overlay.base.overlay) return undefined;
+  const { base, resource } = overlay;
+  return { base, resource, replaced: base.get(resource.kind, resource.namespace, resource.name) };
 }

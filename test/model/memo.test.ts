@@ -7,7 +7,9 @@ import { resolveRuleSettings } from '../../src/engine/settings.js';
 import { loadWorkspace } from '../../src/load/index.js';
 import { Inventory } from '../../src/model/inventory.js';
 import { memoize } from '../../src/model/memo.js';
-import type { Resource } from '../../src/model/types.js';
+import type { Finding, Resource } from '../../src/model/types.js';
+import { istioResources } from '../../src/model/istio/api.js';
+import { egressGatewayDestinationRules, egressGatewayServiceHosts } from '../../src/model/istio/egress.js';
 import { BUILTIN_RULES, allRuleMetas } from '../../src/rules/registry.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -53,6 +55,73 @@ describe('memoize over admission overlays', () => {
       expect(viaOverlay.map((f) => `${f.ruleId}/${f.messageId} ${f.path} ${f.message}`), `${resource.kind}/${resource.name}`).toEqual(
         viaFresh.map((f) => `${f.ruleId}/${f.messageId} ${f.path} ${f.message}`),
       );
+    }
+  });
+});
+
+describe('incremental overlay views of the egress gateway chain', () => {
+  const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
+  const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
+  const mesh = DEFAULT_CONFIG.mesh;
+  const describeFindings = (findings: readonly Finding[]) => findings.map((f) => `${f.resourceId} ${f.ruleId}/${f.messageId} ${f.path} ${f.message}`);
+  const withObject = (resource: Resource, object: Record<string, unknown>, changes: Partial<Resource> = {}): Resource => ({ ...resource, ...changes, object, id: `admission#${resource.id}` });
+
+  it('give the views and every finding of the tree a fresh inventory gives, whether the object changes the gateway hosts or not', async () => {
+    const loaded = (await loadWorkspace(['fixtures/platform/good', 'fixtures/rules/egress-via-gateway'], ROOT, DEFAULT_CONFIG)).resources;
+    const otherService = loaded.find((r) => r.kind === 'Service' && r.name !== 'istio-egressgateway' && r.object.spec)!;
+    // A team's own gateway Service, whose host is not the default one: taking it away changes the hosts.
+    const teamGateway: Resource = { ...otherService, name: 'team-gateway', namespace: 'team-a', id: 'team-gateway#0', object: { ...otherService.object, metadata: { name: 'team-gateway', namespace: 'team-a' }, spec: { selector: mesh.egressGatewaySelector } } };
+    const resources = [...loaded, teamGateway];
+    const snapshot = new Inventory(resources);
+    evaluate({ ...base, resources, inventory: snapshot });
+    const gatewayService = resources.find((r) => r.kind === 'Service' && r.name === 'istio-egressgateway')!;
+    const gatewayRule = resources.find((r) => r.kind === 'DestinationRule' && r.name === 'egressgateway-payment-provider')!;
+    const otherRule = resources.find((r) => r.kind === 'DestinationRule' && !String((r.object.spec as { host?: string }).host).startsWith('istio-egressgateway'))!;
+    expect([gatewayService, otherService, gatewayRule, otherRule].every(Boolean)).toBe(true);
+    const spec = (r: Resource) => r.object.spec as Record<string, unknown>;
+    const overlays: [string, Resource, boolean][] = [
+      ['the gateway Service unchanged', withObject(gatewayService, gatewayService.object), false],
+      // Its host is also the default one, which stays.
+      ['the gateway Service no longer selecting the gateway pods', withObject(gatewayService, { ...gatewayService.object, spec: { ...spec(gatewayService), selector: { app: 'elsewhere' } } }), false],
+      ["a team's gateway Service no longer selecting the gateway pods", withObject(teamGateway, { ...teamGateway.object, spec: { selector: { app: 'elsewhere' } } }), true],
+      ["a team's gateway Service unchanged", withObject(teamGateway, teamGateway.object), false],
+      ['another Service now selecting the gateway pods', withObject(otherService, { ...otherService.object, spec: { ...spec(otherService), selector: mesh.egressGatewaySelector } }), true],
+      [
+        'a new Service selecting the gateway pods',
+        withObject(otherService, { ...otherService.object, metadata: { name: 'team-egress', namespace: 'checkout' }, spec: { selector: mesh.egressGatewaySelector } }, { name: 'team-egress', namespace: 'checkout' }),
+        true,
+      ],
+      ['the gateway DestinationRule unchanged', withObject(gatewayRule, gatewayRule.object), false],
+      ['the gateway DestinationRule with tls SIMPLE', withObject(gatewayRule, { ...gatewayRule.object, spec: { ...spec(gatewayRule), trafficPolicy: { tls: { mode: 'SIMPLE' } } } }), false],
+      ['the gateway DestinationRule moved to another host', withObject(gatewayRule, { ...gatewayRule.object, spec: { ...spec(gatewayRule), host: 'reviews.default.svc.cluster.local' } }), false],
+      ['another DestinationRule moved to the gateway host', withObject(otherRule, { ...otherRule.object, spec: { ...spec(otherRule), host: 'istio-egressgateway.istio-system.svc.cluster.local', trafficPolicy: { tls: { mode: 'DISABLE' } } } }), false],
+      [
+        "another DestinationRule naming a team's own gateway",
+        withObject(otherRule, { ...otherRule.object, spec: { ...spec(otherRule), host: 'istio-egressgateway.team-a.svc.cluster.local' } }),
+        true,
+      ],
+      [
+        'a new DestinationRule for the gateway',
+        withObject(gatewayRule, { ...gatewayRule.object, metadata: { name: 'added', namespace: 'istio-system' }, spec: { host: 'istio-egressgateway.istio-system.svc.cluster.local', trafficPolicy: { tls: { mode: 'SIMPLE' } } } }, { name: 'added' }),
+        false,
+      ],
+      ['the gateway DestinationRule replaced by another API group', withObject(gatewayRule, { ...gatewayRule.object, apiVersion: 'example.com/v1' }, { apiVersion: 'example.com/v1' }), false],
+    ];
+    const view = (inventory: Inventory) => ({
+      hosts: egressGatewayServiceHosts(inventory, mesh),
+      rules: egressGatewayDestinationRules(inventory, egressGatewayServiceHosts(inventory, mesh)).map((r) => r.id),
+      destinationRules: istioResources(inventory, 'DestinationRule').map((r) => r.id),
+      inNamespace: istioResources(inventory, 'DestinationRule', 'istio-system').map((r) => r.id),
+    });
+    const snapshotHosts = egressGatewayServiceHosts(snapshot, mesh);
+    for (const [what, admitted, changesHosts] of overlays) {
+      const overlay = Inventory.withResource(snapshot, admitted);
+      const replaced = snapshot.get(admitted.kind, admitted.namespace, admitted.name);
+      const fresh = new Inventory(replaced ? resources.map((r) => (r === replaced ? admitted : r)) : [...resources, admitted]);
+      expect(view(overlay), what).toEqual(view(fresh));
+      expect(egressGatewayServiceHosts(overlay, mesh).join() !== snapshotHosts.join(), what).toBe(changesHosts);
+      const all = fresh.all;
+      expect(describeFindings(evaluate({ ...base, resources: all, inventory: overlay }).findings), what).toEqual(describeFindings(evaluate({ ...base, resources: all, inventory: fresh }).findings));
     }
   });
 });

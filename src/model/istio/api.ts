@@ -1,5 +1,5 @@
 import type { Inventory } from '../inventory.js';
-import { memoize, perObject } from '../memo.js';
+import { memoize, overlaidObject, perObject } from '../memo.js';
 import type { Resource, ResourceRef } from '../types.js';
 import { isRecord } from '../workload.js';
 
@@ -33,7 +33,20 @@ const isIstioApi = perObject((resource: Resource): boolean => {
 
 /** Every Istio resource of a kind in the tree (optionally one namespace), in load order. */
 export function istioResources(inventory: Inventory, kind: IstioKind, namespace?: string): Resource[] {
-  return memoize(inventory, `istio/${kind}/${namespace ?? '*'}`, (tree) => tree.ofKind(kind, namespace).filter((r) => isIstio(r, kind)));
+  return memoize(inventory, `istio/${kind}/${namespace ?? '*'}`, (tree) => {
+    const change = overlaidObject(tree);
+    if (change && change.resource.kind === kind && (namespace === undefined || change.resource.namespace === namespace)) {
+      // Per admission request of this kind: edit the snapshot's list rather than re-test every object of the kind.
+      const { base, resource, replaced } = change;
+      const list = istioResources(base, kind, namespace);
+      const admitted = isIstio(resource, kind);
+      if (replaced && isIstio(replaced, kind)) return admitted ? list.map((r) => (r === replaced ? resource : r)) : list.filter((r) => r !== replaced);
+      if (!admitted) return list;
+      // Replacing an object of another API group puts this one at that object's place in load order.
+      if (!replaced) return [...list, resource];
+    }
+    return tree.ofKind(kind, namespace).filter((r) => isIstio(r, kind));
+  });
 }
 
 /** The `spec` of a resource, or an empty object when it is missing or malformed. */

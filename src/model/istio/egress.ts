@@ -1,10 +1,10 @@
 import type { MeshSettings } from '../mesh-settings.js';
 import type { Inventory } from '../inventory.js';
-import { memoize, perObject } from '../memo.js';
+import { memoize, overlaidObject, perObject } from '../memo.js';
 import { cidrContains, parseCidr } from '../network/cidr.js';
 import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord } from '../workload.js';
-import { istioResources, labelSelector, selectorMatches, specOf } from './api.js';
+import { isIstio, istioResources, labelSelector, selectorMatches, specOf } from './api.js';
 import { destinationHostOf } from './destination-rule.js';
 import { hostCovers, hostsOverlap, normalizeHost, qualifyHost, serviceFqdn, normalizedHostCovers } from './hosts.js';
 
@@ -72,21 +72,40 @@ export function egressGatewaysFor(inventory: Inventory, mesh: MeshSettings, host
  */
 export function egressGatewayServiceHosts(inventory: Inventory, mesh: MeshSettings, configured: readonly string[] = []): string[] {
   return memoize(inventory, mesh, `istio/egressGatewayServiceHosts/${configured.join(',')}`, (tree) => {
+    const change = overlaidObject(tree);
+    if (change) {
+      // An admitted Service or DestinationRule that names the same gateway host as the object it replaces (most
+      // name none) leaves the hosts, and their order, as on the snapshot.
+      const { base, resource, replaced } = change;
+      const contribution = (r: Resource | undefined): string | undefined => (r ? gatewayServiceHostOf(r, mesh, configured) : undefined);
+      if (contribution(resource) === contribution(replaced)) return egressGatewayServiceHosts(base, mesh, configured);
+    }
     const hosts = new Set((configured.length > 0 ? configured : [defaultEgressGatewayHost(mesh)]).map(normalizeHost));
     if (configured.length === 0) {
-      // Gateways installed per team (ASM, the gateway Helm chart) keep the default name in their own namespace:
-      // `istio-egressgateway.<namespace>` named by the chain's own DestinationRules is that gateway's Service.
       for (const dr of istioResources(tree, 'DestinationRule')) {
-        const host = destinationHostOf(dr);
-        if (host !== undefined && DEFAULT_GATEWAY_SERVICE.test(host)) hosts.add(host);
+        const host = gatewayServiceHostOf(dr, mesh, configured);
+        if (host !== undefined) hosts.add(host);
       }
     }
     for (const service of tree.ofKind('Service')) {
-      const selector = serviceSelector(service);
-      if (selector && selectorMatches(selector, mesh.egressGatewaySelector)) hosts.add(normalizeHost(serviceFqdn(service.name, service.namespace ?? '')));
+      const host = gatewayServiceHostOf(service, mesh, configured);
+      if (host !== undefined) hosts.add(host);
     }
     return [...hosts];
   });
+}
+
+/** The egress gateway Service host one object adds to `egressGatewayServiceHosts`, if any. */
+function gatewayServiceHostOf(resource: Resource, mesh: MeshSettings, configured: readonly string[]): string | undefined {
+  if (resource.kind === 'Service') {
+    const selector = serviceSelector(resource);
+    return selector && selectorMatches(selector, mesh.egressGatewaySelector) ? normalizeHost(serviceFqdn(resource.name, resource.namespace ?? '')) : undefined;
+  }
+  // Gateways installed per team (ASM, the gateway Helm chart) keep the default name in their own namespace:
+  // `istio-egressgateway.<namespace>` named by the chain's own DestinationRules is that gateway's Service.
+  if (configured.length > 0 || !isIstio(resource, 'DestinationRule')) return undefined;
+  const host = destinationHostOf(resource);
+  return host !== undefined && DEFAULT_GATEWAY_SERVICE.test(host) ? host : undefined;
 }
 
 const DEFAULT_GATEWAY_SERVICE = /^istio-egressgateway\.[a-z0-9-]+\.svc\.cluster\.local$/;
@@ -96,13 +115,24 @@ const serviceSelector = perObject((service: Resource) => labelSelector(getIn(ser
 
 /** DestinationRules whose host is the egress gateway Service. */
 export function egressGatewayDestinationRules(inventory: Inventory, gatewayHosts: readonly string[]): Resource[] {
-  return memoize(inventory, `istio/egressGatewayDestinationRules/${gatewayHosts.join(',')}`, (tree) =>
-    istioResources(tree, 'DestinationRule').filter((dr) => {
-      const host = destinationHostOf(dr);
-      // Both sides are normalised already (destinationHostOf, egressGatewayServiceHosts).
-      return host !== undefined && gatewayHosts.some((g) => normalizedHostCovers(host, g));
-    }),
-  );
+  const isGatewayRule = (dr: Resource): boolean => {
+    const host = destinationHostOf(dr);
+    // Both sides are normalised already (destinationHostOf, egressGatewayServiceHosts).
+    return host !== undefined && gatewayHosts.some((g) => normalizedHostCovers(host, g));
+  };
+  return memoize(inventory, `istio/egressGatewayDestinationRules/${gatewayHosts.join(',')}`, (tree) => {
+    const change = overlaidObject(tree);
+    if (change && change.resource.kind === 'DestinationRule') {
+      // An admitted DestinationRule edits the snapshot's list in place (see istioResources for the order).
+      const { base, resource, replaced } = change;
+      const list = egressGatewayDestinationRules(base, gatewayHosts);
+      const admitted = isIstio(resource, 'DestinationRule') && isGatewayRule(resource);
+      if (replaced && list.includes(replaced)) return admitted ? list.map((r) => (r === replaced ? resource : r)) : list.filter((r) => r !== replaced);
+      if (!admitted) return list;
+      if (!replaced) return [...list, resource];
+    }
+    return istioResources(tree, 'DestinationRule').filter(isGatewayRule);
+  });
 }
 
 /** The subset names a DestinationRule defines. */
