@@ -1,6 +1,6 @@
 import type { MeshSettings } from '../mesh-settings.js';
 import type { Inventory } from '../inventory.js';
-import { memoize } from '../memo.js';
+import { memoize, overlaidObject } from '../memo.js';
 import { captureOf, type CaptureBypass } from '../mesh/capture.js';
 import { injectionOf } from '../mesh/injection.js';
 import type { JsonPath, Resource, ResourceRef } from '../types.js';
@@ -56,7 +56,16 @@ export interface BulkheadAnalysis {
  * whole tree. Per namespace, an edit elsewhere leaves the analysis — and the results built on it — intact.
  */
 export function bulkheadAnalysis(inventory: Inventory, mesh: MeshSettings, namespace?: string): BulkheadAnalysis {
-  return memoize(inventory, mesh, `network/bulkhead/${namespace ?? '*'}`, (tree) => analyse(tree, mesh, namespace));
+  return memoize(inventory, mesh, `network/bulkhead/${namespace ?? '*'}`, (tree) => {
+    const change = overlaidObject(tree);
+    if (change && (POD_BEARING_KINDS as readonly string[]).includes(change.resource.kind)) {
+      // Only bypassing workloads enter the analysis: a workload admitted in place of one that has no bypass
+      // either (most have none) leaves it exactly as on the snapshot.
+      const { base, resource, replaced } = change;
+      if (!bypassingWorkload(resource, tree, mesh) && !(replaced && bypassingWorkload(replaced, base, mesh))) return bulkheadAnalysis(base, mesh, namespace);
+    }
+    return analyse(tree, mesh, namespace);
+  });
 }
 
 /** Injected (sidecar, not gateway) workloads with at least one port/address bypass (capture on extra interfaces is out of NetworkPolicy's reach). */
@@ -64,18 +73,23 @@ export function bypassingWorkloads(inventory: Inventory, mesh: MeshSettings, nam
   const out: BypassingWorkload[] = [];
   for (const kind of POD_BEARING_KINDS) {
     for (const resource of inventory.ofKind(kind, namespace)) {
-      const template = podTemplateOf(resource);
-      const pod = podEndpointOf(resource);
-      if (!template || !pod) continue;
-      const bypasses = captureOf(template).bypasses.filter((b) => b.interfaces === undefined);
-      if (bypasses.length === 0) continue;
-      // Gateway pods capture nothing (no sidecar, no istio-init): their annotations and UID bypass no proxy.
-      const injection = injectionOf(resource, inventory, mesh);
-      if (!injection?.injected || injection.gateway) continue;
-      out.push({ resource, pod, bypasses });
+      const workload = bypassingWorkload(resource, inventory, mesh);
+      if (workload) out.push(workload);
     }
   }
   return out;
+}
+
+function bypassingWorkload(resource: Resource, inventory: Inventory, mesh: MeshSettings): BypassingWorkload | undefined {
+  const template = podTemplateOf(resource);
+  const pod = podEndpointOf(resource);
+  if (!template || !pod) return undefined;
+  const bypasses = captureOf(template).bypasses.filter((b) => b.interfaces === undefined);
+  if (bypasses.length === 0) return undefined;
+  // Gateway pods capture nothing (no sidecar, no istio-init): their annotations and UID bypass no proxy.
+  const injection = injectionOf(resource, inventory, mesh);
+  if (!injection?.injected || injection.gateway) return undefined;
+  return { resource, pod, bypasses };
 }
 
 function analyse(inventory: Inventory, mesh: MeshSettings, namespace: string | undefined): BulkheadAnalysis {
