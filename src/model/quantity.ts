@@ -37,6 +37,21 @@ export function parseQuantity(value: unknown): QuantityResult {
     return parseQuantity(String(value).replace(/e\+/, 'e'));
   }
   if (typeof value !== 'string') return { ok: false, error: `expected a quantity string, got ${value === null ? 'null' : typeof value}` };
+  // The same few strings (100m, 128Mi, the mesh's proxy defaults) are parsed for every workload of every
+  // admission request, and bigint arithmetic is not free. Bounded: a stream of distinct strings only
+  // restarts the cache.
+  const cached = parsedQuantities.get(value);
+  if (cached) return cached;
+  if (parsedQuantities.size >= MAX_CACHED_QUANTITIES) parsedQuantities.clear();
+  const parsed = Object.freeze(parseQuantityText(value));
+  parsedQuantities.set(value, parsed);
+  return parsed;
+}
+
+const parsedQuantities = new Map<string, QuantityResult>();
+const MAX_CACHED_QUANTITIES = 4096;
+
+function parseQuantityText(value: string): QuantityResult {
   const text = value.trim();
   const match = QUANTITY.exec(text);
   if (!match) return { ok: false, error: `'${value}' is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1G)` };

@@ -88,3 +88,15 @@ describe('amounts side by side in one message', () => {
     expect(gi(8n * 1024n * mi)).toBe('8Gi');
   });
 });
+
+describe('parseQuantity cache', () => {
+  it('answers a string parsed before, and past the cache bound, exactly as the first time', () => {
+    const first = ['250m', '1.5Gi', 'nope', ' 64Mi '].map((v) => parseQuantity(v));
+    // More distinct strings than the cache holds: it restarts, and nothing parsed from it changes.
+    for (let i = 0; i < 5_000; i++) expect(milli(`${i}Mi`)).toBe(BigInt(i) * 1024n * 1024n * 1000n);
+    expect(['250m', '1.5Gi', 'nope', ' 64Mi '].map((v) => parseQuantity(v))).toEqual(first);
+    expect(first[0]).toEqual({ ok: true, milli: 250n });
+    expect(first[2]!.ok).toBe(false);
+    expect(Object.isFrozen(parseQuantity('250m'))).toBe(true);
+  });
+});
