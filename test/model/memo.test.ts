@@ -11,6 +11,7 @@ import type { Finding, Resource } from '../../src/model/types.js';
 import { istioResources } from '../../src/model/istio/api.js';
 import { egressGatewayDestinationRules, egressGatewayServiceHosts } from '../../src/model/istio/egress.js';
 import { bulkheadAnalysis } from '../../src/model/network/bulkhead.js';
+import { injectedWorkloadsIn } from '../../src/model/network/udp.js';
 import { BUILTIN_RULES, allRuleMetas } from '../../src/rules/registry.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -173,5 +174,46 @@ describe('incremental overlay of the NetworkPolicy bulkhead analysis', () => {
     }
     // The cases that change the analysis do change it: the comparison above is not between identical views only.
     expect(changed).toBeGreaterThan(0);
+  });
+});
+
+describe('incremental overlay of the injected workloads of a namespace', () => {
+  it('gives the list, in tree order, and every finding a fresh inventory gives', async () => {
+    const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
+    const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
+    const mesh = DEFAULT_CONFIG.mesh;
+    const { resources } = await loadWorkspace(['fixtures/rules/udp-bulkhead', 'fixtures/demo'], ROOT, DEFAULT_CONFIG);
+    const snapshot = new Inventory(resources);
+    evaluate({ ...base, resources, inventory: snapshot });
+    const namespaces = [...new Set(resources.filter((r) => r.kind === 'Deployment').map((r) => r.namespace!))];
+    const injected = namespaces.flatMap((ns) => injectedWorkloadsIn(ns, snapshot, mesh));
+    expect(injected.length).toBeGreaterThan(1);
+    const workload = injected[0]!;
+    const other = injected[1]!;
+    const template = (r: Resource) => (r.object.spec as { template: { metadata?: Record<string, unknown> } }).template;
+    const withInject = (r: Resource, inject: string, changes: Partial<Resource> = {}): Resource => {
+      const spec = r.object.spec as Record<string, unknown>;
+      const metadata = { ...template(r).metadata, annotations: { 'sidecar.istio.io/inject': inject } };
+      return { ...r, ...changes, id: `admission#${r.id}`, object: { ...r.object, spec: { ...spec, template: { ...template(r), metadata } } } };
+    };
+    const overlays: [string, Resource][] = [
+      ['an injected workload, unchanged', { ...workload, id: `admission#${workload.id}` }],
+      ['an injected workload from another place in the tree', { ...workload, id: `admission#${workload.id}`, source: { ...workload.source, file: 'zz-admission.yaml' } }],
+      ['an injected workload at the same place in the tree as another', { ...workload, id: `admission#${workload.id}`, source: other.source }],
+      ['an injected workload opting out', withInject(workload, 'false')],
+      ['a new injected workload', withInject(workload, 'true', { name: 'added', source: { ...workload.source, file: 'a-admission.yaml' } })],
+      ['a new workload opting out', withInject(workload, 'false', { name: 'added' })],
+    ];
+    const describeFindings = (findings: readonly Finding[]) => findings.map((f) => `${f.resourceId} ${f.ruleId}/${f.messageId} ${f.path} ${f.message}`);
+    for (const [what, admitted] of overlays) {
+      const overlay = Inventory.withResource(snapshot, admitted);
+      const replaced = snapshot.get(admitted.kind, admitted.namespace, admitted.name);
+      const fresh = new Inventory(replaced ? resources.map((r) => (r === replaced ? admitted : r)) : [...resources, admitted]);
+      for (const namespace of namespaces) {
+        expect(injectedWorkloadsIn(namespace, overlay, mesh).map((r) => r.id), `${what} (${namespace})`).toEqual(injectedWorkloadsIn(namespace, fresh, mesh).map((r) => r.id));
+      }
+      const all = fresh.all;
+      expect(describeFindings(evaluate({ ...base, resources: all, inventory: overlay }).findings), what).toEqual(describeFindings(evaluate({ ...base, resources: all, inventory: fresh }).findings));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { MeshSettings } from '../mesh-settings.js';
 import { compareTreeOrder, type Inventory } from '../inventory.js';
-import { memoize } from '../memo.js';
+import { memoize, overlaidObject } from '../memo.js';
 import { injectionOf } from '../mesh/injection.js';
 import type { JsonPath, Resource } from '../types.js';
 import { POD_BEARING_KINDS } from '../workload.js';
@@ -19,15 +19,31 @@ import { NAMESPACE_NAME_LABEL, describeSelector, pinnedValues } from './selector
  * namespace's workloads), so an admission request in one namespace leaves the others' views intact.
  */
 export function injectedWorkloadsIn(namespace: string, inventory: Inventory, mesh: MeshSettings): Resource[] {
-  return memoize(inventory, mesh, `network/injected/${namespace}`, (tree) =>
-    POD_BEARING_KINDS.flatMap((kind) => tree.ofKind(kind, namespace))
-      // Gateway pods are not sidecars: their proxy IS the workload, reached from outside the mesh by design.
-      .filter((resource) => {
-        const injection = injectionOf(resource, tree, mesh);
-        return injection?.injected === true && !injection.gateway;
-      })
-      .sort(compareTreeOrder),
-  );
+  return memoize(inventory, mesh, `network/injected/${namespace}`, (tree) => {
+    const change = overlaidObject(tree);
+    if (change && change.resource.namespace === namespace && (POD_BEARING_KINDS as readonly string[]).includes(change.resource.kind)) {
+      // An admitted workload edits the snapshot's list instead of re-deciding injection for the namespace.
+      const { base, resource, replaced } = change;
+      const list = injectedWorkloadsIn(namespace, base, mesh);
+      const admitted = isInjectedSidecar(resource, tree, mesh);
+      const removed = replaced !== undefined && isInjectedSidecar(replaced, base, mesh);
+      if (!admitted) return removed ? list.filter((r) => r !== replaced) : list;
+      // The sort is stable: with no other workload at the admitted one's place in tree order, where it
+      // lands does not depend on where it started, so the list is the one a fresh inventory gives.
+      if (!list.some((r) => r !== replaced && compareTreeOrder(r, resource) === 0)) {
+        return (removed ? list.map((r) => (r === replaced ? resource : r)) : [...list, resource]).sort(compareTreeOrder);
+      }
+    }
+    return POD_BEARING_KINDS.flatMap((kind) => tree.ofKind(kind, namespace))
+      .filter((resource) => isInjectedSidecar(resource, tree, mesh))
+      .sort(compareTreeOrder);
+  });
+}
+
+/** Gateway pods are not sidecars: their proxy IS the workload, reached from outside the mesh by design. */
+function isInjectedSidecar(resource: Resource, inventory: Inventory, mesh: MeshSettings): boolean {
+  const injection = injectionOf(resource, inventory, mesh);
+  return injection?.injected === true && !injection.gateway;
 }
 
 /** The directions (of those asked for) for which no default-deny policy exists in the namespace. */
