@@ -13,6 +13,13 @@ interface Entry {
 const store = new WeakMap<Inventory, WeakMap<object, Map<string, Entry>>>();
 
 /**
+ * Views a snapshot has gained from admission requests. Their keys can come from the reviewed object (a gateway
+ * host it names), so a stream of requests could otherwise grow the snapshot's cache for as long as it serves.
+ */
+const addedByOverlays = new WeakMap<Inventory, number>();
+const MAX_VIEWS_ADDED_BY_OVERLAYS = 10_000;
+
+/**
  * Derived views of the tree (workloads, services, policy analyses) are computed once per run: rules
  * ask for them once per resource they check, which would otherwise make cross-resource rules
  * quadratic. Keyed by inventory and settings object, so a new run recomputes.
@@ -28,7 +35,7 @@ export function memoize<T>(inventory: Inventory, ...args: [object, string, (tree
   const overlay = inventory.overlay;
   if (overlay) {
     // `compute` derives from the inventory it is given, so the snapshot's view is computed on the snapshot.
-    const base = entry(overlay.base, settings, key, compute as (tree: Inventory) => unknown);
+    const base = entry(overlay.base, settings, key, compute as (tree: Inventory) => unknown, true);
     if (!isAffectedBy(base.kinds, overlay.resource)) {
       noteKindsRead(base.kinds);
       return base.value as T;
@@ -37,7 +44,7 @@ export function memoize<T>(inventory: Inventory, ...args: [object, string, (tree
   return entry(inventory, settings, key, compute as (tree: Inventory) => unknown).value as T;
 }
 
-function entry(inventory: Inventory, settings: object, key: string, compute: (tree: Inventory) => unknown): Entry {
+function entry(inventory: Inventory, settings: object, key: string, compute: (tree: Inventory) => unknown, forOverlay = false): Entry {
   let bySettings = store.get(inventory);
   if (!bySettings) store.set(inventory, (bySettings = new WeakMap()));
   let byKey = bySettings.get(settings);
@@ -49,6 +56,12 @@ function entry(inventory: Inventory, settings: object, key: string, compute: (tr
   }
   const { value, kinds } = trackKindsRead(() => compute(inventory));
   const created = { value, kinds };
+  if (forOverlay) {
+    const added = addedByOverlays.get(inventory) ?? 0;
+    // Past the bound the view is still right, only no longer kept.
+    if (added >= MAX_VIEWS_ADDED_BY_OVERLAYS) return created;
+    addedByOverlays.set(inventory, added + 1);
+  }
   byKey.set(key, created);
   return created;
 }

@@ -61,6 +61,30 @@ describe('memoize over admission overlays', () => {
   });
 });
 
+describe('views admission requests add to a snapshot are bounded', () => {
+  it('keeps at most 10,000 of them and still answers right past the bound', async () => {
+    const { resources } = await loadWorkspace(['fixtures/demo'], ROOT, DEFAULT_CONFIG);
+    const snapshot = new Inventory(resources);
+    const namespace = resources.find((r) => r.kind === 'Namespace')!;
+    let computations = 0;
+    // A view keyed by something the reviewed object could name (a host): each request asks for a new key.
+    const view = (inventory: Inventory, key: number) =>
+      memoize(inventory, `test/keyed/${key}`, (tree) => {
+        computations++;
+        return tree.ofKind('ResourceQuota').length + key;
+      });
+    // The reviewed object (a Namespace) is of a kind the view does not read: the snapshot's view answers.
+    const quotas = snapshot.ofKind('ResourceQuota').length;
+    for (let key = 0; key < 10_050; key++) expect(view(Inventory.withResource(snapshot, namespace), key)).toBe(quotas + key);
+    // Within the bound the snapshot kept the view; past it each request recomputes it, with the same answer.
+    computations = 0;
+    expect(view(Inventory.withResource(snapshot, namespace), 5)).toBe(quotas + 5);
+    expect(computations).toBe(0);
+    expect(view(Inventory.withResource(snapshot, namespace), 10_040)).toBe(quotas + 10_040);
+    expect(computations).toBeGreaterThan(0);
+  });
+});
+
 describe('incremental overlay views of the egress gateway chain', () => {
   const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
   const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
