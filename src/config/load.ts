@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseYaml } from '../load/yaml.js';
 import type { JsonPath, SourceRange } from '../model/types.js';
+import { fromJsonPointer } from '../model/refs.js';
 import { DEFAULT_CONFIG, type MeshguardConfig, type RuleSetting } from './types.js';
 import { readJsonAsset } from '../assets.js';
 
@@ -52,7 +53,7 @@ export function parseConfig(text: string, displayPath: string): MeshguardConfig 
   const validateConfig = configValidator();
   if (!validateConfig(doc.value)) {
     const error = mostRelevant(validateConfig.errors ?? []);
-    const errorPath = pointerToPath(error.instancePath);
+    const errorPath = fromJsonPointer(error.instancePath);
     const location = doc.locate(error.keyword === 'additionalProperties' ? [...errorPath, String(error.params.additionalProperty)] : errorPath);
     throw new ConfigError(describeError(error), displayPath, location);
   }
@@ -121,7 +122,7 @@ function mostRelevant(errors: ErrorObject[]): ErrorObject {
 }
 
 function describeError(error: ErrorObject): string {
-  const where = error.instancePath ? `'${pointerToPath(error.instancePath).join('.')}'` : 'the configuration';
+  const where = error.instancePath ? `'${fromJsonPointer(error.instancePath).join('.')}'` : 'the configuration';
   switch (error.keyword) {
     case 'additionalProperties':
       return `unknown key '${String(error.params.additionalProperty)}' in ${where}`;
@@ -136,15 +137,6 @@ function describeError(error: ErrorObject): string {
     default:
       return `${where} ${error.message ?? 'is invalid'}`;
   }
-}
-
-export function pointerToPath(pointer: string): JsonPath {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 function displayName(root: string, file: string): string {

@@ -1,4 +1,5 @@
 import type { JsonPath, SourceRange } from '../model/types.js';
+import { fromJsonPointer } from '../model/refs.js';
 import { isRecord } from '../model/workload.js';
 import { parseYaml, type PositionedDocument } from '../load/yaml.js';
 import type { Kustomization, KustomizationPatch } from './kustomization.js';
@@ -109,20 +110,12 @@ function locateInOperations(patch: LoadedPatch, path: JsonPath): SourceRange | u
     const operation = operations[i];
     if (!isRecord(operation) || typeof operation.path !== 'string') continue;
     if (operation.op !== 'add' && operation.op !== 'replace') continue;
-    const target = fromPointer(operation.path);
+    // kustomize reads a JSON6902 path of "/" as the document itself.
+    const target = operation.path === '/' ? [] : fromJsonPointer(operation.path);
     if (target.length > path.length || !target.every((segment, k) => String(segment) === String(path[k]) || segment === '-')) continue;
     return doc.locate([i, 'value', ...path.slice(target.length)]);
   }
   return undefined;
-}
-
-function fromPointer(pointer: string): (string | number)[] {
-  if (pointer === '' || pointer === '/') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 function shift(range: SourceRange, patch: LoadedPatch): SourceRange {
