@@ -93,3 +93,15 @@ export function overlaidObject(inventory: Inventory): { base: Inventory; resourc
   const { base, resource } = overlay;
   return { base, resource, replaced: base.get(resource.kind, resource.namespace, resource.name) };
 }
+
+/**
+ * A view that lists the objects of one kind passing a test, edited on the snapshot's list for the overlaid object:
+ * it takes the replaced object's place, leaves, or goes last. Undefined where its place is not known that cheaply
+ * (it replaces an object the list left out): the view is then recomputed.
+ */
+export function editedList(list: Resource[], change: NonNullable<ReturnType<typeof overlaidObject>>, admitted: boolean): Resource[] | undefined {
+  const { resource, replaced } = change;
+  if (replaced && list.includes(replaced)) return admitted ? list.map((r) => (r === replaced ? resource : r)) : list.filter((r) => r !== replaced);
+  if (!admitted) return list;
+  return replaced ? undefined : [...list, resource];
+}

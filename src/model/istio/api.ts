@@ -1,5 +1,5 @@
 import type { Inventory } from '../inventory.js';
-import { memoize, overlaidObject, perObject } from '../memo.js';
+import { editedList, memoize, overlaidObject, perObject } from '../memo.js';
 import type { Resource, ResourceRef } from '../types.js';
 import { isRecord } from '../workload.js';
 
@@ -37,13 +37,8 @@ export function istioResources(inventory: Inventory, kind: IstioKind, namespace?
     const change = overlaidObject(tree);
     if (change && change.resource.kind === kind && (namespace === undefined || change.resource.namespace === namespace)) {
       // Per admission request of this kind: edit the snapshot's list rather than re-test every object of the kind.
-      const { base, resource, replaced } = change;
-      const list = istioResources(base, kind, namespace);
-      const admitted = isIstio(resource, kind);
-      if (replaced && isIstio(replaced, kind)) return admitted ? list.map((r) => (r === replaced ? resource : r)) : list.filter((r) => r !== replaced);
-      if (!admitted) return list;
-      // Replacing an object of another API group puts this one at that object's place in load order.
-      if (!replaced) return [...list, resource];
+      const edited = editedList(istioResources(change.base, kind, namespace), change, isIstio(change.resource, kind));
+      if (edited) return edited;
     }
     return tree.ofKind(kind, namespace).filter((r) => isIstio(r, kind));
   });

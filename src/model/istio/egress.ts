@@ -1,6 +1,6 @@
 import type { MeshSettings } from '../mesh-settings.js';
 import type { Inventory } from '../inventory.js';
-import { memoize, overlaidObject, perObject } from '../memo.js';
+import { editedList, memoize, overlaidObject, perObject } from '../memo.js';
 import { cidrContains, parseCidr } from '../network/cidr.js';
 import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord } from '../workload.js';
@@ -124,12 +124,9 @@ export function egressGatewayDestinationRules(inventory: Inventory, gatewayHosts
     const change = overlaidObject(tree);
     if (change && change.resource.kind === 'DestinationRule') {
       // An admitted DestinationRule edits the snapshot's list in place (see istioResources for the order).
-      const { base, resource, replaced } = change;
-      const list = egressGatewayDestinationRules(base, gatewayHosts);
-      const admitted = isIstio(resource, 'DestinationRule') && isGatewayRule(resource);
-      if (replaced && list.includes(replaced)) return admitted ? list.map((r) => (r === replaced ? resource : r)) : list.filter((r) => r !== replaced);
-      if (!admitted) return list;
-      if (!replaced) return [...list, resource];
+      const admitted = isIstio(change.resource, 'DestinationRule') && isGatewayRule(change.resource);
+      const edited = editedList(egressGatewayDestinationRules(change.base, gatewayHosts), change, admitted);
+      if (edited) return edited;
     }
     return istioResources(tree, 'DestinationRule').filter(isGatewayRule);
   });
