@@ -69,6 +69,10 @@ export function toolMessage(stderr: string): string {
   const klog = /err="((?:[^"\\]|\\.)*)"/.exec(stderr);
   if (klog) return klog[1]!.replace(/\\(["\\])/g, '$1');
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  // A Go panic (kustomize crashes on some inputs): its reason, not the goroutine dump, whose addresses change
+  // from run to run and would make the finding's message differ each time.
+  const panic = lines.find((l) => l.startsWith('panic: '));
+  if (panic) return `crashed (Go panic): ${panic.slice('panic: '.length)}`;
   const error = lines.find((l) => /^Error:/.test(l));
   return (error ?? lines.join(' ')).replace(/^Error:\s*/, '');
 }

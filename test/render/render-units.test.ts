@@ -99,4 +99,17 @@ describe('tool messages', () => {
     expect(toolMessage(stderr)).toBe('accumulating resources: "x" missing');
     expect(toolMessage('# Warning: vars\nError: must build at directory: not a valid directory\n')).toBe('must build at directory: not a valid directory');
   });
+
+  it('gives the reason of a Go panic without the goroutine dump (Kubeflow pipeline cert-manager/dev crashes kustomize 5)', () => {
+    const stderr = [
+      "# Warning: 'vars' is deprecated. Please use 'replacements' instead.",
+      'panic: runtime error: invalid memory address or nil pointer dereference',
+      '[signal SIGSEGV: segmentation violation code=0x1 addr=0x40 pc=0x15c47c5]',
+      '',
+      'goroutine 1 [running]:',
+      'sigs.k8s.io/kustomize/kyaml/yaml.(*RNode).Content(...)',
+      '\tsigs.k8s.io/kustomize/kyaml@v0.18.1/yaml/rnode.go:724',
+    ].join('\n');
+    expect(toolMessage(stderr)).toBe('crashed (Go panic): runtime error: invalid memory address or nil pointer dereference');
+  });
 });
