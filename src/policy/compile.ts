@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PACKAGE_VERSION } from '../assets.js';
-import { compilePolicyDetailed, hostBuiltins, parseModules, RegoErrors, type Module, type PolicySource } from '../rego/index.js';
+import { compilePolicyDetailed, hostBuiltins, parseModules, RegoErrors, type FileAccess, type Module, type PolicySource } from '../rego/index.js';
 
 export interface CompiledModule {
   wasm: Uint8Array;
@@ -91,8 +91,9 @@ export async function compileModules(sources: PolicySource[], entrypoints: strin
   return { wasm: compiled.wasm, memoryPages: compiled.memoryPages };
 }
 
-export async function instantiate(module: CompiledModule): Promise<LoadedPolicy> {
-  return loadPolicy(module.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, module.memoryPages) }, hostBuiltins());
+/** `files`: the directory conftest's file builtins may read below (given by `policy test` only). */
+export async function instantiate(module: CompiledModule, files?: FileAccess): Promise<LoadedPolicy> {
+  return loadPolicy(module.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, module.memoryPages) }, hostBuiltins({ files }));
 }
 
 /** Synchronous instantiation, for the shipped policies that rule listings and the webhook need up front. */

@@ -56,7 +56,8 @@ export async function runPolicyTests(paths: string[], filter?: RegExp, cwd = pro
   for (const unit of packageUnits(modules, sources, packages)) {
     const entrypoints = [...tests.keys()].filter((e) => e.split('/').slice(0, -1).join('.') === unit.pkg && !tests.get(e)!.todo);
     try {
-      const policy = await instantiate(await compileModules(unit.sources, entrypoints, v0));
+      // conftest's parse_config_file and parse_combined_config_files may read below the working directory.
+      const policy = await instantiate(await compileModules(unit.sources, entrypoints, v0), { root: cwd });
       assertEntrypoints(policy, entrypoints, `package ${unit.pkg}`);
       const runtime = new PolicyRuntime(policy, `tests of ${unit.pkg}`);
       // conftest verify -d: the tests see the data files under `data`.

@@ -10,6 +10,7 @@ import { RegoError } from './errors.js';
 import { HostBuiltinError, builtinError, intArg, numArg, str, strs, typeError, typeName, type HostBuiltin, type Json } from './builtins/args.js';
 import { MOCK_ONLY_BUILTINS, NAMESPACED_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/index.js';
 import { RegoNumber, SET_TAGGED, decodeSets, encodeSets } from './builtins/sets.js';
+import { fileBuiltins, type FileAccess } from './builtins/conftest.js';
 import { HOST_RESULT_LIMIT, HostMemoryLimitError, isHostAllocationFailure, reserve, resultSize } from './builtins/budget.js';
 
 export { HostBuiltinError, typeName, type HostBuiltin } from './builtins/args.js';
@@ -475,13 +476,15 @@ function hexText(s: string): string {
   return s;
 }
 
-export function hostBuiltins(opts: { strict?: boolean } = {}): Record<string, (...args: unknown[]) => unknown> {
+export function hostBuiltins(opts: { strict?: boolean; files?: FileAccess } = {}): Record<string, (...args: unknown[]) => unknown> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
+  const bound = fileBuiltins(opts.files);
   for (const [name, h] of Object.entries(HOST_BUILTINS)) {
     const tagged = SET_TAGGED.has(name);
+    const fn = Object.hasOwn(bound, name) ? bound[name]! : h.fn;
     out[name] = out[HOST_ALIAS_PREFIX_LOCAL + name] = (...args: unknown[]) => {
       try {
-        const r = tagged ? encodeSets(h.fn(...args.map(decodeSets))) : h.fn(...args);
+        const r = tagged ? encodeSets(fn(...args.map(decodeSets))) : fn(...args);
         if (r !== null && typeof r === 'object' || typeof r === 'string' && r.length > 4096) {
           const size = resultSize(r);
           if (size > HOST_RESULT_LIMIT) throw new HostMemoryLimitError(name, size);

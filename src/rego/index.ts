@@ -11,6 +11,8 @@ import { isStackOverflow, RegoError, type RegoErrorCode } from './errors.js';
 export { isStackOverflow, RegoError, RegoErrors, type Location, type RegoErrorCode } from './errors.js';
 export { parseModule, parseQuery, parseTerm } from './parser.js';
 export { hostBuiltins, HOST_BUILTINS } from './host-builtins.js';
+export type { FileAccess } from './builtins/conftest.js';
+import type { FileAccess } from './builtins/conftest.js';
 export type { Module, Rule, Expr, Term } from './ast.js';
 export type { Comment } from './lexer.js';
 export { metadataBlocks, type MetadataBlock } from './metadata.js';
@@ -72,6 +74,8 @@ export interface EvalOptions {
   data?: Record<string, unknown>;
   v0?: boolean;
   strictBuiltinErrors?: boolean;
+  /** Where conftest's file builtins may read (relative module paths resolve against it); none: they fail. */
+  files?: FileAccess;
 }
 
 /** Compiles `query` against `sources` and evaluates it once through opa-wasm. */
@@ -85,7 +89,7 @@ export async function evalQuery(query: string, sources: PolicySource[], opts: Ev
 export async function evaluateCompiled(compiled: CompiledPolicy, entrypoint: string, opts: EvalOptions = {}): Promise<Record<string, unknown>[]> {
   try {
     const policy = await loadPolicy(compiled.wasm.slice().buffer as ArrayBuffer, { initial: Math.max(5, compiled.memoryPages) },
-      hostBuiltins({ strict: opts.strictBuiltinErrors }));
+      hostBuiltins({ strict: opts.strictBuiltinErrors, files: opts.files }));
     if (opts.data !== undefined) policy.setData(opts.data as object);
     return policy.evaluate(opts.input, entrypoint) as Record<string, unknown>[];
   } catch (e) {

@@ -8,6 +8,7 @@ import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
 import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage, type BuiltinInfo } from './builtin-table.js';
 import { RULE_METADATA_BUILTINS, ruleMetadataValue } from './builtins/rule-metadata.js';
+import { FILE_LOCATED_BUILTINS } from './builtins/conftest.js';
 import { checkDeclarations, checkShapes, checkSomeInShapes, namesOf, renameLateShadows } from './checks.js';
 
 export { namesOf } from './checks.js';
@@ -214,7 +215,9 @@ export class Planner {
     } else if (arity >= 0 && args.length !== arity) {
       throw new RegoError('rego_type_error', `${dotted}: arity mismatch: ${args.length} arguments given, ${arity} expected`, t.loc);
     }
-    const ops = this.operands(args);
+    let ops = this.operands(args);
+    // conftest resolves these builtins' paths against the calling file's directory.
+    if (fid === undefined && FILE_LOCATED_BUILTINS.has(dotted)) ops = [['c', t.loc.file], ...ops];
     if (dotted === 'walk' && fid === undefined) {
       // walk is a relation: one [path, value] solution per node, as an output or as a value.
       const all = this.alloc();
@@ -561,12 +564,14 @@ export class Planner {
         const vname = v.type === 'var' ? [v.name] : v.type === 'ref' && v.head.type === 'var' && v.path.every((x) => x.type === 'string')
           ? [v.head.name, ...v.path.map((x) => (x.type === 'string' ? x.value : ''))] : undefined;
         const target = vname ? this.ctx.funcMockName(vname) : undefined;
-        if (target && target.kind === 'func') { this.ctx.dependsOn(target.id!); items.push([2, mock.name, 1, target.id!]); }
+        // A replacement function does not get the calling file the planner passes to conftest's file builtins.
+        const hidden = FILE_LOCATED_BUILTINS.has(mock.name) ? [1] : [];
+        if (target && target.kind === 'func') { this.ctx.dependsOn(target.id!); items.push([2, mock.name, 1, target.id!, ...hidden]); }
         else if (target) {
           const info = builtinInfo(target.name);
           const hn = info?.hostName ?? target.name;
           if (info && info.place !== 'native') this.ctx.useBuiltin(hn);
-          items.push([2, builtinInfo(mock.name)?.hostName ?? mock.name, 2, hn]);
+          items.push([2, builtinInfo(mock.name)?.hostName ?? mock.name, 2, hn, ...hidden]);
         }
         else items.push([2, builtinInfo(mock.name)?.hostName ?? mock.name, 0, this.value(v)]);
         continue;

@@ -1,6 +1,7 @@
 // Host builtins grouped by namespace, one file each; host-builtins.ts merges them into HOST_BUILTINS.
 import type { HostBuiltin } from './args.js';
 import { AWS_BUILTINS } from './aws.js';
+import { CONFTEST_BUILTINS } from './conftest.js';
 import { CRYPTO_BUILTINS } from './crypto.js';
 import { CSR_BUILTINS } from './csr.js';
 import { GRAPH_BUILTINS } from './graph.js';
@@ -12,7 +13,7 @@ import { REGEX_BUILTINS } from './regex.js';
 import { TEMPLATE_BUILTINS } from './template.js';
 
 export const NAMESPACED_BUILTINS: Record<string, HostBuiltin> = {
-  ...REGEX_BUILTINS, ...CRYPTO_BUILTINS, ...CSR_BUILTINS, ...JWT_BUILTINS, ...NET_BUILTINS, ...GRAPH_BUILTINS, ...TEMPLATE_BUILTINS, ...MISC_BUILTINS, ...GRAPHQL_BUILTINS, ...AWS_BUILTINS,
+  ...REGEX_BUILTINS, ...CRYPTO_BUILTINS, ...CSR_BUILTINS, ...JWT_BUILTINS, ...NET_BUILTINS, ...GRAPH_BUILTINS, ...TEMPLATE_BUILTINS, ...MISC_BUILTINS, ...GRAPHQL_BUILTINS, ...AWS_BUILTINS, ...CONFTEST_BUILTINS,
 };
 
 /**

@@ -28,7 +28,7 @@ export let treePaths: Array<Array<V>> = [];
 export let treeRules: Array<i32> = [];
 
 export class Override { path: Array<V> = []; value: V = vNull(); }
-export class Mock { name: string = ""; kind: i32 = 0; value: V | null = null; ref: i32 = 0; refName: string = ""; }
+export class Mock { name: string = ""; kind: i32 = 0; value: V | null = null; ref: i32 = 0; refName: string = ""; drop: i32 = 0; }
 
 // Results of one function's recent calls (per evaluation and `with` scope, like the rule cache).
 export class Memo { args: Array<Array<V>> = []; results: Array<V | null> = []; next: i32 = 0; }
@@ -596,7 +596,7 @@ function runWith(s: Stmt, stmts: Array<Stmt>, i: i32, f: Frame, k: K): bool {
     const w = s.withs[j];
     if (w.kind == 2) {
       const mk = new Mock();
-      mk.name = w.name; mk.kind = w.mockKind; mk.ref = w.ref; mk.refName = w.refName;
+      mk.name = w.name; mk.kind = w.mockKind; mk.ref = w.ref; mk.refName = w.refName; mk.drop = w.drop;
       if (w.mockKind == 0) {
         const v = evalOp(w.value, f);
         if (v == null) return false;
@@ -625,6 +625,8 @@ function findMock(name: string): Mock | null {
 
 function callMock(mk: Mock, args: Array<V>, loc: string): V | null {
   if (mk.kind == 0) return mk.value;
+  // The planner's hidden leading arguments (the calling file of conftest's file builtins) are not the replacement's.
+  if (mk.drop > 0) args = args.slice(mk.drop);
   if (mk.kind == 1) {
     // Inside a replacement function no mock applies: the mocked name means the original again.
     const outer = st;

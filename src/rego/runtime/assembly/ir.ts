@@ -38,6 +38,7 @@ export class WithItem {
   name: string = "";
   value: Op = new Op();   // replacement value (kind 0/1, or mock kind 0)
   mockKind: i32 = 0;      // 0 value, 1 user function (rule id in `ref`), 2 builtin (name in `refName`)
+  drop: i32 = 0;          // leading call arguments a function/builtin replacement does not get
   ref: i32 = 0;
   refName: string = "";
 }
@@ -182,6 +183,7 @@ function decodeStmt(v: V): Stmt {
           if (w.mockKind == 0) w.value = decodeOp(it[3]);
           else if (w.mockKind == 1) w.ref = int(it[3]);
           else w.refName = it[3].t;
+          if (it.length > 4) w.drop = int(it[4]);
         } else {
           w.path = it[1].a;
           w.value = decodeOp(it[2]);
