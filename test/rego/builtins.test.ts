@@ -321,6 +321,36 @@ describe('bits.lsh past 2^53', () => {
   });
 });
 
+describe('bits.and/or/xor/rsh/negate past 2^53', () => {
+  // Expected values from math/big's semantics (an infinite two's complement for negative numbers: And, Or,
+  // Xor, Not, and Rsh rounding towards negative infinity), which Python's int operators share.
+  const cases: [string, string][] = [
+    ['bits.and(9007199254740993, 9007199254740993)', '9007199254740993'],
+    ['bits.xor(9007199254740993, 1)', '9007199254740992'],
+    ['bits.or(18446744073709551616, 1)', '18446744073709551617'],
+    ['bits.xor(-18446744073709551617, 12345678901234567890)', '-30792422974944119507'],
+    ['bits.and(-18446744073709551617, 12345678901234567890)', '12345678901234567890'],
+    ['bits.or(-18446744073709551617, 12345678901234567890)', '-18446744073709551617'],
+    ['bits.and(-18446744073709551617, -12345678901234567890)', '-30792422974944119506'],
+    ['bits.or(-18446744073709551617, -12345678901234567890)', '-1'],
+    ['bits.xor(-18446744073709551617, -12345678901234567890)', '30792422974944119505'],
+    ['bits.and(-1, 1208925819614629174706183)', '1208925819614629174706183'],
+    ['bits.and(1208925819614629174706183, 7)', '7'],
+    ['bits.rsh(-18446744073709551617, 3)', '-2305843009213693953'],
+    ['bits.rsh(1208925819614629174706176, 79)', '2'],
+    ['bits.rsh(-1208925819614629174706176, 200)', '-1'],
+    ['bits.negate(18446744073709551616)', '-18446744073709551617'],
+    ['bits.negate(-18446744073709551617)', '18446744073709551616'],
+  ];
+  it.each(cases)('%s is %s exactly', async (expr, want) => {
+    expect(await value(`json.marshal(${expr})`)).toBe(want);
+    expect(await value(`${expr} == ${want}`)).toBe(true);
+  });
+  it('shifts right by 64 or more to 0 or -1 (wasm counts i64 shifts modulo 64; big.Int does not)', async () => {
+    expect(await value('[bits.rsh(8, 64), bits.rsh(-8, 64), bits.rsh(8, 3), bits.rsh(-9, 1)]')).toEqual([0, -1, 1, -5]);
+  });
+});
+
 describe('time.format layout names', () => {
   it("formats with Go's named layouts, as OPA's time.format documents", async () => {
     // 2022-12-02T18:40:53Z is 00:10:53 on Saturday 3 December in Asia/Kolkata (+05:30).

@@ -367,3 +367,115 @@ export function fastDiv(a: V, b: V): V | null {
   if (Math.abs(<f64>q * <f64>mult) >= LIMIT) return null;
   return fastText(q * mult, k);
 }
+
+// ---------- bits.* on integers of any size (OPA: big.Int, whose bit operations act on an infinite
+// two's complement; a negative x is handled as ~(|x| - 1), as math/big does) ----------
+
+/** Magnitude of a decimal digit string as little-endian 32-bit limbs. */
+function magOf(abs: string): Array<u32> {
+  const m = new Array<u32>();
+  for (let i = 0; i < abs.length; i++) {
+    let carry: u64 = <u64>(abs.charCodeAt(i) - 48);
+    for (let k = 0; k < m.length; k++) {
+      const p: u64 = <u64>m[k] * 10 + carry;
+      m[k] = <u32>(p & 0xffffffff);
+      carry = p >> 32;
+    }
+    if (carry != 0) m.push(<u32>carry);
+  }
+  return trimMag(m);
+}
+
+function trimMag(m: Array<u32>): Array<u32> {
+  while (m.length > 0 && m[m.length - 1] == 0) m.pop();
+  return m;
+}
+
+function decOf(mag: Array<u32>): string {
+  const m = mag.slice(0);
+  trimMag(m);
+  if (m.length == 0) return "0";
+  let out = "";
+  while (m.length > 0) {
+    let rem: u64 = 0;
+    for (let i = m.length - 1; i >= 0; i--) {
+      const cur: u64 = (rem << 32) | <u64>m[i];
+      m[i] = <u32>(cur / 1000000000);
+      rem = cur % 1000000000;
+    }
+    trimMag(m);
+    let chunk = rem.toString();
+    if (m.length > 0) while (chunk.length < 9) chunk = "0" + chunk;
+    out = chunk + out;
+  }
+  return out;
+}
+
+/** |m| + 1 and |m| - 1 (m > 0). */
+function magAdd1(m: Array<u32>): Array<u32> {
+  const r = m.slice(0);
+  for (let i = 0; i < r.length; i++) {
+    if (r[i] != 0xffffffff) { r[i] += 1; return r; }
+    r[i] = 0;
+  }
+  r.push(1);
+  return r;
+}
+function magSub1(m: Array<u32>): Array<u32> {
+  const r = m.slice(0);
+  for (let i = 0; i < r.length; i++) {
+    if (r[i] != 0) { r[i] -= 1; return trimMag(r); }
+    r[i] = 0xffffffff;
+  }
+  return trimMag(r);
+}
+
+const B_AND = 0, B_OR = 1, B_XOR = 2, B_ANDNOT = 3;
+function magBits(op: i32, a: Array<u32>, b: Array<u32>): Array<u32> {
+  const n = a.length > b.length ? a.length : b.length;
+  const r = new Array<u32>(n);
+  for (let i = 0; i < n; i++) {
+    const x: u32 = i < a.length ? a[i] : 0, y: u32 = i < b.length ? b[i] : 0;
+    r[i] = op == B_AND ? x & y : op == B_OR ? x | y : op == B_XOR ? x ^ y : x & ~y;
+  }
+  return trimMag(r);
+}
+
+function magShr(m: Array<u32>, s: i32): Array<u32> {
+  const words = s >> 5, bits = s & 31;
+  const r = new Array<u32>();
+  for (let i = words; i < m.length; i++) {
+    const lo: u64 = <u64>m[i] >> bits;
+    const hi: u64 = bits > 0 && i + 1 < m.length ? (<u64>m[i + 1] << (32 - bits)) & 0xffffffff : 0;
+    r.push(<u32>(lo | hi));
+  }
+  return trimMag(r);
+}
+
+const neg = (m: Array<u32>): string => { const d = decOf(m); return d == "0" ? d : "-" + d; };
+
+/** bits.and (0), bits.or (1), bits.xor (2) of two integer texts, as math/big's And, Or, Xor. */
+export function bigBits(op: i32, x: string, y: string): string {
+  const nx = split(x), ny = split(y);
+  const ax = magOf(absOf(x)), ay = magOf(absOf(y));
+  if (!nx && !ny) return decOf(magBits(op, ax, ay));
+  if (nx && ny) {
+    const a1 = magSub1(ax), b1 = magSub1(ay);
+    if (op == B_AND) return neg(magAdd1(magBits(B_OR, a1, b1)));
+    if (op == B_OR) return neg(magAdd1(magBits(B_AND, a1, b1)));
+    return decOf(magBits(B_XOR, a1, b1));
+  }
+  const p = nx ? ay : ax, n1 = magSub1(nx ? ax : ay);
+  if (op == B_AND) return decOf(magBits(B_ANDNOT, p, n1));
+  if (op == B_OR) return neg(magAdd1(magBits(B_ANDNOT, n1, p)));
+  return neg(magAdd1(magBits(B_XOR, p, n1)));
+}
+
+/** x >> s rounding towards negative infinity, as big.Int.Rsh. */
+export function bigRsh(x: string, s: i32): string {
+  if (!split(x)) return decOf(magShr(magOf(x), s));
+  return neg(magAdd1(magShr(magSub1(magOf(absOf(x))), s)));
+}
+
+/** ^x = -x - 1, as big.Int.Not. */
+export function bigNot(x: string): string { return bigSub(bigSub("0", x), "1"); }

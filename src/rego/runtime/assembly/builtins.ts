@@ -6,7 +6,7 @@ import {
 } from "./value";
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
-import { intText, bigAdd, bigSub, bigMul, numOfText, needsBig, decArith, decDiv, decRound, fastArith, fastDiv, fastDivKnown } from "./bigint";
+import { intText, bigAdd, bigSub, bigMul, bigBits, bigRsh, bigNot, numOfText, needsBig, decArith, decDiv, decRound, fastArith, fastDiv, fastDivKnown } from "./bigint";
 import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck, setTagged, tagSets, untagSets } from "./builtins-extra";
 
 @external("env", "opa_abort") declare function opa_abort(addr: usize): void;
@@ -423,10 +423,22 @@ export function callBuiltinId(id: i32, hostId: i32, name: string, args: Array<V>
   if (id == 56 || id == 57 || id == 58 || id == 59 || id == 60) {
     if (!isInt(a) || !isInt(b)) return terr(name, loc, "operands must be integers");
     const x = <i64>a.n, y = <i64>b.n;
+    // Operands below 2^53 are exact as i64, and so are their and/or/xor; larger ones go through their digits.
+    const bigA = Math.abs(a.n) >= 9007199254740992.0 ? intText(a) : null;
+    const bigB = Math.abs(b.n) >= 9007199254740992.0 ? intText(b) : null;
+    if (id <= 58 && (bigA != null || bigB != null)) {
+      const ta = bigA != null ? bigA! : x.toString(), tb = bigB != null ? bigB! : y.toString();
+      return numOfText(bigBits(id - 56, ta, tb));
+    }
     if (id == 56) return vNum(<f64>(x & y));
     if (id == 57) return vNum(<f64>(x | y));
     if (id == 58) return vNum(<f64>(x ^ y));
     if (y < 0) return berr(name, loc, "shift must be non-negative");
+    if (id == 60 && (bigA != null || y >= 63)) {
+      // wasm's i64 shift counts modulo 64; big.Int.Rsh does not.
+      if (bigA == null) return vNum(x < 0 ? -1.0 : 0.0);
+      return numOfText(bigRsh(bigA!, y > 1073741824 ? 1073741824 : <i32>y));
+    }
     if (id == 59) {
       // Rego integers have no width: a shift past 2^53 is done exactly on the digits (OPA: big.Int.Lsh).
       if (Math.abs(a.n) < 9007199254740992.0 && Math.abs(a.n * Math.pow(2, <f64>y)) < 9007199254740992.0) return vNum(<f64>(x << y));
@@ -442,7 +454,11 @@ export function callBuiltinId(id: i32, hostId: i32, name: string, args: Array<V>
     }
     return vNum(<f64>(x >> y));
   }
-  if (id == 61) return isInt(a) ? vNum(<f64>(~(<i64>a.n))) : terr(name, loc, "operand must be integer");
+  if (id == 61) {
+    if (!isInt(a)) return terr(name, loc, "operand must be integer");
+    const big = Math.abs(a.n) >= 9007199254740992.0 ? intText(a) : null;
+    return big != null ? numOfText(bigNot(big!)) : vNum(<f64>(~(<i64>a.n)));
+  }
   if (id == 62) {
     if (a.kind != K_STR) return terr(name, loc, "operand 1 must be string but got " + typeName(a));
     return vStr(trimSpace(a.t));
