@@ -5,6 +5,8 @@ import { HOST_BUILTINS } from './host-builtins.js';
 import { HOST_ALIAS_PREFIX_LOCAL as HOST_ALIAS_PREFIX } from './host-alias.js';
 import { MOCK_ONLY_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/index.js';
 import { RULE_METADATA_BUILTINS } from './builtins/rule-metadata.js';
+import { constantJson, httpSendRequestFailure } from './builtins/http-send.js';
+import type { Term } from './ast.js';
 
 export type BuiltinPlace = 'native' | 'sdk' | 'host';
 export interface BuiltinInfo { arity: number; place: BuiltinPlace; hostName?: string }
@@ -41,6 +43,16 @@ export function builtinInfo(name: string): BuiltinInfo | undefined {
   const h = Object.hasOwn(HOST_BUILTINS, name) ? HOST_BUILTINS[name] : undefined;
   if (h) return { arity: h.arity, place: 'host', hostName: SDK_SHADOWED.has(name) ? HOST_ALIAS_PREFIX + name : name };
   return undefined;
+}
+
+/**
+ * A call of http.send whose constant request fails the checks OPA makes before any I/O compiles: it can
+ * only raise OPA's error for it, which the host does (builtins/http-send.ts).
+ */
+export function requestCheckInfo(name: string, args: Term[]): BuiltinInfo | undefined {
+  if (name !== 'http.send' || args.length < 1) return undefined;
+  const req = constantJson(args[0]!);
+  return req !== undefined && httpSendRequestFailure(req) ? mockOnlyInfo(name) : undefined;
 }
 
 export function mockOnlyInfo(name: string): BuiltinInfo | undefined {

@@ -11,6 +11,7 @@ import { HostBuiltinError, builtinError, intArg, numArg, str, strs, typeError, t
 import { MOCK_ONLY_BUILTINS, NAMESPACED_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/index.js';
 import { RegoNumber, SET_TAGGED, decodeSets, encodeSets } from './builtins/sets.js';
 import { fileBuiltins, type FileAccess } from './builtins/conftest.js';
+import { httpSendRequestFailure } from './builtins/http-send.js';
 import { HOST_RESULT_LIMIT, HostMemoryLimitError, isHostAllocationFailure, reserve, resultSize } from './builtins/budget.js';
 
 export { HostBuiltinError, typeName, type HostBuiltin } from './builtins/args.js';
@@ -500,7 +501,15 @@ export function hostBuiltins(opts: { strict?: boolean; files?: FileAccess } = {}
   }
   // Reached only when a program that mocks them somewhere calls them outside the mock: an error in every mode.
   for (const name of Object.keys(MOCK_ONLY_BUILTINS)) {
-    out[name] = () => { throw new RegoError('eval_builtin_error', `${name}: not supported by meshguard: ${UNSUPPORTED_BUILTINS[name] ?? 'no I/O'}; only a \`with ${name} as ...\` mock can answer it`); };
+    out[name] = (...args: unknown[]) => {
+      // OPA checks http.send's request before any I/O: a request that fails the checks fails with OPA's error.
+      const failure = name === 'http.send' ? httpSendRequestFailure(args[0]) : undefined;
+      if (failure) {
+        if (opts.strict) throw new RegoError(failure.code, failure.message);
+        return undefined;
+      }
+      throw new RegoError('eval_builtin_error', `${name}: not supported by meshguard: ${UNSUPPORTED_BUILTINS[name] ?? 'no I/O'}; only a \`with ${name} as ...\` mock can answer it`);
+    };
   }
   // print() lines, as text (opa-wasm's own opa_println mangles anything but ASCII).
   out[PRINT_HOST] = (line: unknown) => { console.log(String(line)); return undefined; };

@@ -6,7 +6,7 @@ import type { Expr, Module, Rule, Term } from './ast.js';
 import { PRINT_HOST } from './host-alias.js';
 import { RegoError, type Location } from './errors.js';
 import { OP, RawNumber, type IrValue, type Operand } from './ir.js';
-import { builtinInfo, DEPRECATED_BUILTINS, undefinedFunctionMessage, type BuiltinInfo } from './builtin-table.js';
+import { builtinInfo, DEPRECATED_BUILTINS, requestCheckInfo, undefinedFunctionMessage, type BuiltinInfo } from './builtin-table.js';
 import { RULE_METADATA_BUILTINS, ruleMetadataValue } from './builtins/rule-metadata.js';
 import { FILE_LOCATED_BUILTINS } from './builtins/conftest.js';
 import { checkDeclarations, checkShapes, checkSomeInShapes, namesOf, renameLateShadows } from './checks.js';
@@ -190,6 +190,11 @@ export class Planner {
     return cur;
   }
 
+  /** A builtin the program may call: provided, mocked somewhere, or an http.send that can only fail OPA's request checks. */
+  private builtinLookup(dotted: string, args: Term[]): BuiltinInfo | undefined {
+    return builtinInfo(dotted) ?? this.ctx.mockedBuiltin?.(dotted) ?? requestCheckInfo(dotted, args);
+  }
+
   /** `statement`: the call is a whole expression, so `f(x, out)` may bind its output argument. */
   call(t: Extract<Term, { type: 'call' }>, output: Term | undefined, statement = false): Operand {
     if (t.args.length === 0 && Object.hasOwn(RULE_METADATA_BUILTINS, t.name.join('.'))) return ['c', ruleMetadataValue(t.name.join('.'), this.ruleScope?.module, this.ruleScope?.rule) as IrValue];
@@ -198,7 +203,7 @@ export class Planner {
     let arity: number;
     let callName = dotted;
     if (fid === undefined) {
-      const info = builtinInfo(dotted) ?? this.ctx.mockedBuiltin?.(dotted);
+      const info = this.builtinLookup(dotted, t.args);
       if (!info) throw new RegoError('rego_type_error', undefinedFunctionMessage(dotted), t.loc);
       if (this.ctx.regoV1 && DEPRECATED_BUILTINS.has(dotted)) throw new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${dotted}`, t.loc);
       arity = info.arity;
@@ -442,7 +447,7 @@ export class Planner {
         }
         if (t.type === 'call') {
           const fid = this.ctx.resolveFunc(t.name);
-          const arity = fid === undefined ? builtinInfo(t.name.join('.'))?.arity : this.ctx.funcArity(fid);
+          const arity = fid === undefined ? this.builtinLookup(t.name.join('.'), t.args)?.arity : this.ctx.funcArity(fid);
           if (arity !== undefined && t.args.length === arity + 1) { this.call(t, undefined, true); return; }
         }
         this.emit([OP.test, this.value(t)]);

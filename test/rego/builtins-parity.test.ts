@@ -156,6 +156,21 @@ describe('builtins meshguard leaves out can still be mocked with `with` (OPA con
   it('without a mock anywhere it stays a compile error', async () => {
     await expect(evalQuery('x = data.t.allow', [{ path: 't.rego', source: program('') }])).rejects.toThrow(/rego_type_error: builtin http.send is not supported by meshguard/);
   });
+  it("fails http.send's own request checks as OPA does before any I/O (OPA conformance: invalidkeyerror)", async () => {
+    const call = (req: string, strict = true): Promise<unknown> => value(`v if { v := http.send(${req}) }`, { strict });
+    await expect(call('{"method": "get"}')).rejects.toThrow(/eval_type_error: http.send: operand 1 missing required request parameters\(s\): \{"url"\}/);
+    await expect(call('{}')).rejects.toThrow(/missing required request parameters\(s\): \{"method", "url"\}/);
+    await expect(call('{"method": "get", "url": "http://x", "foo": 1, "bar": 2}')).rejects.toThrow(/eval_type_error: http.send: operand 1 invalid request parameters\(s\): \{"bar", "foo"\}/);
+    await expect(call('"http://x"')).rejects.toThrow(/eval_type_error: http.send: operand 1 must be object but got string/);
+    await expect(call('{"method": "get", "url": "http://x", "raise_error": "no"}')).rejects.toThrow(/eval_builtin_error: http.send: invalid value for raise_error field/);
+    // Not strict: the failed call is undefined, as OPA's builtin errors are by default.
+    expect(await call('{"method": "get"}', false)).toBeUndefined();
+  });
+  it('keeps a request that would pass the checks (or is not constant) a compile error: only I/O could answer it', async () => {
+    await expect(value('v if { v := http.send({"method": "get", "url": "http://x"}) }')).rejects.toThrow(/rego_type_error: builtin http.send is not supported by meshguard/);
+    await expect(value('v if { v := http.send({"method": "get", "url": input.url}) }')).rejects.toThrow(/rego_type_error: builtin http.send is not supported by meshguard/);
+    await expect(value('v if { v := http.send({"method": "get", "raise_error": false}) }')).rejects.toThrow(/rego_type_error: builtin http.send is not supported by meshguard/);
+  });
   it('opa.runtime() is {} as in OPA embedded without runtime information: no environment', async () => {
     expect(await value('opa.runtime()')).toEqual({});
     const source = 'package t\nimport rego.v1\np := x if { x = time.now_ns() with time.now_ns as opa.runtime }\n';
