@@ -351,6 +351,18 @@ describe('bits.and/or/xor/rsh/negate past 2^53', () => {
   });
 });
 
+describe('numbers.range_step past 2^53 (OPA: big.Int bounds and step)', () => {
+  it('lists exact members', async () => {
+    expect(await value('json.marshal(numbers.range_step(9007199254740993, 9007199254740995, 1))')).toBe('[9007199254740993,9007199254740994,9007199254740995]');
+    expect(await value('json.marshal(numbers.range_step(18446744073709551616, 18446744073709551610, 3))')).toBe('[18446744073709551616,18446744073709551613,18446744073709551610]');
+    expect(await value('numbers.range_step(1.0, 2e0, 1)')).toEqual([1, 2]);
+  });
+  it('keeps OPA\'s operand and step errors', async () => {
+    await expect(value('numbers.range_step(1.5, 3, 1)', { strict: true })).rejects.toThrow(/numbers.range_step: operand 1 must be integer number but got floating-point number/);
+    await expect(value('numbers.range_step(1, 3, 0)', { strict: true })).rejects.toThrow(/numbers.range_step: step must be a positive number above zero/);
+  });
+});
+
 describe('time.format layout names', () => {
   it("formats with Go's named layouts, as OPA's time.format documents", async () => {
     // 2022-12-02T18:40:53Z is 00:10:53 on Saturday 3 December in Asia/Kolkata (+05:30).

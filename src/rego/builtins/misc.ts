@@ -4,6 +4,25 @@ import { reserve } from './budget.js';
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject } from 'ajv';
 import { builtinError, intArg, obj, str, typeError, typeName, type HostBuiltin, type Json } from './args.js';
+import { RegoNumber } from './sets.js';
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER), MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An integer operand of any size (OPA's BigIntOperand): long numbers arrive as their text (RegoNumber). */
+function bigIntArg(name: string, v: Json, i: number): bigint {
+  if (v instanceof RegoNumber) {
+    const m = /^(-?)(\d+)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(v.text);
+    if (m) {
+      const frac = m[3] ?? '';
+      const exp = Number(m[4] ?? 0) - frac.length;
+      const digits = BigInt(m[2]! + frac);
+      if (exp >= 0 && exp <= 400) return (m[1] ? -1n : 1n) * digits * 10n ** BigInt(exp);
+      if (exp < 0 && digits % 10n ** BigInt(-exp) === 0n) return (m[1] ? -1n : 1n) * (digits / 10n ** BigInt(-exp));
+    }
+    return typeError(name, `operand ${i} must be integer number but got floating-point number`);
+  }
+  return BigInt(intArg(name, v, i));
+}
 
 /** Go's json.Marshal: keys sorted, and <, >, & escaped as OPA's output has them. */
 function goJson(v: Json, indent: string | undefined, prefix: string, depth = 0): string {
@@ -160,12 +179,15 @@ export const MISC_BUILTINS: Record<string, HostBuiltin> = {
   } },
   'numbers.range_step': { arity: 3, fn: (a, b, s) => {
     const name = 'numbers.range_step';
-    const from = intArg(name, a, 1), to = intArg(name, b, 2), step = intArg(name, s, 3);
-    if (step < 1) builtinError(name, 'step must be a positive number above zero');
-    if (Math.abs(to - from) / step > 10_000_000) builtinError(name, 'range too large');
-    const out: number[] = [];
-    if (from <= to) for (let x = from; x <= to; x += step) out.push(x);
-    else for (let x = from; x >= to; x -= step) out.push(x);
+    const from = bigIntArg(name, a, 1), to = bigIntArg(name, b, 2), step = bigIntArg(name, s, 3);
+    if (step < 1n) builtinError(name, 'step must be a positive number above zero');
+    const span = to >= from ? to - from : from - to;
+    if (span / step > 10_000_000n) builtinError(name, 'range too large');
+    // OPA's bounds are big.Ints: members past 2^53 stay exact (bigint, written out as digits).
+    const member = (x: bigint): number | bigint => (x >= MIN_SAFE && x <= MAX_SAFE ? Number(x) : x);
+    const out: (number | bigint)[] = [];
+    if (from <= to) for (let x = from; x <= to; x += step) out.push(member(x));
+    else for (let x = from; x >= to; x -= step) out.push(member(x));
     return out;
   } },
   'urlquery.encode': { arity: 1, fn: (s) => queryEscape(str('urlquery.encode', s, 1)) },

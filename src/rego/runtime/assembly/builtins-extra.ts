@@ -14,7 +14,9 @@ const SET_RESULTS: Array<string> = ["graph.reachable", "graph.reachable_paths", 
 // with SET_TAGGED in src/rego/builtins/sets.ts.
 const SET_TAGGED: Array<string> = ["json.filter", "json.remove", "json.patch",
   // Nanosecond timestamps exceed 2^53: these need the exact number (its text) to get the fraction right.
-  "time.format", "time.date", "time.clock", "time.weekday", "time.diff", "time.add_date"];
+  "time.format", "time.date", "time.clock", "time.weekday", "time.diff", "time.add_date",
+  // Bounds and steps past 2^53 (OPA: big.Int) must arrive exactly.
+  "numbers.range_step"];
 const SET_TAG = "\u0000set";
 // Numbers whose literal text a double would not keep (1.0, 1e3, 12345678901234567890) travel as
 // {"\u0000num": "text"} to the same builtins, so an index written 1.0 stays a non-integer as in OPA
