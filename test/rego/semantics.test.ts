@@ -139,7 +139,7 @@ describe('call arguments: a ref argument binds the vars another argument reads',
 describe('with: an OPA builtin meshguard leaves out may be replaced', () => {
   const src = `package t
 mock_send(req) := {"body": {"roles": ["admin"]}} if req.body.name == "alice"
-allow if "admin" in http.send({"method": "GET", "body": input}).body.roles
+allow if "admin" in http.send({"method": "GET", "url": "https://authz.example", "body": input}).body.roles
 test_allow if allow with http.send as mock_send with input.name as "alice"
 test_value if allow with http.send as {"body": {"roles": ["admin"]}}
 `;
@@ -155,7 +155,7 @@ test_value if allow with http.send as {"body": {"roles": ["admin"]}}
   });
 
   it('is still a compile error when nothing replaces it', async () => {
-    await expect(evalQuery('x := data.t.p', [{ path: 't.rego', source: 'package t\np := http.send({"url": "x"})\n' }]))
+    await expect(evalQuery('x := data.t.p', [{ path: 't.rego', source: 'package t\np := http.send({"method": "get", "url": "x"})\n' }]))
       .rejects.toThrow(/builtin http\.send is not supported by meshguard: policies evaluated by meshguard do no I\/O/);
   });
 });
