@@ -112,7 +112,7 @@ describe('numbers are exact decimals, as OPA keeps them (issue 18)', () => {
     expect(await value('floor(12345678901234567.5) == 12345678901234567')).toBe(true);
     expect(await value('ceil(12345678901234567.5) == 12345678901234568')).toBe(true);
   });
-  it('divides exactly when the quotient is a short decimal, and like IEEE otherwise', async () => {
+  it('divides to the quotient OPA prints for short decimals', async () => {
     expect(await value('0.3 / 0.1 == 3')).toBe(true);
     expect(await value('10 / 4')).toBe(2.5);
     expect(await value('1 / 8 == 0.125')).toBe(true);
@@ -137,6 +137,48 @@ describe('numbers are exact decimals, as OPA keeps them (issue 18)', () => {
   it('% stays integer-only', async () => {
     await expect(value('1.5 % 1', { strict: true })).rejects.toThrow(/modulo on floating-point number/);
     expect(await value('100000000000000000e-1 % 3')).toBe(1);
+  });
+});
+
+describe("quotients as OPA computes them: a 64-bit big.Float, printed as Go's Text('g', -1)", () => {
+  // Expected texts computed with Go's math/big as OPA's builtins use it (SetString at the default
+  // precision, Quo/Add/Sub/Mul, Text('g', -1)); the same comparison passed on 600 random cases.
+  const cases: [string, string][] = [
+    ['1 / 3', '0.33333333333333333334'],
+    ['2 / 3', '0.6666666666666666667'],
+    ['-1 / 3', '-0.33333333333333333334'],
+    ['22 / 7', '3.1428571428571428572'],
+    ['1000000 / 3', '333333.33333333333334'],
+    ['10000000 / 3', '3.3333333333333333333e+06'],
+    ['1 / 3000000', '3.3333333333333333333e-07'],
+    ['1e-7 / 3', '3.3333333333333333333e-08'],
+    ['10000000000 / 4', '2.5e+09'],
+    ['123.456 / 0.001', '123456.00000000000001'],
+    ['1 / 9999999999999999999', '1.0000000000000000001e-19'],
+    ['12345678901234567890123 / 7', '1.7636684144620811272e+21'],
+    ['15.3 / 3', '5.1'],
+    ['0.3 / 0.1', '3'],
+    ['1 / 1024', '0.0009765625'],
+    ['0 / -5', '-0'],
+  ];
+  it.each(cases)('%s is %s', async (expr, want) => {
+    expect(await value(`json.marshal(${expr})`)).toBe(want);
+  });
+  it('divides int32-range integers exactly when the divisor divides the dividend (OPA\'s int path)', async () => {
+    expect(await value('json.marshal([6 / 3, -6 / 3, -2147483648 / -1, 0 / 5])')).toBe('[2,-2,2147483648,0]');
+  });
+  it('keeps computing on a non-integral quotient in 64-bit big.Floats, as OPA does', async () => {
+    const chains: [string, string][] = [
+      ['(1 / 3) * 100', '33.333333333333333336'],
+      ['(1 / 3) * 3', '1'],
+      ['(1 / 7) * 7', '1'],
+      ['(2 / 3) - 0.5', '0.16666666666666666668'],
+      ['(22 / 7) + 1', '4.142857142857142857'],
+      ['(10000000 / 3) - 3333333', '0.3333333333332575421'],
+      ['((1 / 3) * 3) + 0.1', '1.1'],
+    ];
+    for (const [expr, want] of chains) expect(await value(`json.marshal(${expr})`), expr).toBe(want);
+    expect(await value('1 / 3 == 0.33333333333333333334')).toBe(true);
   });
 });
 

@@ -9,7 +9,7 @@ import { runCase } from './run.js';
  * never read as exactness.
  */
 export const APPROXIMATIONS = [
-  'numbers: literals and JSON numbers keep their text (round-trip and compare exactly); + - * sum product abs round ceil floor and comparisons are exact on integers of any size and on decimals; a quotient is exact when it is a decimal of up to 17 significant digits, otherwise an IEEE double (OPA: 64-bit big.Float), and arithmetic on it stays in doubles; other builtins take doubles',
+  'numbers: literals and JSON numbers keep their text (round-trip and compare exactly); + - * sum product abs round ceil floor and comparisons are exact on integers of any size and on decimals; a quotient is the 64-bit big.Float result OPA computes with the shortest text Go prints (an exact int32-range integer quotient stays an integer), and + - * on a non-integral quotient continue in 64-bit big.Floats; + - * on decimal literals are exact decimals (OPA: 64-bit big.Float); other builtins take doubles',
   'regex: RE2 semantics through re2js (a port of RE2): linear-time matching, Go syntax and error messages',
   'host builtins receive sets as JSON arrays and numbers as doubles (opa-wasm ABI), except json.filter/json.remove/json.patch (sets and long numbers tagged in transit) and the time builtins taking nanoseconds (long numbers tagged)',
   'opa-wasm treats falsy inputs (false, 0, "", null) as "no input"',

@@ -372,7 +372,7 @@ export function fastDiv(a: V, b: V): V | null {
 // two's complement; a negative x is handled as ~(|x| - 1), as math/big does) ----------
 
 /** Magnitude of a decimal digit string as little-endian 32-bit limbs. */
-function magOf(abs: string): Array<u32> {
+export function magOf(abs: string): Array<u32> {
   const m = new Array<u32>();
   for (let i = 0; i < abs.length; i++) {
     let carry: u64 = <u64>(abs.charCodeAt(i) - 48);
@@ -386,12 +386,12 @@ function magOf(abs: string): Array<u32> {
   return trimMag(m);
 }
 
-function trimMag(m: Array<u32>): Array<u32> {
+export function trimMag(m: Array<u32>): Array<u32> {
   while (m.length > 0 && m[m.length - 1] == 0) m.pop();
   return m;
 }
 
-function decOf(mag: Array<u32>): string {
+export function decOf(mag: Array<u32>): string {
   const m = mag.slice(0);
   trimMag(m);
   if (m.length == 0) return "0";

@@ -6,6 +6,7 @@ import {
 } from "./value";
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
+import { bfArith } from "./bf64";
 import { intText, bigAdd, bigSub, bigMul, bigBits, bigRsh, bigNot, numOfText, needsBig, decArith, decDiv, decRound, fastArith, fastDiv, fastDivKnown } from "./bigint";
 import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck, setTagged, tagSets, untagSets } from "./builtins-extra";
 
@@ -97,9 +98,14 @@ function arith(name: string, a: V, b: V, loc: string): V | null {
     }
     // Small integers are exact in doubles; anything with a fraction (or past 2^53) is computed in decimal.
     if (smallInt(a) && smallInt(b) && Math.abs(approx) < 9007199254740992.0) return vNum(approx);
-    // A double computed inexactly (1/3) keeps the arithmetic in doubles, as before exact decimals.
-    if (inexact(a) || inexact(b)) return vNum(approx);
     const op = name == "plus" ? 0 : (name == "minus" ? 1 : 2);
+    // A quotient OPA computed in a big.Float keeps computing in one (OPA's float path), unless both are integers.
+    if ((a.bf || b.bf) && (intText(a) == null || intText(b) == null)) {
+      const r = bfArith(op, a, b);
+      if (r != null) return r;
+    }
+    // A double computed inexactly (a host result) keeps the arithmetic in doubles.
+    if (inexact(a) || inexact(b)) return vNum(approx);
     const f = fastArith(op, a, b);
     if (f != null) return f;
     const d = decArith(op, a, b);
@@ -108,7 +114,11 @@ function arith(name: string, a: V, b: V, loc: string): V | null {
   if (name == "div") {
     if (b.n == 0) { fail((loc.length > 0 ? loc + ": " : "") + "eval_builtin_error: div: divide by zero"); return null; }
     const q = a.n / b.n;
-    if (smallInt(a) && smallInt(b) && Math.floor(q) == q) return vNum(q);
+    // OPA divides integers of the int32 window exactly when the divisor divides the dividend (a zero
+    // dividend included: its quotient may be -0); every other quotient is a 64-bit big.Float (bf64.ts).
+    if (smallInt(a) && smallInt(b) && a.n >= -2147483648.0 && a.n <= 2147483647.0 && b.n >= -2147483648.0 && b.n <= 2147483647.0 && a.n != 0 && Math.floor(q) == q) return vNum(q);
+    const r = bfArith(3, a, b);
+    if (r != null) return r;
     if (inexact(a) || inexact(b)) return vNum(q);
     const f = fastDiv(a, b);
     if (f != null) return f;

@@ -22,6 +22,9 @@ export class V {
   // after the point); 0 otherwise. Such a number needs no text: its double's shortest form is that
   // decimal (15 digits always survive a double), and the digits come back as round(n x 10^scale).
   ds: u8 = 0;
+  // A non-integral number computed as OPA computes it, in a 64-bit-mantissa binary float (bf64.ts):
+  // arithmetic on it continues that way, as OPA's does on the big.Float it came from.
+  bf: bool = false;
   n: f64 = 0;
   // String value, or for numbers their exact decimal text: the literal, or the result of exact
   // arithmetic (bigint.ts). "" marks a double computed inexactly (a quotient like 1/3); `n` is always
