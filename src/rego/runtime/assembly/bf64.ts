@@ -29,7 +29,7 @@ const OUT = new StaticArray<u8>(1800);     // the result's text
 function zero(x: StaticArray<u32>): void { memory.fill(changetype<usize>(x), 0, <usize>LIMBS << 2); }
 function copy(d: StaticArray<u32>, s: StaticArray<u32>): void { memory.copy(changetype<usize>(d), changetype<usize>(s), <usize>LIMBS << 2); }
 function setU64(x: StaticArray<u32>, v: u64): void { zero(x); x[0] = <u32>(v & 0xffffffff); x[1] = <u32>(v >> 32); }
-function used(x: StaticArray<u32>): i32 { let n = W; while (n > 0 && x[n - 1] == 0) n--; return n; }
+function used(x: StaticArray<u32>): i32 { let n = W; while (n > 0 && unchecked(x[n - 1]) == 0) n--; return n; }
 function isZero(x: StaticArray<u32>): bool { return used(x) == 0; }
 function bitLen(x: StaticArray<u32>): i32 { const n = used(x); return n == 0 ? 0 : (n - 1) * 32 + (32 - <i32>clz(x[n - 1])); }
 function bit(x: StaticArray<u32>, i: i32): bool { return i >= 0 && (i >> 5) < W && ((x[i >> 5] >> (i & 31)) & 1) != 0; }
@@ -40,9 +40,9 @@ function shl(x: StaticArray<u32>, s: i32): void {
   const w = s >> 5, b = s & 31;
   for (let i = W - 1; i >= 0; i--) {
     const src = i - w;
-    let v: u32 = src >= 0 ? x[src] << b : 0;
-    if (b > 0 && src - 1 >= 0) v |= x[src - 1] >> (32 - b);
-    x[i] = v;
+    let v: u32 = src >= 0 ? unchecked(x[src]) << b : 0;
+    if (b > 0 && src - 1 >= 0) v |= unchecked(x[src - 1]) >> (32 - b);
+    unchecked(x[i] = v);
   }
 }
 
@@ -51,14 +51,14 @@ function shr(x: StaticArray<u32>, s: i32): void {
   const w = s >> 5, b = s & 31;
   for (let i = 0; i < W; i++) {
     const src = i + w;
-    let v: u32 = src < W ? x[src] >> b : 0;
-    if (b > 0 && src + 1 < W) v |= x[src + 1] << (32 - b);
-    x[i] = v;
+    let v: u32 = src < W ? unchecked(x[src]) >> b : 0;
+    if (b > 0 && src + 1 < W) v |= unchecked(x[src + 1]) << (32 - b);
+    unchecked(x[i] = v);
   }
 }
 
 function cmp(a: StaticArray<u32>, b: StaticArray<u32>): i32 {
-  for (let i = W - 1; i >= 0; i--) if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  for (let i = W - 1; i >= 0; i--) { const x = unchecked(a[i]), y = unchecked(b[i]); if (x != y) return x < y ? -1 : 1; }
   return 0;
 }
 
@@ -88,8 +88,8 @@ function subFrom(a: StaticArray<u32>, b: StaticArray<u32>): void {
 function mulSmall(x: StaticArray<u32>, k: u32, add: u32): void {
   let c: u64 = <u64>add;
   for (let i = 0; i < W; i++) {
-    const t: u64 = <u64>x[i] * <u64>k + c;
-    x[i] = <u32>(t & 0xffffffff);
+    const t: u64 = <u64>unchecked(x[i]) * <u64>k + c;
+    unchecked(x[i] = <u32>(t & 0xffffffff));
     c = t >> 32;
   }
   if (c != 0) overflow = true;
@@ -119,6 +119,33 @@ function mulInto(d: StaticArray<u32>, a: StaticArray<u32>, b: StaticArray<u32>):
     }
     d[i + nb] = <u32>c;
   }
+}
+
+/**
+ * Q = n / d and whether the remainder is nonzero, by shift and subtract with the remainder held in three
+ * u64 registers: every divisor here (a 64-bit mantissa, or 10^k for |k| <= 55) fits in 192 bits.
+ */
+function divmodFast(n: StaticArray<u32>, d: StaticArray<u32>): bool {
+  zero(Q);
+  const d0: u64 = (<u64>d[1] << 32) | <u64>d[0], d1: u64 = (<u64>d[3] << 32) | <u64>d[2], d2: u64 = (<u64>d[5] << 32) | <u64>d[4];
+  let r0: u64 = 0, r1: u64 = 0, r2: u64 = 0;
+  for (let i = bitLen(n) - 1; i >= 0; i--) {
+    const carry = r2 >> 63;
+    r2 = (r2 << 1) | (r1 >> 63);
+    r1 = (r1 << 1) | (r0 >> 63);
+    r0 = (r0 << 1) | <u64>((unchecked(n[i >> 5]) >> (i & 31)) & 1);
+    const ge = carry != 0 || r2 > d2 || (r2 == d2 && (r1 > d1 || (r1 == d1 && r0 >= d0)));
+    if (ge) {
+      const b0: u64 = r0 < d0 ? 1 : 0;
+      r0 -= d0;
+      const t1 = r1 - d1;
+      const b1: u64 = (r1 < d1 ? 1 : 0) | (t1 < b0 ? 1 : 0);
+      r1 = t1 - b0;
+      r2 = r2 - d2 - b1;
+      unchecked(Q[i >> 5] |= <u32>1 << (i & 31));
+    }
+  }
+  return (r0 | r1 | r2) != 0;
 }
 
 /** Q = n / d, R = n % d, by shift and subtract (a few hundred bits at most here). */
@@ -152,8 +179,8 @@ function round(e2: i32): void {
   }
   if (s >= 0) shl(A, s); else shl(B, -s);
   if (overflow) return;
-  divmod(A, B);
-  sticky = !isZero(R);
+  if (used(B) <= 6) sticky = divmodFast(A, B);
+  else { divmod(A, B); sticky = !isZero(R); }
   finish(e2 - s, bitLen(Q) - PREC, sticky);
 }
 
@@ -236,8 +263,8 @@ function digitsOf(x: StaticArray<u32>, off: i32): i32 {
   while (!isZero(x)) {
     let rem: u64 = 0;
     for (let i = W - 1; i >= 0; i--) {
-      const cur: u64 = (rem << 32) | <u64>x[i];
-      x[i] = <u32>(cur / 1000000000);
+      const cur: u64 = (rem << 32) | <u64>unchecked(x[i]);
+      unchecked(x[i] = <u32>(cur / 1000000000));
       rem = cur % 1000000000;
     }
     const last = isZero(x);
@@ -314,7 +341,11 @@ function put(c: i32): void { OUT[OUTN++] = <u8>c; }
 function gText(neg: bool, m: u64, e: i32): string {
   if (m == 0) return neg ? "-0" : "0";
   const n = shortestDigits(m, e);
-  const dexp = SDEXP;
+  return layout(neg, n, SDEXP);
+}
+
+/** Go's %g layout of the digits DIG[OX..OX+n) with value 0.digits x 10^dexp. */
+function layout(neg: bool, n: i32, dexp: i32): string {
   OUTN = 0;
   if (neg) put(45);
   const x = dexp - 1;
@@ -336,6 +367,39 @@ function gText(neg: bool, m: u64, e: i32): string {
     }
   }
   return String.UTF8.decodeUnsafe(changetype<usize>(OUT), <usize>OUTN);
+}
+
+/**
+ * The quotient of two integers below 2^53 whose exact value `q` (decimal text) is a terminating decimal
+ * of at most 15 significant digits, as OPA prints it. Such operands read exactly, Quo rounds q to its
+ * nearest 64-bit value, and no other decimal of that length lies within half an ulp of it, so Go's
+ * shortest text has q's digits: only the %g layout is left to apply. Null when q has more digits.
+ */
+export function bfShortQuotient(q: string): V | null {
+  let neg = false, i = 0;
+  if (q.charCodeAt(0) == 45) { neg = true; i = 1; }
+  // digits without the point, and the point's position
+  let n = 0, point = -1, lead = 0, seen = false;
+  for (let j = i; j < q.length; j++) {
+    const c = q.charCodeAt(j);
+    if (c == 46) { point = n; continue; }
+    if (c < 48 || c > 57) return null;
+    if (!seen && c == 48) { lead++; n++; continue; }
+    seen = true;
+    if (n - lead >= 1700) return null;
+    DIG[OX + n - lead] = <u8>c;
+    n++;
+  }
+  if (!seen) return null;
+  if (point < 0) point = n;
+  let len = n - lead;
+  while (len > 1 && DIG[OX + len - 1] == 48) len--;
+  if (len > 15) return null;
+  SDEXP = point - lead;
+  const text = layout(neg, len, SDEXP);
+  const v = numOfText(text);
+  for (let k = 0; k < text.length; k++) { const c = text.charCodeAt(k); if (c == 46 || c == 101) { v.bf = true; break; } }
+  return v;
 }
 
 /**

@@ -2,11 +2,11 @@
 // linker lists it in builtins() and the TypeScript side implements it) or a compile error.
 import {
   V, K_NULL, K_BOOL, K_NUM, K_STR, K_ARR, K_OBJ, K_SET, vNull, vBool, vNum, vStr, vArr, vObj, vSet,
-  objPut, objGet, setAdd, setHas, equal, compare, objCopy, typeName, isInt, setCopy,
+  objPut, objGet, setAdd, setHas, equal, compare, objCopy, typeName, isInt, setCopy, dsText,
 } from "./value";
 import { cstr, dump, parseJSON } from "./json";
 import { sprintf } from "./format";
-import { bfArith } from "./bf64";
+import { bfArith, bfShortQuotient } from "./bf64";
 import { intText, bigAdd, bigSub, bigMul, bigBits, bigRsh, bigNot, numOfText, needsBig, decArith, decDiv, decRound, fastArith, fastDiv, fastDivKnown } from "./bigint";
 import { EXTRA_NAMES, callExtra, extraError, hostResultAsSet, hostPrecheck, setTagged, tagSets, untagSets } from "./builtins-extra";
 
@@ -117,6 +117,14 @@ function arith(name: string, a: V, b: V, loc: string): V | null {
     // OPA divides integers of the int32 window exactly when the divisor divides the dividend (a zero
     // dividend included: its quotient may be -0); every other quotient is a 64-bit big.Float (bf64.ts).
     if (smallInt(a) && smallInt(b) && a.n >= -2147483648.0 && a.n <= 2147483647.0 && b.n >= -2147483648.0 && b.n <= 2147483647.0 && a.n != 0 && Math.floor(q) == q) return vNum(q);
+    // Integers whose quotient is a short terminating decimal: its digits are OPA's (bfShortQuotient).
+    if (smallInt(a) && smallInt(b)) {
+      const f = fastDiv(a, b);
+      if (f != null) {
+        const s = bfShortQuotient(f.t.length > 0 ? f.t : (f.ds > 0 ? dsText(f) : (<i64>f.n).toString()));
+        if (s != null) return s;
+      }
+    }
     const r = bfArith(3, a, b);
     if (r != null) return r;
     if (inexact(a) || inexact(b)) return vNum(q);
