@@ -260,14 +260,16 @@ let NDIG: i32 = 0;
 function digitsOf(x: StaticArray<u32>, off: i32): i32 {
   // 9 digits per division by 10^9, least significant chunk first.
   let n = 0;
-  while (!isZero(x)) {
+  let top = used(x);
+  while (top > 0) {
     let rem: u64 = 0;
-    for (let i = W - 1; i >= 0; i--) {
+    for (let i = top - 1; i >= 0; i--) {
       const cur: u64 = (rem << 32) | <u64>unchecked(x[i]);
       unchecked(x[i] = <u32>(cur / 1000000000));
       rem = cur % 1000000000;
     }
-    const last = isZero(x);
+    while (top > 0 && unchecked(x[top - 1]) == 0) top--;
+    const last = top == 0;
     for (let j = 0; j < 9; j++) {
       if (last && rem == 0) break;
       TMPD[n++] = <u8>(rem % 10);
@@ -291,7 +293,7 @@ let SDEXP: i32 = 0;
 function shortestDigits(m: u64, e: i32): i32 {
   // mant has 65 bits, its lowest bit half an ulp: bounds are mant -/+ 1 at the same exponent.
   const exp = e - 1;
-  width(exp >= 0 ? exp + 140 : -exp * 3 + 140);
+  width(exp >= 0 ? exp + 140 : -exp * 7 / 3 + 140);
   setU64(X, m); shl(X, 1);
   if (exp >= 0) {
     setU64(P, 1); shl(P, exp);
