@@ -189,10 +189,40 @@ function b64decode(name: string, s: string, url: boolean): string {
   return Buffer.from(std, 'base64').toString('utf8');
 }
 
-function fmtInt(name: string, n: number, base: number): string {
-  if (![2, 8, 10, 16].includes(base)) b(name, 'operand 2 must be one of {2, 8, 10, 16}');
-  const i = Math.trunc(n);
-  return i.toString(base);
+/**
+ * OPA: the number read as a 64-bit-mantissa big.Float (SetString), truncated to an integer (Float.Int),
+ * printed in the base. Long numbers arrive as their text (format_int is SET_TAGGED), so this is exact
+ * where OPA is: integers of up to 64 significant bits, and the rounding OPA does beyond.
+ */
+function fmtInt(name: string, n: unknown, base: unknown): string {
+  if (!(typeof n === 'number' || n instanceof RegoNumber)) numArg(name, n, 1);
+  if (!(typeof base === 'number' || base instanceof RegoNumber)) numArg(name, base, 2);
+  // OPA compares the base's text: 2.0 is not 2.
+  const radix = base instanceof RegoNumber ? Number(/^(2|8|10|16)$/.test(base.text) ? base.text : NaN) : base as number;
+  if (![2, 8, 10, 16].includes(radix)) b(name, 'operand 2 must be one of {2, 8, 10, 16}');
+  return truncated64(n instanceof RegoNumber ? n.text : String(n)).toString(radix);
+}
+
+function bitLength(x: bigint): number { return x === 0n ? 0 : x.toString(2).length; }
+
+/** big.Float(64).SetString(text).Int(): round to a 64-bit mantissa (nearest even), then truncate. */
+function truncated64(text: string): bigint {
+  const d = decimalParts(text);
+  if (!d) return 0n;
+  const neg = d.num < 0n;
+  const mag = neg ? -d.num : d.num;
+  if (mag === 0n) return 0n;
+  const num = d.scale <= 0 ? mag * 10n ** BigInt(-d.scale) : mag, den = d.scale > 0 ? 10n ** BigInt(d.scale) : 1n;
+  const s = 66 - (bitLength(num) - bitLength(den));
+  const q = s >= 0 ? (num << BigInt(s)) / den : num / (den << BigInt(-s));
+  const rem = s >= 0 ? (num << BigInt(s)) % den : num % (den << BigInt(-s));
+  const extra = BigInt(bitLength(q) - 64);
+  let m = q >> extra;
+  const half = (q >> (extra - 1n)) & 1n, below = q & ((1n << (extra - 1n)) - 1n);
+  if (half === 1n && (below !== 0n || rem !== 0n || (m & 1n) === 1n)) m += 1n;
+  const shift = extra - BigInt(s);
+  const r = shift >= 0n ? m << shift : m >> -shift;
+  return neg ? -r : r;
 }
 
 export const HOST_BUILTINS: Record<string, HostBuiltin> = {
@@ -263,7 +293,7 @@ export const HOST_BUILTINS: Record<string, HostBuiltin> = {
     for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) out.push(cps(hay.slice(0, i)).length);
     return out;
   } },
-  format_int: { arity: 2, fn: (n, base) => fmtInt('format_int', numArg('format_int', n, 1), intArg('format_int', base, 2)) },
+  format_int: { arity: 2, fn: (n, base) => fmtInt('format_int', n, base) },
   'strings.reverse': { arity: 1, fn: (s) => cps(str('strings.reverse', s, 1)).reverse().join('') },
   'strings.count': { arity: 2, fn: (s, x) => {
     const hay = str('strings.count', s, 1), needle = str('strings.count', x, 2);

@@ -363,6 +363,20 @@ describe('numbers.range_step past 2^53 (OPA: big.Int bounds and step)', () => {
   });
 });
 
+describe('format_int as OPA: the number read as a 64-bit big.Float, truncated (expected values from Go math/big)', () => {
+  it('is exact up to 64 significant bits and rounds as big.Float beyond', async () => {
+    expect(await value('format_int(12345678901234567891, 16)')).toBe('ab54a98ceb1f0ad3');
+    expect(await value('format_int(1180591620717411303425, 10)')).toBe('1180591620717411303424');
+    expect(await value('format_int(-12345678901234567891.9, 10)')).toBe('-12345678901234567892');
+    expect(await value('format_int(1e30, 16)')).toBe('c9f2c9cd04674edf000000000');
+    expect(await value('[format_int(3.99, 10), format_int(-3.99, 16), format_int(255, 2)]')).toEqual(['3', '-3', '11111111']);
+  });
+  it('takes the base by its text, as OPA compares it (2.0 is not 2)', async () => {
+    await expect(value('format_int(5, 2.0)', { strict: true })).rejects.toThrow(/format_int: operand 2 must be one of \{2, 8, 10, 16\}/);
+    await expect(value('format_int("5", 2)', { strict: true })).rejects.toThrow(/format_int: operand 1 must be number but got string/);
+  });
+});
+
 describe('time.format layout names', () => {
   it("formats with Go's named layouts, as OPA's time.format documents", async () => {
     // 2022-12-02T18:40:53Z is 00:10:53 on Saturday 3 December in Asia/Kolkata (+05:30).

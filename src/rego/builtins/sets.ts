@@ -5,7 +5,7 @@
 import type { Json } from './args.js';
 
 export const SET_TAGGED = new Set(['json.filter', 'json.remove', 'json.patch',
-  'time.format', 'time.date', 'time.clock', 'time.weekday', 'time.diff', 'time.add_date', 'numbers.range_step']);
+  'time.format', 'time.date', 'time.clock', 'time.weekday', 'time.diff', 'time.add_date', 'numbers.range_step', 'format_int']);
 const SET_TAG = '\u0000set';
 const NUM_TAG = '\u0000num';
 

@@ -16,7 +16,7 @@ const SET_TAGGED: Array<string> = ["json.filter", "json.remove", "json.patch",
   // Nanosecond timestamps exceed 2^53: these need the exact number (its text) to get the fraction right.
   "time.format", "time.date", "time.clock", "time.weekday", "time.diff", "time.add_date",
   // Bounds and steps past 2^53 (OPA: big.Int) must arrive exactly.
-  "numbers.range_step"];
+  "numbers.range_step", "format_int"];
 const SET_TAG = "\u0000set";
 // Numbers whose literal text a double would not keep (1.0, 1e3, 12345678901234567890) travel as
 // {"\u0000num": "text"} to the same builtins, so an index written 1.0 stays a non-integer as in OPA
