@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { collectRegoFiles } from '../rego/cli.js';
 import { RegoError, RegoErrors, type Module } from '../rego/index.js';
@@ -56,8 +57,9 @@ export async function runPolicyTests(paths: string[], filter?: RegExp, cwd = pro
   for (const unit of packageUnits(modules, sources, packages)) {
     const entrypoints = [...tests.keys()].filter((e) => e.split('/').slice(0, -1).join('.') === unit.pkg && !tests.get(e)!.todo);
     try {
-      // conftest's parse_config_file and parse_combined_config_files may read below the working directory.
-      const policy = await instantiate(await compileModules(unit.sources, entrypoints, v0), { root: cwd });
+      // conftest's parse_config_file and parse_combined_config_files may read below the working directory
+      // and below the paths under test (a policy file's own directory).
+      const policy = await instantiate(await compileModules(unit.sources, entrypoints, v0), { root: cwd, policyRoots: policyRoots(paths, cwd) });
       assertEntrypoints(policy, entrypoints, `package ${unit.pkg}`);
       const runtime = new PolicyRuntime(policy, `tests of ${unit.pkg}`);
       // conftest verify -d: the tests see the data files under `data`.
@@ -122,4 +124,16 @@ function describe(error: unknown): string {
   if (error instanceof RegoErrors) return error.errors.map((e) => e.message).join('\n');
   if (error instanceof RegoError || error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The directories a policy test's file builtins may read below, besides the working directory. */
+function policyRoots(paths: string[], cwd: string): string[] {
+  return paths.map((p) => {
+    const abs = path.resolve(cwd, p);
+    try {
+      return statSync(abs).isDirectory() ? abs : path.dirname(abs);
+    } catch {
+      return path.dirname(abs);
+    }
+  });
 }

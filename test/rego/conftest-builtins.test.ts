@@ -85,7 +85,7 @@ describe('parse_config_file and parse_combined_config_files', () => {
     const root = tree(files);
     symlinkSync(path.join(outside, 'secret.yaml'), path.join(root, 'policy', 'link.yaml'));
     const at = { files: { root }, file: 'policy/p.rego' };
-    await expect(value(`parse_config_file("../../${path.basename(outside)}/secret.yaml")`, at)).rejects.toThrow(/parse_config_file: .* is outside the working directory/);
+    await expect(value(`parse_config_file("../../${path.basename(outside)}/secret.yaml")`, at)).rejects.toThrow(/parse_config_file: .* is outside the working directory and the policy paths/);
     await expect(value('parse_config_file("link.yaml")', at)).rejects.toThrow(/is outside the working directory/);
     // conftest joins an absolute argument to the caller's directory (Go's filepath.Join): policy/deploy.yaml.
     expect(await value('parse_config_file("/deploy.yaml")', at)).toEqual({ kind: 'Deployment', metadata: { name: 'web' } });
@@ -103,6 +103,20 @@ describe('parse_config_file and parse_combined_config_files', () => {
       + 'z := v if { v := parse_combined_config_files("a: 1") with parse_combined_config_files as yaml.unmarshal }\n';
     const rows = await evalQuery('x = data.t.x; y = data.t.y; z = data.t.z', [{ path: 'p/t.rego', source }], { strictBuiltinErrors: true });
     expect(rows).toEqual([{ x: { p: 'a.yaml' }, y: { v: 1 }, z: { a: 1 } }]);
+  });
+
+  it('lets policy test read below the policy paths it was given, even outside the working directory', async () => {
+    const suite = tree({
+      'p/deny_test.rego': 'package main\nimport rego.v1\ntest_kind if { parse_config_file("fixture.yaml").kind == "Pod" }\ntest_escape if { parse_config_file("../../secret.yaml") }\n',
+      'p/fixture.yaml': 'kind: Pod\n',
+    });
+    const cwd = tree({ 'unrelated.txt': '' });
+    const run = await runPolicyTests([path.join(suite, 'p')], undefined, cwd);
+    expect(run.compileError).toBeUndefined();
+    const outcome = Object.fromEntries(run.results.map((r) => [r.name, [r.outcome, r.error ?? '']]));
+    expect(outcome['data.main.test_kind']).toEqual(['pass', '']);
+    expect(outcome['data.main.test_escape']![0]).toBe('error');
+    expect(outcome['data.main.test_escape']![1]).toMatch(/outside the working directory and the policy paths/);
   });
 
   it("runs a conftest-style unit test under policy test, with paths relative to the test's file", async () => {

@@ -17,8 +17,12 @@ import { HOST_RESULT_LIMIT } from './budget.js';
 /** Builtins the planner calls with the calling module's file name as an extra first argument. */
 export const FILE_LOCATED_BUILTINS = new Set(['parse_config_file', 'parse_combined_config_files']);
 
-/** Where file-reading builtins may read: a directory tree, or nowhere (check, the webhook, policy eval). */
-export interface FileAccess { root: string }
+/**
+ * Where file-reading builtins may read (nothing is given under check, the webhook and policy eval): below
+ * `root`, the working directory that relative module paths are resolved against, or below one of
+ * `policyRoots` (the files and directories `policy test` was given, which may lie elsewhere).
+ */
+export interface FileAccess { root: string; policyRoots?: string[] }
 
 /** conftest's parser names (parser/parser.go); the ones meshguard leaves out get a clear error. */
 const CONFTEST_PARSERS = new Set([
@@ -101,20 +105,24 @@ function readConfined(name: string, access: FileAccess | undefined, joined: stri
     throw new RegoError('eval_builtin_error', `${name}: reads files, which meshguard allows only in \`meshguard policy test\` (policies run by check and the webhook see their input only)`);
   }
   const root = path.resolve(access.root);
+  const roots = [root, ...(access.policyRoots ?? []).map((r) => path.resolve(root, r))];
   const outside = (): never => {
-    throw new RegoError('eval_builtin_error', `${name}: ${joined} is outside the working directory ${root}: policies may read files below it only`);
+    throw new RegoError('eval_builtin_error', `${name}: ${joined} is outside the working directory and the policy paths: policies may read files below them only`);
+  };
+  const below = (dir: string, file: string): boolean => {
+    const rel = path.relative(dir, file);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
   };
   const target = path.resolve(root, joined);
-  const lexical = path.relative(root, target);
-  if (lexical.startsWith('..') || path.isAbsolute(lexical)) outside();
+  if (!roots.some((r) => below(r, target))) outside();
   let real: string;
   try {
     real = realpathSync(target);
   } catch (e) {
     return builtinError(name, `read config file ${joined}: ${describeIoError(e, joined)}`);
   }
-  const rel = path.relative(realpathSync(root), real);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) outside();
+  const realRoots = roots.flatMap((r) => { try { return [realpathSync(r)]; } catch { return []; } });
+  if (!realRoots.some((r) => below(r, real))) outside();
   let fd: number;
   try {
     fd = openSync(real, 'r');
