@@ -71,6 +71,7 @@ export class SchemaRegistry {
   private readonly compiled = new Map<string, ValidateFunction | null>();
   private readonly crdCompiled = new WeakMap<CrdVersion, SchemaValidator | null>();
   private readonly refs = new Map<string, RefValidator | undefined>();
+  private readonly builtins = new Map<string, ResolvedSchema | undefined>();
 
   /**
    * @param usePrecompiled false compiles everything at run time (tests compare both paths).
@@ -89,6 +90,13 @@ export class SchemaRegistry {
       const validate = this.compileCrd(crd);
       return validate ? { source: 'crd', validate, crd } : undefined;
     }
+    // Built-in and Istio kinds resolve the same way all run long (and across the webhook's reviews): once per kind.
+    let builtin = this.builtins.get(key);
+    if (builtin === undefined && !this.builtins.has(key)) this.builtins.set(key, (builtin = this.resolveBuiltin(key)));
+    return builtin;
+  }
+
+  private resolveBuiltin(key: string): ResolvedSchema | undefined {
     const k8s = this.bundles().kubernetes.kinds[key];
     if (k8s?.model) {
       const validate = this.compile(`k8s:${key}`, () => ({ $ref: `k8s#/$defs/${k8s.model}` }));
