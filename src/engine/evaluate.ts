@@ -94,17 +94,27 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const { mesh, today } = input;
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext =>
     plain ? { inventory, mesh, today, knownRuleIds, options: setting?.options ?? {}, report } : { ...baseContext, options: setting?.options ?? {}, report };
+  // The rules for a family and kind, with their settings, in rule order: looked up once per kind rather than
+  // tested per (resource, rule) pair, most of which do not apply.
+  const byKind = new Map<string, { rule: Rule; setting: EffectiveRuleSetting | undefined }[]>();
+  const rulesFor = (resource: Resource): { rule: Rule; setting: EffectiveRuleSetting | undefined }[] => {
+    const key = `${resource.family}\u0000${resource.kind}`;
+    let list = byKind.get(key);
+    if (!list) {
+      list = activeRules.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: input.settings.get(rule.meta.id) }));
+      byKind.set(key, list);
+    }
+    return list;
+  };
   for (const [index, resource] of input.resources.entries()) {
     input.onResource?.(index + 1, input.resources.length);
     const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
     const ref = refOf(resource);
-    for (const rule of activeRules) {
-      if (!applies(rule.meta, resource)) continue;
+    for (const { rule, setting } of rulesFor(resource)) {
       if (input.deadline !== undefined && performance.now() > input.deadline) {
         throw new EvaluationTimeout(`evaluation exceeded its time budget before rule '${rule.meta.id}'`);
       }
       checked.push({ ruleId: rule.meta.id, file: resource.source.file, resource: ref });
-      const setting = input.settings.get(rule.meta.id);
       const waiver = waivers.find((w) => w.ruleId === rule.meta.id);
       const report = (descriptor: ReportDescriptor): void => {
         // A waiver is the team's own word on the finding: it wins over a policy's exception.
