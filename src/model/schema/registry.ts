@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from '../../assets.js';
 import type { Inventory } from '../inventory.js';
 import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
+import { loadValidatorGroup } from './code-cache.js';
 import { crdVersions, type CrdVersion } from './crd.js';
 import { interpretedValidator, isValidConvertedSchema, type RefValidator, type SchemaValidator } from './interpret.js';
 
@@ -202,7 +203,7 @@ export class SchemaRegistry {
     if (!name || !group) return undefined;
     if (!this.groups.has(group)) {
       const file = path.join(PACKAGE_ROOT, PRECOMPILED_DIR, `${group}.cjs`);
-      this.groups.set(group, existsSync(file) ? (createRequire(import.meta.url)(file) as Record<string, unknown>) : null);
+      this.groups.set(group, existsSync(file) ? loadValidatorGroup(file) : null);
     }
     return (this.groups.get(group)?.[name] as ValidateFunction | undefined) ?? undefined;
   }
