@@ -59,7 +59,7 @@ export const INTERNAL_ERROR_RULE = 'internal-error';
  */
 export function evaluate(input: EvaluationInput): Evaluation {
   const inventory = input.inventory ?? new Inventory(input.resources);
-  const knownRuleIds = new Set(input.knownRules.map((m) => m.id));
+  const knownRuleIds = knownIdsOf(input.knownRules);
   const raw: Omit<Finding, 'fingerprint'>[] = [];
   const checked: CheckedPair[] = [];
 
@@ -77,7 +77,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     });
   }
 
-  const activeRules = input.rules.filter((rule) => input.settings.get(rule.meta.id)?.enabled !== false);
+
   const baseContext: Omit<RuleContext, 'options' | 'report'> = {
     inventory,
     mesh: input.mesh,
@@ -94,18 +94,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const { mesh, today } = input;
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext =>
     plain ? { inventory, mesh, today, knownRuleIds, options: setting?.options ?? {}, report } : { ...baseContext, options: setting?.options ?? {}, report };
-  // The rules for a family and kind, with their settings, in rule order: looked up once per kind rather than
-  // tested per (resource, rule) pair, most of which do not apply.
-  const byKind = new Map<string, { rule: Rule; setting: EffectiveRuleSetting | undefined }[]>();
-  const rulesFor = (resource: Resource): { rule: Rule; setting: EffectiveRuleSetting | undefined }[] => {
-    const key = `${resource.family}\u0000${resource.kind}`;
-    let list = byKind.get(key);
-    if (!list) {
-      list = activeRules.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: input.settings.get(rule.meta.id) }));
-      byKind.set(key, list);
-    }
-    return list;
-  };
+  const rulesFor = rulesByKind(input.rules, input.settings);
   for (const [index, resource] of input.resources.entries()) {
     input.onResource?.(index + 1, input.resources.length);
     const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
@@ -194,6 +183,43 @@ function withRelatedPositions(descriptor: ReportDescriptor, inventory: Inventory
     return { ...r, file, line, column };
   });
   return { ...descriptor, related };
+}
+
+/** The ids of the known rules: the webhook evaluates with the same list per request, so the set is built once. */
+const knownIds = new WeakMap<readonly RuleMeta[], ReadonlySet<string>>();
+function knownIdsOf(metas: readonly RuleMeta[]): ReadonlySet<string> {
+  let ids = knownIds.get(metas);
+  if (!ids) knownIds.set(metas, (ids = new Set(metas.map((m) => m.id))));
+  return ids;
+}
+
+interface ActiveRule {
+  rule: Rule;
+  setting: EffectiveRuleSetting | undefined;
+}
+
+/**
+ * The enabled rules for a family and kind, with their settings, in rule order: looked up once per kind rather
+ * than tested per (resource, rule) pair, most of which do not apply. Kept per rules list and settings map,
+ * which the webhook passes unchanged with every request.
+ */
+const activeByRules = new WeakMap<readonly Rule[], WeakMap<ReadonlyMap<string, EffectiveRuleSetting>, (resource: Resource) => readonly ActiveRule[]>>();
+function rulesByKind(rules: readonly Rule[], settings: ReadonlyMap<string, EffectiveRuleSetting>): (resource: Resource) => readonly ActiveRule[] {
+  let bySettings = activeByRules.get(rules);
+  if (!bySettings) activeByRules.set(rules, (bySettings = new WeakMap()));
+  let lookup = bySettings.get(settings);
+  if (!lookup) {
+    const active = rules.filter((rule) => settings.get(rule.meta.id)?.enabled !== false);
+    const byKind = new Map<string, readonly ActiveRule[]>();
+    lookup = (resource) => {
+      const key = `${resource.family}\u0000${resource.kind}`;
+      let list = byKind.get(key);
+      if (!list) byKind.set(key, (list = active.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: settings.get(rule.meta.id) }))));
+      return list;
+    };
+    bySettings.set(settings, lookup);
+  }
+  return lookup;
 }
 
 function applies(meta: RuleMeta, resource: Resource): boolean {
