@@ -3,7 +3,7 @@ import type { ClusterContext } from '../model/clusters.js';
 import type { LoadProblem } from '../load/problems.js';
 import { Inventory, trackKindsRead } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
-import { isWaiverInForce, waiversOf } from '../model/waivers.js';
+import { isWaiverInForce, waiversOf, type Waiver } from '../model/waivers.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import { refOf, relatedAt, toJsonPointer } from '../model/refs.js';
 import { assignFingerprints } from './fingerprint.js';
@@ -95,16 +95,19 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext =>
     plain ? { inventory, mesh, today, knownRuleIds, options: setting?.options ?? {}, report } : { ...baseContext, options: setting?.options ?? {}, report };
   const rulesFor = rulesByKind(input.rules, input.settings);
-  for (const [index, resource] of input.resources.entries()) {
+  for (let index = 0; index < input.resources.length; index++) {
+    const resource = input.resources[index]!;
     input.onResource?.(index + 1, input.resources.length);
-    const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
+    // Nearly every resource has no waiver: no per-resource list, no per-rule search then.
+    const written = resource.family === 'kubernetes' ? waiversOf(resource) : NO_WAIVERS;
+    const waivers = written.length === 0 ? NO_WAIVERS : written.filter((w) => isWaiverInForce(w, input.today));
     const ref = refOf(resource);
     for (const { rule, setting } of rulesFor(resource)) {
       if (input.deadline !== undefined && performance.now() > input.deadline) {
         throw new EvaluationTimeout(`evaluation exceeded its time budget before rule '${rule.meta.id}'`);
       }
       checked.push({ ruleId: rule.meta.id, file: resource.source.file, resource: ref });
-      const waiver = waivers.find((w) => w.ruleId === rule.meta.id);
+      const waiver = waivers.length === 0 ? undefined : waivers.find((w) => w.ruleId === rule.meta.id);
       const report = (descriptor: ReportDescriptor): void => {
         // A waiver is the team's own word on the finding: it wins over a policy's exception.
         const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
@@ -184,6 +187,8 @@ function withRelatedPositions(descriptor: ReportDescriptor, inventory: Inventory
   });
   return { ...descriptor, related };
 }
+
+const NO_WAIVERS: readonly Waiver[] = [];
 
 /** The ids of the known rules: the webhook evaluates with the same list per request, so the set is built once. */
 const knownIds = new WeakMap<readonly RuleMeta[], ReadonlySet<string>>();
