@@ -70,6 +70,13 @@ const STEPS = [
     outputs: ['dist/policies/guardrails.json'],
     command: node('scripts/build-policies.mjs'),
   },
+  {
+    name: 'schema validator code caches (V8)',
+    // A cache is only accepted by the Node (V8) that wrote it: its version is an input.
+    inputs: () => [filesOf('schemas', 'fixtures', 'scripts/compile-validators.mjs', 'scripts/schema-bundles.mjs', 'scripts/cache-validators.mjs', 'src/model/schema/code-cache.ts'), packageVersion('ajv'), process.version],
+    outputs: ['dist/schemas/validators/workloads.cjs.v8cache'],
+    command: node('scripts/cache-validators.mjs'),
+  },
 ];
 
 const stamps = existsSync(STAMPS) ? JSON.parse(readFileSync(STAMPS, 'utf8')) : {};

@@ -3,7 +3,7 @@ import type { ClusterContext } from '../model/clusters.js';
 import type { LoadProblem } from '../load/problems.js';
 import { Inventory, trackKindsRead } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
-import { isWaiverInForce, waiversOf } from '../model/waivers.js';
+import { isWaiverInForce, waiversOf, type Waiver } from '../model/waivers.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import { refOf, relatedAt, toJsonPointer } from '../model/refs.js';
 import { assignFingerprints } from './fingerprint.js';
@@ -59,7 +59,7 @@ export const INTERNAL_ERROR_RULE = 'internal-error';
  */
 export function evaluate(input: EvaluationInput): Evaluation {
   const inventory = input.inventory ?? new Inventory(input.resources);
-  const knownRuleIds = new Set(input.knownRules.map((m) => m.id));
+  const knownRuleIds = knownIdsOf(input.knownRules);
   const raw: Omit<Finding, 'fingerprint'>[] = [];
   const checked: CheckedPair[] = [];
 
@@ -77,7 +77,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     });
   }
 
-  const activeRules = input.rules.filter((rule) => input.settings.get(rule.meta.id)?.enabled !== false);
+
   const baseContext: Omit<RuleContext, 'options' | 'report'> = {
     inventory,
     mesh: input.mesh,
@@ -94,18 +94,20 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const { mesh, today } = input;
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext =>
     plain ? { inventory, mesh, today, knownRuleIds, options: setting?.options ?? {}, report } : { ...baseContext, options: setting?.options ?? {}, report };
-  for (const [index, resource] of input.resources.entries()) {
+  const rulesFor = rulesByKind(input.rules, input.settings);
+  for (let index = 0; index < input.resources.length; index++) {
+    const resource = input.resources[index]!;
     input.onResource?.(index + 1, input.resources.length);
-    const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
+    // Nearly every resource has no waiver: no per-resource list, no per-rule search then.
+    const written = resource.family === 'kubernetes' ? waiversOf(resource) : NO_WAIVERS;
+    const waivers = written.length === 0 ? NO_WAIVERS : written.filter((w) => isWaiverInForce(w, input.today));
     const ref = refOf(resource);
-    for (const rule of activeRules) {
-      if (!applies(rule.meta, resource)) continue;
+    for (const { rule, setting } of rulesFor(resource)) {
       if (input.deadline !== undefined && performance.now() > input.deadline) {
         throw new EvaluationTimeout(`evaluation exceeded its time budget before rule '${rule.meta.id}'`);
       }
       checked.push({ ruleId: rule.meta.id, file: resource.source.file, resource: ref });
-      const setting = input.settings.get(rule.meta.id);
-      const waiver = waivers.find((w) => w.ruleId === rule.meta.id);
+      const waiver = waivers.length === 0 ? undefined : waivers.find((w) => w.ruleId === rule.meta.id);
       const report = (descriptor: ReportDescriptor): void => {
         // A waiver is the team's own word on the finding: it wins over a policy's exception.
         const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
@@ -184,6 +186,45 @@ function withRelatedPositions(descriptor: ReportDescriptor, inventory: Inventory
     return { ...r, file, line, column };
   });
   return { ...descriptor, related };
+}
+
+const NO_WAIVERS: readonly Waiver[] = [];
+
+/** The ids of the known rules: the webhook evaluates with the same list per request, so the set is built once. */
+const knownIds = new WeakMap<readonly RuleMeta[], ReadonlySet<string>>();
+function knownIdsOf(metas: readonly RuleMeta[]): ReadonlySet<string> {
+  let ids = knownIds.get(metas);
+  if (!ids) knownIds.set(metas, (ids = new Set(metas.map((m) => m.id))));
+  return ids;
+}
+
+interface ActiveRule {
+  rule: Rule;
+  setting: EffectiveRuleSetting | undefined;
+}
+
+/**
+ * The enabled rules for a family and kind, with their settings, in rule order: looked up once per kind rather
+ * than tested per (resource, rule) pair, most of which do not apply. Kept per rules list and settings map,
+ * which the webhook passes unchanged with every request.
+ */
+const activeByRules = new WeakMap<readonly Rule[], WeakMap<ReadonlyMap<string, EffectiveRuleSetting>, (resource: Resource) => readonly ActiveRule[]>>();
+function rulesByKind(rules: readonly Rule[], settings: ReadonlyMap<string, EffectiveRuleSetting>): (resource: Resource) => readonly ActiveRule[] {
+  let bySettings = activeByRules.get(rules);
+  if (!bySettings) activeByRules.set(rules, (bySettings = new WeakMap()));
+  let lookup = bySettings.get(settings);
+  if (!lookup) {
+    const active = rules.filter((rule) => settings.get(rule.meta.id)?.enabled !== false);
+    const byKind = new Map<string, readonly ActiveRule[]>();
+    lookup = (resource) => {
+      const key = `${resource.family}\u0000${resource.kind}`;
+      let list = byKind.get(key);
+      if (!list) byKind.set(key, (list = active.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: settings.get(rule.meta.id) }))));
+      return list;
+    };
+    bySettings.set(settings, lookup);
+  }
+  return lookup;
 }
 
 function applies(meta: RuleMeta, resource: Resource): boolean {

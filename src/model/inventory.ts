@@ -147,10 +147,16 @@ export class Inventory {
 
   get(kind: string, namespace: string | undefined, name: string): Resource | undefined {
     readKinds?.add(scopedKind(kind, namespace ?? ''));
-    const identity = identityKey(kind, namespace, name);
+    return this.byIdentityKey(identityKey(kind, namespace, name));
+  }
+
+  /** The admitted object's identity, computed once: views ask for objects by identity many times per request. */
+  private overlayIdentity?: string;
+
+  private byIdentityKey(identity: string): Resource | undefined {
     if (this.overlay) {
       const { base, resource } = this.overlay;
-      return identityOf(resource) === identity ? resource : base.get(kind, namespace, name);
+      return (this.overlayIdentity ??= identityOf(resource)) === identity ? resource : base.byIdentityKey(identity);
     }
     return this.byIdentity.get(identity);
   }

@@ -73,7 +73,9 @@ function entry(inventory: Inventory, settings: object, key: string, compute: (tr
 export function perObject<K extends object, V>(derive: (key: K) => V): (key: K) => V {
   const cache = new WeakMap<K, V>();
   return (key) => {
-    if (cache.has(key)) return cache.get(key) as V;
+    // One lookup for the common hit (a derived value); `has` only tells a cached undefined from a miss.
+    const cached = cache.get(key);
+    if (cached !== undefined || cache.has(key)) return cached as V;
     const value = derive(key);
     cache.set(key, value);
     return value;

@@ -1,4 +1,5 @@
 import type { JsonPath, Resource } from './types.js';
+import { perObject } from './memo.js';
 import { podTemplateOf } from './workload.js';
 
 export const WAIVER_PREFIX = 'waive.meshguard.io/';
@@ -16,7 +17,10 @@ export interface Waiver {
 }
 
 /** Waivers on the resource itself and on its pod template (where teams put pod-level annotations). */
-export function waiversOf(resource: Resource): Waiver[] {
+export const waiversOf: (resource: Resource) => readonly Waiver[] = perObject(collectWaivers);
+
+/** Read once per resource: the engine (suppression) and the waiver rule (its checks) both ask. */
+function collectWaivers(resource: Resource): Waiver[] {
   const waivers: Waiver[] = [];
   collect(resource.annotations, ['metadata', 'annotations'], waivers);
   const template = podTemplateOf(resource);
@@ -25,8 +29,9 @@ export function waiversOf(resource: Resource): Waiver[] {
 }
 
 function collect(annotations: Readonly<Record<string, string>>, base: JsonPath, out: Waiver[]): void {
-  for (const [key, value] of Object.entries(annotations)) {
+  for (const key of Object.keys(annotations)) {
     if (!key.startsWith(WAIVER_PREFIX)) continue;
+    const value = annotations[key]!;
     out.push({ ruleId: key.slice(WAIVER_PREFIX.length), ...parseWaiverValue(value), path: [...base, key] });
   }
 }

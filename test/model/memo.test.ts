@@ -9,7 +9,7 @@ import { Inventory } from '../../src/model/inventory.js';
 import { memoize } from '../../src/model/memo.js';
 import type { Finding, Resource } from '../../src/model/types.js';
 import { istioResources } from '../../src/model/istio/api.js';
-import { egressGatewayDestinationRules, egressGatewayServiceHosts } from '../../src/model/istio/egress.js';
+import { egressGatewayDestinationRules, egressGatewayServiceHosts, externalHostNames, virtualServiceHosts, virtualServicesFor } from '../../src/model/istio/egress.js';
 import { bulkheadAnalysis } from '../../src/model/network/bulkhead.js';
 import { injectedWorkloadsIn } from '../../src/model/network/udp.js';
 import { BUILTIN_RULES, allRuleMetas } from '../../src/rules/registry.js';
@@ -149,6 +149,43 @@ describe('incremental overlay views of the egress gateway chain', () => {
       const all = fresh.all;
       expect(describeFindings(evaluate({ ...base, resources: all, inventory: overlay }).findings), what).toEqual(describeFindings(evaluate({ ...base, resources: all, inventory: fresh }).findings));
     }
+  });
+  it('give the external hosts, the VirtualServices of each host and every finding a fresh inventory gives, for admitted ServiceEntries and VirtualServices', async () => {
+    const resources = (await loadWorkspace(['fixtures/platform/good', 'fixtures/rules/egress-via-gateway'], ROOT, DEFAULT_CONFIG)).resources;
+    const snapshot = new Inventory(resources);
+    evaluate({ ...base, resources, inventory: snapshot });
+    const external = externalHostNames(snapshot);
+    expect(external.length).toBeGreaterThan(1);
+    const serviceEntry = resources.find((r) => r.kind === 'ServiceEntry' && (r.object.spec as { location?: string }).location !== 'MESH_INTERNAL')!;
+    const routing = resources.find((r) => r.kind === 'VirtualService' && virtualServiceHosts(r).some((h) => external.includes(h)))!;
+    expect(serviceEntry && routing).toBeTruthy();
+    const spec = (r: Resource) => r.object.spec as Record<string, unknown>;
+    const added = 'api.new-partner.example.com';
+    const overlays: [string, Resource][] = [
+      ['a ServiceEntry unchanged', withObject(serviceEntry, serviceEntry.object)],
+      ['a ServiceEntry with a new host', withObject(serviceEntry, { ...serviceEntry.object, spec: { ...spec(serviceEntry), hosts: [added] } })],
+      ['a ServiceEntry made MESH_INTERNAL', withObject(serviceEntry, { ...serviceEntry.object, spec: { ...spec(serviceEntry), location: 'MESH_INTERNAL' } })],
+      ['a VirtualService moved to the new host', withObject(routing, { ...routing.object, spec: { ...spec(routing), hosts: [added] } })],
+      ['a VirtualService moved to an internal host', withObject(routing, { ...routing.object, spec: { ...spec(routing), hosts: ['reviews'] } })],
+      [
+        'a new VirtualService for every external host',
+        withObject(routing, { ...routing.object, metadata: { name: 'catch-all', namespace: routing.namespace }, spec: { ...spec(routing), hosts: ['*.com', '*.io'] } }, { name: 'catch-all' }),
+      ],
+    ];
+    const view = (inventory: Inventory) => ({
+      external: externalHostNames(inventory),
+      virtualServices: Object.fromEntries([...external, added].map((h) => [h, virtualServicesFor(inventory, h).map((r) => r.id)])),
+    });
+    for (const [what, admitted] of overlays) {
+      const overlay = Inventory.withResource(snapshot, admitted);
+      const replaced = snapshot.get(admitted.kind, admitted.namespace, admitted.name);
+      const fresh = new Inventory(replaced ? resources.map((r) => (r === replaced ? admitted : r)) : [...resources, admitted]);
+      expect(view(overlay), what).toEqual(view(fresh));
+      const all = fresh.all;
+      expect(describeFindings(evaluate({ ...base, resources: all, inventory: overlay }).findings), what).toEqual(describeFindings(evaluate({ ...base, resources: all, inventory: fresh }).findings));
+    }
+    // The snapshot's own views are untouched by the requests laid over it.
+    expect(externalHostNames(snapshot)).toEqual(external);
   });
 });
 

@@ -33,16 +33,17 @@ describe('schema registry', () => {
 
   it.skipIf(!existsSync(path.join(ROOT, PRECOMPILED_FILE)))('takes precompiled validators from the group file of their kind', () => {
     const require = createRequire(import.meta.url);
-    const group = (name: string) => Object.values(require(path.join(ROOT, 'dist/schemas/validators', `${name}.cjs`)) as Record<string, unknown>);
+    // The registry runs the group's code itself (code-cache.ts): its functions are known by their (unique) names.
+    const group = (name: string) => Object.values(require(path.join(ROOT, 'dist/schemas/validators', `${name}.cjs`)) as Record<string, { name: string }>).map((f) => f.name);
     const registry = new SchemaRegistry(true);
     const inventory = new Inventory([]);
     // The pod-bearing kinds share one file (they all embed PodSpec).
     for (const [apiVersion, kind] of [['apps/v1', 'Deployment'], ['batch/v1', 'CronJob'], ['v1', 'Pod']]) {
-      expect(group('workloads')).toContain(registry.resolve({ apiVersion, kind }, inventory)?.validate);
+      expect(group('workloads')).toContain(registry.resolve({ apiVersion, kind }, inventory)?.validate.name);
     }
     const configMap = registry.resolve({ apiVersion: 'v1', kind: 'ConfigMap' }, inventory)?.validate;
     expect(configMap).toBeTypeOf('function');
-    expect(group('workloads')).not.toContain(configMap);
+    expect(group('workloads')).not.toContain(configMap!.name);
   });
 
   it('resolves built-in, Istio (every served version) and in-tree CRD kinds, and nothing else', async () => {

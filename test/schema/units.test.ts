@@ -48,6 +48,12 @@ describe('null stripping', () => {
     expect(result).toEqual({ metadata: { name: 'x' }, list: [{}, null], keep: { c: 1 } });
     expect(result.keep).toBe(dirty.keep);
     expect(dirty.metadata.creationTimestamp).toBeNull(); // the shared object is never mutated
+    // Keys keep their order (messages list fields in document order), inherited properties are not own keys.
+    const ordered = withoutNulls({ z: 1, gone: null, a: { y: null, b: 2 }, m: [3] });
+    expect(Object.keys(ordered)).toEqual(['z', 'a', 'm']);
+    expect(ordered.a).toEqual({ b: 2 });
+    const inherited = Object.assign(Object.create({ hidden: null }) as Record<string, unknown>, { own: 1 });
+    expect(withoutNulls(inherited)).toBe(inherited);
   });
 });
 

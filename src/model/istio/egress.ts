@@ -43,6 +43,11 @@ export function externalHosts(inventory: Inventory): { host: string; serviceEntr
     .flatMap((serviceEntry) => serviceEntryHosts(serviceEntry).map(({ host }) => ({ host, serviceEntry })));
 }
 
+/** The distinct external hosts of the tree, in order of first appearance: a view, as every VirtualService is matched against it. */
+export function externalHostNames(inventory: Inventory): readonly string[] {
+  return memoize(inventory, 'istio/externalHostNames', (tree) => [...new Set(externalHosts(tree).map((e) => e.host))]);
+}
+
 /** A Gateway runs on the egress gateway pods when its (non-empty) selector matches their labels. */
 export function isEgressGateway(gateway: Resource, mesh: MeshSettings): boolean {
   const selector = labelSelector(specOf(gateway).selector);
@@ -167,12 +172,15 @@ export function virtualServiceGateways(virtualService: Resource): VirtualService
   return gateways.flatMap((ref, i) => (typeof ref === 'string' ? [{ ref, key: resolveGatewayRef(ref, namespace), path: ['spec', 'gateways', i] }] : []));
 }
 
-/** The hosts of a VirtualService, short names qualified in its namespace. */
-export function virtualServiceHosts(virtualService: Resource): string[] {
+/**
+ * The hosts of a VirtualService, short names qualified in its namespace. Derived once per object: every
+ * external host of the tree is matched against every VirtualService's hosts.
+ */
+export const virtualServiceHosts: (virtualService: Resource) => readonly string[] = perObject((virtualService: Resource) => {
   const hosts = specOf(virtualService).hosts;
   if (!Array.isArray(hosts)) return [];
   return hosts.filter((h): h is string => typeof h === 'string').map((h) => qualifyHost(h, virtualService.namespace ?? ''));
-}
+});
 
 export interface RouteDestination {
   host: string;
@@ -238,9 +246,14 @@ export function routesHost(virtualServiceHost: string, host: string): boolean {
   return virtualServiceHost !== '*' && hostsOverlap(virtualServiceHost, host);
 }
 
-/** VirtualServices whose hosts include `host` (or a wildcard over it). */
-export function virtualServicesFor(inventory: Inventory, host: string): Resource[] {
-  return istioResources(inventory, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host)));
+/**
+ * VirtualServices whose hosts include `host` (or a wildcard over it). A view per host: each ServiceEntry host
+ * asks for it several times, and scanning every VirtualService each time made the rule quadratic.
+ */
+export function virtualServicesFor(inventory: Inventory, host: string): readonly Resource[] {
+  return memoize(inventory, `istio/virtualServicesFor/${host}`, (tree) =>
+    istioResources(tree, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host))),
+  );
 }
 
 /**

@@ -8,12 +8,21 @@
 export const CLUSTER_DOMAIN_SUFFIX = 'svc.cluster.local';
 
 export function normalizeHost(host: string): string {
-  // Nearly every host is written normalised already: no copies then (this runs per host per view).
-  if (ALREADY_NORMAL.test(host)) return host;
-  return host.trim().toLowerCase().replace(/\.$/, '');
+  // Every VirtualService host is compared with every external host, each comparison normalising both sides:
+  // a tree names few distinct hosts, so each is normalised once (bounded, as the webhook's requests bring new ones).
+  let normal = NORMALISED.get(host);
+  if (normal === undefined) {
+    // Nearly every host is written normalised already: no copies then.
+    normal = ALREADY_NORMAL.test(host) ? host : host.trim().toLowerCase().replace(/\.$/, '');
+    if (NORMALISED.size >= MAX_NORMALISED) NORMALISED.clear();
+    NORMALISED.set(host, normal);
+  }
+  return normal;
 }
 
 const ALREADY_NORMAL = /^[^A-Z\s]*[^A-Z\s.]$/;
+const NORMALISED = new Map<string, string>();
+const MAX_NORMALISED = 50_000;
 
 /**
  * Does `pattern` cover every name that `host` stands for? `*.example.com` covers `api.example.com`,

@@ -1,4 +1,5 @@
 import type { Inventory } from '../inventory.js';
+import { perObject } from '../memo.js';
 import { parseQuantity } from '../quantity.js';
 import type { JsonPath, Resource } from '../types.js';
 import { getIn, isRecord, type PodTemplate } from '../workload.js';
@@ -24,8 +25,13 @@ const COMPUTE_KEYS: Readonly<Record<string, { field: 'requests' | 'limits'; reso
   'limits.memory': { field: 'limits', resource: 'memory' },
 };
 
-/** The hard limits of a ResourceQuota that concern pods' compute resources and pod counts. */
-export function quotaItemsOf(quota: Resource): { items: QuotaItem[]; problems: QuotaHardProblem[] } {
+/**
+ * The hard limits of a ResourceQuota that concern pods' compute resources and pod counts. Parsed once per
+ * quota object: every workload of the namespace asks for them.
+ */
+export const quotaItemsOf: (quota: Resource) => { readonly items: readonly QuotaItem[]; readonly problems: readonly QuotaHardProblem[] } = perObject(parseQuotaItems);
+
+function parseQuotaItems(quota: Resource): { items: QuotaItem[]; problems: QuotaHardProblem[] } {
   const hard = getIn(quota.object, ['spec', 'hard']);
   const items: QuotaItem[] = [];
   const problems: QuotaHardProblem[] = [];

@@ -85,12 +85,25 @@ export function compareMinor(a: string, b: string): number {
   return aMajor - bMajor || aMinor - bMinor;
 }
 
+/** Entries by API version, in table order: every resource of a run is looked up in both tables. */
+function byApiVersion<T extends { apiVersion: string }>(entries: readonly T[]): ReadonlyMap<string, readonly T[]> {
+  const index = new Map<string, T[]>();
+  for (const entry of entries) {
+    const list = index.get(entry.apiVersion);
+    if (list) list.push(entry);
+    else index.set(entry.apiVersion, [entry]);
+  }
+  return index;
+}
+const DEPRECATIONS_BY_API_VERSION = byApiVersion(API_DEPRECATIONS);
+const INTRODUCTIONS_BY_API_VERSION = byApiVersion(API_INTRODUCTIONS);
+
 export function deprecationOf(apiVersion: string, kind: string): ApiDeprecation | undefined {
-  return API_DEPRECATIONS.find((d) => d.apiVersion === apiVersion && d.kinds.includes(kind));
+  return DEPRECATIONS_BY_API_VERSION.get(apiVersion)?.find((d) => d.kinds.includes(kind));
 }
 
 export function introductionOf(apiVersion: string, kind: string): string | undefined {
-  return API_INTRODUCTIONS.find((i) => i.apiVersion === apiVersion && i.kinds.includes(kind))?.since;
+  return INTRODUCTIONS_BY_API_VERSION.get(apiVersion)?.find((i) => i.kinds.includes(kind))?.since;
 }
 
 /** True when the API version is gone in that Kubernetes release. */

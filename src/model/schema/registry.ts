@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from '../../assets.js';
 import type { Inventory } from '../inventory.js';
 import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
+import { loadValidatorGroup } from './code-cache.js';
 import { crdVersions, type CrdVersion } from './crd.js';
 import { interpretedValidator, isValidConvertedSchema, type RefValidator, type SchemaValidator } from './interpret.js';
 
@@ -71,6 +72,7 @@ export class SchemaRegistry {
   private readonly compiled = new Map<string, ValidateFunction | null>();
   private readonly crdCompiled = new WeakMap<CrdVersion, SchemaValidator | null>();
   private readonly refs = new Map<string, RefValidator | undefined>();
+  private readonly builtins = new Map<string, ResolvedSchema | undefined>();
 
   /**
    * @param usePrecompiled false compiles everything at run time (tests compare both paths).
@@ -89,6 +91,13 @@ export class SchemaRegistry {
       const validate = this.compileCrd(crd);
       return validate ? { source: 'crd', validate, crd } : undefined;
     }
+    // Built-in and Istio kinds resolve the same way all run long (and across the webhook's reviews): once per kind.
+    let builtin = this.builtins.get(key);
+    if (builtin === undefined && !this.builtins.has(key)) this.builtins.set(key, (builtin = this.resolveBuiltin(key)));
+    return builtin;
+  }
+
+  private resolveBuiltin(key: string): ResolvedSchema | undefined {
     const k8s = this.bundles().kubernetes.kinds[key];
     if (k8s?.model) {
       const validate = this.compile(`k8s:${key}`, () => ({ $ref: `k8s#/$defs/${k8s.model}` }));
@@ -194,7 +203,7 @@ export class SchemaRegistry {
     if (!name || !group) return undefined;
     if (!this.groups.has(group)) {
       const file = path.join(PACKAGE_ROOT, PRECOMPILED_DIR, `${group}.cjs`);
-      this.groups.set(group, existsSync(file) ? (createRequire(import.meta.url)(file) as Record<string, unknown>) : null);
+      this.groups.set(group, existsSync(file) ? loadValidatorGroup(file) : null);
     }
     return (this.groups.get(group)?.[name] as ValidateFunction | undefined) ?? undefined;
   }

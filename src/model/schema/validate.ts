@@ -23,27 +23,35 @@ export function checkSchema(resource: Resource, inventory: Inventory, registry: 
 /**
  * The API server treats `field: null` as "not set" (and prunes it from custom resources before
  * validation); generated manifests are full of `creationTimestamp: null`. Drop null-valued keys, copying
- * only the objects that hold one, so that paths are unchanged and the common case allocates nothing.
+ * only the objects that hold one, so that paths are unchanged. Every resource goes through this before
+ * validation: the walk itself allocates nothing (no `Object.entries` pairs, no callbacks), which was a
+ * sizeable share of the run's garbage.
  */
 export function withoutNulls<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((item, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
       const cleaned = withoutNulls(item);
       if (cleaned !== item) (copy ??= [...value])[i] = cleaned;
-    });
+    }
     return (copy ?? value) as T;
   }
-  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+  // Object.keys: the keys Object.entries would list, without a [key, value] pair per property.
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = record[key];
     if (item === null) {
-      copy ??= { ...(value as Record<string, unknown>) };
+      copy ??= { ...record };
       delete copy[key];
       continue;
     }
     const cleaned = withoutNulls(item);
-    if (cleaned !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = cleaned;
+    if (cleaned !== item) (copy ??= { ...record })[key] = cleaned;
   }
   return (copy ?? value) as T;
 }

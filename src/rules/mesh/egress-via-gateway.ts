@@ -5,7 +5,7 @@ import {
   egressGatewayDestinationRules,
   egressGatewayServiceHosts,
   egressGatewaysFor,
-  externalHosts,
+  externalHostNames,
   gatewayKey,
   isEgressGateway,
   isAddressRangeEntry,
@@ -134,7 +134,7 @@ function checkServiceEntry(resource: Resource, context: RuleContext): void {
 function checkVirtualService(resource: Resource, context: RuleContext): void {
   const { inventory, mesh } = context;
   const ownHosts = virtualServiceHosts(resource);
-  const external = [...new Set(externalHosts(inventory).map((e) => e.host))].filter((h) => ownHosts.some((o) => routesHost(o, h)));
+  const external = externalHostNames(inventory).filter((h) => ownHosts.some((o) => routesHost(o, h)));
   if (external.length === 0) return;
 
   const allGateways = istioResources(inventory, 'Gateway');
