@@ -30,13 +30,21 @@ export function makeCertificate(dir = mkdtempSync(path.join(tmpdir(), 'meshguard
   return { cert, key };
 }
 
-/** Start a server process and wait for its "listening" log line (and readiness, when it has /readyz). */
-export function startServer(kind: 'meshguard' | 'echo', tls: { cert: string; key: string }, inventory?: string): Promise<{ port: number; process: ChildProcess }> {
+/**
+ * Start a server process and wait for its "listening" log line. `meshguard`: another build's CLI, extra
+ * `serve` flags, environment, Node flags and a file descriptor for its stdout (for A/B runs and profiles).
+ */
+export function startServer(
+  kind: 'meshguard' | 'echo',
+  tls: { cert: string; key: string },
+  inventory?: string,
+  meshguard: { cli?: string; args?: readonly string[]; env?: Record<string, string>; nodeArgs?: readonly string[]; stdout?: number } = {},
+): Promise<{ port: number; process: ChildProcess }> {
   const args =
     kind === 'meshguard'
-      ? [CLI, 'serve', '--cert', tls.cert, '--key', tls.key, '--port', '0', '--host', '127.0.0.1', ...(inventory ? ['--inventory', inventory] : [])]
+      ? [...(meshguard.nodeArgs ?? []), meshguard.cli ?? CLI, 'serve', '--cert', tls.cert, '--key', tls.key, '--port', '0', '--host', '127.0.0.1', ...(inventory ? ['--inventory', inventory] : []), ...(meshguard.args ?? [])]
       : [ECHO, tls.cert, tls.key];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', meshguard.stdout ?? 'ignore', 'pipe'], env: { ...process.env, ...meshguard.env } });
   return new Promise((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`${kind} server did not start: ${log}`)), 60_000);

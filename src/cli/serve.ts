@@ -28,7 +28,7 @@ export const SERVE_SPEC: CommandSpec = {
       value: '<n>',
       description: 'evaluation budget per request (default 200); a review still running then is\nanswered per --failure-policy and its evaluation thread replaced',
     },
-    { name: 'workers', value: '<n>', description: 'evaluation threads (default 2)' },
+    { name: 'workers', value: '<n>', description: 'evaluation threads (default 2: the first takes the reviews, the others stand by\nfor when it is stuck, restarting or busy with a long review)' },
     { name: 'max-body-bytes', value: '<n>', description: 'larger requests are refused with 413 (default 3145728)' },
     { name: 'max-connections', value: '<n>', description: 'open connections beyond this are dropped (default 1024)' },
     { name: 'header-timeout-ms', value: '<n>', description: 'time for the TLS handshake and for the request headers (default 5000)' },

@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, type MeshguardConfig } from '../config/types.js';
-import { knownRuleMetas, todayUtc } from '../engine/check.js';
+import { knownRuleMetas } from '../engine/check.js';
 import { defaultRules } from '../policy/index.js';
 import { shortenMiddle } from '../report/common.js';
 import { evaluate, EvaluationTimeout } from '../engine/evaluate.js';
@@ -113,7 +113,7 @@ export function createAdmissionReviewer(options: AdmissionOptions = {}): Admissi
         knownRules: metas,
         settings,
         mesh: config.mesh,
-        today: options.today ?? todayUtc(),
+        today: options.today ?? today(),
         deadline: performance.now() + timeoutMs,
       }).findings.filter((f) => !f.suppressed);
     } catch (error) {
@@ -137,6 +137,19 @@ export function createAdmissionReviewer(options: AdmissionOptions = {}): Admissi
     },
   });
 }
+
+/** Today's UTC date, formatted once per day rather than per review (it was ~2% of a review's evaluation thread time). */
+function today(): string {
+  const now = Date.now();
+  if (now >= todayEndsAt) {
+    todayText = new Date(now).toISOString().slice(0, 10); // as todayUtc(), for this instant
+    todayEndsAt = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
+  }
+  return todayText;
+}
+const DAY_MS = 86_400_000;
+let todayText = '';
+let todayEndsAt = 0;
 
 /** One-shot convenience; build a reviewer with `createAdmissionReviewer` when serving many requests. */
 export function reviewAdmission(review: unknown, options: AdmissionOptions = {}): AdmissionReviewResponse {

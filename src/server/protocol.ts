@@ -21,7 +21,8 @@ export interface AnswerBody {
 
 /** Messages from an evaluation thread to the server. */
 export type FromWorker =
-  | { type: 'ready' }
+  /** `warmUp`: the reviews it made before taking traffic, and how long they took. */
+  | { type: 'ready'; warmUp: { reviews: number; ms: number } }
   | { type: 'init-failed'; message: string }
   | ({ type: 'answer'; id: number } & AnswerBody)
   | { type: 'inventory'; resources: number; problems: number }

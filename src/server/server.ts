@@ -189,7 +189,7 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8443);
-  log({ level: 'info', msg: 'listening', port, path: webhookPath });
+  log({ level: 'info', msg: 'listening', port, path: webhookPath, warmUpReviews: pool.warmUp?.reviews, warmUpMs: pool.warmUp?.ms });
 
   let closedResolve: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (closedResolve = resolve));
