@@ -35,11 +35,33 @@ describe('cache entries are not trusted', () => {
     });
     return result.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}/${f.messageId} ${f.severity} ${f.message}`);
   };
+  /**
+   * The parse cache is a header line and one `<key>\t<signature>\t<entry>` line per entry: it is edited here as
+   * `{ format, entries: { key: entry with its signature } }`, the results cache as the JSON it is.
+   */
   const edit = (dir: string, file: string, change: (cache: Json) => void) => {
     const full = path.join(dir, file);
-    const cache = JSON.parse(readFileSync(full, 'utf8'));
+    const text = readFileSync(full, 'utf8');
+    if (file !== PARSE) {
+      const cache = JSON.parse(text);
+      change(cache);
+      writeFileSync(full, JSON.stringify(cache));
+      return;
+    }
+    const [header, ...lines] = text.trimEnd().split('\n');
+    const entries: Record<string, Json> = {};
+    for (const line of lines) {
+      const [key, signature, json] = line.split('\t');
+      entries[key!] = { ...JSON.parse(json!), ...(signature ? { signature } : {}) };
+    }
+    const cache = { format: JSON.parse(header!).format, entries };
     change(cache);
-    writeFileSync(full, JSON.stringify(cache));
+    const out = Object.entries<Json>(cache.entries).map(([key, entry]) => {
+      if (typeof entry !== 'object' || entry === null) return `${key}\t\t${JSON.stringify(entry)}`;
+      const { signature, ...rest } = entry;
+      return `${key}\t${signature ?? ''}\t${JSON.stringify(rest)}`;
+    });
+    writeFileSync(full, `${[JSON.stringify({ format: cache.format }), ...out].join('\n')}\n`);
   };
   /** Every stored record of a resource's results. */
   const records = (cache: Json): Json[] => Object.values<Json>(cache.files).flatMap((file) => Object.values<Json>(file.resources));
@@ -92,7 +114,7 @@ describe('cache entries are not trusted', () => {
     expect(await check(dir, { secret })).toEqual(uncached);
     const signed = JSON.parse(readFileSync(path.join(dir, RESULTS), 'utf8'));
     expect(records(signed).every((r) => typeof r.signature === 'string')).toBe(true);
-    expect(Object.values<Json>(JSON.parse(readFileSync(path.join(dir, PARSE), 'utf8')).entries).every((e) => typeof e.signature === 'string')).toBe(true);
+    edit(dir, PARSE, (c) => expect(Object.values<Json>(c.entries).every((e) => typeof e.signature === 'string' && e.signature.length > 0)).toBe(true));
 
     // Results are replayed by file content, so planted parse values show only once results are recomputed.
     for (const [what, file, poison] of [
@@ -121,8 +143,9 @@ describe('cache entries are not trusted', () => {
     // that signed entries are read (a cache that ignored everything would also pass the tests above).
     edit(dir, PARSE, (c) => {
       rewriteValues(c);
-      for (const entry of Object.values<Json>(c.entries)) {
-        entry.signature = createHmac('sha256', secret).update(`${c.format}\u0000`).update(JSON.stringify([entry.input, entry.values, entry.ranges])).digest('base64');
+      for (const [key, entry] of Object.entries<Json>(c.entries)) {
+        const { signature: _, ...rest } = entry;
+        entry.signature = createHmac('sha256', secret).update(`${c.format}\u0000`).update(`${key}\u0000${JSON.stringify(rest)}`).digest('base64');
       }
     });
     edit(dir, RESULTS, (c) => (c.files = {}));
@@ -185,6 +208,9 @@ describe('cache entries are not trusted', () => {
       }],
       ['parse entries of the wrong shape', PARSE, (c) => {
         for (const entry of Object.values<Json>(c.entries)) entry.ranges = { '0': { line: 'x' } };
+      }],
+      ['parse entries that are not objects', PARSE, (c) => {
+        for (const key of Object.keys(c.entries)) c.entries[key] = 42;
       }],
       ['parse entries filed under another text', PARSE, (c) => {
         const entries = Object.values<Json>(c.entries);
