@@ -161,7 +161,7 @@ export class RuleResultCache {
     const stored = this.previous!.profiles[at] as unknown;
     let profile: CurrentProfile | undefined;
     if (Array.isArray(stored)) {
-      profile = { at, rules: new Map(), length: stored.length };
+      profile = { at, rules: new Map(), entries: [], length: stored.length };
       for (const entry of stored as unknown[]) {
         if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || !Number.isInteger(entry[1])) {
           profile = undefined;
@@ -169,6 +169,7 @@ export class RuleResultCache {
         }
         const index = this.currentReadSet(entry[1] as number);
         if (index !== undefined) profile.rules.set(entry[0], index);
+        profile.entries.push([entry[0], index]);
       }
     }
     this.validProfiles.set(at, profile);
@@ -309,6 +310,8 @@ interface CurrentProfile {
   at: number;
   /** Rule -> this run's read-set index, for the rules whose reads are unchanged. */
   rules: Map<string, number>;
+  /** The stored entries in order, with this run's read-set index where the reads are unchanged. */
+  entries: Array<[string, number | undefined]>;
   /** Entries stored: a record replayed this many times is this run's record too. */
   length: number;
 }
@@ -334,8 +337,12 @@ const RECORD = FORMAT;
  * valid, or stored as the rules run.
  */
 export class ResourceResults {
-  /** [rule id, read-set index, ...] of every result of this run, in evaluation order (flat: one warm run has ~240,000). */
-  private readonly rules: Array<string | number> = [];
+  /**
+   * [rule id, read-set index, ...] of every result of this run, in evaluation order. Undefined while the results
+   * replayed are the previous profile's first entries, in order (what a warm run almost always does): ~240,000
+   * results of the bench tree then record nothing but a count.
+   */
+  private rules: Array<string | number> | undefined;
   private findings: Record<string, ReportDescriptor[]> | undefined;
   private profile: CurrentProfile | undefined | null = null;
   private replayed = 0;
@@ -356,14 +363,15 @@ export class ResourceResults {
   lookup(ruleId: string): readonly ReportDescriptor[] | undefined {
     if (!this.record) return undefined;
     if (this.profile === null) this.profile = this.cache.currentProfile(this.record.profile);
-    const index = this.profile?.rules.get(ruleId);
+    const next = this.rules === undefined ? this.profile?.entries[this.replayed] : undefined;
+    const index = next && next[0] === ruleId ? next[1] : this.profile?.rules.get(ruleId);
     const stored = index !== undefined && this.record.findings && Object.hasOwn(this.record.findings, ruleId) ? (this.record.findings[ruleId] as unknown) : undefined;
     if (index === undefined || (stored !== undefined && (!isDescriptorList(stored) || stored.length === 0))) {
       this.computed = true;
       this.cache.noteChanged();
       return undefined;
     }
-    this.rules.push(ruleId, index);
+    if (this.rules !== undefined || next?.[0] !== ruleId) this.recorded().push(ruleId, index);
     if (stored) (this.findings ??= {})[ruleId] = stored;
     if (++this.replayed === this.profile!.length && !this.computed) this.cache.noteReplayedRecord();
     return stored ?? NOTHING;
@@ -373,8 +381,17 @@ export class ResourceResults {
     this.computed = true;
     this.cache.noteChanged();
     if (this.file === undefined) return;
-    this.rules.push(ruleId, this.cache.readSetOf([...reads].sort()));
+    this.recorded().push(ruleId, this.cache.readSetOf([...reads].sort()));
     if (descriptors.length > 0) (this.findings ??= {})[ruleId] = descriptors;
+  }
+
+  /** This run's results so far, written out once they are no longer the previous profile's first entries. */
+  private recorded(): Array<string | number> {
+    if (this.rules === undefined) {
+      this.rules = [];
+      for (const [rule, index] of this.profile?.entries.slice(0, this.replayed) ?? []) this.rules.push(rule, index!);
+    }
+    return this.rules;
   }
 
   /**
@@ -382,14 +399,15 @@ export class ResourceResults {
    * has its previous profile's entries with this run's read-set indices: the same for every record sharing it.
    */
   toStored(): { key: string; rules: () => StoredProfile; findings: Record<string, ReportDescriptor[]> | undefined } | undefined {
-    if (this.file === undefined || this.rules.length === 0) return undefined;
-    const whole = !this.computed && this.profile && this.replayed === this.profile.length;
+    if (this.file === undefined || (this.rules === undefined && this.replayed === 0)) return undefined;
     const rules = (): StoredProfile => {
+      const flat = this.recorded();
       const out: StoredProfile = [];
-      for (let i = 0; i < this.rules.length; i += 2) out.push([this.rules[i] as string, this.rules[i + 1] as number]);
+      for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as number]);
       return out;
     };
-    return { key: whole ? `previous\u0001${this.profile!.at}` : `run\u0001${this.rules.join('\u0000')}`, rules, findings: this.findings };
+    if (this.rules === undefined && this.profile && this.replayed === this.profile.length) return { key: `previous\u0001${this.profile.at}`, rules, findings: this.findings };
+    return { key: `run\u0001${this.recorded().join('\u0000')}`, rules, findings: this.findings };
   }
 }
 
