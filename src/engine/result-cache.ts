@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PACKAGE_VERSION } from '../assets.js';
 import type { CacheSigner } from '../load/cache-signing.js';
-import { noteKindsRead } from '../model/inventory.js';
+import { identityRead, noteKindsRead } from '../model/inventory.js';
 import type { JsonPath, ReportDescriptor, Resource } from '../model/types.js';
 
 /**
@@ -227,8 +227,8 @@ export class RuleResultCache {
   /**
    * What one read selects: a file's text for positions; otherwise the resources the inventory answers such a
    * read from (all of them for `*`, else the Kubernetes ones of that kind, in one namespace with `Kind@ns`,
-   * `Kind@` being cluster-scoped ones), each by identity and value, in load order (rules take the first of
-   * several copies of an object).
+   * `Kind@` being cluster-scoped ones, of one name with `Kind@ns/name`), each by identity and value, in load
+   * order (rules take the first of several copies of an object).
    */
   private partitionDigest(read: string): string {
     let digest = this.partitionDigests.get(read);
@@ -242,6 +242,8 @@ export class RuleResultCache {
           if (resource.family !== 'kubernetes') continue;
           push(this.partitions, resource.kind, resource);
           push(this.partitions, `${resource.kind}@${resource.namespace ?? ''}`, resource);
+          // A key that two reads could share (a namespace holding '/') only makes the partition larger: still exact.
+          push(this.partitions, identityRead(resource.kind, resource.namespace ?? '', resource.name), resource);
         }
       }
       let text = '';
