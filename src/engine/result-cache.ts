@@ -277,7 +277,8 @@ export class RuleResultCache {
   }
 
   async save(): Promise<void> {
-    if (!this.changed && this.replayedRecords === countRecords(this.previous) && this.replayedRecords === this.entries.size) return;
+    // Every result of this run is a replay of a record kept whole, and every record was kept: the file would be the same.
+    if (!this.changed && this.replayedRecords === countRecords(this.previous)) return;
     const profiles: StoredProfile[] = [];
     const profileIndex = new Map<string, number>();
     const files: Record<string, StoredFile> = {};
