@@ -94,13 +94,20 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const { mesh, today } = input;
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext =>
     plain ? { inventory, mesh, today, knownRuleIds, options: setting?.options ?? {}, report } : { ...baseContext, options: setting?.options ?? {}, report };
+  // Which rules apply depends on the family and kind alone: asked once per kind, not once per (resource, rule) pair.
+  const applicable = new Map<string, Rule[]>();
+  const rulesFor = (resource: Resource): Rule[] => {
+    const key = `${resource.family}\u0000${resource.kind}`;
+    let rules = applicable.get(key);
+    if (!rules) applicable.set(key, (rules = activeRules.filter((rule) => applies(rule.meta, resource))));
+    return rules;
+  };
   for (const [index, resource] of input.resources.entries()) {
     input.onResource?.(index + 1, input.resources.length);
     const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
     const ref = refOf(resource);
     const cache = resource.family === 'kubernetes' ? input.resultCache?.forResource(resource) : undefined;
-    for (const rule of activeRules) {
-      if (!applies(rule.meta, resource)) continue;
+    for (const rule of rulesFor(resource)) {
       if (input.deadline !== undefined && performance.now() > input.deadline) {
         throw new EvaluationTimeout(`evaluation exceeded its time budget before rule '${rule.meta.id}'`);
       }
