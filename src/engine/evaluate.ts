@@ -3,7 +3,7 @@ import type { ClusterContext } from '../model/clusters.js';
 import type { LoadProblem } from '../load/problems.js';
 import { Inventory, trackKindsRead } from '../model/inventory.js';
 import type { Finding, JsonPath, ReportDescriptor, Resource, ResourceRef, RuleMeta, Severity } from '../model/types.js';
-import { isWaiverInForce, waiversOf } from '../model/waivers.js';
+import { isWaiverInForce, waiversOf, type Waiver } from '../model/waivers.js';
 import type { Rule, RuleContext } from '../rules/rule.js';
 import { refOf, relatedAt, toJsonPointer } from '../model/refs.js';
 import { assignFingerprints } from './fingerprint.js';
@@ -104,7 +104,9 @@ export function evaluate(input: EvaluationInput): Evaluation {
   };
   for (const [index, resource] of input.resources.entries()) {
     input.onResource?.(index + 1, input.resources.length);
-    const waivers = resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : [];
+    // Needed only when something is reported: a warm run that replays nothing for a resource never parses its annotations.
+    let waivers: Waiver[] | undefined;
+    const waiversInForce = (): Waiver[] => (waivers ??= resource.family === 'kubernetes' ? waiversOf(resource).filter((w) => isWaiverInForce(w, input.today)) : []);
     const ref = refOf(resource);
     const cache = resource.family === 'kubernetes' ? input.resultCache?.forResource(resource) : undefined;
     for (const rule of rulesFor(resource)) {
@@ -120,8 +122,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
         continue;
       }
       const setting = input.settings.get(rule.meta.id);
-      const waiver = waivers.find((w) => w.ruleId === rule.meta.id);
       const report = (descriptor: ReportDescriptor): void => {
+        const waiver = waiversInForce().find((w) => w.ruleId === rule.meta.id);
         // A waiver is the team's own word on the finding: it wins over a policy's exception.
         const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
         raw.push(toFinding(resource, ref, rule.meta, withRelatedPositions(descriptor, inventory), setting?.severityOverride, suppressed));
