@@ -122,8 +122,8 @@ export class Inventory {
 
   /** Every document of the resource's object when it is written more than once (definition first), else []. */
   copiesOf(resource: Resource): readonly Resource[] {
-    // Copies share kind, namespace and name: whether there are any depends on that kind in that namespace.
-    readKinds?.add(scopedKind(resource.kind, resource.namespace ?? ''));
+    // Copies share kind, namespace and name: whether there are any depends on the objects of that identity alone.
+    readKinds?.add(identityRead(resource.kind, resource.namespace ?? '', resource.name));
     if (!this.overlay) return this.copies.get(objectIdentityOf(resource)) ?? [];
     const { base, resource: admitted } = this.overlay;
     if (objectIdentityOf(resource) !== objectIdentityOf(admitted)) return base.copiesOf(resource);
