@@ -122,8 +122,10 @@ export class Inventory {
 
   /** Every document of the resource's object when it is written more than once (definition first), else []. */
   copiesOf(resource: Resource): readonly Resource[] {
-    // Copies share kind, namespace and name: whether there are any depends on the objects of that identity alone.
-    readKinds?.add(identityRead(resource.kind, resource.namespace ?? '', resource.name));
+    // Copies share kind, namespace and name. Read as the kind in that namespace, not as the one identity: every
+    // resource asks for its own copies (duplicate-resource), and per-identity reads would give each resource's
+    // results a read set of its own, which the result cache then stores and judges once per resource.
+    readKinds?.add(scopedKind(resource.kind, resource.namespace ?? ''));
     if (!this.overlay) return this.copies.get(objectIdentityOf(resource)) ?? [];
     const { base, resource: admitted } = this.overlay;
     if (objectIdentityOf(resource) !== objectIdentityOf(admitted)) return base.copiesOf(resource);
