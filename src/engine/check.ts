@@ -138,10 +138,10 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const baseViews = baseRendered ? viewsOf(request.config, baseRendered) : undefined;
   const baseInventory = baseViews ? new Inventory(baseViews.rest) : undefined;
   // Rule results are cached only outside merge-request mode (there rules also read the base revision),
-  // and only for files checked as written: a rendered object depends on more than its file.
+  // and only for files checked as written: a rendered or piped object depends on more than its file.
   const resultCache =
-    cache && workspace.fileHashes && !base && provided.length === 0 && head.scopes.length === 0
-      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, workspace.resources, signer)
+    cache && workspace.fileHashes && !base && !request.stdin && provided.length === 0 && head.scopes.length === 0
+      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, headViews.rest, workspace.resources, signer)
       : undefined;
   const evaluation = evaluateScopes(
     {

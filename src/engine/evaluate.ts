@@ -98,31 +98,48 @@ export function evaluate(input: EvaluationInput): Evaluation {
   for (let index = 0; index < input.resources.length; index++) {
     const resource = input.resources[index]!;
     input.onResource?.(index + 1, input.resources.length);
-    // Nearly every resource has no waiver: no per-resource list, no per-rule search then.
-    const written = resource.family === 'kubernetes' ? waiversOf(resource) : NO_WAIVERS;
-    const waivers = written.length === 0 ? NO_WAIVERS : written.filter((w) => isWaiverInForce(w, input.today));
+    // Needed only when something is reported: nearly every resource has no waiver, and a warm run that
+    // replays nothing for a resource never parses its annotations.
+    let waivers: readonly Waiver[] | undefined;
+    const waiversInForce = (): readonly Waiver[] => {
+      if (waivers) return waivers;
+      const written = resource.family === 'kubernetes' ? waiversOf(resource) : NO_WAIVERS;
+      return (waivers = written.length === 0 ? NO_WAIVERS : written.filter((w) => isWaiverInForce(w, input.today)));
+    };
     const ref = refOf(resource);
+    const cache = resource.family === 'kubernetes' ? input.resultCache?.forResource(resource) : undefined;
     for (const { rule, setting } of rulesFor(resource)) {
       if (input.deadline !== undefined && performance.now() > input.deadline) {
         throw new EvaluationTimeout(`evaluation exceeded its time budget before rule '${rule.meta.id}'`);
       }
       checked.push({ ruleId: rule.meta.id, file: resource.source.file, resource: ref });
-      const waiver = waivers.length === 0 ? undefined : waivers.find((w) => w.ruleId === rule.meta.id);
+      const started = input.ruleTimings ? performance.now() : 0;
+      const replay = cache?.lookup(rule.meta.id);
+      // Most replayed results report nothing: a warm run then allocates nothing more per (resource, rule) pair.
+      if (replay?.length === 0) {
+        if (input.ruleTimings) input.ruleTimings.set(rule.meta.id, (input.ruleTimings.get(rule.meta.id) ?? 0) + performance.now() - started);
+        continue;
+      }
       const report = (descriptor: ReportDescriptor): void => {
+        const inForce = waiversInForce();
+        const waiver = inForce.length === 0 ? undefined : inForce.find((w) => w.ruleId === rule.meta.id);
         // A waiver is the team's own word on the finding: it wins over a policy's exception.
         const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
         raw.push(toFinding(resource, ref, rule.meta, withRelatedPositions(descriptor, inventory), setting?.severityOverride, suppressed));
       };
-      const started = input.ruleTimings ? performance.now() : 0;
-      const cache = resource.family === 'kubernetes' ? input.resultCache : undefined;
-      const replay = cache?.lookup(rule.meta.id, resource);
       try {
         if (replay) {
           for (const descriptor of replay) report(descriptor);
         } else if (cache) {
           const descriptors: ReportDescriptor[] = [];
-          const { kinds } = trackKindsRead(() => rule.check(resource, contextFor(setting, (d) => (descriptors.push(d), report(d)))));
-          cache.store(rule.meta.id, resource, descriptors, kinds);
+          let kinds: Set<string>;
+          try {
+            ({ kinds } = trackKindsRead(() => rule.check(resource, contextFor(setting, (d) => void descriptors.push(d)))));
+          } finally {
+            // Reported once the rule is done: where the engine locates related resources is none of the rule's reads.
+            for (const descriptor of descriptors) report(descriptor);
+          }
+          cache.store(rule.meta.id, descriptors, kinds);
         } else {
           rule.check(resource, contextFor(setting, report));
         }

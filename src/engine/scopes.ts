@@ -31,9 +31,11 @@ export function evaluateScopes(common: CommonInput, plain: { resources: readonly
   const checked: CheckedPair[] = [...unscoped.checked];
   const merged = new Map<string, Finding>();
   const order: Finding[] = [...unscoped.findings];
+  // Results are cached per resource of the plain tree: a scope's inventory (a cluster, an overlay) is another world.
+  const { resultCache: _, ...uncached } = common;
   for (const scope of scopes) {
     const result = evaluate({
-      ...common,
+      ...uncached,
       resources: scope.resources,
       problems: scope.problems ?? [],
       ...(scope.inventory ? { inventory: scope.inventory } : {}),

@@ -56,7 +56,7 @@ function parseWithPositions(text: string): FastParse | undefined {
 }
 
 export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
-  const key = cache ? ParseCache.keyOf(text) : '';
+  const key = cache ? cache.hashOf(text) : '';
   let entry = cache?.get(key);
   let parsed: FastParse | undefined;
   let values: unknown[];

@@ -47,7 +47,7 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
     files: discovered.map((f) => f.path),
     resources: loaded.resources,
     problems: [...problems, ...loaded.problems],
-    ...(cache ? { fileHashes: new Map(sources.map((s) => [s.path, ParseCache.keyOf(s.text)])) } : {}),
+    ...(cache ? { fileHashes: new Map(sources.map((s) => [s.path, cache.hashOf(s.text)])) } : {}),
   };
 }
 

@@ -4,7 +4,8 @@ import type { Resource } from './types.js';
  * While a memoised view is computed, the kinds it reads are recorded here (see memo.ts): a view that
  * never read a kind cannot change when an object of that kind is added, which is what lets an
  * admission request reuse the snapshot's views. Entries are a kind (all namespaces), `Kind@namespace`
- * (one namespace; `Kind@` for cluster-scoped kinds), or `*` ("read everything").
+ * (one namespace; `Kind@` for cluster-scoped kinds), `Kind@namespace/name` (one object looked up), or `*`
+ * ("read everything"). The rule-result cache (engine/result-cache.ts) keys its dependencies by them too.
  */
 let readKinds: Set<string> | undefined;
 
@@ -25,9 +26,15 @@ export function scopedKind(kind: string, namespace: string): string {
   return `${kind}@${namespace}`;
 }
 
+/** What a view read when it looked one object up by kind, namespace ('' when cluster-scoped) and name. */
+export function identityRead(kind: string, namespace: string, name: string): string {
+  return `${kind}@${namespace}/${name}`;
+}
+
 /** Could adding or replacing `resource` change a view that read `kinds`? */
 export function isAffectedBy(kinds: ReadonlySet<string>, resource: Resource): boolean {
-  return kinds.has('*') || kinds.has(resource.kind) || kinds.has(scopedKind(resource.kind, resource.namespace ?? ''));
+  const namespace = resource.namespace ?? '';
+  return kinds.has('*') || kinds.has(resource.kind) || kinds.has(scopedKind(resource.kind, namespace)) || kinds.has(identityRead(resource.kind, namespace, resource.name));
 }
 
 /** A view reused from a cache still depends on what it read: report that to an enclosing computation. */
@@ -115,6 +122,10 @@ export class Inventory {
 
   /** Every document of the resource's object when it is written more than once (definition first), else []. */
   copiesOf(resource: Resource): readonly Resource[] {
+    // Copies share kind, namespace and name. Read as the kind in that namespace, not as the one identity: every
+    // resource asks for its own copies (duplicate-resource), and per-identity reads would give each resource's
+    // results a read set of its own, which the result cache then stores and judges once per resource.
+    readKinds?.add(scopedKind(resource.kind, resource.namespace ?? ''));
     if (!this.overlay) return this.copies.get(objectIdentityOf(resource)) ?? [];
     const { base, resource: admitted } = this.overlay;
     if (objectIdentityOf(resource) !== objectIdentityOf(admitted)) return base.copiesOf(resource);
@@ -146,7 +157,8 @@ export class Inventory {
   }
 
   get(kind: string, namespace: string | undefined, name: string): Resource | undefined {
-    readKinds?.add(scopedKind(kind, namespace ?? ''));
+    // One object: a Namespace label edited elsewhere changes nothing for a view that looked up this one.
+    readKinds?.add(identityRead(kind, namespace ?? '', name));
     return this.byIdentityKey(identityKey(kind, namespace, name));
   }
 

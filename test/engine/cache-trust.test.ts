@@ -35,26 +35,50 @@ describe('cache entries are not trusted', () => {
     });
     return result.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}/${f.messageId} ${f.severity} ${f.message}`);
   };
+  /**
+   * The parse cache is a header line and one `<key>\t<signature>\t<entry>` line per entry: it is edited here as
+   * `{ format, entries: { key: entry with its signature } }`, the results cache as the JSON it is.
+   */
   const edit = (dir: string, file: string, change: (cache: Json) => void) => {
     const full = path.join(dir, file);
-    const cache = JSON.parse(readFileSync(full, 'utf8'));
+    const text = readFileSync(full, 'utf8');
+    if (file !== PARSE) {
+      const cache = JSON.parse(text);
+      change(cache);
+      writeFileSync(full, JSON.stringify(cache));
+      return;
+    }
+    const [header, ...lines] = text.trimEnd().split('\n');
+    const entries: Record<string, Json> = {};
+    for (const line of lines) {
+      const [key, signature, json] = line.split('\t');
+      entries[key!] = { ...JSON.parse(json!), ...(signature ? { signature } : {}) };
+    }
+    const cache = { format: JSON.parse(header!).format, entries };
     change(cache);
-    writeFileSync(full, JSON.stringify(cache));
+    const out = Object.entries<Json>(cache.entries).map(([key, entry]) => {
+      if (typeof entry !== 'object' || entry === null) return `${key}\t\t${JSON.stringify(entry)}`;
+      const { signature, ...rest } = entry;
+      return `${key}\t${signature ?? ''}\t${JSON.stringify(rest)}`;
+    });
+    writeFileSync(full, `${[JSON.stringify({ format: cache.format }), ...out].join('\n')}\n`);
   };
-  /** The first stored rule result with findings: [resource id, rule id]. */
-  const withFindings = (cache: Json): [string, string] => {
-    for (const [id, record] of Object.entries<Json>(cache.results)) {
-      for (const [rule, entry] of Object.entries<Json>(record.rules)) if (entry[1].length > 0) return [id, rule];
+  /** Every stored record of a resource's results. */
+  const records = (cache: Json): Json[] => Object.values<Json>(cache.files).flatMap((file) => Object.values<Json>(file.resources));
+  /** The first stored record with findings and the rule that reported them. */
+  const withFindings = (cache: Json): [Json, string] => {
+    for (const record of records(cache)) {
+      for (const rule of Object.keys(record.findings ?? {})) return [record, rule];
     }
     throw new Error('the fixture must have findings');
   };
   const hideOne = (cache: Json) => {
-    const [id, rule] = withFindings(cache);
-    cache.results[id].rules[rule][1] = [];
+    const [record, rule] = withFindings(cache);
+    delete record.findings[rule];
   };
   const addOne = (cache: Json) => {
-    const [id, rule] = withFindings(cache);
-    const list = cache.results[id].rules[rule][1];
+    const [record, rule] = withFindings(cache);
+    const list = record.findings[rule];
     list.push({ ...list[0], message: 'planted by a merge request', severity: 'error' });
   };
   /** Change what a parsed manifest says: every `replicas` of the cache becomes 1, every `name` gains a suffix. */
@@ -79,7 +103,7 @@ describe('cache entries are not trusted', () => {
     const hidden = await check(dir);
     expect(hidden.length).toBe(uncached.length - 1);
     edit(dir, PARSE, rewriteValues);
-    edit(dir, RESULTS, (c) => (c.results = {}));
+    edit(dir, RESULTS, (c) => (c.files = {}));
     expect(await check(dir)).not.toEqual(uncached);
   });
 
@@ -89,8 +113,8 @@ describe('cache entries are not trusted', () => {
     const uncached = await check(dir, { cached: false });
     expect(await check(dir, { secret })).toEqual(uncached);
     const signed = JSON.parse(readFileSync(path.join(dir, RESULTS), 'utf8'));
-    expect(Object.values<Json>(signed.results).every((r) => typeof r.signature === 'string')).toBe(true);
-    expect(Object.values<Json>(JSON.parse(readFileSync(path.join(dir, PARSE), 'utf8')).entries).every((e) => typeof e.signature === 'string')).toBe(true);
+    expect(records(signed).every((r) => typeof r.signature === 'string')).toBe(true);
+    edit(dir, PARSE, (c) => expect(Object.values<Json>(c.entries).every((e) => typeof e.signature === 'string' && e.signature.length > 0)).toBe(true));
 
     // Results are replayed by file content, so planted parse values show only once results are recomputed.
     for (const [what, file, poison] of [
@@ -99,13 +123,13 @@ describe('cache entries are not trusted', () => {
       ['changed parsed values', PARSE, rewriteValues],
     ] as const) {
       edit(dir, file, poison);
-      if (file === PARSE) edit(dir, RESULTS, (c) => (c.results = {}));
+      if (file === PARSE) edit(dir, RESULTS, (c) => (c.files = {}));
       // The planted entries must make a difference to a run that trusts them, or this proves nothing.
       expect(await check(dir), `${what}, trusted without the key`).not.toEqual(uncached);
       // The run without the key rewrote the cache unsigned: sign it again, then plant the same change.
       await check(dir, { secret });
       edit(dir, file, poison);
-      if (file === PARSE) edit(dir, RESULTS, (c) => (c.results = {}));
+      if (file === PARSE) edit(dir, RESULTS, (c) => (c.files = {}));
       expect(await check(dir, { secret }), what).toEqual(uncached);
     }
   });
@@ -119,11 +143,12 @@ describe('cache entries are not trusted', () => {
     // that signed entries are read (a cache that ignored everything would also pass the tests above).
     edit(dir, PARSE, (c) => {
       rewriteValues(c);
-      for (const entry of Object.values<Json>(c.entries)) {
-        entry.signature = createHmac('sha256', secret).update(`${c.format}\u0000`).update(JSON.stringify([entry.input, entry.values, entry.ranges])).digest('base64');
+      for (const [key, entry] of Object.entries<Json>(c.entries)) {
+        const { signature: _, ...rest } = entry;
+        entry.signature = createHmac('sha256', secret).update(`${c.format}\u0000`).update(`${key}\u0000${JSON.stringify(rest)}`).digest('base64');
       }
     });
-    edit(dir, RESULTS, (c) => (c.results = {}));
+    edit(dir, RESULTS, (c) => (c.files = {}));
     expect(await check(dir, { secret })).not.toEqual(uncached);
   });
 
@@ -143,39 +168,58 @@ describe('cache entries are not trusted', () => {
     const uncached = await check(dir, { cached: false });
     const plants: Array<[string, string, (cache: Json) => void]> = [
       ['descriptors of the wrong shape', RESULTS, (c) => {
-        const [id, rule] = withFindings(c);
-        c.results[id].rules[rule][1] = [{ path: 7, message: null }];
+        const [record, rule] = withFindings(c);
+        record.findings[rule] = [{ path: 7, message: null }];
       }],
       ['a related resource of the wrong shape', RESULTS, (c) => {
-        const [id, rule] = withFindings(c);
-        c.results[id].rules[rule][1][0].related = [{ kind: 1 }];
+        const [record, rule] = withFindings(c);
+        record.findings[rule][0].related = [{ kind: 1 }];
       }],
       ['a suppression of an unknown kind', RESULTS, (c) => {
-        const [id, rule] = withFindings(c);
-        c.results[id].rules[rule][1][0].suppressed = { kind: 'planted', justification: 'x' };
+        const [record, rule] = withFindings(c);
+        record.findings[rule][0].suppressed = { kind: 'planted', justification: 'x' };
+      }],
+      ['an empty list of findings', RESULTS, (c) => {
+        const [record, rule] = withFindings(c);
+        record.findings[rule] = [];
       }],
       ['a record that is not an object', RESULTS, (c) => {
-        for (const id of Object.keys(c.results)) c.results[id] = 42;
+        for (const file of Object.values<Json>(c.files)) for (const id of Object.keys(file.resources)) file.resources[id] = 42;
       }],
-      ['rules that are not an object', RESULTS, (c) => {
-        for (const record of Object.values<Json>(c.results)) record.rules = 'x';
+      ['findings that are not an object', RESULTS, (c) => {
+        for (const record of records(c)) record.findings = 'x';
       }],
+      ['profiles that are not profiles', RESULTS, (c) => (c.profiles = c.profiles.map(() => 'x'))],
       ['read sets that are not read sets', RESULTS, (c) => (c.reads = c.reads.map(() => null))],
       ['a read-set index out of range', RESULTS, (c) => {
-        for (const record of Object.values<Json>(c.results)) for (const entry of Object.values<Json>(record.rules)) entry[0] = 9999;
+        for (const profile of c.profiles) for (const entry of profile) entry[1] = 9999;
+      }],
+      ['a profile index out of range', RESULTS, (c) => {
+        for (const record of records(c)) record.profile = 9999;
       }],
       ['results moved to another resource', RESULTS, (c) => {
-        const records = Object.values<Json>(c.results);
-        Object.keys(c.results).forEach((id, i) => (c.results[id] = records[(i + 1) % records.length]));
+        const all = records(c);
+        let i = 0;
+        for (const file of Object.values<Json>(c.files)) for (const id of Object.keys(file.resources)) file.resources[id] = all[++i % all.length];
+      }],
+      ['results moved to another file', RESULTS, (c) => {
+        const files = Object.values<Json>(c.files);
+        Object.keys(c.files).forEach((name, i) => (c.files[name] = files[(i + 1) % files.length]));
       }],
       ['parse entries of the wrong shape', PARSE, (c) => {
         for (const entry of Object.values<Json>(c.entries)) entry.ranges = { '0': { line: 'x' } };
+      }],
+      ['parse entries that are not objects', PARSE, (c) => {
+        for (const key of Object.keys(c.entries)) c.entries[key] = 42;
       }],
       ['parse entries filed under another text', PARSE, (c) => {
         const entries = Object.values<Json>(c.entries);
         Object.keys(c.entries).forEach((key, i) => (c.entries[key] = entries[(i + 1) % entries.length]));
       }],
-      ['a file that is not an object', RESULTS, (c) => (c.results = null)],
+      ['files that are not an object', RESULTS, (c) => (c.files = null)],
+      ['a file entry that is not one', RESULTS, (c) => {
+        for (const name of Object.keys(c.files)) c.files[name] = { hash: 7, resources: [] };
+      }],
     ];
     for (const [what, file, plant] of plants) {
       await check(dir);
@@ -189,10 +233,10 @@ describe('cache entries are not trusted', () => {
     const run = await runMeshguard(['check', '.', '--cache', '--format', 'json'], { cwd: dir, env: { MESHGUARD_CACHE_KEY: 'from-ci-variable' } });
     expect(run.stderr).toBe('');
     const results = JSON.parse(readFileSync(path.join(dir, RESULTS), 'utf8'));
-    expect(Object.keys(results.results).length).toBeGreaterThan(0);
-    expect(Object.values<Json>(results.results).every((r) => typeof r.signature === 'string')).toBe(true);
+    expect(records(results).length).toBeGreaterThan(0);
+    expect(records(results).every((r) => typeof r.signature === 'string')).toBe(true);
     await runMeshguard(['check', '.', '--cache', '--format', 'json'], { cwd: dir, env: { MESHGUARD_CACHE_KEY: '' } });
     const unsigned = JSON.parse(readFileSync(path.join(dir, RESULTS), 'utf8'));
-    expect(Object.values<Json>(unsigned.results).some((r) => 'signature' in r)).toBe(false);
+    expect(records(unsigned).some((r) => 'signature' in r)).toBe(false);
   });
 });
