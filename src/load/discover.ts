@@ -7,6 +7,8 @@ export interface DiscoveredFile {
   absPath: string;
   /** Path relative to the workspace root, POSIX separators, no leading `./`. */
   path: string;
+  /** Size in bytes when discovery saw it (to decide whether parse threads pay), not trusted for reading. */
+  size?: number;
 }
 
 export interface DiscoveryOptions {
@@ -41,8 +43,8 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
   const found = new Map<string, DiscoveredFile>();
   const problems = new Map<string, LoadProblem>();
   const relativeOf = (absPath: string): string => toPosix(path.relative(options.root, absPath)) || path.basename(absPath);
-  const add = (absPath: string): void => {
-    found.set(absPath, { absPath, path: relativeOf(absPath) });
+  const add = (absPath: string, size: number): void => {
+    found.set(absPath, { absPath, path: relativeOf(absPath), size });
   };
   const refuse = (absPath: string, messageId: string, message: string): void => {
     const file = relativeOf(absPath);
@@ -59,10 +61,11 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       if (!isInside(target, boundary)) return refuse(absPath, 'outsideRepository', 'symbolic link to a file outside the repository root; not read');
       const info = await stat(target).catch(() => undefined);
       if (!info?.isFile()) return refuse(absPath, 'notRegularFile', `symbolic link to ${info?.isDirectory() ? 'a directory' : 'a special file (FIFO, device or socket)'}; not read`);
+      return add(absPath, info.size);
     } else if (!link.isFile()) {
       return refuse(absPath, 'notRegularFile', 'not a regular file (FIFO, device or socket); not read');
     }
-    add(absPath);
+    add(absPath, link.size);
   };
   const walkWanted = async (dir: string, wanted: (file: string) => boolean, boundary: string): Promise<void> => {
     const listing = await walk(dir);

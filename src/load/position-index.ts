@@ -386,3 +386,77 @@ export function codePointColumn(text: string, lineStart: number, offset: number)
   }
   return column;
 }
+
+/**
+ * A file's position index as flat data: four integers per node in pre-order (kind, start, end, number of
+ * children or -1 for a node without a child list), an unknown end as -1, and the text of every scalar
+ * mapping key in the same order. Aliases and merge keys are not encoded (their files are not preparsed).
+ */
+export interface EncodedIndex {
+  nodes: Int32Array;
+  keys: string[];
+}
+
+const FIELDS = 4;
+
+/** Undefined when the tree holds what the encoding leaves out (an alias, a merge key). */
+export function encodeIndex(roots: readonly PositionNode[], base = 0): EncodedIndex | undefined {
+  let count = 0;
+  const counting: PositionNode[] = [...roots];
+  while (counting.length > 0) {
+    const node = counting.pop()!;
+    count++;
+    if (node.kind === Kind.Alias || node.merge) return undefined;
+    if (node.children) for (const child of node.children) counting.push(child);
+  }
+  const nodes = new Int32Array(count * FIELDS);
+  const keys: string[] = [];
+  let at = 0;
+  const stack: { node: PositionNode; isKey: boolean }[] = [];
+  for (let r = roots.length - 1; r >= 0; r--) stack.push({ node: roots[r]!, isKey: false });
+  while (stack.length > 0) {
+    const { node, isKey } = stack.pop()!;
+    nodes[at] = node.kind;
+    nodes[at + 1] = node.start + base;
+    nodes[at + 2] = Number.isNaN(node.end) ? -1 : node.end + base;
+    nodes[at + 3] = node.children ? node.children.length : -1;
+    at += FIELDS;
+    if (isKey) keys.push(String(node.value));
+    const children = node.children;
+    if (!children) continue;
+    const mapping = node.kind === Kind.Mapping;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!;
+      stack.push({ node: child, isKey: mapping && i % 2 === 0 && child.kind === Kind.Scalar });
+    }
+  }
+  return { nodes, keys };
+}
+
+/**
+ * The nodes `encodeIndex` wrote, as the recorder built them. A key's `value` is its text (what lookups
+ * compare); other nodes carry no value, which nothing reads once recording is over.
+ */
+export function decodeIndex(index: EncodedIndex): PositionNode[] {
+  const { nodes, keys } = index;
+  const roots: PositionNode[] = [];
+  const open: { node: PositionNode; left: number }[] = [];
+  let key = 0;
+  for (let at = 0; at < nodes.length; at += FIELDS) {
+    const kind = nodes[at]! as Kind;
+    const end = nodes[at + 2]!;
+    const count = nodes[at + 3]!;
+    const node: PositionNode = { kind, start: nodes[at + 1]!, end: end < 0 ? Number.NaN : end, value: undefined };
+    if (count >= 0) node.children = [];
+    const parent = open[open.length - 1];
+    if (parent) {
+      const siblings = parent.node.children!;
+      if (parent.node.kind === Kind.Mapping && siblings.length % 2 === 0 && kind === Kind.Scalar) node.value = keys[key++];
+      siblings.push(node);
+      parent.left--;
+    } else roots.push(node);
+    if (count > 0) open.push({ node, left: count });
+    else while (open.length > 0 && open[open.length - 1]!.left === 0) open.pop();
+  }
+  return roots;
+}
