@@ -3,7 +3,7 @@ import type { JsonPath, SourceRange } from '../model/types.js';
 import { ALIAS_EXPANSION_MESSAGE, withinAliasBudget } from './alias-budget.js';
 import { ParseCache } from './parse-cache.js';
 import { duplicateKeyStarts, isEmptyRoot, LinePositions, locateInIndex, rootRange, type PositionNode } from './position-index.js';
-import { COMPLEX_KEY, lazyRoots, parseWithPositions, type FastParse, type Preparsed } from './preparse.js';
+import { COMPLEX_KEY, parseWithPositions, preparsedPositions, type FastParse, type Preparsed } from './preparse.js';
 import { parseYaml, ProblemList, type ParseResult, type PositionedDocument } from './yaml.js';
 
 type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
@@ -21,7 +21,7 @@ type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
  * so its documents come straight from it.
  */
 export function parseYamlFast(text: string, cache?: ParseCache, pre?: Preparsed): ParseResult {
-  if (pre && !cache) return { documents: positionedDocuments(text, pre.values, { recorder: lazyRoots(pre) }, undefined, undefined), problems: [] };
+  if (pre && !cache) return { documents: positionedDocuments(text, pre.values, preparsedPositions(pre), undefined, undefined), problems: [] };
   const key = cache ? ParseCache.keyOf(text) : '';
   let entry = cache?.get(key);
   let parsed: FastParse | undefined;
@@ -52,26 +52,28 @@ export function parseYamlFast(text: string, cache?: ParseCache, pre?: Preparsed)
     });
     if (problems.size > 0) {
       const list = problems.list();
-      return { documents: positionedDocuments(text, values, parsed, undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
+      return { documents: positionedDocuments(text, values, fromRecorder(parsed), undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
     }
     entry = cache?.put(key, values);
   }
-  return { documents: positionedDocuments(text, values, parsed, entry, cache), problems: [] };
+  return { documents: positionedDocuments(text, values, fromRecorder(parsed), entry, cache), problems: [] };
 }
 
-/** What positions are read from: a parse's recorder, or a preparsed index. */
-type PositionSource = { recorder: { readonly roots: PositionNode[] } };
+/** Where a document's positions come from: a parse's recorder, or a preparsed index. */
+type PositionSource = { root(index: number): PositionNode | undefined };
+
+const fromRecorder = (parsed: FastParse | undefined): PositionSource | undefined => parsed && { root: (index) => parsed.recorder.roots[index] };
 
 function positionedDocuments(text: string, values: unknown[], parsed: PositionSource | undefined, entry: CachedEntry | undefined, cache: ParseCache | undefined): PositionedDocument[] {
   let lines: LinePositions | undefined;
   // A cached file has values only: its positions come from one listener pass on the first position asked.
-  const roots = (): PositionNode[] | undefined => {
-    parsed ??= parseWithPositions(text);
-    return parsed?.recorder.roots;
+  const rootOf = (index: number): PositionNode | undefined => {
+    parsed ??= fromRecorder(parseWithPositions(text));
+    return parsed?.root(index);
   };
   let exact: Map<number, PositionedDocument> | undefined;
   const range = (index: number, path: JsonPath | undefined): SourceRange => {
-    const root = roots()?.[index];
+    const root = rootOf(index);
     const offsets = root && !isEmptyRoot(root) ? (path ? locateInIndex(root, path) : rootRange(root)) : undefined;
     if (!offsets) {
       exact ??= new Map(parseYaml(text).documents.map((d) => [d.index, d]));

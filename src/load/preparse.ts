@@ -1,5 +1,5 @@
 import jsyaml from 'js-yaml';
-import { decodeIndex, encodeIndex, PositionRecorder, type EncodedIndex, type PositionNode } from './position-index.js';
+import { concatIndexes, decodeRoot, encodeIndex, indexedDocuments, PositionRecorder, type EncodedIndex, type PositionNode } from './position-index.js';
 
 /**
  * The js-yaml pass with positions, apart from everything that needs the `yaml` package: a parse thread
@@ -75,33 +75,13 @@ export function preparse(text: string, base = 0): Preparsed | undefined {
 /** The pieces of one file parsed apart, in order, as one parse of the whole file. */
 export function joinPreparsed(pieces: readonly Preparsed[]): Preparsed {
   if (pieces.length === 1) return pieces[0]!;
-  return {
-    values: pieces.flatMap((p) => p.values),
-    index: {
-      nodes: concatInt32(pieces.map((p) => p.index.nodes)),
-      keys: pieces.flatMap((p) => p.index.keys),
-    },
-  };
+  return { values: pieces.flatMap((p) => p.values), index: concatIndexes(pieces.map((p) => p.index)) };
 }
 
-function concatInt32(parts: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-/** The position index of a preparsed text, rebuilt on the first position asked for. */
-export function lazyRoots(pre: Preparsed): { readonly roots: PositionNode[] } {
-  let roots: PositionNode[] | undefined;
-  return {
-    get roots(): PositionNode[] {
-      return (roots ??= decodeIndex(pre.index));
-    },
-  };
+/** The position index of a preparsed text, each document's rebuilt on the first position asked in it. */
+export function preparsedPositions(pre: Preparsed): { root(index: number): PositionNode | undefined } {
+  const roots: PositionNode[] = [];
+  return { root: (index) => (index < indexedDocuments(pre.index) ? (roots[index] ??= decodeRoot(pre.index, index)) : undefined) };
 }
 
 /**
