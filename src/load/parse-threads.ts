@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { countDocumentStarts, joinPreparsed, preparse, splitPoints, type Preparsed } from './preparse.js';
@@ -55,8 +55,7 @@ export class ParseThreads {
 
   static start(totalBytes: number): ParseThreads | undefined {
     const setting = process.env.MESHGUARD_PARSE_THREADS;
-    const cores = availableParallelism();
-    const wanted = setting === undefined || setting === '' ? (totalBytes >= MIN_BYTES ? Math.min(cores - 1, 3) : 0) : Number(setting);
+    const wanted = setting === undefined || setting === '' ? (totalBytes >= MIN_BYTES ? idleCores() : 0) : Number(setting);
     // Running from the TypeScript sources (tests) there is no compiled thread script: parse here.
     if (!(wanted > 0) || !existsSync(fileURLToPath(THREAD_SCRIPT))) return undefined;
     const workers: Worker[] = [];
@@ -129,6 +128,26 @@ export class ParseThreads {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * Cores that nothing else is using right now, beyond this thread's, at most 3. A parse thread costs more CPU
+ * in all than it saves (each one compiles js-yaml's hot code again, and its values are cloned back), so it
+ * only pays on a core that would otherwise be idle: on the 2-core machine, busy with other jobs (load average
+ * 9-10), one thread made loading the bench tree 12-25% slower and the CRD bundle 70% slower, not faster.
+ * Linux says how many tasks are runnable at this instant (this one included); elsewhere the last minute's
+ * load average stands in for it.
+ */
+function idleCores(): number {
+  const cores = availableParallelism();
+  let busy = loadavg()[0]! + 1;
+  try {
+    const runnable = /^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'));
+    if (runnable) busy = Number(runnable[1]);
+  } catch {
+    // Not Linux: the load average it is.
+  }
+  return Math.max(0, Math.min(3, Math.round(cores - busy)));
 }
 
 export function parseChunk(texts: readonly (string | undefined)[], chunk: readonly ParseUnit[], maxObjects: number): (Preparsed | undefined)[] {
