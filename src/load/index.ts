@@ -48,12 +48,16 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
   });
   let preparsed: Map<string, Preparsed> | undefined;
   if (threads) {
-    const parses = await threads.preparse(
-      sources.map((s) => (familyOf(s.path, config.gitlabCi) === 'kubernetes' ? s.text : undefined)),
-      config.maxObjectsPerFile ?? DEFAULT_CONFIG.maxObjectsPerFile,
-    );
-    preparsed = new Map();
-    parses.forEach((parse, i) => parse && preparsed!.set(sources[i]!.path, parse));
+    try {
+      const parses = await threads.preparse(
+        sources.map((s) => (familyOf(s.path, config.gitlabCi) === 'kubernetes' ? s.text : undefined)),
+        config.maxObjectsPerFile ?? DEFAULT_CONFIG.maxObjectsPerFile,
+      );
+      preparsed = new Map();
+      parses.forEach((parse, i) => parse && preparsed!.set(sources[i]!.path, parse));
+    } finally {
+      await threads.close();
+    }
   }
   // Parsing starts from the same stack whether threads ran or not: where a parser gives up on deep nesting
   // (a finding's column) depends on the stack left, which differs after a thread's message from after a read.

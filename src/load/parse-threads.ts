@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { countDocumentStarts, joinPreparsed, preparse, splitPoints, type Preparsed } from './preparse.js';
 
 /**
@@ -17,10 +17,12 @@ import { countDocumentStarts, joinPreparsed, preparse, splitPoints, type Prepars
 const THREAD_SCRIPT = new URL('./parse-thread.js', import.meta.url);
 
 /**
- * Below this much YAML a parse thread does not pay for itself: starting it (a V8 isolate, js-yaml loaded
- * again) costs ~30-50 ms of the second core and the clone of its values ~1/4 of their parse on this one.
+ * Below this much YAML a parse thread does not pay for itself: a thread was ready to parse 123-161 ms after
+ * its start (measured at a load average of 14), by when this thread, at js-yaml's few MB/s, has parsed most
+ * of a smaller input; and the clone of its values costs this thread about a quarter of their parse. Not a
+ * measured crossover: the machine was never idle enough to measure one (see idleCores).
  */
-const MIN_BYTES = 512 * 1024;
+const MIN_BYTES = 1024 * 1024;
 /** Files grouped into chunks of about this many characters: small enough to balance the threads' work. */
 const CHUNK_CHARS = 96 * 1024;
 /** A file bigger than this is cut into pieces of about this size, parsed apart. */
@@ -56,13 +58,15 @@ export class ParseThreads {
   static start(totalBytes: number): ParseThreads | undefined {
     const setting = process.env.MESHGUARD_PARSE_THREADS;
     const wanted = setting === undefined || setting === '' ? (totalBytes >= MIN_BYTES ? idleCores() : 0) : Number(setting);
-    // Running from the TypeScript sources (tests) there is no compiled thread script: parse here.
-    if (!(wanted > 0) || !existsSync(fileURLToPath(THREAD_SCRIPT))) return undefined;
+    // Running from the TypeScript sources (tests) there is no compiled thread script: parse here. A load in a
+    // thread already (the webhook's evaluation threads) leaves the other cores to the other threads.
+    if (!(wanted > 0) || !isMainThread || !existsSync(fileURLToPath(THREAD_SCRIPT))) return undefined;
     const workers: Worker[] = [];
     for (let i = 0; i < wanted; i++) {
       const worker = new Worker(THREAD_SCRIPT);
       // A thread that fails is only a thread less: its chunks are parsed here.
       worker.on('error', () => undefined);
+      // Until it has work: a run that stops before (an error) must not be kept alive by it.
       worker.unref();
       workers.push(worker);
     }
@@ -102,14 +106,17 @@ export class ParseThreads {
         }),
     );
     const job: ThreadJob = { texts, chunks, counter, maxObjects };
-    for (const worker of this.workers) worker.postMessage(job);
+    for (const worker of this.workers) {
+      // Waited for now: with nothing else pending, an unreferenced thread would let the process exit first.
+      worker.ref();
+      worker.postMessage(job);
+    }
     for (let chunk = Atomics.add(claims, 0, 1); chunk < chunks.length; chunk = Atomics.add(claims, 0, 1)) {
       results[chunk] = parseChunk(texts, chunks[chunk]!, maxObjects);
       // Let the threads' results in (their clones are read on this thread) while there is still work to share.
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(finished);
-    await this.close();
     const perFile: (Preparsed[] | undefined)[] = new Array(texts.length);
     const failed = new Set<number>();
     chunks.forEach((chunk, c) => {
