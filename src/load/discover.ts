@@ -54,7 +54,8 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
   const realRoot = await realpath(options.root).catch(() => path.resolve(options.root));
   /**
    * Add a file met by walking or named, after checking where a link leads and what it is. In blocking
-   * calls, like the walk: one awaited lstat per file, in turn, made discovery of 1,622 files cost 180-400 ms.
+   * calls, like the walk: with one awaited lstat per file in turn, finding the 1,622 files of the
+   * findings-heavy bench tree took 128-263 ms of CPU; blocking, 53-133 ms.
    */
   const addChecked = (absPath: string, boundary: string): void => {
     const link = tryFs(() => lstatSync(absPath));
