@@ -5,22 +5,29 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { countDocumentStarts, joinPreparsed, preparse, splitPoints, type Preparsed } from './preparse.js';
 
 /**
- * Parsing on every core: the files (and pieces of big files, cut at document markers) are handed out in
- * chunks through one shared counter, to this thread and to parse threads alike, so whichever is free takes
- * the next one; results land by chunk number, so nothing depends on which thread parsed what.
+ * Parsing on several cores, on request (MESHGUARD_PARSE_THREADS): the files (and pieces of big files, cut at
+ * document markers) are handed out in chunks through one shared counter, to this thread and to parse
+ * threads alike, so whichever is free takes the next one; results land by chunk number, so nothing depends
+ * on which thread parsed what.
  *
  * A thread returns values by structured clone and positions as one flat array (see `encodeIndex`), and only
  * for files with nothing to report: anything else is left undefined and parsed on the main thread by the
  * code that always did, so findings and their messages do not depend on threads at all.
+ *
+ * Off by default: on the 2-core machine one thread did not pay. Each thread compiles js-yaml's hot code
+ * again (a cold parse of the bench tree is about twice a warm one) and its values are cloned back, so the
+ * CPU time of parsing with positions nearly doubled: bench tree 379-532 ms on one thread, 683-988 ms with one
+ * parse thread; the CRD bundle 578-656 ms, 1,017-1,229 ms. Even with the second core idle (never the case while
+ * measuring: the machine was shared) the elapsed time could at best be half of that, no better than one
+ * thread. More idle cores may change that: `auto` takes those idle at the start (see idleCores).
  */
 
 const THREAD_SCRIPT = new URL('./parse-thread.js', import.meta.url);
 
 /**
- * Below this much YAML a parse thread does not pay for itself: a thread was ready to parse 123-161 ms after
- * its start (measured at a load average of 14), by when this thread, at js-yaml's few MB/s, has parsed most
- * of a smaller input; and the clone of its values costs this thread about a quarter of their parse. Not a
- * measured crossover: the machine was never idle enough to measure one (see idleCores).
+ * With `auto`, below this much YAML no thread is started: a thread was ready to parse 123-161 ms after its
+ * start (measured at a load average of 14), by when this thread, at js-yaml's few MB/s, has parsed most of a
+ * smaller input. An estimate, not a measured crossover (there was none to measure on two shared cores).
  */
 const MIN_BYTES = 1024 * 1024;
 /** Files grouped into chunks of about this many characters: small enough to balance the threads' work. */
@@ -50,14 +57,14 @@ export interface ThreadResult {
 
 /**
  * Parse threads started early (before the files are read, so that their start overlaps reading), or
- * undefined when the input is too small for threads to pay or there is no second core.
+ * undefined when none is asked for (or, with `auto`, when the input is small or no core is idle).
  */
 export class ParseThreads {
   private constructor(private readonly workers: Worker[]) {}
 
   static start(totalBytes: number): ParseThreads | undefined {
     const setting = process.env.MESHGUARD_PARSE_THREADS;
-    const wanted = setting === undefined || setting === '' ? (totalBytes >= MIN_BYTES ? idleCores() : 0) : Number(setting);
+    const wanted = setting === 'auto' ? (totalBytes >= MIN_BYTES ? idleCores() : 0) : Number(setting ?? 0);
     // Running from the TypeScript sources (tests) there is no compiled thread script: parse here. A load in a
     // thread already (the webhook's evaluation threads) leaves the other cores to the other threads.
     if (!(wanted > 0) || !isMainThread || !existsSync(fileURLToPath(THREAD_SCRIPT))) return undefined;
@@ -138,12 +145,10 @@ export class ParseThreads {
 }
 
 /**
- * Cores that nothing else is using right now, beyond this thread's, at most 3. A parse thread costs more CPU
- * in all than it saves (each one compiles js-yaml's hot code again, and its values are cloned back), so it
- * only pays on a core that would otherwise be idle: on the 2-core machine, busy with other jobs (load average
- * 9-10), one thread made loading the bench tree 12-25% slower and the CRD bundle 70% slower, not faster.
- * Linux says how many tasks are runnable at this instant (this one included); elsewhere the last minute's
- * load average stands in for it.
+ * Cores that nothing else is using right now, beyond this thread's, at most 3: a thread only has a chance
+ * to pay on a core that would otherwise be idle (on the busy 2-core machine, one thread made loading the
+ * CRD bundle 70% slower). Linux says how many tasks are runnable at this instant (this one included);
+ * elsewhere the last minute's load average stands in for it.
  */
 function idleCores(): number {
   const cores = availableParallelism();
