@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { Severity } from '../model/types.js';
 import type { FailurePolicy } from '../server/admission.js';
-import { ServerStartError, startAdmissionServer, type RunningServer } from '../server/server.js';
+import type { RunningServer } from '../server/server.js';
 import { HELP_OPTION, formatHelp, parseCommandArgs, type CommandSpec } from './args.js';
 import { EXIT_OK, UsageError, type CommandOutcome } from './io.js';
 
@@ -65,6 +65,8 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
     throw new UsageError(`--cluster ${cluster}: no such cluster in the configuration (${config.clusters.map((c) => c.name).join(', ') || 'no clusters: configured'})`);
   }
 
+  // Loaded here, not with the CLI: `check` never needs the server, its threads or prom-client (~40-60 ms).
+  const { ServerStartError, startAdmissionServer } = await import('../server/server.js');
   let server: RunningServer;
   try {
     server = await startAdmissionServer({

@@ -1,4 +1,5 @@
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import micromatch from 'micromatch';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
@@ -7,6 +8,8 @@ export interface DiscoveredFile {
   absPath: string;
   /** Path relative to the workspace root, POSIX separators, no leading `./`. */
   path: string;
+  /** Size in bytes when discovery saw it (to decide whether parse threads pay), not trusted for reading. */
+  size?: number;
 }
 
 export interface DiscoveryOptions {
@@ -41,35 +44,40 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
   const found = new Map<string, DiscoveredFile>();
   const problems = new Map<string, LoadProblem>();
   const relativeOf = (absPath: string): string => toPosix(path.relative(options.root, absPath)) || path.basename(absPath);
-  const add = (absPath: string): void => {
-    found.set(absPath, { absPath, path: relativeOf(absPath) });
+  const add = (absPath: string, size: number): void => {
+    found.set(absPath, { absPath, path: relativeOf(absPath), size });
   };
   const refuse = (absPath: string, messageId: string, message: string): void => {
     const file = relativeOf(absPath);
     problems.set(absPath, { ruleId: 'input-unreadable', messageId, severity: 'error', message, file, range: WHOLE_FILE });
   };
   const realRoot = await realpath(options.root).catch(() => path.resolve(options.root));
-  /** Add a file met by walking or named, after checking where a link leads and what it is. */
-  const addChecked = async (absPath: string, boundary: string): Promise<void> => {
-    const link = await lstat(absPath).catch(() => undefined);
+  /**
+   * Add a file met by walking or named, after checking where a link leads and what it is. In blocking
+   * calls, like the walk: with one awaited lstat per file in turn, finding the 1,622 files of the
+   * findings-heavy bench tree took 128-263 ms of CPU; blocking, 53-133 ms.
+   */
+  const addChecked = (absPath: string, boundary: string): void => {
+    const link = tryFs(() => lstatSync(absPath));
     if (!link) return;
     if (link.isSymbolicLink()) {
-      const target = await realpath(absPath).catch(() => undefined);
+      const target = tryFs(() => realpathSync.native(absPath));
       if (!target) return refuse(absPath, 'brokenLink', 'symbolic link to nothing (its target does not exist); not read');
       if (!isInside(target, boundary)) return refuse(absPath, 'outsideRepository', 'symbolic link to a file outside the repository root; not read');
-      const info = await stat(target).catch(() => undefined);
+      const info = tryFs(() => statSync(target));
       if (!info?.isFile()) return refuse(absPath, 'notRegularFile', `symbolic link to ${info?.isDirectory() ? 'a directory' : 'a special file (FIFO, device or socket)'}; not read`);
+      return add(absPath, info.size);
     } else if (!link.isFile()) {
       return refuse(absPath, 'notRegularFile', 'not a regular file (FIFO, device or socket); not read');
     }
-    add(absPath);
+    add(absPath, link.size);
   };
-  const walkWanted = async (dir: string, wanted: (file: string) => boolean, boundary: string): Promise<void> => {
-    const listing = await walk(dir);
+  const walkWanted = (dir: string, wanted: (file: string) => boolean, boundary: string): void => {
+    const listing = walk(dir);
     for (const unreadable of listing.unreadable) {
       if (wantedDirectory(unreadable)) refuse(unreadable, 'unreadableDirectory', `directory cannot be read (${listing.errors.get(unreadable)}); the files in it are not checked`);
     }
-    for (const file of listing.files) if (wanted(file)) await addChecked(file, boundary);
+    for (const file of listing.files) if (wanted(file)) addChecked(file, boundary);
   };
   const excludedAbs = (absPath: string): boolean => compileGlobs(options.exclude)(toPosix(path.relative(options.root, absPath)));
   const wantedDirectory = (absPath: string): boolean => !excludedAbs(absPath) && !excludedAbs(path.join(absPath, 'x'));
@@ -83,7 +91,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
     const namedOutside = path.relative(options.root, absInput).startsWith('..');
     if (info?.isFile()) {
       // A file named outside the root was pointed at explicitly; one inside must not lead out of it.
-      await addChecked(absInput, namedOutside ? path.dirname(await realpath(absInput)) : realRoot);
+      addChecked(absInput, namedOutside ? path.dirname(await realpath(absInput)) : realRoot);
     } else if (info && !info.isDirectory()) {
       refuse(absInput, 'notRegularFile', 'not a regular file (FIFO, device or socket); not read');
     } else if (info?.isDirectory()) {
@@ -91,7 +99,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       const inside = !namedOutside;
       const before = found.size + problems.size;
       const boundary = inside ? realRoot : await realpath(absInput);
-      await walkWanted(absInput, (file) => isWanted(toPosix(path.relative(inside ? options.root : absInput, file))), boundary);
+      walkWanted(absInput, (file) => isWanted(toPosix(path.relative(inside ? options.root : absInput, file))), boundary);
       if (found.size + problems.size === before) throw new InputError(`no files to check in ${input} (include: ${options.include.join(', ')})`);
     } else if (micromatch.scan(input).isGlob) {
       const { base } = micromatch.scan(input);
@@ -99,7 +107,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       const pattern = toPosix(path.relative(options.root, path.resolve(options.root, input)));
       const before = found.size + problems.size;
       const matches = compileGlobs([pattern]);
-      await walkWanted(absBase, (file) => {
+      walkWanted(absBase, (file) => {
         const rel = toPosix(path.relative(options.root, file));
         return matches(rel) && !excluded(rel);
       }, realRoot);
@@ -114,6 +122,15 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
     return x < y ? -1 : x > y ? 1 : 0;
   };
   return { files: [...found.values()].sort(byPath), problems: [...problems.values()].sort(byPath) };
+}
+
+/** An fs call's result, or undefined when it fails (a missing file, a broken link). */
+function tryFs<T>(call: () => T): T | undefined {
+  try {
+    return call();
+  } catch {
+    return undefined;
+  }
 }
 
 function isInside(target: string, boundary: string): boolean {
@@ -143,16 +160,16 @@ export function selectsPath(relPath: string, inputs: readonly string[], options:
  * Every file-like entry below a directory: regular files, links, and special files (which the caller
  * refuses when selected). Symlinked directories are not followed (no cycles, no way out of the tree).
  */
-async function walk(dir: string): Promise<{ files: string[]; unreadable: string[]; errors: Map<string, string> }> {
+function walk(dir: string): { files: string[]; unreadable: string[]; errors: Map<string, string> } {
   const files: string[] = [];
   const unreadable: string[] = [];
   const errors = new Map<string, string>();
   const pending = [dir];
   while (pending.length > 0) {
     const current = pending.pop()!;
-    let entries;
+    let entries: Dirent[];
     try {
-      entries = await readdir(current, { withFileTypes: true });
+      entries = readdirSync(current, { withFileTypes: true });
     } catch (error) {
       unreadable.push(current);
       errors.set(current, (error as NodeJS.ErrnoException).code ?? String(error));

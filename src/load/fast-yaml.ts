@@ -1,9 +1,9 @@
-import jsyaml from 'js-yaml';
 import { toJsonPointer } from '../model/refs.js';
 import type { JsonPath, SourceRange } from '../model/types.js';
 import { ALIAS_EXPANSION_MESSAGE, withinAliasBudget } from './alias-budget.js';
 import { ParseCache } from './parse-cache.js';
-import { duplicateKeyStarts, isEmptyRoot, LinePositions, locateInIndex, PositionRecorder, rootRange } from './position-index.js';
+import { duplicateKeyStarts, isEmptyRoot, LinePositions, locateInIndex, rootRange, type PositionNode } from './position-index.js';
+import { COMPLEX_KEY, parseWithPositions, preparsedPositions, type FastParse, type Preparsed } from './preparse.js';
 import { parseYaml, ProblemList, type ParseResult, type PositionedDocument } from './yaml.js';
 
 type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
@@ -16,46 +16,12 @@ type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
  * The exact path (`parseYaml`) remains for what js-yaml rejects (so that syntax errors, duplicate keys and
  * tabs are reported by the one parser that names them precisely), for `? ` complex keys, and for the rare
  * flow-collection shapes whose positions the index cannot map with certainty.
+ *
+ * @param pre this text's parse done ahead (`preparse`): it only exists for a text with nothing to report,
+ * so its documents come straight from it.
  */
-// js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
-const { merge } = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types;
-const CORE_WITH_MERGE = jsyaml.CORE_SCHEMA.extend({ implicit: [merge] });
-
-/** A `? ` complex key where YAML syntax allows one: js-yaml would turn a collection key into a string. */
-const COMPLEX_KEY = /^\s*(?:-\s+)*\?(?:\s|$)/m;
-
-interface FastParse {
-  values: unknown[];
-  recorder: PositionRecorder;
-  /** Loaded in js-yaml's `json` mode, which lets keys repeat (the later value wins). */
-  tolerant: boolean;
-}
-
-/**
- * @param duplicateKeys whether a repeated key may pass (js-yaml's `json` mode, later value wins): the
- * duplicates are then found in the position index, so a file full of them is reported from this one fast
- * pass instead of the exact parser.
- */
-function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'duplicate-keys' | undefined {
-  const recorder = new PositionRecorder(text);
-  const values: unknown[] = [];
-  try {
-    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: CORE_WITH_MERGE, json: duplicateKeys, listener: recorder.listener } as unknown as jsyaml.LoadOptions);
-  } catch (error) {
-    return (error as { reason?: string }).reason === 'duplicated mapping key' && !duplicateKeys ? 'duplicate-keys' : undefined;
-  }
-  if (recorder.unusable || recorder.roots.length !== values.length) return undefined;
-  return { values, recorder, tolerant: duplicateKeys };
-}
-
-function parseWithPositions(text: string): FastParse | undefined {
-  const first = loadWithPositions(text);
-  if (first !== 'duplicate-keys') return first;
-  const tolerant = loadWithPositions(text, true);
-  return tolerant === 'duplicate-keys' ? undefined : tolerant;
-}
-
-export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
+export function parseYamlFast(text: string, cache?: ParseCache, pre?: Preparsed): ParseResult {
+  if (pre && !cache) return { documents: positionedDocuments(text, pre.values, preparsedPositions(pre), undefined, undefined), problems: [] };
   const key = cache ? cache.hashOf(text) : '';
   let entry = cache?.get(key);
   let parsed: FastParse | undefined;
@@ -86,23 +52,28 @@ export function parseYamlFast(text: string, cache?: ParseCache): ParseResult {
     });
     if (problems.size > 0) {
       const list = problems.list();
-      return { documents: positionedDocuments(text, values, parsed, undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
+      return { documents: positionedDocuments(text, values, fromRecorder(parsed), undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
     }
     entry = cache?.put(key, values);
   }
-  return { documents: positionedDocuments(text, values, parsed, entry, cache), problems: [] };
+  return { documents: positionedDocuments(text, values, fromRecorder(parsed), entry, cache), problems: [] };
 }
 
-function positionedDocuments(text: string, values: unknown[], parsed: FastParse | undefined, entry: CachedEntry | undefined, cache: ParseCache | undefined): PositionedDocument[] {
+/** Where a document's positions come from: a parse's recorder, or a preparsed index. */
+type PositionSource = { root(index: number): PositionNode | undefined };
+
+const fromRecorder = (parsed: FastParse | undefined): PositionSource | undefined => parsed && { root: (index) => parsed.recorder.roots[index] };
+
+function positionedDocuments(text: string, values: unknown[], parsed: PositionSource | undefined, entry: CachedEntry | undefined, cache: ParseCache | undefined): PositionedDocument[] {
   let lines: LinePositions | undefined;
   // A cached file has values only: its positions come from one listener pass on the first position asked.
-  const roots = (): PositionRecorder['roots'] | undefined => {
-    parsed ??= parseWithPositions(text);
-    return parsed?.recorder.roots;
+  const rootOf = (index: number): PositionNode | undefined => {
+    parsed ??= fromRecorder(parseWithPositions(text));
+    return parsed?.root(index);
   };
   let exact: Map<number, PositionedDocument> | undefined;
   const range = (index: number, path: JsonPath | undefined): SourceRange => {
-    const root = roots()?.[index];
+    const root = rootOf(index);
     const offsets = root && !isEmptyRoot(root) ? (path ? locateInIndex(root, path) : rootRange(root)) : undefined;
     if (!offsets) {
       exact ??= new Map(parseYaml(text).documents.map((d) => [d.index, d]));

@@ -8,7 +8,9 @@ import { WHOLE_FILE, type LoadProblem } from './problems.js';
 import { decodeText, readTextFile } from './read.js';
 import { extractResources } from './resources.js';
 import { parseYamlFast } from './fast-yaml.js';
+import { countDocumentStarts, type Preparsed } from './preparse.js';
 import { ParseCache } from './parse-cache.js';
+import { ParseThreads } from './parse-threads.js';
 import type { YamlProblem } from './yaml.js';
 import { appendAll } from '../model/arrays.js';
 
@@ -36,13 +38,31 @@ export async function loadWorkspace(inputs: readonly string[], root: string, con
 
 export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings, cache?: ParseCache, refused: readonly LoadProblem[] = []): Promise<LoadedWorkspace> {
   const problems: LoadProblem[] = [...refused];
+  // With a parse cache most files are not parsed at all: threads are for cold runs.
+  const threads = cache ? undefined : ParseThreads.start(discovered.reduce((n, f) => n + (f.size ?? 0), 0));
   const texts = await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
   const sources: SourceText[] = [];
   texts.forEach((outcome, i) => {
     if (outcome.ok) sources.push({ path: discovered[i]!.path, text: outcome.text });
     else problems.push(outcome.problem);
   });
-  const loaded = await loadSources(sources, new Map(sources.map((s) => [s.path, s.text])), repositoryRoot(discovered), config, cache);
+  let preparsed: Map<string, Preparsed> | undefined;
+  if (threads) {
+    try {
+      const parses = await threads.preparse(
+        sources.map((s) => (familyOf(s.path, config.gitlabCi) === 'kubernetes' ? s.text : undefined)),
+        config.maxObjectsPerFile ?? DEFAULT_CONFIG.maxObjectsPerFile,
+      );
+      preparsed = new Map();
+      parses.forEach((parse, i) => parse && preparsed!.set(sources[i]!.path, parse));
+    } finally {
+      await threads.close();
+    }
+  }
+  // Parsing starts from the same stack whether threads ran or not: where a parser gives up on deep nesting
+  // (a finding's column) depends on the stack left, which differs after a thread's message from after a read.
+  await new Promise((resolve) => setImmediate(resolve));
+  const loaded = await loadSources(sources, new Map(sources.map((s) => [s.path, s.text])), repositoryRoot(discovered), config, cache, preparsed);
   return {
     files: discovered.map((f) => f.path),
     resources: loaded.resources,
@@ -82,6 +102,7 @@ async function loadSources(
   root: string | undefined,
   config: LoadSettings,
   cache?: ParseCache,
+  preparsed?: ReadonlyMap<string, Preparsed>,
 ): Promise<{ resources: Resource[]; problems: LoadProblem[] }> {
   const resources: Resource[] = [];
   const problems: LoadProblem[] = [];
@@ -95,7 +116,7 @@ async function loadSources(
   appendAll(problems, gitlab.problems);
   for (const source of sources) {
     if (familyOf(source.path, config.gitlabCi) === 'gitlab-ci' || gitlab.consumed.has(source.path)) continue;
-    const parsed = parseSourceText(source, config, cache);
+    const parsed = parseSourceText(source, config, cache, preparsed?.get(source.path));
     appendAll(resources, parsed.resources);
     appendAll(problems, parsed.problems);
   }
@@ -109,7 +130,7 @@ function repositoryRoot(discovered: readonly DiscoveredFile[]): string | undefin
 }
 
 /** Parse one file's text. Pure: the baseline mode feeds it texts read from git. */
-export function parseSourceText(source: SourceText, config: LoadSettings, cache?: ParseCache): { resources: Resource[]; problems: LoadProblem[] } {
+export function parseSourceText(source: SourceText, config: LoadSettings, cache?: ParseCache, pre?: Preparsed): { resources: Resource[]; problems: LoadProblem[] } {
   const family = familyOf(source.path, config.gitlabCi);
   // A CI file on its own (its includes are only followed by loadDiscovered).
   if (family === 'gitlab-ci') return pipelineFromText(source);
@@ -118,7 +139,7 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
   // Counted on the text before parsing: a document marker at column 0 always starts a document.
   const documentCount = countDocumentStarts(source.text);
   if (documentCount > maxObjects) return { resources: [], problems: [tooManyObjects(source.path, `${documentCount} documents`, maxObjects)] };
-  const { documents, problems: yamlProblems } = parseYamlFast(source.text, cache);
+  const { documents, problems: yamlProblems } = parseYamlFast(source.text, cache, pre);
 
   const template = findTemplateAction(source.text);
   if (template && (yamlProblems.some((p) => p.severity === 'error') || isChartTemplate(source.path))) {
@@ -167,23 +188,6 @@ export function parseSourceText(source: SourceText, config: LoadSettings, cache?
     }
   }
   return { resources, problems };
-}
-
-function countDocumentStarts(text: string): number {
-  let markers = 0;
-  let first = -1;
-  for (let at = text.indexOf('---'); at >= 0; at = text.indexOf('---', at + 3)) {
-    const next = text.charCodeAt(at + 3);
-    const startsLine = at === 0 || text.charCodeAt(at - 1) === 0x0a;
-    // `---` followed by the end, a space, a tab or a line break (a CR included).
-    if (startsLine && (Number.isNaN(next) || next === 0x20 || next === 0x09 || next === 0x0a || next === 0x0d)) {
-      markers++;
-      if (first < 0) first = at;
-    }
-  }
-  // Content before the first marker (anything but blank lines, comments and directives) is a document too.
-  const before = first < 0 ? text : text.slice(0, first);
-  return markers + (/^[ \t]*[^\s#%]/m.test(before) ? 1 : 0);
 }
 
 function tooManyObjects(file: string, what: string, max: number): LoadProblem {

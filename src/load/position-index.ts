@@ -386,3 +386,116 @@ export function codePointColumn(text: string, lineStart: number, offset: number)
   }
   return column;
 }
+
+/**
+ * A file's position index as flat data: four integers per node in pre-order (kind, start, end, number of
+ * children or -1 for a node without a child list), an unknown end as -1, the text of every scalar mapping
+ * key in the same order, and where each document's nodes and keys begin (documents are rebuilt one by one,
+ * when a position in them is asked: a finding in a big bundle needs its own document only). Aliases and
+ * merge keys are not encoded (their files are not preparsed).
+ */
+export interface EncodedIndex {
+  nodes: Int32Array;
+  keys: string[];
+  /** Per document: index of its first node (in nodes, not integers), then of its first key. */
+  roots: Int32Array;
+}
+
+const FIELDS = 4;
+
+/** Undefined when the tree holds what the encoding leaves out (an alias, a merge key). */
+export function encodeIndex(roots: readonly PositionNode[], base = 0): EncodedIndex | undefined {
+  // A growing typed array and an explicit stack without an object per node: this runs on every node of a big file.
+  let ints = new Int32Array(1024);
+  let used = 0;
+  const keys: string[] = [];
+  const starts = new Int32Array(roots.length * 2);
+  const stack: PositionNode[] = [];
+  const keyFlags: boolean[] = [];
+  for (let r = 0; r < roots.length; r++) {
+    starts[r * 2] = used / FIELDS;
+    starts[r * 2 + 1] = keys.length;
+    stack.push(roots[r]!);
+    keyFlags.push(false);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      const isKey = keyFlags.pop()!;
+      if (node.kind === Kind.Alias || node.merge) return undefined;
+      const children = node.children;
+      if (used + FIELDS > ints.length) {
+        const grown = new Int32Array(ints.length * 2);
+        grown.set(ints);
+        ints = grown;
+      }
+      ints[used] = node.kind;
+      ints[used + 1] = node.start + base;
+      ints[used + 2] = Number.isNaN(node.end) ? -1 : node.end + base;
+      ints[used + 3] = children ? children.length : -1;
+      used += FIELDS;
+      if (isKey) keys.push(String(node.value));
+      if (!children) continue;
+      const mapping = node.kind === Kind.Mapping;
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i]!;
+        stack.push(child);
+        keyFlags.push(mapping && i % 2 === 0 && child.kind === Kind.Scalar);
+      }
+    }
+  }
+  // A copy of the used part: the array crosses threads by transfer, and a transfer takes the whole buffer.
+  return { nodes: ints.slice(0, used), keys, roots: starts };
+}
+
+/** Indexes of several files or pieces, one after the other, as one (their offsets are already the file's). */
+export function concatIndexes(parts: readonly EncodedIndex[]): EncodedIndex {
+  const nodes = new Int32Array(parts.reduce((n, p) => n + p.nodes.length, 0));
+  const roots = new Int32Array(parts.reduce((n, p) => n + p.roots.length, 0));
+  const keys: string[] = [];
+  let nodeAt = 0;
+  let rootAt = 0;
+  for (const part of parts) {
+    nodes.set(part.nodes, nodeAt);
+    for (let i = 0; i < part.roots.length; i += 2) {
+      roots[rootAt + i] = part.roots[i]! + nodeAt / FIELDS;
+      roots[rootAt + i + 1] = part.roots[i + 1]! + keys.length;
+    }
+    for (const key of part.keys) keys.push(key);
+    nodeAt += part.nodes.length;
+    rootAt += part.roots.length;
+  }
+  return { nodes, keys, roots };
+}
+
+/** Number of documents an index holds. */
+export function indexedDocuments(index: EncodedIndex): number {
+  return index.roots.length / 2;
+}
+
+/**
+ * Document `document`'s nodes as the recorder built them. A key's `value` is its text (what lookups
+ * compare); other nodes carry no value, which nothing reads once recording is over.
+ */
+export function decodeRoot(index: EncodedIndex, document: number): PositionNode {
+  const { nodes, keys } = index;
+  const open: { node: PositionNode; left: number }[] = [];
+  let key = index.roots[document * 2 + 1]!;
+  let root: PositionNode | undefined;
+  for (let at = index.roots[document * 2]! * FIELDS; at < nodes.length; at += FIELDS) {
+    const kind = nodes[at]! as Kind;
+    const end = nodes[at + 2]!;
+    const count = nodes[at + 3]!;
+    const node: PositionNode = { kind, start: nodes[at + 1]!, end: end < 0 ? Number.NaN : end, value: undefined };
+    if (count >= 0) node.children = [];
+    const parent = open[open.length - 1];
+    if (parent) {
+      const siblings = parent.node.children!;
+      if (parent.node.kind === Kind.Mapping && siblings.length % 2 === 0 && kind === Kind.Scalar) node.value = keys[key++];
+      siblings.push(node);
+      parent.left--;
+    } else root = node;
+    if (count > 0) open.push({ node, left: count });
+    else while (open.length > 0 && open[open.length - 1]!.left === 0) open.pop();
+    if (open.length === 0) break;
+  }
+  return root!;
+}
