@@ -64,6 +64,13 @@ const STEPS = [
     command: bin('typescript/bin/tsc', '-p', 'tsconfig.json'),
   },
   {
+    name: 'configuration and GitLab CI validators (ajv standalone)',
+    // Compiled with the list and options of the module just built: its source is an input too.
+    inputs: () => [filesOf('schemas/config.schema.json', 'schemas/gitlab-ci.schema.json', 'scripts/compile-standalone.mjs', 'src/model/schema/standalone.ts'), packageVersion('ajv')],
+    outputs: ['dist/schemas/standalone/config.cjs', 'dist/schemas/standalone/gitlab-ci.cjs'],
+    command: node('scripts/compile-standalone.mjs'),
+  },
+  {
     name: 'shipped Rego guardrails (policies/ -> wasm)',
     // Compiled by the toolchain just built: its sources are inputs too.
     inputs: () => [filesOf('policies', 'scripts/build-policies.mjs', 'src/rego', 'src/policy'), packageVersion('assemblyscript')],

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { parseYaml } from '../load/yaml.js';
 import type { JsonPath, SourceRange } from '../model/types.js';
 import { fromJsonPointer } from '../model/refs.js';
 import { DEFAULT_CONFIG, type MeshguardConfig, type RuleSetting } from './types.js';
-import { readJsonAsset } from '../assets.js';
+import { standaloneValidator } from '../model/schema/standalone.js';
 
 export const CONFIG_FILE_NAME = '.meshguard.yaml';
 
@@ -20,11 +20,8 @@ export class ConfigError extends Error {
   }
 }
 
-// Compiled when a configuration file is actually read.
-let compiledConfigValidator: ValidateFunction | undefined;
-function configValidator(): ValidateFunction {
-  return (compiledConfigValidator ??= new Ajv({ allErrors: true, strict: true }).compile(readJsonAsset('schemas/config.schema.json')));
-}
+// Loaded when a configuration file is actually read (precompiled by the build: standalone.ts).
+const configValidator = () => standaloneValidator('config');
 
 /**
  * Load `.meshguard.yaml` (or an explicit path). No file means defaults; a file that is there but

@@ -41,7 +41,7 @@ describe('the npm package as pre-commit installs it', () => {
     const check = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build.mjs'), '--check'], { cwd: REPO_ROOT, encoding: 'utf8' });
     const steps = check.stderr.trim().split('\n');
     // Rego runtime, schema validators, TypeScript, shipped guardrails, validator code caches.
-    expect(steps).toHaveLength(5);
+    expect(steps).toHaveLength(6);
     for (const step of steps) expect(step).toMatch(/^meshguard build: .+: (up to date|stale)$/);
   });
 });
