@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
@@ -15,4 +15,14 @@ export function tempDir(prefix = 'meshguard-test-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   created.push(dir);
   return dir;
+}
+
+/** A fresh temp directory holding these files (relative path -> text), parent directories created. */
+export function tempTree(files: Record<string, string>, prefix = 'meshguard-test-'): string {
+  const root = tempDir(prefix);
+  for (const [relative, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+    writeFileSync(path.join(root, relative), text);
+  }
+  return root;
 }

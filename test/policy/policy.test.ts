@@ -13,17 +13,10 @@ import { loadPolicyRules } from '../../src/policy/index.js';
 import { runPolicyBuild } from '../../src/rego/cli.js';
 import { createAdmissionReviewer } from '../../src/server/admission.js';
 import { runPolicyCommand } from '../../src/cli/policy.js';
-import { tempDir } from '../helpers/tmp.js';
+import { tempTree } from '../helpers/tmp.js';
 
 
-function workspace(files: Record<string, string>): string {
-  const dir = tempDir('meshguard-policy-');
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempTree(files, 'meshguard-policy-');
 
 const NATIVE = `# METADATA
 # title: Services name their owner

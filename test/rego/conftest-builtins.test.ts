@@ -2,12 +2,12 @@
 // conftest's documented behaviour (docs/index.md, builtins/parse_config.go, parser/yaml): paths resolve
 // against the calling Rego file's directory, combined files are [{path, contents}] sorted by path with
 // one entry per YAML document, and file reads stay below the directory the host allows.
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evalQuery, type FileAccess } from '../../src/rego/index.js';
 import { runPolicyTests } from '../../src/policy/test-runner.js';
-import { tempDir } from '../helpers/tmp.js';
+import { tempTree } from '../helpers/tmp.js';
 
 async function value(expr: string, opts: { strict?: boolean; files?: FileAccess; file?: string } = {}): Promise<unknown> {
   const source = `package t\nimport rego.v1\nx := ${expr}\n`;
@@ -15,14 +15,7 @@ async function value(expr: string, opts: { strict?: boolean; files?: FileAccess;
   return rows.length ? rows[0]!.x : undefined;
 }
 
-function tree(files: Record<string, string>): string {
-  const root = tempDir('meshguard-conftest-builtins-');
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
+const tree = (files: Record<string, string>): string => tempTree(files, 'meshguard-conftest-builtins-');
 
 describe('parse_config', () => {
   it('parses YAML and JSON text', async () => {
