@@ -468,15 +468,20 @@ class Parser {
   }
 
   private arrayItems(first: Term, start: Token): Term {
+    return { type: 'array', items: this.itemsUntil(first, ']'), loc: start.loc };
+  }
+
+  /** The rest of an array's or set's items after the first, a trailing comma allowed, through `close`. */
+  private itemsUntil(first: Term, close: ']' | '}'): Term[] {
     const items = [first];
     while (this.is(',')) {
       this.next();
-      if (this.is(']')) break;
+      if (this.is(close)) break;
       items.push(this.term());
     }
-    this.expect(']');
+    this.expect(close);
     this.nest--;
-    return { type: 'array', items, loc: start.loc };
+    return items;
   }
 
   comprBody(end: string): Expr[] {
@@ -511,15 +516,7 @@ class Parser {
   }
 
   private setItems(first: Term, start: Token): Term {
-    const items = [first];
-    while (this.is(',')) {
-      this.next();
-      if (this.is('}')) break;
-      items.push(this.term());
-    }
-    this.expect('}');
-    this.nest--;
-    return { type: 'set', items, loc: start.loc };
+    return { type: 'set', items: this.itemsUntil(first, '}'), loc: start.loc };
   }
 
   /** After the first key and its `:`: an object comprehension when a single-term value is followed by `|`. */

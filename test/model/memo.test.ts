@@ -15,6 +15,10 @@ import { injectedWorkloadsIn } from '../../src/model/network/udp.js';
 import { BUILTIN_RULES, allRuleMetas } from '../../src/rules/registry.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** What `evaluate` needs besides the resources and the inventory: every built-in rule at its default settings. */
+const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
+const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
+const describeFindings = (findings: readonly Finding[]) => findings.map((f) => `${f.resourceId} ${f.ruleId}/${f.messageId} ${f.path} ${f.message}`);
 
 describe('memoize over admission overlays', () => {
   it('reuses a snapshot view only when the overlay object is of a kind (and namespace) it did not read', async () => {
@@ -40,8 +44,6 @@ describe('memoize over admission overlays', () => {
 
   it('gives every admitted object exactly the findings a fresh evaluation of the whole tree gives', async () => {
     const { resources } = await loadWorkspace(['fixtures/rules', 'fixtures/demo'], ROOT, DEFAULT_CONFIG);
-    const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
-    const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
     const snapshot = new Inventory(resources);
     // Warm the snapshot's views first, as a long-running webhook would have them.
     evaluate({ ...base, resources, inventory: snapshot });
@@ -86,10 +88,7 @@ describe('views admission requests add to a snapshot are bounded', () => {
 });
 
 describe('incremental overlay views of the egress gateway chain', () => {
-  const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
-  const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
   const mesh = DEFAULT_CONFIG.mesh;
-  const describeFindings = (findings: readonly Finding[]) => findings.map((f) => `${f.resourceId} ${f.ruleId}/${f.messageId} ${f.path} ${f.message}`);
   const withObject = (resource: Resource, object: Record<string, unknown>, changes: Partial<Resource> = {}): Resource => ({ ...resource, ...changes, object, id: `admission#${resource.id}` });
 
   it('give the views and every finding of the tree a fresh inventory gives, whether the object changes the gateway hosts or not', async () => {
@@ -191,8 +190,6 @@ describe('incremental overlay views of the egress gateway chain', () => {
 
 describe('incremental overlay of the NetworkPolicy bulkhead analysis', () => {
   it('gives the analysis and every finding of the tree a fresh inventory gives, for workloads with and without bypasses', async () => {
-    const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
-    const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
     const mesh = DEFAULT_CONFIG.mesh;
     const { resources } = await loadWorkspace(['fixtures/rules/capture-bypass-bulkhead', 'fixtures/demo'], ROOT, DEFAULT_CONFIG);
     const snapshot = new Inventory(resources);
@@ -220,7 +217,6 @@ describe('incremental overlay of the NetworkPolicy bulkhead analysis', () => {
         exposures: exposures.map((e) => `${e.policy.resource.id} ${e.direction} ${e.reach} ${e.path.join('/')} ${e.exposed.map((x) => `${x.resource.id}:${JSON.stringify(x.ports)}`).join(',')}`),
       };
     };
-    const describeFindings = (findings: readonly Finding[]) => findings.map((f) => `${f.resourceId} ${f.ruleId}/${f.messageId} ${f.path} ${f.message}`);
     let changed = 0;
     for (const [what, admitted] of overlays) {
       const overlay = Inventory.withResource(snapshot, admitted);
@@ -240,8 +236,6 @@ describe('incremental overlay of the NetworkPolicy bulkhead analysis', () => {
 
 describe('incremental overlay of the injected workloads of a namespace', () => {
   it('gives the list, in tree order, and every finding a fresh inventory gives', async () => {
-    const metas = [...allRuleMetas(BUILTIN_RULES), ...ENGINE_RULES];
-    const base = { problems: [], rules: BUILTIN_RULES, knownRules: metas, settings: resolveRuleSettings(DEFAULT_CONFIG, metas), mesh: DEFAULT_CONFIG.mesh, today: todayUtc() };
     const mesh = DEFAULT_CONFIG.mesh;
     const { resources } = await loadWorkspace(['fixtures/rules/udp-bulkhead', 'fixtures/demo'], ROOT, DEFAULT_CONFIG);
     const snapshot = new Inventory(resources);
@@ -265,7 +259,6 @@ describe('incremental overlay of the injected workloads of a namespace', () => {
       ['a new injected workload', withInject(workload, 'true', { name: 'added', source: { ...workload.source, file: 'a-admission.yaml' } })],
       ['a new workload opting out', withInject(workload, 'false', { name: 'added' })],
     ];
-    const describeFindings = (findings: readonly Finding[]) => findings.map((f) => `${f.resourceId} ${f.ruleId}/${f.messageId} ${f.path} ${f.message}`);
     for (const [what, admitted] of overlays) {
       const overlay = Inventory.withResource(snapshot, admitted);
       const replaced = snapshot.get(admitted.kind, admitted.namespace, admitted.name);

@@ -50,25 +50,13 @@ export function sameValue(a: Json, b: Json): boolean { return canon(a) === canon
 // Both walks return the value itself when nothing below it changes: documents without sets or long
 // numbers (most of them) cost a walk, not a copy.
 export function decodeSets(v: Json): Json {
-  if (Array.isArray(v)) {
-    let out: Json[] | undefined;
-    v.forEach((x, i) => { const d = decodeSets(x); if (d !== x && !out) out = v.slice(0, i); if (out) out.push(d); });
-    return out ?? v;
-  }
-  if (v !== null && typeof v === 'object') {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, Json>;
     const keys = Object.keys(o);
     if (keys.length === 1 && keys[0] === SET_TAG && Array.isArray(o[SET_TAG])) return new RegoSet((o[SET_TAG] as Json[]).map(decodeSets));
     if (keys.length === 1 && keys[0] === NUM_TAG && typeof o[NUM_TAG] === 'string') return new RegoNumber(o[NUM_TAG]);
-    let out: Record<string, Json> | undefined;
-    for (const k of keys) {
-      const d = decodeSets(o[k]);
-      if (d !== o[k] && !out) out = { ...o };
-      if (out) out[k] = d;
-    }
-    return out ?? v;
   }
-  return v;
+  return mapChildren(v, decodeSets);
 }
 
 export function encodeSets(v: Json): Json {
@@ -79,18 +67,23 @@ export function encodeSets(v: Json): Json {
     for (const x of v.items) seen.set(canon(x), encodeSets(x));
     return { [SET_TAG]: [...seen.values()] };
   }
+  return mapChildren(v, encodeSets);
+}
+
+/** An array or plain object with `f` applied to each member, copied only when a member changes. */
+function mapChildren(v: Json, f: (member: Json) => Json): Json {
   if (Array.isArray(v)) {
     let out: Json[] | undefined;
-    v.forEach((x, i) => { const e = encodeSets(x); if (e !== x && !out) out = v.slice(0, i); if (out) out.push(e); });
+    v.forEach((x, i) => { const d = f(x); if (d !== x && !out) out = v.slice(0, i); if (out) out.push(d); });
     return out ?? v;
   }
-  if (v !== null && typeof v === 'object') {
+  if (v !== null && typeof v === 'object' && !(v instanceof RegoSet) && !(v instanceof RegoNumber)) {
     const o = v as Record<string, Json>;
     let out: Record<string, Json> | undefined;
     for (const k of Object.keys(o)) {
-      const e = encodeSets(o[k]);
-      if (e !== o[k] && !out) out = { ...o };
-      if (out) out[k] = e;
+      const d = f(o[k]);
+      if (d !== o[k] && !out) out = { ...o };
+      if (out) out[k] = d;
     }
     return out ?? v;
   }
