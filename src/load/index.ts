@@ -115,7 +115,7 @@ async function loadSources(
   appendAll(resources, gitlab.resources);
   appendAll(problems, gitlab.problems);
   for (const source of sources) {
-    if (familyOf(source.path, config.gitlabCi) === 'gitlab-ci' || gitlab.consumed.has(source.path)) continue;
+    if (familyOf(source.path, config.gitlabCi) === 'gitlab-ci' || gitlab.consumed.has(source.path) || gitlab.children.has(source.path)) continue;
     const parsed = parseSourceText(source, config, cache, preparsed?.get(source.path));
     appendAll(resources, parsed.resources);
     appendAll(problems, parsed.problems);

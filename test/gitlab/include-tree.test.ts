@@ -66,3 +66,13 @@ describe('a multi-file include tree', () => {
     }
   });
 });
+
+describe('a child pipeline (trigger: include: a repository file)', () => {
+  const CHILD_TREE = 'fixtures/gitlab/child-pipeline';
+  it('is linted as a pipeline of its own, not read as Kubernetes YAML', async () => {
+    const result = await runCheck({ root: ROOT, inputs: [CHILD_TREE], config: DEFAULT_CONFIG, today: '2026-11-26' });
+    // Its !reference resolves (no yaml-syntax warning), and its misspelled keyword is caught where it is written.
+    expect(located(result.findings)).toEqual([`${CHILD_TREE}/ci/child.yml:12:3 gitlab-ci-schema/unknownKeyword`]);
+    expect(result.resources).toBe(2);
+  });
+});

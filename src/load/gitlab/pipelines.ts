@@ -1,6 +1,6 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { GLOBAL_KEYWORDS, isHidden, recordPipelineFacts } from '../../model/gitlab/pipeline.js';
+import { GLOBAL_KEYWORDS, isHidden, isPlainObject, recordPipelineFacts } from '../../model/gitlab/pipeline.js';
 import type { JsonPath, Resource, Severity, SourceRange } from '../../model/types.js';
 import type { LoadProblem } from '../problems.js';
 import { readTextFile } from '../read.js';
@@ -29,6 +29,8 @@ export interface GitlabLoadResult {
    * positions, and not again on their own (neither as a pipeline nor as Kubernetes manifests).
    */
   consumed: Set<string>;
+  /** Child pipelines (`trigger: include:` of a repository file) found and linted as pipelines of their own. */
+  children: Set<string>;
 }
 
 interface Tree {
@@ -60,6 +62,19 @@ export async function loadGitlabPipelines(input: GitlabLoadInput): Promise<Gitla
     const root = await load(source.path);
     if (root) trees.push(await buildTree(root, load, input, problems));
   }
+  // A child pipeline (`trigger: include:` a file of the repository) is a pipeline of its own, validated by
+  // GitLab when the trigger job runs: linted as one, not read as Kubernetes YAML (its `!reference` tags
+  // are GitLab's). Its children are found in turn.
+  const children = new Set<string>();
+  for (let i = 0; i < trees.length; i++) {
+    for (const child of await childPipelineFiles(trees[i]!, input)) {
+      if (trees.some((tree) => tree.root.path === child) || children.has(child)) continue;
+      const root = await load(child);
+      if (!root) continue;
+      children.add(child);
+      trees.push(await buildTree(root, load, input, problems));
+    }
+  }
 
   // A file another pipeline includes is linted inside that pipeline only. When files include each
   // other in a circle, none is "only included": the first of them stays a root.
@@ -82,7 +97,30 @@ export async function loadGitlabPipelines(input: GitlabLoadInput): Promise<Gitla
     if (resource) resources.push(resource);
   }
   for (const tree of trees) problems.flush(tree.root.problems);
-  return { resources, problems: problems.all(), consumed };
+  return { resources, problems: problems.all(), consumed, children };
+}
+
+/**
+ * The repository files a tree's trigger jobs start as child pipelines (`trigger: include: path`, or a list
+ * of paths and `local:` entries), when they exist; other forms (artifacts, projects, templates) are not here.
+ */
+async function childPipelineFiles(tree: Tree, input: GitlabLoadInput): Promise<string[]> {
+  const prefix = await repositoryPrefix(tree.root.path, input.root);
+  const files: string[] = [];
+  for (const file of tree.order) {
+    for (const [name, job] of Object.entries(file.pipeline?.value ?? {})) {
+      if (GLOBAL_KEYWORDS.has(name) || !isPlainObject(job) || !isPlainObject(job.trigger)) continue;
+      const include = job.trigger.include;
+      for (const entry of Array.isArray(include) ? include : [include]) {
+        const written = typeof entry === 'string' ? entry : isPlainObject(entry) && typeof entry.local === 'string' ? entry.local : undefined;
+        const target = written === undefined ? undefined : localTarget(written);
+        if (!target?.ok || !('file' in target)) continue;
+        const file = prefix ? path.posix.join(prefix, target.file) : target.file;
+        if (!(await missingReason(file, input, prefix))) files.push(file);
+      }
+    }
+  }
+  return files;
 }
 
 async function buildTree(
