@@ -59,9 +59,6 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
       await threads.close();
     }
   }
-  // Parsing starts from the same stack whether threads ran or not: where a parser gives up on deep nesting
-  // (a finding's column) depends on the stack left, which differs after a thread's message from after a read.
-  await new Promise((resolve) => setImmediate(resolve));
   const loaded = await loadSources(sources, new Map(sources.map((s) => [s.path, s.text])), repositoryRoot(discovered), config, cache, preparsed);
   return {
     files: discovered.map((f) => f.path),

@@ -105,7 +105,22 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
 
   yamlDocuments.forEach((doc, index) => {
     let errors = 0;
-    for (const e of doc.errors) report(toProblem(e, 'error', index, rangeOf));
+    let exhausted = false;
+    for (const e of doc.errors) {
+      if (e.code !== 'RESOURCE_EXHAUSTION') {
+        report(toProblem(e, 'error', index, rangeOf));
+        continue;
+      }
+      // `yaml` catches the stack overflow of deep nesting at each collection it unwinds through, so one
+      // document gave up to 35 findings, at columns that depended on the stack left when parsing began
+      // (a warm `yaml`, a thread's message before). One finding per document, at the start of the line's
+      // content, is the same whatever the stack.
+      if (exhausted) continue;
+      exhausted = true;
+      const lineStart = lineCounter.lineStarts[lineCounter.linePos(e.pos[0]).line - 1] ?? 0;
+      const contentStart = lineStart + (/^[ \t]*/.exec(text.slice(lineStart, lineStart + 4096))?.[0].length ?? 0);
+      report({ ...toProblem(e, 'error', index, rangeOf), range: rangeOf(contentStart, contentStart) });
+    }
     if (lastWins) {
       for (const problem of repeatedKeys(doc, index, rangeOf)) report(problem);
     } else {

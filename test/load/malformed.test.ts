@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { runCheck } from '../../src/check.js';
-import { tempDir } from '../helpers/tmp.js';
+import { tempDir, tempTree } from '../helpers/tmp.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -61,5 +61,16 @@ describe('malformed input', () => {
     const result = await runCheck({ root: ROOT, inputs: ['fixtures/malformed'], config: DEFAULT_CONFIG, today: '2026-11-26' });
     const files = new Set(result.findings.map((f) => f.file));
     expect(files.size).toBe(12);
+  });
+});
+
+describe('nesting too deep to parse', () => {
+  it('is one finding per document, at the start of its line, however warm the parser is', async () => {
+    // A file with tabs goes through `yaml` first: warm, it caught the overflow at each collection it unwound
+    // through, 35 findings at columns 804-838 of a 20,000-deep flow sequence.
+    const root = tempTree({ 'a-tabs.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n', 'deep.yaml': `a: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n` }, 'meshguard-deep-');
+    const result = await runCheck({ root, inputs: ['.'], config: DEFAULT_CONFIG, today: '2026-11-26' });
+    const deep = result.findings.filter((f) => f.file === 'deep.yaml');
+    expect(deep.map((f) => `${f.ruleId}/${f.messageId} ${f.line}:${f.column}`)).toEqual(['yaml-syntax/RESOURCE_EXHAUSTION 1:1']);
   });
 });
