@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, Worker } from 'node:worker_threads';
+import { CODE_TREE, packageUrl } from '../assets.js';
 import { countDocumentStarts, joinPreparsed, preparse, splitPoints, type Preparsed } from './preparse.js';
 
 /**
@@ -22,7 +23,7 @@ import { countDocumentStarts, joinPreparsed, preparse, splitPoints, type Prepars
  * thread. More idle cores may change that: `auto` takes those idle at the start (see idleCores).
  */
 
-const THREAD_SCRIPT = new URL('./parse-thread.js', import.meta.url);
+const THREAD_SCRIPT = packageUrl(`${CODE_TREE}/load/parse-thread.js`);
 
 /**
  * With `auto`, below this much YAML no thread is started: a thread was ready to parse 123-161 ms after its

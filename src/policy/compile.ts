@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { PACKAGE_VERSION } from '../assets.js';
+import { CODE_EXTENSION, CODE_TREE, packagePath, PACKAGE_VERSION } from '../assets.js';
 import { compilePolicyDetailed, hostBuiltins, parseModules, RegoErrors, type FileAccess, type Module, type PolicySource } from '../rego/index.js';
 
 export interface CompiledModule {
@@ -30,10 +29,11 @@ let toolchain: string | undefined;
 function toolchainFingerprint(): string {
   if (toolchain) return toolchain;
   const hash = createHash('sha256').update(PACKAGE_VERSION);
-  // From dist/policy/ or src/policy/: the compiled runtime and compiler files, whichever exist.
+  // The compiled runtime and the compiler's own files, from the tree the running code comes from.
   // The conventions decide which rules (and exceptions) a cached set serves, so they count too.
-  for (const rel of ['../rego/runtime.wasm', '../../dist/rego/runtime.wasm', '../rego/compile.js', '../rego/compile.ts', '../rego/plan.js', '../rego/plan.ts', '../rego/link.js', '../rego/link.ts', './conventions.js', './conventions.ts']) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
+  const files = ['dist/rego/runtime.wasm', ...['rego/compile', 'rego/plan', 'rego/link', 'policy/conventions'].map((name) => `${CODE_TREE}/${name}.${CODE_EXTENSION}`)];
+  for (const rel of files) {
+    const file = packagePath(rel);
     if (existsSync(file)) hash.update(rel).update(readFileSync(file));
   }
   toolchain = hash.digest('hex');

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../assets.js';
 import { discoverFiles } from '../load/discover.js';
 import { compilePolicyDetailed, type PolicySource } from '../rego/index.js';
 import { RULE_DOCS_BASE } from '../rules/docs.js';
@@ -212,12 +212,9 @@ function refPart(segment: string): string {
 }
 
 function shippedManifestPath(): string | undefined {
-  // dist/policy/load.js -> dist/policies/; from src/ (tests), the built copy.
-  for (const rel of [`../policies/${SHIPPED_BUNDLE}.json`, `../../dist/policies/${SHIPPED_BUNDLE}.json`]) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(file)) return file;
-  }
-  return undefined;
+  // Tests running from src/ use the built copy too.
+  const file = packagePath(`dist/policies/${SHIPPED_BUNDLE}.json`);
+  return existsSync(file) ? file : undefined;
 }
 
 let shipped: readonly Rule[] | undefined;

@@ -2,7 +2,7 @@
 // data segment placed after the runtime's static data, and an 8-byte header at IR_HEADER tells the
 // runtime where it is. Only the data, datacount and memory-import sections are rewritten.
 import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../assets.js';
 import { RegoError } from './errors.js';
 
 const IR_HEADER = 16;
@@ -34,10 +34,9 @@ function runtimeHeapBase(rt: Uint8Array): number {
 
 export function runtimeWasm(): Uint8Array {
   if (runtimeCache) return runtimeCache;
-  // dist/rego/link.js -> dist/rego/runtime.wasm; when running from src (tests), the built copy.
-  const candidates = ['./runtime.wasm', '../../dist/rego/runtime.wasm'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new RegoError('internal_error', `rego runtime not built (looked for ${candidates.join(', ')}); run npm run build`);
+  // Tests running from src/ use the built copy too.
+  const found = packagePath('dist/rego/runtime.wasm');
+  if (!existsSync(found)) throw new RegoError('internal_error', `rego runtime not built (looked for ${found}); run npm run build`);
   runtimeCache = new Uint8Array(readFileSync(found));
   return runtimeCache;
 }

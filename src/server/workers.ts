@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import { CODE_TREE, packageUrl } from '../assets.js';
 import { epochNow, type AnswerBody, type FromWorker, type ToWorker } from './protocol.js';
 import type { WorkerSettings } from './worker.js';
 
-const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+const WORKER_SCRIPT = packageUrl(`${CODE_TREE}/server/worker.js`);
 
 /** Past a review's budget, how long the watchdog waits for the rules' own deadline to answer (the promise is budget + 50 ms). */
 const WATCHDOG_SLACK_MS = 15;

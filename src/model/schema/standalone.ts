@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import { packagePath, packageUrl } from '../../assets.js';
 
 /**
  * JSON Schemas meshguard validates with at run time outside the Kubernetes/Istio registry: the
@@ -25,7 +26,6 @@ export const STANDALONE_SCHEMAS = {
 
 export type StandaloneSchemaName = keyof typeof STANDALONE_SCHEMAS;
 
-const PACKAGE_ROOT = new URL('../../../', import.meta.url);
 const require = createRequire(import.meta.url);
 
 /** What a generated module must have been generated from: the schema's text, the options, ajv's version. */
@@ -35,7 +35,7 @@ export function standaloneInputHash(name: StandaloneSchemaName, schemaText: stri
 }
 
 export function standaloneModuleUrl(name: StandaloneSchemaName): URL {
-  return new URL(`dist/schemas/standalone/${name}.cjs`, PACKAGE_ROOT);
+  return packageUrl(`dist/schemas/standalone/${name}.cjs`);
 }
 
 const validators = new Map<StandaloneSchemaName, ValidateFunction>();
@@ -47,7 +47,7 @@ const validators = new Map<StandaloneSchemaName, ValidateFunction>();
 export function standaloneValidator(name: StandaloneSchemaName, usePrecompiled = true): ValidateFunction {
   const known = usePrecompiled ? validators.get(name) : undefined;
   if (known) return known;
-  const schemaText = readFileSync(new URL(STANDALONE_SCHEMAS[name].schema, PACKAGE_ROOT), 'utf8');
+  const schemaText = readFileSync(packagePath(STANDALONE_SCHEMAS[name].schema), 'utf8');
   let validate = usePrecompiled ? precompiled(name, schemaText) : undefined;
   validate ??= new Ajv(STANDALONE_SCHEMAS[name].options).compile(JSON.parse(schemaText) as object);
   if (usePrecompiled) validators.set(name, validate);
