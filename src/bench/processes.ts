@@ -35,3 +35,17 @@ export async function repeat<T>(times: number, run: () => Promise<T>): Promise<T
   for (let i = 0; i < times; i++) results.push(await run());
   return results;
 }
+
+/**
+ * `meshguard check` as a user runs it: the bin in a fresh process, JSON report to a pipe. Only its wall
+ * time is known from outside, start-up and module loading included.
+ */
+export function measureCli(args: string[], cwd: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.resume();
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`meshguard ${args.join(' ')} exited ${code}`))));
+  });
+}
