@@ -71,6 +71,8 @@ export class RunRecord {
       const header = JSON.parse(text.slice(0, newline)) as { format?: unknown; key?: unknown; signature?: unknown } | null;
       // The key is compared before the body is parsed: a record of another configuration or date costs one line.
       if (header?.format !== FORMAT || header.key !== key) return undefined;
+      // A record written with a key is replaced by a run without one, and the reverse, like the other caches.
+      if (Boolean(signer) !== (header.signature !== undefined)) return undefined;
       if (signer && !signer.verify(FORMAT, bodyText, header.signature)) return undefined;
       const body = JSON.parse(bodyText) as unknown;
       return isRunBody(body) && body.key === key ? new RunRecord(location, body) : undefined;
