@@ -124,16 +124,19 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   let run: { key: string; location: string; files: Array<{ path: string; hash: string | undefined; text: string | undefined }> } | undefined;
   if (cacheLocation && request.inputs.length > 0 && !request.baseline && !request.stdin && request.ruleProvidersKey !== undefined) {
     read = await readWorkspace(request.inputs, request.root, request.config);
+    lap('read');
     const files = read.discovered.map((f, i) => {
       const outcome = read!.texts[i]!;
       return { path: f.path, hash: outcome.ok ? ParseCache.keyOf(outcome.text) : undefined, text: outcome.ok ? outcome.text : undefined };
     });
+    lap('hash');
     if (files.every((f) => replayableFile(f.path, request.config))) {
       const metas = knownRuleMetas(request.rules);
       const key = RuleResultCache.keyOf(['run', request.config, metas, today, request.inputs, request.configFile ?? null, request.root, request.ruleProvidersKey]);
       run = { key, location: runLocation(cacheLocation), files };
       const settings = resolveRuleSettings(request.config, metas, request.configFile);
       const record = await RunRecord.open(run.location, key, signer);
+      lap('record');
       const outcome = record?.replay({
         files,
         parse: (file, text) => parseSourceText({ path: file, text }, request.config),

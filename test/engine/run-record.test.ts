@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { tempDir } from '../helpers/tmp.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PARSE = '.meshguard-cache/parse.json';
 const RUN = '.meshguard-cache/parse.run.json';
+const CHECKED = '.meshguard-cache/parse.run.checked.json';
 const TODAY = '2026-11-26';
 
 type Options = Partial<Pick<CheckRequest, 'today' | 'config' | 'rules' | 'policies' | 'baseline' | 'cacheSecret' | 'only'>>;
@@ -204,7 +205,6 @@ describe('the record of the last --cache run', () => {
     const plants: Array<[string, (b: any) => void]> = [
       ['files that are not a list', (b) => (b.files = {})],
       ['a file entry of the wrong shape', (b) => (b.files[0] = [b.files[0][0], 7, null, 0])],
-      ['a rule list index out of range', (b) => (b.checked[0][5] = 9999)],
       ['a finding of the wrong shape', (b) => (b.findings[0].finding.line = 'x')],
       ['a related index out of range', (b) => {
         const entry = b.findings.find((f: any) => f.related);
@@ -219,6 +219,30 @@ describe('the record of the last --cache run', () => {
       writeFileSync(record, `${plainHeader}\n${JSON.stringify(parsed)}`);
       expect(await cachedWith(), what).toEqual({ reports: uncached.reports, replayed: false });
     }
+    // The checked pairs are a file of their own, named in the record by its digest.
+    const checkedFile = path.join(dir, CHECKED);
+    const checked = readFileSync(checkedFile, 'utf8');
+    const withDigest = (text: string) => {
+      writeFileSync(checkedFile, text);
+      const body = JSON.parse(plainBody);
+      body.checked = createHash('sha256').update(text).digest('base64');
+      writeFileSync(record, `${plainHeader}\n${JSON.stringify(body)}`);
+    };
+    for (const [what, change] of [
+      ['a rule list index out of range', (c: any) => (c.checked[0][5] = 9999)],
+      ['a checked pair of the wrong shape', (c: any) => (c.checked[0] = [1, 2])],
+      ['rule lists that are not lists', (c: any) => (c.ruleLists = 'x')],
+    ] as const) {
+      const parsed = JSON.parse(checked);
+      change(parsed);
+      withDigest(JSON.stringify(parsed));
+      expect(await cachedWith(), what).toEqual({ reports: uncached.reports, replayed: false });
+    }
+    writeFileSync(record, plain);
+    const parsedChecked = JSON.parse(checked);
+    parsedChecked.checked.pop();
+    writeFileSync(checkedFile, JSON.stringify(parsedChecked));
+    expect(await cachedWith(), 'checked pairs that are not the ones the record names').toEqual({ reports: uncached.reports, replayed: false });
     for (const garbage of ['', '{', `${plainHeader}\n{`, `${plainHeader.replace('"key":"', '"key":"x')}\n${plainBody}`]) {
       writeFileSync(record, garbage);
       expect(await cachedWith(), JSON.stringify(garbage.slice(0, 40))).toEqual({ reports: uncached.reports, replayed: false });
