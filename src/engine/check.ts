@@ -121,7 +121,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // A --cache run of the tree as written first looks for a previous run it can replay whole: the files are
   // read and hashed before any is parsed, and the parse cache is opened only when that fails.
   let read: ReadWorkspace | undefined;
-  let run: { key: string; location: string; files: Array<{ path: string; hash: string | undefined; text: string | undefined }> } | undefined;
+  let run: { key: string; location: string; files: Array<{ path: string; hash: string | undefined; text: string | undefined }>; previous?: RunRecord } | undefined;
   if (cacheLocation && request.inputs.length > 0 && !request.baseline && !request.stdin && request.ruleProvidersKey !== undefined) {
     read = await readWorkspace(request.inputs, request.root, request.config);
     lap('read');
@@ -136,8 +136,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       run = { key, location: runLocation(cacheLocation), files };
       const settings = resolveRuleSettings(request.config, metas, request.configFile);
       const record = await RunRecord.open(run.location, key, signer);
+      if (record) run.previous = record;
       lap('record');
-      const outcome = record?.replay({
+      const outcome = await record?.replay({
         files,
         parse: (file, text) => parseSourceText({ path: file, text }, request.config),
         fresh: [...read.refused, ...read.texts.flatMap((t) => (t.ok ? [] : [t.problem]))],
@@ -226,7 +227,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     run && resultCache && headViews.scopes.length === 0
       ? recordOfRun({ key: run.key, files: run.files, resources: headViews.rest, resultCache, findings, checked, resourceCount: allResources.length })
       : undefined;
-  await Promise.all([cache?.save(), resultCache?.save(), record ? RunRecord.save(run!.location, record, signer) : run ? rm(run.location, { force: true }) : undefined]);
+  await Promise.all([cache?.save(), resultCache?.save(), record ? RunRecord.save(run!.location, record, signer, undefined, run!.previous) : run ? rm(run.location, { force: true }) : undefined]);
   lap('baseline+cache');
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
   return {

@@ -71,17 +71,17 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 export class RunRecord {
   private constructor(
     private readonly location: string,
-    private readonly body: RunBody,
-    /** The digest of the checked pairs' file, which a replay leaves as it is. */
-    private readonly checkedDigest: string,
+    private readonly body: StoredMain,
   ) {}
 
-  /** The record at `location` if it is this run's format and key and (with a signer) signed by it. */
+  /**
+   * The record at `location` if it is this run's format and key and (with a signer) signed by it. Its checked
+   * pairs are read only once a replay is possible: a run after a value edit pays for the small file alone.
+   */
   static async open(location: string, key: string, signer: CacheSigner | undefined): Promise<RunRecord | undefined> {
     let text: string;
-    let checkedText: string;
     try {
-      [text, checkedText] = await Promise.all([readFile(location, 'utf8'), readFile(checkedLocation(location), 'utf8')]);
+      text = await readFile(location, 'utf8');
     } catch {
       return undefined;
     }
@@ -95,12 +95,20 @@ export class RunRecord {
       // A record written with a key is replaced by a run without one, and the reverse, like the other caches.
       if (Boolean(signer) !== (header.signature !== undefined)) return undefined;
       if (signer && !signer.verify(FORMAT, bodyText, header.signature)) return undefined;
-      const main = JSON.parse(bodyText) as Partial<StoredMain> | null;
-      // The (signed) record names the digest of the checked pairs' file: another run's file is not taken for this one's.
-      const digest = sha256(checkedText);
-      if (!main || main.checked !== digest) return undefined;
-      const body = { ...main, ...(JSON.parse(checkedText) as object) } as unknown;
-      return isRunBody(body) && body.key === key ? new RunRecord(location, body, digest) : undefined;
+      const body = JSON.parse(bodyText) as unknown;
+      return isStoredMain(body) && body.key === key ? new RunRecord(location, body) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The checked pairs the (signed) record names by digest: another run's file is not taken for this one's. */
+  private async checkedPairs(): Promise<Pick<RunBody, 'ruleLists' | 'checked'> | undefined> {
+    try {
+      const text = await readFile(checkedLocation(this.location), 'utf8');
+      if (sha256(text) !== this.body.checked) return undefined;
+      const pairs = JSON.parse(text) as unknown;
+      return isCheckedPairs(pairs) ? pairs : undefined;
     } catch {
       return undefined;
     }
@@ -110,14 +118,17 @@ export class RunRecord {
    * Written in two files: the checked pairs (~9,500 resources' worth on the bench tree) only change when rules
    * run, so a replay rewrites the small one (file hashes, findings) and names the other by its digest.
    */
-  static async save(location: string, body: RunBody, signer: CacheSigner | undefined, checkedDigest?: string): Promise<void> {
+  static async save(location: string, body: RunBody, signer: CacheSigner | undefined, checkedDigest?: string, previous?: RunRecord): Promise<void> {
     const { ruleLists, checked, ...rest } = body;
     await mkdir(path.dirname(location), { recursive: true });
     let digest = checkedDigest;
     if (digest === undefined) {
       const checkedText = JSON.stringify({ ruleLists, checked });
       digest = sha256(checkedText);
-      await writeAtomically(checkedLocation(location), checkedText);
+      // After a value edit the same rules usually ran on the same resources: the file is then left as it is
+      // (if it still is what the previous record names: hashing it is cheaper than writing it).
+      const kept = digest === previous?.body.checked && sha256(await readFile(checkedLocation(location), 'utf8').catch(() => '')) === digest;
+      if (!kept) await writeAtomically(checkedLocation(location), checkedText);
     }
     const main: StoredMain = { ...rest, checked: digest };
     const bodyText = JSON.stringify(main);
@@ -131,13 +142,13 @@ export class RunRecord {
    * @param parse parses a changed file as the loader does.
    * @param fresh the problems of this run that are not a parse's: files refused or unreadable.
    */
-  replay(input: {
+  async replay(input: {
     files: ReadonlyArray<{ path: string; hash: string | undefined; text: string | undefined }>;
     parse: (file: string, text: string) => { resources: Resource[]; problems: LoadProblem[] };
     fresh: readonly LoadProblem[];
     settings: ReadonlyMap<string, EffectiveRuleSetting>;
     signer: CacheSigner | undefined;
-  }): { findings: Finding[]; checked: CheckedPair[]; resources: number; save: () => Promise<void> } | undefined {
+  }): Promise<{ findings: Finding[]; checked: CheckedPair[]; resources: number; save: () => Promise<void> } | undefined> {
     const stored = this.body.files;
     if (stored.length !== input.files.length) return undefined;
     const changed = new Map<string, Map<string, Resource>>();
@@ -211,14 +222,16 @@ export class RunRecord {
       if (other !== undefined && other !== before) return undefined;
       ties.set(now, before);
     }
+    const pairs = await this.checkedPairs();
+    if (!pairs) return undefined;
     raw.sort(compareFindings);
-    const body: RunBody = { ...this.body, files, findings };
+    const body: RunBody = { ...this.body, ...pairs, files, findings };
     const rewrite = changed.size > 0;
     return {
       findings: assignFingerprints(raw),
-      checked: checkedOf(this.body),
+      checked: checkedOf(pairs),
       resources: this.body.resources,
-      save: () => (rewrite ? RunRecord.save(this.location, body, input.signer, this.checkedDigest) : Promise.resolve()),
+      save: () => (rewrite ? RunRecord.save(this.location, body, input.signer, this.body.checked) : Promise.resolve()),
     };
   }
 }
@@ -294,7 +307,7 @@ export function recordOfRun(input: {
 }
 
 /** The pairs the engine reports as checked, each resource's sharing one reference object as the engine's do. */
-function checkedOf(body: RunBody): CheckedPair[] {
+function checkedOf(body: Pick<RunBody, 'ruleLists' | 'checked'>): CheckedPair[] {
   // ~74,000 pairs on the bench tree: indexed loops and two literal shapes, no spread or iterator per resource.
   const { checked, ruleLists } = body;
   let count = 0;
@@ -371,15 +384,28 @@ function jsonExact(value: unknown): boolean {
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 /** The record is input like any cache file: anything of another shape is ignored, never trusted. */
-function isRunBody(value: unknown): value is RunBody {
+function isStoredMain(value: unknown): value is StoredMain {
   if (typeof value !== 'object' || value === null) return false;
-  const b = value as Partial<RunBody>;
-  if (!isString(b.key) || !Number.isInteger(b.resources) || !Array.isArray(b.files) || !Array.isArray(b.ruleLists) || !Array.isArray(b.checked) || !Array.isArray(b.findings)) return false;
+  const b = value as Partial<StoredMain>;
+  if (!isString(b.key) || !isString(b.checked) || !Number.isInteger(b.resources) || !Array.isArray(b.files) || !Array.isArray(b.findings)) return false;
   if (!b.files.every((f) => Array.isArray(f) && f.length === 4 && isString(f[0]) && (f[1] === null || isString(f[1])) && (f[2] === null || isString(f[2])) && (f[3] === 0 || f[3] === 1))) return false;
-  if (!b.ruleLists.every((l) => Array.isArray(l) && l.every(isString))) return false;
-  const lists = b.ruleLists.length;
-  if (!b.checked.every((c) => Array.isArray(c) && c.length === 6 && isString(c[0]) && isString(c[1]) && isString(c[2]) && (c[3] === null || isString(c[3])) && isString(c[4]) && Number.isInteger(c[5]) && (c[5] as number) >= 0 && (c[5] as number) < lists)) return false;
   return b.findings.every(isStoredFinding);
+}
+
+function isCheckedPairs(value: unknown): value is Pick<RunBody, 'ruleLists' | 'checked'> {
+  if (typeof value !== 'object' || value === null) return false;
+  const { ruleLists, checked } = value as Partial<RunBody>;
+  if (!Array.isArray(ruleLists) || !Array.isArray(checked)) return false;
+  for (const list of ruleLists as unknown[]) {
+    if (!Array.isArray(list)) return false;
+    for (const id of list as unknown[]) if (typeof id !== 'string') return false;
+  }
+  const lists = ruleLists.length;
+  for (const c of checked as unknown[]) {
+    if (!Array.isArray(c) || c.length !== 6 || !isString(c[0]) || !isString(c[1]) || !isString(c[2]) || !(c[3] === null || isString(c[3])) || !isString(c[4])) return false;
+    if (!Number.isInteger(c[5]) || (c[5] as number) < 0 || (c[5] as number) >= lists) return false;
+  }
+  return true;
 }
 
 function isStoredFinding(value: unknown): boolean {
