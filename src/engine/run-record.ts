@@ -326,9 +326,10 @@ function checkedOf(body: Pick<RunBody, 'ruleLists' | 'checked'>): CheckedPair[] 
 
 /** What the resources of one file are, for telling whether an edit changed any value. */
 function filesDigest(resources: readonly Resource[], value: (r: Resource) => string): string {
-  const hash = createHash('sha256');
-  for (const resource of resources) hash.update(`${resource.id}\u0000${value(resource)}\u0000`);
-  return hash.digest('base64');
+  // One update per file: 9,500 small updates cost more than the hashing itself.
+  let text = '';
+  for (const resource of resources) text += `${resource.id}\u0000${value(resource)}\u0000`;
+  return sha256(text);
 }
 
 /** The one resource of a file with this identity (with `exact`, the same apiVersion too): a name shared within the file cannot be told apart later. */
