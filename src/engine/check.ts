@@ -121,7 +121,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // A --cache run of the tree as written first looks for a previous run it can replay whole: the files are
   // read and hashed before any is parsed, and the parse cache is opened only when that fails.
   let read: ReadWorkspace | undefined;
-  let run: { key: string; location: string; files: Array<{ path: string; hash: string | undefined; text: string | undefined }>; previous?: RunRecord } | undefined;
+  let run:
+    | { key: string; location: string; files: Array<{ path: string; hash: string | undefined; text: string | undefined }>; previous?: RunRecord; metas: RuleMeta[]; settings: ReturnType<typeof resolveRuleSettings> }
+    | undefined;
   if (cacheLocation && request.inputs.length > 0 && !request.baseline && !request.stdin && request.ruleProvidersKey !== undefined) {
     read = await readWorkspace(request.inputs, request.root, request.config);
     lap('read');
@@ -133,8 +135,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     if (files.every((f) => replayableFile(f.path, request.config))) {
       const metas = knownRuleMetas(request.rules);
       const key = RuleResultCache.keyOf(['run', request.config, metas, today, request.inputs, request.configFile ?? null, request.root, request.ruleProvidersKey]);
-      run = { key, location: runLocation(cacheLocation), files };
       const settings = resolveRuleSettings(request.config, metas, request.configFile);
+      run = { key, location: runLocation(cacheLocation), files, metas, settings };
       const record = await RunRecord.open(run.location, key, signer);
       if (record) run.previous = record;
       lap('record');
@@ -190,8 +192,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   request.onProgress?.({ stage: 'loaded', done: workspace.files.length, total: workspace.files.length });
   const provided = (await Promise.all((request.ruleProviders ?? []).map((provide) => provide(allResources)))).flat();
   const rules = [...request.rules, ...provided];
-  const metas = knownRuleMetas(rules);
-  const settings = resolveRuleSettings(request.config, metas, request.configFile);
+  // Worked out already when a replay was tried, for the same rules when no provider added any.
+  const metas = run && provided.length === 0 ? run.metas : knownRuleMetas(rules);
+  const settings = run && provided.length === 0 ? run.settings : resolveRuleSettings(request.config, metas, request.configFile);
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   lap('policies');
   const headViews = viewsOf(request.config, head);

@@ -102,13 +102,19 @@ export class RunRecord {
     }
   }
 
+  /** Whether the checked pairs' file was found to be the one the record names (undefined: not read). */
+  private checkedFound: boolean | undefined;
+
   /** The checked pairs the (signed) record names by digest: another run's file is not taken for this one's. */
   private async checkedPairs(): Promise<Pick<RunBody, 'ruleLists' | 'checked'> | undefined> {
+    this.checkedFound = false;
     try {
       const text = await readFile(checkedLocation(this.location), 'utf8');
       if (sha256(text) !== this.body.checked) return undefined;
       const pairs = JSON.parse(text) as unknown;
-      return isCheckedPairs(pairs) ? pairs : undefined;
+      if (!isCheckedPairs(pairs)) return undefined;
+      this.checkedFound = true;
+      return pairs;
     } catch {
       return undefined;
     }
@@ -125,10 +131,10 @@ export class RunRecord {
     if (digest === undefined) {
       const checkedText = JSON.stringify({ ruleLists, checked });
       digest = sha256(checkedText);
-      // After a value edit the same rules usually ran on the same resources: the file is then left as it is
-      // (if it still is what the previous record names: hashing it is cheaper than writing it).
-      const kept = digest === previous?.body.checked && sha256(await readFile(checkedLocation(location), 'utf8').catch(() => '')) === digest;
-      if (!kept) await writeAtomically(checkedLocation(location), checkedText);
+      // After a value edit the same rules usually ran on the same resources: the file is then left as it is,
+      // unless this run found it is not what the previous record names (a run that never read it trusts the
+      // digest: a wrong file is found, and written again, by the next run that tries to replay).
+      if (digest !== previous?.body.checked || previous.checkedFound === false) await writeAtomically(checkedLocation(location), checkedText);
     }
     const main: StoredMain = { ...rest, checked: digest };
     const bodyText = JSON.stringify(main);

@@ -243,6 +243,8 @@ describe('the record of the last --cache run', () => {
     parsedChecked.checked.pop();
     writeFileSync(checkedFile, JSON.stringify(parsedChecked));
     expect(await cachedWith(), 'checked pairs that are not the ones the record names').toEqual({ reports: uncached.reports, replayed: false });
+    // That run wrote them again (the same pairs, so the same digest as the record it found).
+    expect(await cachedWith(), 'the run after').toEqual({ reports: uncached.reports, replayed: true });
     for (const garbage of ['', '{', `${plainHeader}\n{`, `${plainHeader.replace('"key":"', '"key":"x')}\n${plainBody}`]) {
       writeFileSync(record, garbage);
       expect(await cachedWith(), JSON.stringify(garbage.slice(0, 40))).toEqual({ reports: uncached.reports, replayed: false });
