@@ -228,8 +228,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // Positions resolved for this run's findings are part of what the next run reuses.
   const record =
     run && resultCache && headViews.scopes.length === 0
-      ? recordOfRun({ key: run.key, files: run.files, resources: headViews.rest, resultCache, findings, checked, resourceCount: allResources.length })
+      ? recordOfRun({ key: run.key, files: run.files, resources: headViews.rest, resultCache, findings, checked, resourceCount: allResources.length, previous: run.previous })
       : undefined;
+  if (run) lap('run record');
   await Promise.all([cache?.save(), resultCache?.save(), record ? RunRecord.save(run!.location, record, signer, undefined, run!.previous) : run ? rm(run.location, { force: true }) : undefined]);
   lap('baseline+cache');
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;

@@ -408,7 +408,8 @@ export class ResourceResults {
 
   /** @internal Whether a finding of this run on the resource is located inside embedded text. */
   hasTextPositions(): boolean {
-    for (const descriptors of Object.values(this.findings ?? {})) if (descriptors.some((d) => d.textPosition !== undefined)) return true;
+    if (this.findings === undefined) return false;
+    for (const descriptors of Object.values(this.findings)) if (descriptors.some((d) => d.textPosition !== undefined)) return true;
     return false;
   }
 

@@ -102,6 +102,13 @@ export class RunRecord {
     }
   }
 
+  /** The digest of each file's values by path and content hash. */
+  valueDigests(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [file, hash, values] of this.body.files) if (hash !== null && values !== null) out.set(`${file}\u0000${hash}`, values);
+    return out;
+  }
+
   /** Whether the checked pairs' file was found to be the one the record names (undefined: not read). */
   private checkedFound: boolean | undefined;
 
@@ -255,6 +262,8 @@ export function recordOfRun(input: {
   findings: readonly Finding[];
   checked: readonly CheckedPair[];
   resourceCount: number;
+  /** The record this run found: a file whose text hashes as it did then holds the same values. */
+  previous?: RunRecord | undefined;
 }): RunBody | undefined {
   const byFile = new Map<string, Resource[]>();
   for (const resource of input.resources) {
@@ -287,26 +296,36 @@ export function recordOfRun(input: {
     });
     findings.push(entry);
   }
+  const before = input.previous?.valueDigests();
   const files: StoredFile[] = input.files.map((f) => [
     f.path,
     f.hash ?? null,
-    f.hash === undefined ? null : filesDigest(byFile.get(f.path) ?? [], (r) => input.resultCache.valueOf(r)),
+    f.hash === undefined ? null : (before?.get(`${f.path}\u0000${f.hash}`) ?? filesDigest(byFile.get(f.path) ?? [], (r) => input.resultCache.valueOf(r))),
     textDependent.has(f.path) ? 1 : 0,
   ]);
   const ruleLists: string[][] = [];
   const listIndex = new Map<string, number>();
   const checked: RunBody['checked'] = [];
-  for (let i = 0; i < input.checked.length; ) {
-    const first = input.checked[i]!;
-    const rules: string[] = [];
-    let j = i;
-    for (; j < input.checked.length && input.checked[j]!.resource === first.resource && input.checked[j]!.file === first.file; j++) rules.push(input.checked[j]!.ruleId);
-    const signature = rules.join('\u0000');
-    let index = listIndex.get(signature);
-    if (index === undefined) listIndex.set(signature, (index = ruleLists.push(rules) - 1));
+  // Resources of one kind are checked by the same rules: the last list of the kind is compared before any is built.
+  const lastOfKind = new Map<string, number>();
+  const pairs = input.checked;
+  for (let i = 0; i < pairs.length; ) {
+    const first = pairs[i]!;
     const r = first.resource;
     if (!r) return undefined;
-    checked.push([first.file, r.apiVersion, r.kind, r.namespace ?? null, r.name, index]);
+    let j = i;
+    while (j < pairs.length && pairs[j]!.resource === r && pairs[j]!.file === first.file) j++;
+    let index = lastOfKind.get(r.kind);
+    const same = index !== undefined && ruleLists[index]!.length === j - i && ruleLists[index]!.every((id, k) => pairs[i + k]!.ruleId === id);
+    if (!same) {
+      const rules: string[] = [];
+      for (let k = i; k < j; k++) rules.push(pairs[k]!.ruleId);
+      const signature = rules.join('\u0000');
+      index = listIndex.get(signature);
+      if (index === undefined) listIndex.set(signature, (index = ruleLists.push(rules) - 1));
+      lastOfKind.set(r.kind, index);
+    }
+    checked.push([first.file, r.apiVersion, r.kind, r.namespace ?? null, r.name, index!]);
     i = j;
   }
   return { key: input.key, files, resources: input.resourceCount, ruleLists, checked, findings };
