@@ -161,7 +161,7 @@ export class RunRecord {
     fresh: readonly LoadProblem[];
     settings: ReadonlyMap<string, EffectiveRuleSetting>;
     signer: CacheSigner | undefined;
-  }): Promise<{ findings: Finding[]; checked: CheckedPair[]; resources: number; save: () => Promise<void> } | undefined> {
+  }): Promise<{ findings: Finding[]; checked: () => CheckedPair[]; resources: number; save: () => Promise<void> } | undefined> {
     const stored = this.body.files;
     if (stored.length !== input.files.length) return undefined;
     const changed = new Map<string, Map<string, Resource>>();
@@ -242,7 +242,7 @@ export class RunRecord {
     const rewrite = changed.size > 0;
     return {
       findings: assignFingerprints(raw),
-      checked: checkedOf(pairs),
+      checked: () => checkedOf(pairs),
       resources: this.body.resources,
       save: () => (rewrite ? RunRecord.save(this.location, body, input.signer, this.body.checked) : Promise.resolve()),
     };
