@@ -27,6 +27,8 @@ export function runCheck(request: CheckRequest): Promise<CheckResult> {
   return runEngine({
     ...engine,
     rules: rules ?? defaultRules(),
+    // Without policy files, what the policy provider adds depends on the resources alone (Gatekeeper templates among them).
+    ...(patterns.length === 0 && !request.ruleProviders ? { ruleProvidersKey: { policies: [] } } : {}),
     ruleProviders: [
       ...(request.ruleProviders ?? []),
       (resources) => policyRulesFor({ root: request.root, patterns, namespaces: policyNamespaces ?? [], combine: combine ?? false, data: policyData ?? [] }, resources),

@@ -1,9 +1,12 @@
 import type { MeshguardConfig } from '../config/types.js';
 import path from 'node:path';
-import { loadRevision, loadWorkspace, type LoadedWorkspace } from '../load/index.js';
+import { familyOf, loadDiscovered, loadRevision, loadWorkspace, parseSourceText, readWorkspace, type LoadedWorkspace, type ReadWorkspace } from '../load/index.js';
+import { rm } from 'node:fs/promises';
 import { CacheSigner } from '../load/cache-signing.js';
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
+import { recordOfRun, RunRecord } from './run-record.js';
+import { isKustomizationFile } from '../render/kustomization.js';
 import { Inventory } from '../model/inventory.js';
 import type { Finding, Resource, RuleMeta } from '../model/types.js';
 import { ruleDocsUri } from '../rules/docs.js';
@@ -44,6 +47,12 @@ export interface CheckRequest {
    * without it, whoever can write the cache file can change what it says. See docs/security.md.
    */
   cacheSecret?: string;
+  /**
+   * Set when the rule providers' answer depends on nothing but the loaded resources and this (JSON) value:
+   * a `--cache` run in which no parsed value changed may then replay the previous run whole (run-record.ts)
+   * without asking them.
+   */
+  ruleProvidersKey?: unknown;
   /** Measure stages and rules (MESHGUARD_TIMING=1). */
   timing?: boolean;
   /** Told when the files are loaded and as resources are checked (the CLI's progress line). */
@@ -107,10 +116,68 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     mark = now;
   };
   const signer = request.cacheSecret ? new CacheSigner(request.cacheSecret) : undefined;
-  const cache = request.cacheFile ? await ParseCache.open(path.resolve(request.root, request.cacheFile), signer) : undefined;
+  const cacheLocation = request.cacheFile ? path.resolve(request.root, request.cacheFile) : undefined;
+  const today = request.today ?? todayUtc();
+  // A --cache run of the tree as written first looks for a previous run it can replay whole: the files are
+  // read and hashed before any is parsed, and the parse cache is opened only when that fails.
+  let read: ReadWorkspace | undefined;
+  let run:
+    | { key: string; location: string; files: Array<{ path: string; hash: string | undefined; text: string | undefined }>; previous?: RunRecord; metas: RuleMeta[]; settings: ReturnType<typeof resolveRuleSettings> }
+    | undefined;
+  if (cacheLocation && request.inputs.length > 0 && !request.baseline && !request.stdin && request.ruleProvidersKey !== undefined) {
+    read = await readWorkspace(request.inputs, request.root, request.config);
+    lap('read');
+    const files = read.discovered.map((f, i) => {
+      const outcome = read!.texts[i]!;
+      return { path: f.path, hash: outcome.ok ? ParseCache.keyOf(outcome.text) : undefined, text: outcome.ok ? outcome.text : undefined };
+    });
+    lap('hash');
+    if (files.every((f) => replayableFile(f.path, request.config))) {
+      const metas = knownRuleMetas(request.rules);
+      const key = RuleResultCache.keyOf(['run', request.config, metas, today, request.inputs, request.configFile ?? null, request.root, request.ruleProvidersKey]);
+      const settings = resolveRuleSettings(request.config, metas, request.configFile);
+      run = { key, location: runLocation(cacheLocation), files, metas, settings };
+      const record = await RunRecord.open(run.location, key, signer);
+      if (record) run.previous = record;
+      lap('record');
+      const outcome = await record?.replay({
+        files,
+        parse: (file, text) => parseSourceText({ path: file, text }, request.config),
+        fresh: [...read.refused, ...read.texts.flatMap((t) => (t.ok ? [] : [t.problem]))],
+        settings,
+        signer,
+      });
+      if (outcome) {
+        lap('replay');
+        await outcome.save();
+        lap('cache');
+        request.onProgress?.({ stage: 'loaded', done: files.length, total: files.length });
+        const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
+        let checked: CheckedPair[] | undefined;
+        return {
+          findings: only ? outcome.findings.filter((f) => only.has(f.file) || (f.related ?? []).some((r) => r.file !== undefined && only.has(r.file))) : outcome.findings,
+          rules: metas.filter((m) => settings.get(m.id)?.enabled !== false),
+          // ~74,000 pairs on the bench tree that only JUnit and SARIF read: built when first asked for.
+          get checked(): CheckedPair[] {
+            return (checked ??= only ? outcome.checked().filter((c) => only.has(c.file)) : outcome.checked());
+          },
+          files: read.discovered.map((f) => f.path),
+          resources: outcome.resources,
+          durationMs: performance.now() - started,
+          ...(ruleTimings ? { timings: { stages, rules: {} } } : {}),
+        };
+      }
+    }
+  }
+  const cache = cacheLocation ? await ParseCache.open(cacheLocation, signer) : undefined;
+  if (cache && run) cache.knowHashes(run.files.flatMap((f) => (f.text !== undefined ? [[f.text, f.hash!] as const] : [])));
   const [workspace, base] = await Promise.all([
     // `meshguard check -` alone reads nothing from the tree but the files the stream's origins name.
-    request.inputs.length > 0 ? loadWorkspace(request.inputs, request.root, request.config, cache) : ({ files: [], resources: [], problems: [] } satisfies LoadedWorkspace as LoadedWorkspace),
+    read
+      ? loadDiscovered(read.discovered, request.config, cache, read.refused, read.texts)
+      : request.inputs.length > 0
+        ? loadWorkspace(request.inputs, request.root, request.config, cache)
+        : ({ files: [], resources: [], problems: [] } satisfies LoadedWorkspace as LoadedWorkspace),
     request.baseline ? loadRevision(request.inputs, request.root, request.baseline, request.config) : undefined,
   ]);
   lap('load');
@@ -129,9 +196,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   request.onProgress?.({ stage: 'loaded', done: workspace.files.length, total: workspace.files.length });
   const provided = (await Promise.all((request.ruleProviders ?? []).map((provide) => provide(allResources)))).flat();
   const rules = [...request.rules, ...provided];
-  const metas = knownRuleMetas(rules);
-  const settings = resolveRuleSettings(request.config, metas, request.configFile);
-  const today = request.today ?? todayUtc();
+  // Worked out already when a replay was tried, for the same rules when no provider added any.
+  const metas = run && provided.length === 0 ? run.metas : knownRuleMetas(rules);
+  const settings = run && provided.length === 0 ? run.settings : resolveRuleSettings(request.config, metas, request.configFile);
   const evaluationBase = { rules, knownRules: metas, settings, mesh: request.config.mesh, today };
   lap('policies');
   const headViews = viewsOf(request.config, head);
@@ -163,7 +230,12 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     ({ findings, comparison } = compareWithBaseline(findings, baseFindings, request.baseline!, base.commit));
   }
   // Positions resolved for this run's findings are part of what the next run reuses.
-  await Promise.all([cache?.save(), resultCache?.save()]);
+  const record =
+    run && resultCache && headViews.scopes.length === 0
+      ? recordOfRun({ key: run.key, files: run.files, resources: headViews.rest, resultCache, findings, checked, resourceCount: allResources.length, previous: run.previous })
+      : undefined;
+  if (run) lap('run record');
+  await Promise.all([cache?.save(), resultCache?.save(), record ? RunRecord.save(run!.location, record, signer, undefined, run!.previous) : run ? rm(run.location, { force: true }) : undefined]);
   lap('baseline+cache');
   const only = request.only ? new Set(request.only.map(normalizeRelative)) : undefined;
   return {
@@ -221,6 +293,19 @@ function withBaselines(scopes: readonly EvaluationScope[], base: readonly Evalua
 /** Rule results live beside the parse cache: `parse.json` -> `parse.results.json`. */
 function resultsLocation(parseCacheFile: string): string {
   return parseCacheFile.replace(/(\.json)?$/, '.results.json');
+}
+
+/** The record of the last run, beside them: `parse.json` -> `parse.run.json`. */
+function runLocation(parseCacheFile: string): string {
+  return parseCacheFile.replace(/(\.json)?$/, '.run.json');
+}
+
+/**
+ * A file a whole run can be replayed over: a Kubernetes manifest checked as written. A GitLab CI file's
+ * includes are read from outside the selection, and a kustomization or a chart is rendered.
+ */
+function replayableFile(file: string, config: MeshguardConfig): boolean {
+  return familyOf(file, config.gitlabCi) === 'kubernetes' && !isKustomizationFile(file) && path.posix.basename(file) !== 'Chart.yaml';
 }
 
 function normalizeRelative(file: string): string {

@@ -143,6 +143,22 @@ export class RuleResultCache {
     return this.entries.get(resource);
   }
 
+  /** The digest of a resource's value in this run. */
+  valueOf(resource: Resource): string {
+    return this.entries.get(resource)?.value ?? valueDigest(resource);
+  }
+
+  /**
+   * The files whose text, not only values, this run's results depend on: positions a rule asked for, and
+   * the files of resources with a finding inside embedded text (located from a line and column in it).
+   */
+  textDependentFiles(): Set<string> {
+    const files = new Set<string>();
+    for (const set of this.readSets) for (const read of set) if (read.startsWith('file:')) files.add(read.slice(5));
+    for (const entry of this.entries.values()) if (entry.hasTextPositions()) files.add(entry.resource.source.file);
+    return files;
+  }
+
   /** The previous run's record of this resource and its file's content hash then, if well formed and (with a signer) signed. */
   private trustedRecord(resource: Resource): { record: StoredResource; hash: string } | undefined {
     const files = this.previous?.files;
@@ -390,6 +406,13 @@ export class ResourceResults {
     if (descriptors.length > 0) (this.findings ??= {})[ruleId] = descriptors;
   }
 
+  /** @internal Whether a finding of this run on the resource is located inside embedded text. */
+  hasTextPositions(): boolean {
+    if (this.findings === undefined) return false;
+    for (const descriptors of Object.values(this.findings)) if (descriptors.some((d) => d.textPosition !== undefined)) return true;
+    return false;
+  }
+
   /** This run's results so far, written out once they are no longer the previous profile's first entries. */
   private recorded(): Array<string | number> {
     if (this.rules === undefined) {
@@ -444,7 +467,7 @@ function trackPositionReads(resources: readonly Resource[]): void {
  * Objects that are not read from YAML (a GitLab pipeline merged from its includes) are never taken as unchanged.
  */
 let volatile = 0;
-function valueDigest(resource: Resource): string {
+export function valueDigest(resource: Resource): string {
   if (resource.family !== 'kubernetes') return `volatile:${process.pid}:${Date.now()}:${volatile++}`;
   let json = JSON.stringify(resource.object);
   if (json.includes('null')) json = JSON.stringify(resource.object, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v));

@@ -5,7 +5,7 @@ import { compileGlobs, discoverInputs, selectsPath, type DiscoveredFile } from '
 import { readTreeAtRevision } from './git.js';
 import { loadGitlabPipelines, pipelineFromText } from './gitlab/pipelines.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
-import { decodeText, readTextFile } from './read.js';
+import { decodeText, readTextFile, type ReadOutcome } from './read.js';
 import { extractResources } from './resources.js';
 import { parseYamlFast } from './fast-yaml.js';
 import { countDocumentStarts, type Preparsed } from './preparse.js';
@@ -36,11 +36,25 @@ export async function loadWorkspace(inputs: readonly string[], root: string, con
   return loadDiscovered(discovery.files, config, cache, discovery.problems);
 }
 
-export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings, cache?: ParseCache, refused: readonly LoadProblem[] = []): Promise<LoadedWorkspace> {
+/** What the command line names, found and read but not parsed: a `--cache` run looks at the texts before parsing any. */
+export interface ReadWorkspace {
+  discovered: DiscoveredFile[];
+  refused: LoadProblem[];
+  texts: ReadOutcome[];
+}
+
+export async function readWorkspace(inputs: readonly string[], root: string, config: LoadSettings): Promise<ReadWorkspace> {
+  const discovery = await discoverInputs(inputs, { root, include: config.include, exclude: config.exclude });
+  const texts = await Promise.all(discovery.files.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
+  return { discovered: discovery.files, refused: discovery.problems, texts };
+}
+
+/** @param read the texts of `discovered`, when already read (`readWorkspace`). */
+export async function loadDiscovered(discovered: readonly DiscoveredFile[], config: LoadSettings, cache?: ParseCache, refused: readonly LoadProblem[] = [], read?: readonly ReadOutcome[]): Promise<LoadedWorkspace> {
   const problems: LoadProblem[] = [...refused];
   // With a parse cache most files are not parsed at all: threads are for cold runs.
   const threads = cache ? undefined : ParseThreads.start(discovered.reduce((n, f) => n + (f.size ?? 0), 0));
-  const texts = await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
+  const texts = read ?? (await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes))));
   const sources: SourceText[] = [];
   texts.forEach((outcome, i) => {
     if (outcome.ok) sources.push({ path: discovered[i]!.path, text: outcome.text });

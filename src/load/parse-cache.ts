@@ -78,6 +78,11 @@ export class ParseCache {
     return hash;
   }
 
+  /** Hashes the caller already computed (a `--cache` run hashes every text before it opens this cache). */
+  knowHashes(hashes: Iterable<readonly [string, string]>): void {
+    for (const [text, hash] of hashes) this.hashes.set(text, hash);
+  }
+
   get(key: string): CachedFile | undefined {
     const used = this.used.get(key);
     if (used) return used;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 const PARSE = '.meshguard-cache/parse.json';
 const RESULTS = '.meshguard-cache/parse.results.json';
+const RUN = '.meshguard-cache/parse.run.json';
 
 // Cache files are edited as a merge request would: as plain JSON.
 type Json = any;
@@ -40,6 +41,9 @@ describe('cache entries are not trusted', () => {
    * `{ format, entries: { key: entry with its signature } }`, the results cache as the JSON it is.
    */
   const edit = (dir: string, file: string, change: (cache: Json) => void) => {
+    // The record of the whole last run would be replayed before either cache is looked at: planted entries
+    // are tested on the caches a run with a changed value reads (the record's own trust is tested below).
+    rmSync(path.join(dir, RUN), { force: true });
     const full = path.join(dir, file);
     const text = readFileSync(full, 'utf8');
     if (file !== PARSE) {
