@@ -1,4 +1,5 @@
 import jsyaml from 'js-yaml';
+import { CORE_WITH_MERGE, parseCommonYaml } from './common-yaml.js';
 import { concatIndexes, decodeRoot, encodeIndex, indexedDocuments, PositionRecorder, type EncodedIndex, type PositionNode } from './position-index.js';
 
 /**
@@ -6,16 +7,20 @@ import { concatIndexes, decodeRoot, encodeIndex, indexedDocuments, PositionRecor
  * loads only this module (and js-yaml), not the exact parser it never runs.
  */
 
-// js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
-const { merge } = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types;
-const CORE_WITH_MERGE = jsyaml.CORE_SCHEMA.extend({ implicit: [merge] });
 
 /** A `? ` complex key where YAML syntax allows one: js-yaml would turn a collection key into a string. */
 export const COMPLEX_KEY = /^\s*(?:-\s+)*\?(?:\s|$)/m;
 
+/** What a parse knows of positions: one root per document, and what makes its values special. */
+export interface PositionRoots {
+  readonly roots: PositionNode[];
+  readonly aliases: number;
+  readonly merges: number;
+}
+
 export interface FastParse {
   values: unknown[];
-  recorder: PositionRecorder;
+  recorder: PositionRoots;
   /** Loaded in js-yaml's `json` mode, which lets keys repeat (the later value wins). */
   tolerant: boolean;
 }
@@ -37,7 +42,18 @@ function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'du
   return { values, recorder, tolerant: duplicateKeys };
 }
 
+/**
+ * Values and position roots of every document: from the purpose-built reader when it is certain of the
+ * text (common-yaml.ts), else from js-yaml and its listener.
+ */
 export function parseWithPositions(text: string): FastParse | undefined {
+  const common = parseCommonYaml(text);
+  if (common) return { values: common.values, recorder: { roots: common.roots, aliases: 0, merges: 0 }, tolerant: false };
+  return parseWithRecorder(text);
+}
+
+/** The js-yaml pass with its listener: the reference the purpose-built reader must equal. */
+export function parseWithRecorder(text: string): FastParse | undefined {
   const first = loadWithPositions(text);
   if (first !== 'duplicate-keys') return first;
   const tolerant = loadWithPositions(text, true);
