@@ -34,6 +34,10 @@ const MERGE_TAG = 'tag:yaml.org,2002:merge';
 const MAYBE_TYPED = new Uint8Array(128);
 for (const c of '0123456789.+-~nNtTfF<') MAYBE_TYPED[c.charCodeAt(0)] = 1;
 
+/** Printable ASCII that means nothing in a block plain scalar (not `:`, `#` or a space): the scans' fast case. */
+const ORDINARY = new Uint8Array(128);
+for (let c = 0x21; c < 0x7f; c++) if (c !== 0x3a && c !== 0x23) ORDINARY[c] = 1;
+
 /** js-yaml's nesting limit is 100 node levels (keys and wrapper reads included): stay far below it. */
 const MAX_DEPTH = 40;
 
@@ -251,6 +255,10 @@ class Reader {
       let end = start;
       for (i = start; ; i++) {
         const ch = text.charCodeAt(i);
+        if (ch < 128 && ORDINARY[ch] === 1) {
+          end = i + 1;
+          continue;
+        }
         if (ch === COLON) {
           const next = text.charCodeAt(i + 1);
           if (next === SPACE || next === LF || next !== next) break;
@@ -326,6 +334,10 @@ class Reader {
     let j = i;
     for (; ; j++) {
       const ch = text.charCodeAt(j);
+      if (ch < 128 && ORDINARY[ch] === 1) {
+        end = j + 1;
+        continue;
+      }
       if (ch === LF || ch !== ch) break;
       if (ch === SPACE) continue;
       if (ch === COLON) {
