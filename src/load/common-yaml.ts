@@ -38,8 +38,8 @@ for (const c of '0123456789.+-~nNtTfF<') MAYBE_TYPED[c.charCodeAt(0)] = 1;
 const ORDINARY = new Uint8Array(128);
 for (let c = 0x21; c < 0x7f; c++) if (c !== 0x3a && c !== 0x23) ORDINARY[c] = 1;
 
-/** js-yaml's nesting limit is 100 node levels (keys and wrapper reads included): stay far below it. */
-const MAX_DEPTH = 40;
+/** js-yaml's nesting limit is 100 node levels, a collection's level plus at most two (a key, a wrapper read): stay below it. */
+const MAX_DEPTH = 90;
 
 export interface CommonParse {
   values: unknown[];
@@ -325,7 +325,7 @@ class Reader {
     }
     let node: PositionNode;
     if (c === 0x22 || c === 0x27) {
-      node = c === 0x22 ? this.doubleQuoted(i) : this.singleQuoted(i);
+      node = c === 0x22 ? this.doubleQuoted(i, true) : this.singleQuoted(i, true);
       this.finishLine(node.end);
       return node;
     }
@@ -352,9 +352,78 @@ class Reader {
       }
       end = j + 1;
     }
-    node = { kind: Kind.Scalar, start: i, end, value: resolvePlain(text.slice(i, end)) };
+    let raw = text.slice(i, end);
+    // More-indented lines after it continue the scalar (folded): `n + 1` is js-yaml's indent for it.
+    while (text.charCodeAt(j) === LF) {
+      const next = this.continuation(j, n + 1);
+      if (next < 0) break;
+      const stop = this.plainLine(next);
+      // A comment line ends the scalar; a comment after content ends it after that content.
+      if (this.lineStop === next) break;
+      raw += this.folded + text.slice(next, this.lineStop);
+      end = this.lineStop;
+      j = stop;
+    }
+    node = { kind: Kind.Scalar, start: i, end, value: resolvePlain(raw) };
     this.skipToContent(this.lineEnd(j) + 1);
     return node;
+  }
+
+  /**
+   * The start of the line after the line break at `at` that continues a plain scalar of indent `indent`
+   * (blank lines skipped, `folded` set), or -1 when the scalar ends there.
+   */
+  private continuation(at: number, indent: number): number {
+    const { text } = this;
+    let breaks = 0;
+    let i = at;
+    let lineStart = at;
+    while (text.charCodeAt(i) === LF) {
+      breaks++;
+      i++;
+      lineStart = i;
+      while (text.charCodeAt(i) === SPACE) i++;
+    }
+    const c = text.charCodeAt(i);
+    if (c === TAB) bail();
+    if (c !== c || i - lineStart < indent) return -1;
+    this.folded = breaks === 1 ? ' ' : '\n'.repeat(breaks - 1);
+    return i;
+  }
+
+  /** Where the last scan of a plain scalar's line stopped keeping characters (its content's end). */
+  private lineStop = 0;
+
+  /**
+   * One continuation line of a plain scalar from `from`: returns where the scan stopped (the line break,
+   * the end, or a comment, after which no line continues the scalar) and sets `lineStop` to the end of
+   * its content (`from` for a comment line).
+   */
+  private plainLine(from: number): number {
+    const { text } = this;
+    let end = from;
+    let j = from;
+    for (; ; j++) {
+      const ch = text.charCodeAt(j);
+      if (ch < 128 && ORDINARY[ch] === 1) {
+        end = j + 1;
+        continue;
+      }
+      if (ch === LF || ch !== ch) break;
+      if (ch === SPACE) continue;
+      if (ch === COLON) {
+        if (isBlankOrEnd(text.charCodeAt(j + 1))) bail();
+      } else if (ch === HASH) {
+        if (j === from || text.charCodeAt(j - 1) === SPACE) break;
+      } else if (ch === TAB) {
+        bail();
+      } else if (ch < 0x20 || ch >= 0x7f) {
+        this.printable(j);
+      }
+      end = j + 1;
+    }
+    this.lineStop = end;
+    return j;
   }
 
   /** Whether the line from `at` is a block mapping entry (a one-line key then `: `). */
@@ -366,7 +435,8 @@ class Reader {
       let i = at + 1;
       for (;;) {
         const ch = text.charCodeAt(i);
-        if (isBreakOrEnd(ch)) bail();
+        // A quoted scalar that goes on to the next line is no implicit key.
+        if (isBreakOrEnd(ch)) return false;
         if (ch === c) {
           if (c === 0x27 && text.charCodeAt(i + 1) === 0x27) {
             i += 2;
@@ -436,10 +506,13 @@ class Reader {
     }
   }
 
-  private doubleQuoted(start: number): PositionNode {
+  /** @param multiline whether line breaks may fold (a value), or must not occur (a key, a flow entry) */
+  private doubleQuoted(start: number, multiline = false): PositionNode {
     const { text } = this;
     let out = '';
     let segment = start + 1;
+    // js-yaml drops the spaces before a line break, not those before an escape: the end of what a line keeps.
+    let kept = segment;
     let i = segment;
     for (;;) {
       const c = text.charCodeAt(i);
@@ -451,6 +524,9 @@ class Reader {
         if (simple !== undefined) {
           out += simple;
           i += 2;
+        } else if (e === LF && multiline) {
+          // An escaped line break joins the lines: js-yaml then skips every blank line and indent after it.
+          i = this.foldBreaks(i + 1);
         } else {
           const digits = e === 0x78 ? 2 : e === 0x75 ? 4 : e === 0x55 ? 8 : 0;
           if (digits === 0) bail();
@@ -465,21 +541,33 @@ class Reader {
           out += String.fromCodePoint(code);
           i += 2 + digits;
         }
-        segment = i;
+        segment = kept = i;
         continue;
       }
-      // A line break would fold the scalar; js-yaml refuses control characters in quoted scalars.
+      if (c === LF && multiline) {
+        out += text.slice(segment, kept);
+        i = this.foldBreaks(i);
+        out += this.folded;
+        segment = kept = i;
+        continue;
+      }
+      // js-yaml refuses control characters in quoted scalars.
       if (c < 0x20 ? c !== TAB : c !== c) bail();
       i++;
+      if (c !== SPACE && c !== TAB) kept = i;
     }
     out += text.slice(segment, i);
     return { kind: Kind.Scalar, start, end: i + 1, value: out };
   }
 
-  private singleQuoted(start: number): PositionNode {
+
+  /** @param multiline whether line breaks may fold (a value), or must not occur (a key, a flow entry) */
+  private singleQuoted(start: number, multiline = false): PositionNode {
     const { text } = this;
     let out = '';
     let segment = start + 1;
+    // js-yaml drops the spaces before a line break: the end of what a line keeps.
+    let kept = segment;
     let i = segment;
     for (;;) {
       const c = text.charCodeAt(i);
@@ -487,15 +575,46 @@ class Reader {
         if (text.charCodeAt(i + 1) !== 0x27) break;
         out += text.slice(segment, i + 1);
         i += 2;
-        segment = i;
+        segment = kept = i;
+        continue;
+      }
+      if (c === LF && multiline) {
+        out += text.slice(segment, kept);
+        i = this.foldBreaks(i);
+        out += this.folded;
+        segment = kept = i;
         continue;
       }
       if (c < 0x20 ? c !== TAB : c !== c) bail();
       i++;
+      if (c !== SPACE && c !== TAB) kept = i;
     }
     out += text.slice(segment, i);
     return { kind: Kind.Scalar, start, end: i + 1, value: out };
   }
+
+  /** What the line breaks folded by `foldBreaks` became: a space for one, one line break less for several. */
+  private folded = '';
+
+  /**
+   * Past the line break at `at`, the blank lines after it and the next line's indentation, inside a
+   * quoted scalar; sets `folded`. A document marker there is an error for js-yaml, a tab a doubt.
+   */
+  private foldBreaks(at: number): number {
+    const { text } = this;
+    let breaks = 0;
+    let i = at;
+    while (text.charCodeAt(i) === LF) {
+      breaks++;
+      i++;
+      if (this.markerAt(i) !== 0) bail();
+      while (text.charCodeAt(i) === SPACE) i++;
+    }
+    if (text.charCodeAt(i) === TAB) bail();
+    this.folded = breaks === 1 ? ' ' : '\n'.repeat(breaks - 1);
+    return i;
+  }
+
 
   /** A flow collection that opens and closes on this line, of scalars and flow collections. */
   private flow(start: number): PositionNode {

@@ -128,17 +128,35 @@ describe('what the reader takes', () => {
     same('a: 1\n---\n');
   });
 
+  it('folds multi-line plain and quoted scalars as js-yaml does', () => {
+    for (const text of [
+      'a: b\n  c\n',
+      'a: one two\n   three\n\n  four   \n\n\n  five # end\nb: 1\n',
+      'a: b\n  # a comment ends it\nc: d\n',
+      '- item\n  goes on\n  - still plain\n- x\n',
+      '- k: v\n    more\n  k2: v2\n',
+      "a: 'one\n  two ''q''\n\n  three  \n four'\nb: 'x'\n",
+      "- 'a\n\n\n  b' # c\n",
+      'a: "one\\t \n  two \\\n    three\\\n\n  four\n\n five \\u00e9"\n',
+      'description: upper limit for the number of pods that can be set\n  by the autoscaler; cannot be smaller than MinReplicas\n',
+    ]) {
+      same(text);
+    }
+    expect(read('a: one two\n   three\n\n  four   \n\n\n  five # end\nb: 1\n')).toEqual([{ a: 'one two three\nfour\n\nfive', b: 1 }]);
+    expect(read("a: 'one\n  two ''q''\n\n  three  \n four'\n")).toEqual([{ a: "one two 'q'\nthree four" }]);
+  });
+
   it('gives up on what it cannot be certain of', () => {
     for (const text of [
       'a: &x 1\nb: *x\n',
       'a: !!str 1\n',
       '<<: {a: 1}\n',
-      'a: b\n  c\n',
       'a:\n\t- b\n',
       'a: 1\r\nb: 2\r\n',
       'a: 1\na: 2\n',
       '? a\n: b\n',
-      'a: "multi\n  line"\n',
+      'a: "multi\n---\n  line"\n',
+      '- "x\n  y": z\n',
       '%YAML 1.2\n---\na: 1\n',
       '---\n---\na: 1\n',
       '__proto__: 1\n',
@@ -210,6 +228,12 @@ describe('generated documents', () => {
     },
     (l, i) => (l[i] = l[i]!.slice(0, Math.max(0, l[i]!.length - 1))),
     (l, i) => l.splice(i, 1),
+    (l, i) => {
+      // A line broken in two: a multi-line scalar, or a structure error, depending on the indent.
+      const at = Math.floor(random() * (l[i]!.length + 1));
+      l.splice(i, 1, l[i]!.slice(0, at), ' '.repeat(Math.floor(random() * 9)) + l[i]!.slice(at));
+    },
+    (l, i) => l.splice(i, 0, ' '.repeat(Math.floor(random() * 9)) + pick(words)),
   ];
 
   it('never disagree with js-yaml and its listener', () => {
