@@ -121,6 +121,13 @@ class Reader {
           roots.push({ kind: Kind.Empty, start: len, end: len, value: null });
           break;
         }
+        if (this.markerAt(this.pos) === 1) {
+          // `---` twice (helm template writes `---`, a `# Source:` comment, `---`): an empty document, which
+          // js-yaml places where it stopped looking for content, at the next marker.
+          values.push(null);
+          roots.push({ kind: Kind.Empty, start: this.pos, end: this.pos, value: null });
+          continue;
+        }
         if (this.markerAt(this.pos) !== 0) bail();
       }
       if (text.charCodeAt(this.pos) === DASH && isBlankOrEnd(text.charCodeAt(this.pos + 1))) {
@@ -295,14 +302,25 @@ class Reader {
       const emptyAt = i;
       this.skipToContent(this.lineEnd(i) + 1);
       const atEnd = this.pos >= this.len || (this.ind === 0 && this.markerAt(this.pos) !== 0);
-      const dash = !atEnd && text.charCodeAt(this.pos) === DASH && isBlankOrEnd(text.charCodeAt(this.pos + 1));
-      if (!atEnd && this.ind > n) return dash ? this.sequence(this.ind) : this.mapping(this.ind);
+      // On the lines after: a block collection, or a scalar or flow collection on a line of its own.
+      if (!atEnd && this.ind > n) return this.node(this.pos, n, true);
       // A compact sequence: `key:` then `- item` lines at the key's own indent.
+      const dash = !atEnd && text.charCodeAt(this.pos) === DASH && isBlankOrEnd(text.charCodeAt(this.pos + 1));
       if (!inSequence && !atEnd && this.ind === n && dash) return this.sequence(n);
       // js-yaml stores a null item without reading a node (no position event): let it do so.
       if (inSequence) bail();
       return { kind: Kind.Empty, start: emptyAt, end: emptyAt, value: null };
     }
+    return this.node(i, n, inSequence);
+  }
+
+  /**
+   * The node whose content starts at `i`, in a collection of indent `n`; `compact` when a block
+   * collection may start there (at a line's indent, or after a sequence's `- `), not after a key's `: `.
+   */
+  private node(i: number, n: number, compact: boolean): PositionNode {
+    const { text } = this;
+    const c = text.charCodeAt(i);
     if (c === TAB) bail();
     if (c === 0x7c /* | */ || c === 0x3e /* > */) return this.blockScalar(i, n + 1);
     if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
@@ -310,7 +328,7 @@ class Reader {
       this.finishLine(node.end);
       return node;
     }
-    if (inSequence) {
+    if (compact) {
       if (c === DASH && isBlankOrEnd(text.charCodeAt(i + 1))) {
         this.pos = i;
         this.ind = i - (text.lastIndexOf('\n', i) + 1);

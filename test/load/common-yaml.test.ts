@@ -126,6 +126,9 @@ describe('what the reader takes', () => {
     same('# head\n---\na:\n- x\n- y: 1\n  z: [2, "3"]\n  # inside\nb: {c: d, "e": \'f\'\'g\'}\n---\n- - n\n  - m\n- "q\\t\\u00e9\\U0001F600": 1\n');
     same('apiVersion: v1\nkind: List\nitems:\n  - a: 1\n\n    b:\n  - c # trailing\n# after\n');
     same('a: 1\n---\n');
+    same('---\n# Source: chart/templates/crd.yaml\n---\na: 1\n---\n---\n\n---\nb: 2\n');
+    // helm template output: a value on the line after its key.
+    same('securityContext:\n  {}\nargs:\n  [a, b]\nname:\n  web\n  server\nq:\n  "x"\nb:\n  |\n   text\nitems:\n-\n  k: v\n-\n  - n\n');
   });
 
   it('folds multi-line plain and quoted scalars as js-yaml does', () => {
@@ -158,7 +161,6 @@ describe('what the reader takes', () => {
       'a: "multi\n---\n  line"\n',
       '- "x\n  y": z\n',
       '%YAML 1.2\n---\na: 1\n',
-      '---\n---\na: 1\n',
       '__proto__: 1\n',
       'plain scalar document\n',
       'a: [1,\n  2]\n',
