@@ -9,9 +9,9 @@ import { parseYaml, ProblemList, type ParseResult, type PositionedDocument } fro
 type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
 
 /**
- * One js-yaml pass gives the values and, through its listener, every node's exact position (see
- * position-index.ts): js-yaml reads ~5 MB/s where `yaml` reads ~1 MB/s, and a file with findings no
- * longer pays a second parse for its positions.
+ * One pass gives the values and every node's exact position (see position-index.ts): the purpose-built
+ * reader of common-yaml.ts for the YAML it is certain of, else js-yaml and its listener (js-yaml reads
+ * ~5 MB/s where `yaml` reads ~1 MB/s), so a file with findings never pays a second parse for its positions.
  *
  * The exact path (`parseYaml`) remains for what js-yaml rejects (so that syntax errors, duplicate keys and
  * tabs are reported by the one parser that names them precisely), for `? ` complex keys, and for the rare
