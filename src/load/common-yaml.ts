@@ -3,17 +3,18 @@ import { blockEnd, Kind, scalarEnd, type PositionNode } from './position-index.j
 
 /**
  * A reader for the YAML that Kubernetes tools write and people write by hand (block mappings and
- * sequences, one-line scalars, block scalars, one-line flow collections), giving in one pass both the
- * values js-yaml would give and the position index its listener would give (position-index.ts). js-yaml
- * reads any YAML one character at a time through generic routines and reports every node to a listener;
- * the profile of a findings-heavy tree put ~500 ms of a ~2,000 ms check there.
+ * sequences, compact ones included; plain, quoted and block scalars, multi-line ones folded; one-line
+ * flow collections; comments, `---` markers and the empty documents helm writes), giving in one pass both
+ * the values js-yaml would give and the position index its listener would give (position-index.ts).
+ * js-yaml reads any YAML one character at a time through generic routines and reports every node to a
+ * listener; the profile of a findings-heavy tree put ~500 ms of a ~2,000 ms check there.
  *
  * It answers only where it is certain to agree with js-yaml (CORE schema with merge keys) and the
- * recorder, byte for byte and offset for offset: on anything else (anchors, aliases, tags, merge keys,
- * multi-line plain or quoted scalars, tabs outside scalars and comments, CR line breaks, duplicate keys,
- * empty documents in the middle of a stream, ...) it gives up and the caller runs js-yaml as before.
- * test/load/common-yaml.test.ts compares both on every fixture, the real corpora on this machine and
- * generated documents.
+ * recorder, value for value and offset for offset: on anything else (anchors, aliases, tags, merge keys,
+ * `?` keys, directives, `...`, multi-line keys and flow collections, tabs outside scalars and comments,
+ * CR line breaks, duplicate keys, a null sequence item, a scalar document, ...) it gives up and the
+ * caller runs js-yaml as before. test/load/common-yaml.test.ts compares both on every fixture, the real
+ * corpora on this machine, the bench shapes and generated documents.
  */
 
 // js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
@@ -38,7 +39,10 @@ for (const c of '0123456789.+-~nNtTfF<') MAYBE_TYPED[c.charCodeAt(0)] = 1;
 const ORDINARY = new Uint8Array(128);
 for (let c = 0x21; c < 0x7f; c++) if (c !== 0x3a && c !== 0x23) ORDINARY[c] = 1;
 
-/** js-yaml's nesting limit is 100 node levels, a collection's level plus at most two (a key, a wrapper read): stay below it. */
+/**
+ * js-yaml refuses nesting beyond 100 node levels; its level for a node is at most two more than this
+ * reader's depth (a key, a wrapper read): stay below it.
+ */
 const MAX_DEPTH = 90;
 
 export interface CommonParse {
