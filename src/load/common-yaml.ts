@@ -1,5 +1,5 @@
 import jsyaml from 'js-yaml';
-import { blockEnd, Kind, scalarEnd, type PositionNode } from './position-index.js';
+import { blockEndOf, Kind, scalarEnd, type EncodedIndex } from './position-index.js';
 
 /**
  * A reader for the YAML that Kubernetes tools write and people write by hand (block mappings and
@@ -47,13 +47,18 @@ const MAX_DEPTH = 90;
 
 export interface CommonParse {
   values: unknown[];
-  roots: PositionNode[];
+  /**
+   * The positions as the recorder's index would encode them (`encodeIndex`), written while reading: a
+   * node object per value, kept alive as long as the file's documents, cost more in garbage collection
+   * than the reading itself on a big bundle. Documents are decoded one by one when a position is asked.
+   */
+  index: EncodedIndex;
 }
 
 class Bail {}
 const BAIL = new Bail();
 
-/** Values and position roots of `text`, or undefined when it is not certain to read it as js-yaml does. */
+/** Values and position index of `text`, or undefined when it is not certain to read it as js-yaml does. */
 export function parseCommonYaml(text: string): CommonParse | undefined {
   // A BOM shifts js-yaml's offsets; a CR is a line break for js-yaml but not for the scans below; NUL is refused.
   if (text.charCodeAt(0) === 0xfeff || text.includes('\r') || text.includes('\0')) return undefined;
@@ -97,15 +102,66 @@ class Reader {
   /** Its column. */
   private ind = 0;
   private depth = 0;
+  /** The index: kind, start, end (-1: unknown) and child count (-1: none) of every node, in pre-order. */
+  private ints = new Int32Array(1024);
+  private used = 0;
+  private readonly keys: string[] = [];
+  /** The node read last: its kind, start and end (NaN when unknown). */
+  private lastKind = Kind.Empty;
+  private lastStart = 0;
+  private end = 0;
 
   constructor(private readonly text: string) {
     this.len = text.length;
   }
 
+  private reserve(): number {
+    if (this.used + 4 > this.ints.length) {
+      const grown = new Int32Array(this.ints.length * 2);
+      grown.set(this.ints);
+      this.ints = grown;
+    }
+    const at = this.used;
+    this.used += 4;
+    return at;
+  }
+
+  private leaf(kind: Kind, start: number, end: number): void {
+    const at = this.reserve();
+    this.ints[at] = kind;
+    this.ints[at + 1] = start;
+    this.ints[at + 2] = end;
+    this.ints[at + 3] = -1;
+    this.lastKind = kind;
+    this.lastStart = start;
+    this.end = end;
+  }
+
+  /** A collection's slot, before its children's. */
+  private open(kind: Kind, start: number): number {
+    const at = this.reserve();
+    this.ints[at] = kind;
+    this.ints[at + 1] = start;
+    return at;
+  }
+
+  private close(at: number, kind: Kind, start: number, end: number, count: number): void {
+    this.ints[at + 2] = Number.isNaN(end) ? -1 : end;
+    this.ints[at + 3] = count;
+    this.lastKind = kind;
+    this.lastStart = start;
+    this.end = end;
+  }
+
+  /** Where the next document's nodes and keys begin. */
+  private document(docs: number[]): void {
+    docs.push(this.used / 4, this.keys.length);
+  }
+
   stream(): CommonParse | undefined {
     const { text, len } = this;
     const values: unknown[] = [];
-    const roots: PositionNode[] = [];
+    const docs: number[] = [];
     this.skipToContent(0);
     if (this.pos >= len) return undefined;
     for (;;) {
@@ -121,32 +177,28 @@ class Reader {
         if (this.pos >= len) {
           // A stream that ends with `---`: js-yaml reads one more, empty, document there.
           if (values.length === 0 || text.charCodeAt(len - 1) !== LF) bail();
+          this.document(docs);
           values.push(null);
-          roots.push({ kind: Kind.Empty, start: len, end: len, value: null });
+          this.leaf(Kind.Empty, len, len);
           break;
         }
         if (this.markerAt(this.pos) === 1) {
           // `---` twice (helm template writes `---`, a `# Source:` comment, `---`): an empty document, which
           // js-yaml places where it stopped looking for content, at the next marker.
+          this.document(docs);
           values.push(null);
-          roots.push({ kind: Kind.Empty, start: this.pos, end: this.pos, value: null });
+          this.leaf(Kind.Empty, this.pos, this.pos);
           continue;
         }
         if (this.markerAt(this.pos) !== 0) bail();
       }
-      if (text.charCodeAt(this.pos) === DASH && isBlankOrEnd(text.charCodeAt(this.pos + 1))) {
-        const seq = this.sequence(this.ind);
-        values.push(seq.value);
-        roots.push(seq);
-      } else {
-        const map = this.mapping(this.ind);
-        values.push(map.value);
-        roots.push(map);
-      }
+      this.document(docs);
+      const dash = text.charCodeAt(this.pos) === DASH && isBlankOrEnd(text.charCodeAt(this.pos + 1));
+      values.push(dash ? this.sequence(this.ind) : this.mapping(this.ind));
       if (this.pos >= len) break;
       if (this.markerAt(this.pos) !== 1) bail();
     }
-    return { values, roots };
+    return { values, index: { nodes: this.ints.slice(0, this.used), keys: this.keys, roots: Int32Array.from(docs) } };
   }
 
   /** 1 for a `---` line start at `at`, 2 for `...`, else 0. */
@@ -214,51 +266,48 @@ class Reader {
     if (++this.depth > MAX_DEPTH) bail();
   }
 
-  private mapping(n: number): PositionNode {
+  private mapping(n: number): Record<string, unknown> {
     this.enter();
     const { text } = this;
     const start = this.pos;
+    const slot = this.open(Kind.Mapping, start);
     const value: Record<string, unknown> = {};
-    const children: PositionNode[] = [];
-    let last: PositionNode;
+    let count = 0;
     do {
-      const key = this.key();
-      const name = String(key.value);
+      const name = this.key();
       if (name === '__proto__' || Object.prototype.hasOwnProperty.call(value, name)) bail();
-      last = this.value(this.pos, n, false);
-      value[name] = last.value;
-      children.push(key, last);
+      value[name] = this.value(this.pos, n, false);
+      count += 2;
     } while (this.continues(n));
     this.depth--;
-    return { kind: Kind.Mapping, start, end: blockEnd(text, last, this.pos), value, children };
+    this.close(slot, Kind.Mapping, start, blockEndOf(text, this.lastKind, this.lastStart, this.end, this.pos), count);
+    return value;
   }
 
-  private sequence(n: number): PositionNode {
+  private sequence(n: number): unknown[] {
     this.enter();
     const { text } = this;
     const start = this.pos;
+    const slot = this.open(Kind.Sequence, start);
     const value: unknown[] = [];
-    const children: PositionNode[] = [];
-    let last: PositionNode;
     do {
-      last = this.value(this.pos + 1, n, true);
-      value.push(last.value);
-      children.push(last);
+      value.push(this.value(this.pos + 1, n, true));
     } while (this.continues(n) && text.charCodeAt(this.pos) === DASH && isBlankOrEnd(text.charCodeAt(this.pos + 1)));
     this.depth--;
-    return { kind: Kind.Sequence, start, end: blockEnd(text, last, this.pos), value, children };
+    this.close(slot, Kind.Sequence, start, blockEndOf(text, this.lastKind, this.lastStart, this.end, this.pos), value.length);
+    return value;
   }
 
-  /** A block mapping key at `pos`, up to its `:`; leaves `pos` just after the `:`. */
-  private key(): PositionNode {
+  /** A block mapping key at `pos`, up to its `:`: its name; leaves `pos` just after the `:`. */
+  private key(): string {
     const { text } = this;
     const start = this.pos;
     const c = text.charCodeAt(start);
-    let node: PositionNode;
+    let name: string;
     let i: number;
     if (c === 0x22 /* " */ || c === 0x27 /* ' */) {
-      node = c === 0x22 ? this.doubleQuoted(start) : this.singleQuoted(start);
-      i = node.end;
+      name = c === 0x22 ? this.doubleQuoted(start) : this.singleQuoted(start);
+      i = this.end;
       while (text.charCodeAt(i) === SPACE) i++;
       if (text.charCodeAt(i) !== COLON) bail();
     } else {
@@ -284,19 +333,20 @@ class Reader {
           end = i + 1;
         }
       }
-      const raw = text.slice(start, end);
-      node = { kind: Kind.Scalar, start, end, value: resolvePlain(raw) };
+      name = String(resolvePlain(text.slice(start, end)));
+      this.leaf(Kind.Scalar, start, end);
     }
     if (!isBlankOrEnd(text.charCodeAt(i + 1)) || text.charCodeAt(i + 1) === TAB) bail();
+    this.keys.push(name);
     this.pos = i + 1;
-    return node;
+    return name;
   }
 
   /**
    * The node after a mapping's `:` or a sequence's `-` (`from` is just after it); `n` is the indent of
    * the collection. Leaves `pos`/`ind` at the next content after it.
    */
-  private value(from: number, n: number, inSequence: boolean): PositionNode {
+  private value(from: number, n: number, inSequence: boolean): unknown {
     const { text } = this;
     let i = from;
     while (text.charCodeAt(i) === SPACE) i++;
@@ -313,7 +363,8 @@ class Reader {
       if (!inSequence && !atEnd && this.ind === n && dash) return this.sequence(n);
       // js-yaml stores a null item without reading a node (no position event): let it do so.
       if (inSequence) bail();
-      return { kind: Kind.Empty, start: emptyAt, end: emptyAt, value: null };
+      this.leaf(Kind.Empty, emptyAt, emptyAt);
+      return null;
     }
     return this.node(i, n, inSequence);
   }
@@ -322,15 +373,15 @@ class Reader {
    * The node whose content starts at `i`, in a collection of indent `n`; `compact` when a block
    * collection may start there (at a line's indent, or after a sequence's `- `), not after a key's `: `.
    */
-  private node(i: number, n: number, compact: boolean): PositionNode {
+  private node(i: number, n: number, compact: boolean): unknown {
     const { text } = this;
     const c = text.charCodeAt(i);
     if (c === TAB) bail();
     if (c === 0x7c /* | */ || c === 0x3e /* > */) return this.blockScalar(i, n + 1);
     if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      const node = this.flow(i);
-      this.finishLine(node.end);
-      return node;
+      const collection = this.flow(i);
+      this.finishLine(this.end);
+      return collection;
     }
     if (compact) {
       if (c === DASH && isBlankOrEnd(text.charCodeAt(i + 1))) {
@@ -345,11 +396,10 @@ class Reader {
         return this.mapping(this.ind);
       }
     }
-    let node: PositionNode;
     if (c === 0x22 || c === 0x27) {
-      node = c === 0x22 ? this.doubleQuoted(i, true) : this.singleQuoted(i, true);
-      this.finishLine(node.end);
-      return node;
+      const quoted = c === 0x22 ? this.doubleQuoted(i, true) : this.singleQuoted(i, true);
+      this.finishLine(this.end);
+      return quoted;
     }
     if (!this.plainStart(c, i)) bail();
     let end = i;
@@ -386,9 +436,10 @@ class Reader {
       end = this.lineStop;
       j = stop;
     }
-    node = { kind: Kind.Scalar, start: i, end, value: resolvePlain(raw) };
+    const scalar = resolvePlain(raw);
+    this.leaf(Kind.Scalar, i, end);
     this.skipToContent(this.lineEnd(j) + 1);
-    return node;
+    return scalar;
   }
 
   /**
@@ -529,7 +580,7 @@ class Reader {
   }
 
   /** @param multiline whether line breaks may fold (a value), or must not occur (a key, a flow entry) */
-  private doubleQuoted(start: number, multiline = false): PositionNode {
+  private doubleQuoted(start: number, multiline = false): string {
     const { text } = this;
     let out = '';
     let segment = start + 1;
@@ -579,12 +630,13 @@ class Reader {
       if (c !== SPACE && c !== TAB) kept = i;
     }
     out += text.slice(segment, i);
-    return { kind: Kind.Scalar, start, end: i + 1, value: out };
+    this.leaf(Kind.Scalar, start, i + 1);
+    return out;
   }
 
 
   /** @param multiline whether line breaks may fold (a value), or must not occur (a key, a flow entry) */
-  private singleQuoted(start: number, multiline = false): PositionNode {
+  private singleQuoted(start: number, multiline = false): string {
     const { text } = this;
     let out = '';
     let segment = start + 1;
@@ -612,7 +664,8 @@ class Reader {
       if (c !== SPACE && c !== TAB) kept = i;
     }
     out += text.slice(segment, i);
-    return { kind: Kind.Scalar, start, end: i + 1, value: out };
+    this.leaf(Kind.Scalar, start, i + 1);
+    return out;
   }
 
   /** What the line breaks folded by `foldBreaks` became: a space for one, one line break less for several. */
@@ -639,36 +692,38 @@ class Reader {
 
 
   /** A flow collection that opens and closes on this line, of scalars and flow collections. */
-  private flow(start: number): PositionNode {
+  private flow(start: number): Record<string, unknown> | unknown[] {
     this.enter();
     const { text } = this;
     const isMap = text.charCodeAt(start) === 0x7b;
+    const kind = isMap ? Kind.Mapping : Kind.Sequence;
+    const slot = this.open(kind, start);
     const close = isMap ? 0x7d : 0x5d;
     const value: Record<string, unknown> | unknown[] = isMap ? {} : [];
-    const children: PositionNode[] = [];
+    let count = 0;
     let i = start + 1;
     while (text.charCodeAt(i) === SPACE) i++;
     if (text.charCodeAt(i) !== close) {
       for (;;) {
         const item = this.flowItem(i, isMap);
-        children.push(item);
-        i = item.end;
+        count++;
+        i = this.end;
         while (text.charCodeAt(i) === SPACE) i++;
         if (isMap) {
+          const name = String(item);
+          if (name === '__proto__' || Object.prototype.hasOwnProperty.call(value, name)) bail();
+          this.keys.push(name);
           if (text.charCodeAt(i) !== COLON) bail();
           i++;
           while (text.charCodeAt(i) === SPACE) i++;
           const c = text.charCodeAt(i);
           if (c === 0x2c || c === close) bail();
-          const entry = this.flowItem(i, false);
-          const name = String(item.value);
-          if (item.kind !== Kind.Scalar || name === '__proto__' || Object.prototype.hasOwnProperty.call(value, name)) bail();
-          (value as Record<string, unknown>)[name] = entry.value;
-          children.push(entry);
-          i = entry.end;
+          (value as Record<string, unknown>)[name] = this.flowItem(i, false);
+          count++;
+          i = this.end;
           while (text.charCodeAt(i) === SPACE) i++;
         } else {
-          (value as unknown[]).push(item.value);
+          (value as unknown[]).push(item);
         }
         const c = text.charCodeAt(i);
         if (c === close) break;
@@ -680,14 +735,19 @@ class Reader {
       }
     }
     this.depth--;
-    return { kind: isMap ? Kind.Mapping : Kind.Sequence, start, end: i + 1, value, children };
+    this.close(slot, kind, start, i + 1, count);
+    return value;
   }
 
   /** An entry of a flow collection: a key of a flow mapping ends at its `:`, anything else at `,` or the end. */
-  private flowItem(at: number, isKey: boolean): PositionNode {
+  private flowItem(at: number, isKey: boolean): unknown {
     const { text } = this;
     const c = text.charCodeAt(at);
-    if (c === 0x5b || c === 0x7b) return this.flow(at);
+    if (c === 0x5b || c === 0x7b) {
+      // A collection as a key: js-yaml would make a string of it.
+      if (isKey) bail();
+      return this.flow(at);
+    }
     if (c === 0x22) return this.doubleQuoted(at);
     if (c === 0x27) return this.singleQuoted(at);
     if (!this.plainStart(c, at) || (c === DASH && isFlowIndicator(text.charCodeAt(at + 1)))) bail();
@@ -710,14 +770,16 @@ class Reader {
       if (ch < 0x20 || ch >= 0x7f) this.printable(j);
       end = j + 1;
     }
-    return { kind: Kind.Scalar, start: at, end, value: resolvePlain(text.slice(at, end)) };
+    const scalar = resolvePlain(text.slice(at, end));
+    this.leaf(Kind.Scalar, at, end);
+    return scalar;
   }
 
   /**
    * A literal or folded block scalar whose header is at `start`; `indent` is js-yaml's node indent for it
    * (the parent collection's indent plus one).
    */
-  private blockScalar(start: number, indent: number): PositionNode {
+  private blockScalar(start: number, indent: number): string {
     const { text, len } = this;
     const folding = text.charCodeAt(start) === 0x3e;
     let chomping = 0; // 0 clip, 1 strip, 2 keep
@@ -791,9 +853,9 @@ class Reader {
     }
     if (chomping === 2) out += '\n'.repeat(didRead ? 1 + emptyLines : emptyLines);
     else if (chomping === 0 && didRead) out += '\n';
-    const node: PositionNode = { kind: Kind.Scalar, start, end: scalarEnd(text, start, Math.min(eventEnd, len)), value: out };
+    this.leaf(Kind.Scalar, start, scalarEnd(text, start, Math.min(eventEnd, len)));
     this.skipToContent(Math.min(lineStart, len));
-    return node;
+    return out;
   }
 }
 

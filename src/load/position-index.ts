@@ -173,11 +173,16 @@ function skipPropertiesOnLine(text: string, from: number): number {
  * the end is then unknown (NaN) and a position asked through it comes from `yaml`.
  */
 export function blockEnd(text: string, last: PositionNode, eventEnd: number): number {
-  if (Number.isNaN(last.end)) return Number.NaN;
+  return blockEndOf(text, last.kind, last.start, last.end, eventEnd);
+}
+
+/** `blockEnd` from the last entry's kind, start and end. */
+export function blockEndOf(text: string, kind: Kind, start: number, lastEnd: number, eventEnd: number): number {
+  if (Number.isNaN(lastEnd)) return Number.NaN;
   // `yaml` ends it where its last value's node ends: an empty value or a block collection ends where it
   // is (nested empty values propagate), a scalar, alias or flow collection with the rest of its line.
-  const carried = last.kind === Kind.Empty || ((last.kind === Kind.Mapping || last.kind === Kind.Sequence) && !isFlowStart(text, last.start));
-  const end = carried ? last.end : lineEndAfter(text, last.end);
+  const carried = kind === Kind.Empty || ((kind === Kind.Mapping || kind === Kind.Sequence) && !isFlowStart(text, start));
+  const end = carried ? lastEnd : lineEndAfter(text, lastEnd);
   return hasCommentBetween(text, end, eventEnd) ? Number.NaN : end;
 }
 

@@ -18,19 +18,26 @@ export interface PositionRoots {
   readonly merges: number;
 }
 
-export interface FastParse {
-  values: unknown[];
-  recorder: PositionRoots;
-  /** Loaded in js-yaml's `json` mode, which lets keys repeat (the later value wins). */
-  tolerant: boolean;
-}
+/**
+ * Values and positions: either the recorder's node trees (js-yaml's pass, which can hold aliases, merge
+ * keys, repeated keys) or the purpose-built reader's encoded index (none of those).
+ */
+export type FastParse =
+  | {
+      values: unknown[];
+      recorder: PositionRoots;
+      index?: undefined;
+      /** Loaded in js-yaml's `json` mode, which lets keys repeat (the later value wins). */
+      tolerant: boolean;
+    }
+  | { values: unknown[]; recorder?: undefined; index: EncodedIndex; tolerant: false };
 
 /**
  * @param duplicateKeys whether a repeated key may pass (js-yaml's `json` mode, later value wins): the
  * duplicates are then found in the position index, so a file full of them is reported from this one fast
  * pass instead of the exact parser.
  */
-function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'duplicate-keys' | undefined {
+function loadWithPositions(text: string, duplicateKeys = false): (FastParse & { recorder: PositionRoots }) | 'duplicate-keys' | undefined {
   const recorder = new PositionRecorder(text);
   const values: unknown[] = [];
   try {
@@ -48,12 +55,12 @@ function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'du
  */
 export function parseWithPositions(text: string): FastParse | undefined {
   const common = parseCommonYaml(text);
-  if (common) return { values: common.values, recorder: { roots: common.roots, aliases: 0, merges: 0 }, tolerant: false };
+  if (common) return { values: common.values, index: common.index, tolerant: false };
   return parseWithRecorder(text);
 }
 
 /** The js-yaml pass with its listener: the reference the purpose-built reader must equal. */
-export function parseWithRecorder(text: string): FastParse | undefined {
+export function parseWithRecorder(text: string): (FastParse & { recorder: PositionRoots }) | undefined {
   const first = loadWithPositions(text);
   if (first !== 'duplicate-keys') return first;
   const tolerant = loadWithPositions(text, true);
@@ -82,10 +89,22 @@ export function preparse(text: string, base = 0): Preparsed | undefined {
   // An own `__proto__` key must stay a plain property however the values are copied: leave it to the caller.
   if (text.includes('__proto__')) return undefined;
   const parsed = parseWithPositions(text);
-  if (!parsed || parsed.tolerant || parsed.recorder.merges > 0 || parsed.recorder.aliases > 0) return undefined;
+  if (!parsed) return undefined;
   if (parsed.values.every((v) => v === null || v === undefined)) return undefined;
+  if (parsed.index) return { values: parsed.values, index: base === 0 ? parsed.index : rebased(parsed.index, base) };
+  if (parsed.tolerant || parsed.recorder.merges > 0 || parsed.recorder.aliases > 0) return undefined;
   const index = encodeIndex(parsed.recorder.roots, base);
   return index ? { values: parsed.values, index } : undefined;
+}
+
+/** An index of a piece of a file, with offsets in the whole file. */
+function rebased(index: EncodedIndex, base: number): EncodedIndex {
+  const nodes = index.nodes;
+  for (let at = 0; at < nodes.length; at += 4) {
+    nodes[at + 1] = nodes[at + 1]! + base;
+    if (nodes[at + 2]! >= 0) nodes[at + 2] = nodes[at + 2]! + base;
+  }
+  return index;
 }
 
 /** The pieces of one file parsed apart, in order, as one parse of the whole file. */
