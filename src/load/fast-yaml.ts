@@ -9,9 +9,9 @@ import { parseYaml, ProblemList, type ParseResult, type PositionedDocument } fro
 type CachedEntry = NonNullable<ReturnType<ParseCache['get']>>;
 
 /**
- * One js-yaml pass gives the values and, through its listener, every node's exact position (see
- * position-index.ts): js-yaml reads ~5 MB/s where `yaml` reads ~1 MB/s, and a file with findings no
- * longer pays a second parse for its positions.
+ * One pass gives the values and every node's exact position (see position-index.ts): the purpose-built
+ * reader of common-yaml.ts for the YAML it is certain of, else js-yaml and its listener (js-yaml reads
+ * ~5 MB/s where `yaml` reads ~1 MB/s), so a file with findings never pays a second parse for its positions.
  *
  * The exact path (`parseYaml`) remains for what js-yaml rejects (so that syntax errors, duplicate keys and
  * tabs are reported by the one parser that names them precisely), for `? ` complex keys, and for the rare
@@ -35,13 +35,18 @@ export function parseYamlFast(text: string, cache?: ParseCache, pre?: Preparsed)
     // Also a text of nothing but comments: `yaml` sees no document in it, js-yaml one empty document.
     if (!parsed || parsed.values.every((v) => v === null || v === undefined)) return parseYaml(text);
     values = parsed.values;
+    // The purpose-built reader takes no text with repeated keys, merge keys or aliases: nothing to search.
+    if (!parsed.recorder) {
+      entry = cache?.put(key, values);
+      return { documents: positionedDocuments(text, values, positionsOf(parsed), entry, cache), problems: [] };
+    }
     const { roots, aliases } = parsed.recorder;
     const problems = new ProblemList();
     const lineIndex = new LinePositions(text);
     values.forEach((value, index) => {
       const root = roots[index]!;
       // A strict js-yaml load already refused any repeated key, merged keys apart: no need to search then.
-      const mayRepeat = parsed!.tolerant || parsed!.recorder.merges > 0;
+      const mayRepeat = parsed!.tolerant || parsed!.recorder!.merges > 0;
       for (const start of mayRepeat ? duplicateKeyStarts(root) : []) {
         problems.add({ code: 'DUPLICATE_KEY', severity: 'error', message: 'Map keys must be unique', range: lineIndex.range(start, start + 1), documentIndex: index });
       }
@@ -52,23 +57,28 @@ export function parseYamlFast(text: string, cache?: ParseCache, pre?: Preparsed)
     });
     if (problems.size > 0) {
       const list = problems.list();
-      return { documents: positionedDocuments(text, values, fromRecorder(parsed), undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
+      return { documents: positionedDocuments(text, values, positionsOf(parsed), undefined, undefined).filter((d) => !problems.has(d.index)), problems: list };
     }
     entry = cache?.put(key, values);
   }
-  return { documents: positionedDocuments(text, values, fromRecorder(parsed), entry, cache), problems: [] };
+  return { documents: positionedDocuments(text, values, positionsOf(parsed), entry, cache), problems: [] };
 }
 
 /** Where a document's positions come from: a parse's recorder, or a preparsed index. */
 type PositionSource = { root(index: number): PositionNode | undefined };
 
-const fromRecorder = (parsed: FastParse | undefined): PositionSource | undefined => parsed && { root: (index) => parsed.recorder.roots[index] };
+function positionsOf(parsed: FastParse | undefined): PositionSource | undefined {
+  if (!parsed) return undefined;
+  if (parsed.index) return preparsedPositions({ values: parsed.values, index: parsed.index });
+  const { roots } = parsed.recorder;
+  return { root: (index) => roots[index] };
+}
 
 function positionedDocuments(text: string, values: unknown[], parsed: PositionSource | undefined, entry: CachedEntry | undefined, cache: ParseCache | undefined): PositionedDocument[] {
   let lines: LinePositions | undefined;
   // A cached file has values only: its positions come from one listener pass on the first position asked.
   const rootOf = (index: number): PositionNode | undefined => {
-    parsed ??= fromRecorder(parseWithPositions(text));
+    parsed ??= positionsOf(parseWithPositions(text));
     return parsed?.root(index);
   };
   let exact: Map<number, PositionedDocument> | undefined;

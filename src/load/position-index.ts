@@ -8,7 +8,7 @@ import type { JsonPath, SourceRange } from '../model/types.js';
  * every node of every fixture.
  */
 
-const enum Kind {
+export const enum Kind {
   Scalar,
   Mapping,
   Sequence,
@@ -172,12 +172,17 @@ function skipPropertiesOnLine(text: string, from: number): number {
  * Comment lines after it belong to it or not by rules of `yaml`'s lexer that depend on what follows:
  * the end is then unknown (NaN) and a position asked through it comes from `yaml`.
  */
-function blockEnd(text: string, last: PositionNode, eventEnd: number): number {
-  if (Number.isNaN(last.end)) return Number.NaN;
+export function blockEnd(text: string, last: PositionNode, eventEnd: number): number {
+  return blockEndOf(text, last.kind, last.start, last.end, eventEnd);
+}
+
+/** `blockEnd` from the last entry's kind, start and end. */
+export function blockEndOf(text: string, kind: Kind, start: number, lastEnd: number, eventEnd: number): number {
+  if (Number.isNaN(lastEnd)) return Number.NaN;
   // `yaml` ends it where its last value's node ends: an empty value or a block collection ends where it
   // is (nested empty values propagate), a scalar, alias or flow collection with the rest of its line.
-  const carried = last.kind === Kind.Empty || ((last.kind === Kind.Mapping || last.kind === Kind.Sequence) && !isFlowStart(text, last.start));
-  const end = carried ? last.end : lineEndAfter(text, last.end);
+  const carried = kind === Kind.Empty || ((kind === Kind.Mapping || kind === Kind.Sequence) && !isFlowStart(text, start));
+  const end = carried ? lastEnd : lineEndAfter(text, lastEnd);
   return hasCommentBetween(text, end, eventEnd) ? Number.NaN : end;
 }
 
@@ -206,7 +211,7 @@ function trimEnd(text: string, start: number, end: number): number {
 }
 
 /** A block scalar ends after its last non-blank line unless it keeps trailing lines (`|+`). */
-function scalarEnd(text: string, start: number, end: number): number {
+export function scalarEnd(text: string, start: number, end: number): number {
   const c = text.charCodeAt(start);
   if (c !== 0x7c /* | */ && c !== 0x3e /* > */) return trimEnd(text, start, end);
   const headerEnd = text.indexOf('\n', start);

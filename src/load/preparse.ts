@@ -1,4 +1,5 @@
 import jsyaml from 'js-yaml';
+import { CORE_WITH_MERGE, parseCommonYaml } from './common-yaml.js';
 import { concatIndexes, decodeRoot, encodeIndex, indexedDocuments, PositionRecorder, type EncodedIndex, type PositionNode } from './position-index.js';
 
 /**
@@ -6,26 +7,37 @@ import { concatIndexes, decodeRoot, encodeIndex, indexedDocuments, PositionRecor
  * loads only this module (and js-yaml), not the exact parser it never runs.
  */
 
-// js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
-const { merge } = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types;
-const CORE_WITH_MERGE = jsyaml.CORE_SCHEMA.extend({ implicit: [merge] });
 
 /** A `? ` complex key where YAML syntax allows one: js-yaml would turn a collection key into a string. */
 export const COMPLEX_KEY = /^\s*(?:-\s+)*\?(?:\s|$)/m;
 
-export interface FastParse {
-  values: unknown[];
-  recorder: PositionRecorder;
-  /** Loaded in js-yaml's `json` mode, which lets keys repeat (the later value wins). */
-  tolerant: boolean;
+/** What a parse knows of positions: one root per document, and what makes its values special. */
+export interface PositionRoots {
+  readonly roots: PositionNode[];
+  readonly aliases: number;
+  readonly merges: number;
 }
+
+/**
+ * Values and positions: either the recorder's node trees (js-yaml's pass, which can hold aliases, merge
+ * keys, repeated keys) or the purpose-built reader's encoded index (none of those).
+ */
+export type FastParse =
+  | {
+      values: unknown[];
+      recorder: PositionRoots;
+      index?: undefined;
+      /** Loaded in js-yaml's `json` mode, which lets keys repeat (the later value wins). */
+      tolerant: boolean;
+    }
+  | { values: unknown[]; recorder?: undefined; index: EncodedIndex; tolerant: false };
 
 /**
  * @param duplicateKeys whether a repeated key may pass (js-yaml's `json` mode, later value wins): the
  * duplicates are then found in the position index, so a file full of them is reported from this one fast
  * pass instead of the exact parser.
  */
-function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'duplicate-keys' | undefined {
+function loadWithPositions(text: string, duplicateKeys = false): (FastParse & { recorder: PositionRoots }) | 'duplicate-keys' | undefined {
   const recorder = new PositionRecorder(text);
   const values: unknown[] = [];
   try {
@@ -37,7 +49,18 @@ function loadWithPositions(text: string, duplicateKeys = false): FastParse | 'du
   return { values, recorder, tolerant: duplicateKeys };
 }
 
+/**
+ * Values and position roots of every document: from the purpose-built reader when it is certain of the
+ * text (common-yaml.ts), else from js-yaml and its listener.
+ */
 export function parseWithPositions(text: string): FastParse | undefined {
+  const common = parseCommonYaml(text);
+  if (common) return { values: common.values, index: common.index, tolerant: false };
+  return parseWithRecorder(text);
+}
+
+/** The js-yaml pass with its listener: the reference the purpose-built reader must equal. */
+export function parseWithRecorder(text: string): (FastParse & { recorder: PositionRoots }) | undefined {
   const first = loadWithPositions(text);
   if (first !== 'duplicate-keys') return first;
   const tolerant = loadWithPositions(text, true);
@@ -66,10 +89,22 @@ export function preparse(text: string, base = 0): Preparsed | undefined {
   // An own `__proto__` key must stay a plain property however the values are copied: leave it to the caller.
   if (text.includes('__proto__')) return undefined;
   const parsed = parseWithPositions(text);
-  if (!parsed || parsed.tolerant || parsed.recorder.merges > 0 || parsed.recorder.aliases > 0) return undefined;
+  if (!parsed) return undefined;
   if (parsed.values.every((v) => v === null || v === undefined)) return undefined;
+  if (parsed.index) return { values: parsed.values, index: base === 0 ? parsed.index : rebased(parsed.index, base) };
+  if (parsed.tolerant || parsed.recorder.merges > 0 || parsed.recorder.aliases > 0) return undefined;
   const index = encodeIndex(parsed.recorder.roots, base);
   return index ? { values: parsed.values, index } : undefined;
+}
+
+/** An index of a piece of a file, with offsets in the whole file. */
+function rebased(index: EncodedIndex, base: number): EncodedIndex {
+  const nodes = index.nodes;
+  for (let at = 0; at < nodes.length; at += 4) {
+    nodes[at + 1] = nodes[at + 1]! + base;
+    if (nodes[at + 2]! >= 0) nodes[at + 2] = nodes[at + 2]! + base;
+  }
+  return index;
 }
 
 /** The pieces of one file parsed apart, in order, as one parse of the whole file. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { generateCrdBundle } from '../../src/bench/generate.js';
 import { parseYamlFast } from '../../src/load/fast-yaml.js';
 import { decodeRoot, indexedDocuments, type PositionNode } from '../../src/load/position-index.js';
-import { countDocumentStarts, joinPreparsed, parseWithPositions, preparse, splitPoints, type Preparsed } from '../../src/load/preparse.js';
+import { countDocumentStarts, joinPreparsed, parseWithRecorder, preparse, splitPoints, type Preparsed } from '../../src/load/preparse.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
@@ -50,7 +50,7 @@ describe('preparsed files (parse threads and pieces of big files)', () => {
     for (const { name, text } of texts) {
       const pre = preparse(text);
       if (!pre) continue;
-      const direct = parseWithPositions(text)!;
+      const direct = parseWithRecorder(text)!;
       expect(pre.values, name).toEqual(direct.values);
       expect(Array.from({ length: indexedDocuments(pre.index) }, (_, i) => shape(decodeRoot(pre.index, i))), name).toEqual(direct.recorder.roots.map((r) => shape(r)));
       compared++;
