@@ -17,6 +17,8 @@ export interface AnswerBody {
   findings: [ruleId: string, severity: Severity][];
   /** Fields of the request's log line. */
   log: Record<string, unknown>;
+  /** With MESHGUARD_SERVE_STAGES only: posted, taken, parsed, evaluated, serialised, returned (see stages.ts). */
+  stamps?: number[];
 }
 
 /** Messages from an evaluation thread to the server. */
@@ -34,15 +36,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  * Parse a request body and review it. Never throws: whatever the bytes are, the client gets an answer
  * (400 for a body that is not an AdmissionReview, 500 for a defect of ours).
  */
-export function answerBody(reviewer: AdmissionReviewer, bytes: Uint8Array): AnswerBody {
+export function answerBody(reviewer: AdmissionReviewer, bytes: Uint8Array, stamps?: number[]): AnswerBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8.decode(bytes));
   } catch {
     return rejected(400, 'body is not valid JSON');
   }
+  stamps?.push(epochNow());
   try {
     const result = reviewer(parsed);
+    stamps?.push(epochNow());
     const request = isRecord(parsed) && isRecord(parsed.request) ? parsed.request : {};
     const object = isRecord(request.object) ? request.object : {};
     const metadata = isRecord(object.metadata) ? object.metadata : {};

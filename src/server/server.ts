@@ -8,7 +8,8 @@ import { createSecureContext } from 'node:tls';
 import type { MeshguardConfig } from '../config/types.js';
 import type { AdmissionOptions } from './admission.js';
 import { AdmissionMetrics } from './metrics.js';
-import { rejected, unevaluatedAnswer, type AnswerBody } from './protocol.js';
+import { epochNow, rejected, unevaluatedAnswer, type AnswerBody } from './protocol.js';
+import { STAGES_FILE, StageLog } from './stages.js';
 import { WorkerPool, WorkerStartError } from './workers.js';
 
 export interface ServeOptions extends Pick<AdmissionOptions, 'denyOn' | 'warnOn' | 'failurePolicy' | 'timeoutMs' | 'today'> {
@@ -66,6 +67,7 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
   const failurePolicy = options.failurePolicy ?? 'Fail';
   const timeoutMs = options.timeoutMs ?? 200;
   const metrics = new AdmissionMetrics();
+  const stageLog = STAGES_FILE ? new StageLog(STAGES_FILE) : undefined;
 
   // Everything that can be wrong with the arguments is found before anything starts, and said plainly.
   const credentials = await readCredentials(options.certFile, options.keyFile, ServerStartError);
@@ -139,6 +141,7 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
     if (req.method !== 'POST') return send(res, 405, json({ error: 'use POST' }));
 
     const started = performance.now();
+    const startedAt = stageLog ? epochNow() : 0;
     const reject = (code: number, error: string): void => {
       metrics.observe('rejected', (performance.now() - started) / 1000);
       log({ level: 'warn', msg: 'request rejected', code, error });
@@ -153,11 +156,13 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
     const body = await readBody(req, maxBodyBytes);
     if (body === 'aborted') return; // the client went away: nobody to answer
     if (body === 'too-large') return reject(413, `body exceeds the ${maxBodyBytes}-byte limit`);
+    const bodyReadAt = stageLog ? epochNow() : 0;
     const answer: AnswerBody = await pool.review(body).catch((error: unknown) => rejected(500, `internal error: ${String(error)}`));
     const seconds = (performance.now() - started) / 1000;
     metrics.observe(answer.outcome, seconds, answer.findings);
     log({ level: answer.outcome === 'rejected' ? 'warn' : 'info', msg: answer.outcome === 'rejected' ? 'request rejected' : 'admission review', ...answer.log, durationMs: Math.round(seconds * 1e6) / 1e3 });
     send(res, answer.status, answer.body);
+    stageLog?.add([startedAt, bodyReadAt, ...(answer.stamps ?? Array<number>(6).fill(Number.NaN)), epochNow()]);
   }
 
   const watchers: FSWatcher[] = [];
@@ -213,6 +218,7 @@ export async function startAdmissionServer(options: ServeOptions): Promise<Runni
         server.closeIdleConnections();
       });
       await pool.close();
+      stageLog?.write();
       log({ level: 'info', msg: 'stopped' });
       closedResolve();
     })();
