@@ -16,7 +16,7 @@
  * meshguard servers (profiling switches such as --cpu-prof or --trace-gc); with MESHGUARD_BENCH_SERVER_STDOUT=<prefix>
  * their stdout (where --trace-gc writes) goes to <prefix>.<variant>.<n>.
  */
-import { mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -179,7 +179,8 @@ function stagesFile(variant: Variant): string {
 async function measureWithStages(kind: 'echo' | 'meshguard', variant?: Variant): Promise<Sample> {
   const file = stagesDir && variant ? stagesFile(variant) : undefined;
   const sample = await measure(kind, variant);
-  return file ? { ...sample, stages: stagesSummary(file) } : sample;
+  // A build without the stamps (before they existed) writes no file.
+  return file && existsSync(file) ? { ...sample, stages: stagesSummary(file) } : sample;
 }
 
 const samples = new Map<string, Sample[]>([['echo', []], ...variants.map((v) => [v.name, []] as [string, Sample[]])]);
