@@ -67,6 +67,8 @@ export async function runServeCommand(argv: string[], cwd: string): Promise<Comm
 
   // Loaded here, not with the CLI: `check` never needs the server, its threads or prom-client (~40-60 ms).
   const { ServerStartError, startAdmissionServer } = await import('../server/server.js');
+  const { configureServeHeap } = await import('../server/gc.js');
+  configureServeHeap();
   let server: RunningServer;
   try {
     server = await startAdmissionServer({

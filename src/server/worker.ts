@@ -16,6 +16,7 @@ import type { Resource } from '../model/types.js';
 import { isRecord } from '../model/workload.js';
 import { createAdmissionReviewer, type AdmissionOptions, type AdmissionReviewer } from './admission.js';
 import { answerBody, epochNow, unevaluatedAnswer, type ToWorker, type FromWorker } from './protocol.js';
+import { STAGES_FILE } from './stages.js';
 
 export interface WorkerSettings extends Pick<AdmissionOptions, 'denyOn' | 'failurePolicy' | 'timeoutMs' | 'today'> {
   config: MeshguardConfig;
@@ -86,10 +87,18 @@ async function start(): Promise<void> {
       return;
     }
     // The start time first: the pool reads the id, then the time.
-    status[1] = epochNow();
+    const taken = epochNow();
+    status[1] = taken;
     status[0] = message.id;
-    const answer = answerBody(reviewer, message.body);
+    const stamps = STAGES_FILE ? [taken] : undefined;
+    const answer = answerBody(reviewer, message.body, stamps);
     status[0] = 0;
+    if (stamps) {
+      // A body that is not JSON has no parse or rules instants.
+      while (stamps.length < 3) stamps.push(Number.NaN);
+      stamps.push(epochNow());
+      answer.stamps = stamps;
+    }
     post({ type: 'answer', id: message.id, ...answer });
   });
   await loadInventory();

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { CODE_TREE, packageUrl } from '../assets.js';
 import { epochNow, type AnswerBody, type FromWorker, type ToWorker } from './protocol.js';
+import { STAGES_FILE } from './stages.js';
 import type { WorkerSettings } from './worker.js';
 
 const WORKER_SCRIPT = packageUrl(`${CODE_TREE}/server/worker.js`);
@@ -31,6 +32,8 @@ interface Pending {
    * get none: they are evaluated, not failed for the queue.
    */
   deadline?: NodeJS.Timeout;
+  /** With MESHGUARD_SERVE_STAGES: when it was last posted to a thread (epoch ms). */
+  postedAt?: number;
 }
 
 interface Slot {
@@ -177,6 +180,7 @@ export class WorkerPool {
       const pending = this.backlog.shift()!;
       if (pending.settled) continue;
       slot.queue.push(pending);
+      if (STAGES_FILE) pending.postedAt = epochNow();
       // The bytes are copied, not transferred: a review may have to be re-sent to another thread.
       slot.worker.postMessage({ type: 'review', id: pending.id, body: pending.body, expiresAt: pending.expiresAt } satisfies ToWorker);
       if (slot.queue.length === 1) this.arm(slot);
@@ -285,6 +289,10 @@ export class WorkerPool {
         return;
       case 'answer': {
         const { type: _type, id, ...answer } = message;
+        if (answer.stamps) {
+          const posted = slot.queue.find((p) => p.id === id)?.postedAt ?? Number.NaN;
+          answer.stamps = [posted, ...answer.stamps, epochNow()];
+        }
         const recovering = slot.stuckOn !== undefined || slot.moved.size > 0;
         if (slot.stuckOn?.id === id) {
           slot.stuckOn = undefined; // it was only slow: the late answer is dropped

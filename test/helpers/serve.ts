@@ -56,9 +56,9 @@ export interface ServeProcess {
   stdout(): string;
 }
 
-/** `meshguard serve <args>` as a child process, its output collected. */
-export function spawnServe(args: readonly string[], cwd: string): ServeProcess {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd });
+/** `meshguard serve <args>` as a child process, its output collected; `env` is added to this process's. */
+export function spawnServe(args: readonly string[], cwd: string, env: Record<string, string> = {}): ServeProcess {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd, env: { ...process.env, ...env } });
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
