@@ -8,8 +8,8 @@ import type { Inventory } from '../inventory.js';
 import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
 import { loadValidatorGroup } from './code-cache.js';
-import { crdVersions, type CrdVersion } from './crd.js';
-import { interpretedValidator, isValidConvertedSchema, type RefValidator, type SchemaValidator } from './interpret.js';
+import { crdVersions, isValidStructuralSchema, lazyAjvSchema, shallowAjvSchema, type CrdVersion } from './crd.js';
+import { interpretedValidator, type RefValidator, type SchemaValidator } from './interpret.js';
 
 // ajv is CommonJS: under NodeNext its class is the default export's `default`.
 const Ajv = AjvModule.default;
@@ -144,12 +144,14 @@ export class SchemaRegistry {
   }
 
   private compileCrd(crd: CrdVersion): SchemaValidator | undefined {
-    if (!crd.schema) return undefined;
+    if (!crd.raw) return undefined;
     if (!this.crdCompiled.has(crd)) {
       if (this.interpretCrds) {
-        // A schema ajv would refuse to compile leaves its CRD unchecked on both paths.
-        this.crdCompiled.set(crd, isValidConvertedSchema(crd.schema) ? interpretedValidator(crd.schema, (ref) => this.refValidator(ref)) : null);
-      } else {
+        // A schema ajv would refuse to compile leaves its CRD unchecked on both paths. Only the nodes custom
+        // resources reach are ever converted.
+        const { raw } = crd;
+        this.crdCompiled.set(crd, isValidStructuralSchema(raw) ? interpretedValidator(shallowAjvSchema(raw, true), (ref) => this.refValidator(ref), lazyAjvSchema) : null);
+      } else if (crd.schema) {
         this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
         // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
         this.ajv().removeSchema(crd.schema);
