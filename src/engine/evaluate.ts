@@ -249,11 +249,13 @@ function rulesByKind(rules: readonly Rule[], settings: ReadonlyMap<string, Effec
   let lookup = bySettings.get(settings);
   if (!lookup) {
     const active = rules.filter((rule) => settings.get(rule.meta.id)?.enabled !== false);
-    const byKind = new Map<string, readonly ActiveRule[]>();
+    // family -> kind -> rules: no `family/kind` string is built per resource.
+    const byFamily = new Map<string, Map<string, readonly ActiveRule[]>>();
     lookup = (resource) => {
-      const key = `${resource.family}\u0000${resource.kind}`;
-      let list = byKind.get(key);
-      if (!list) byKind.set(key, (list = active.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: settings.get(rule.meta.id) }))));
+      let byKind = byFamily.get(resource.family);
+      if (!byKind) byFamily.set(resource.family, (byKind = new Map()));
+      let list = byKind.get(resource.kind);
+      if (!list) byKind.set(resource.kind, (list = active.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: settings.get(rule.meta.id) }))));
       return list;
     };
     bySettings.set(settings, lookup);
