@@ -173,9 +173,21 @@ export class Inventory {
     return this.byIdentity.get(identity);
   }
 
+  /**
+   * Namespace lookups by name: injection, quota and policy views ask for a workload's Namespace once per workload,
+   * which built an identity string per call. Bounded: a webhook's snapshot meets the namespaces of every request.
+   */
+  private readonly namespaceObjects = new Map<string, Resource | undefined>();
+
   /** The Namespace object of that name, if the tree declares it. */
   namespace(name: string): Resource | undefined {
-    return this.get('Namespace', undefined, name);
+    readKinds?.add(identityRead('Namespace', '', name));
+    let found = this.namespaceObjects.get(name);
+    if (found === undefined && !this.namespaceObjects.has(name)) {
+      if (this.namespaceObjects.size >= 10_000) this.namespaceObjects.clear();
+      this.namespaceObjects.set(name, (found = this.byIdentityKey(identityKey('Namespace', undefined, name))));
+    }
+    return found;
   }
 
   /** Namespaces that hold at least one resource or are declared as Namespace objects. */
