@@ -126,7 +126,8 @@ export class Inventory {
     // resource asks for its own copies (duplicate-resource), and per-identity reads would give each resource's
     // results a read set of its own, which the result cache then stores and judges once per resource.
     readKinds?.add(scopedKind(resource.kind, resource.namespace ?? ''));
-    if (!this.overlay) return this.copies.get(objectIdentityOf(resource)) ?? [];
+    // Nearly every tree writes each object once: no identity string to build then.
+    if (!this.overlay) return this.copies.size === 0 ? NO_COPIES : (this.copies.get(objectIdentityOf(resource)) ?? NO_COPIES);
     const { base, resource: admitted } = this.overlay;
     if (objectIdentityOf(resource) !== objectIdentityOf(admitted)) return base.copiesOf(resource);
     // The admitted object takes the place of the snapshot's definition, as in a tree where it replaced it.
@@ -210,6 +211,8 @@ export function compareTreeOrder(a: Resource, b: Resource): number {
 }
 
 /** One API object: versions of one API group are the same object, other groups (Gateway API's Gateway) are not. */
+const NO_COPIES: readonly Resource[] = [];
+
 function objectIdentityOf(resource: Resource): string {
   const slash = resource.apiVersion.indexOf('/');
   const group = slash < 0 ? '' : resource.apiVersion.slice(0, slash);
