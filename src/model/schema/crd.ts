@@ -165,8 +165,6 @@ function isEcmaRegExp(pattern: string): boolean {
   return valid;
 }
 
-const NUMBER_KEYWORDS = ['minimum', 'maximum'] as const;
-const COUNT_KEYWORDS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties'] as const;
 
 /**
  * `isValidConvertedSchema(toAjvSchema(schema, true))` without converting: whether ajv would accept the
@@ -176,39 +174,67 @@ const COUNT_KEYWORDS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minPr
  */
 export function isValidStructuralSchema(schema: Record<string, unknown>): boolean {
   if (schema['x-kubernetes-int-or-string'] === true) return true;
-  const type = schema.type;
-  if (typeof type === 'string' && !isSimpleType(type)) return false;
-  const values = schema.enum;
-  if (values !== undefined && (!Array.isArray(values) || values.length === 0 || duplicateItems(values, undefined))) return false;
-  for (const keyword of NUMBER_KEYWORDS) if (schema[keyword] !== undefined && typeof schema[keyword] !== 'number') return false;
-  const multipleOf = schema.multipleOf;
-  if (multipleOf !== undefined && !(typeof multipleOf === 'number' && multipleOf > 0)) return false;
-  for (const keyword of COUNT_KEYWORDS) {
-    const value = schema[keyword];
-    if (value !== undefined && !(hasType('integer', value) && (value as number) >= 0)) return false;
-  }
-  if (schema.uniqueItems !== undefined && typeof schema.uniqueItems !== 'boolean') return false;
-  const required = schema.required;
-  if (required !== undefined) {
-    if (!Array.isArray(required)) return false;
-    for (let i = 0; i < required.length; i++) {
-      if (typeof required[i] !== 'string') return false;
-      for (let j = 0; j < i; j++) if (required[j] === required[i]) return false;
+  // One pass over the keys a node has (a few, besides its description) rather than a lookup per keyword.
+  for (const key in schema) {
+    const value = schema[key];
+    switch (key) {
+      case 'type':
+        if (typeof value === 'string' && !isSimpleType(value)) return false;
+        break;
+      case 'enum':
+        if (value !== undefined && (!Array.isArray(value) || value.length === 0 || duplicateItems(value, undefined))) return false;
+        break;
+      case 'minimum':
+      case 'maximum':
+        if (value !== undefined && typeof value !== 'number') return false;
+        break;
+      case 'multipleOf':
+        if (value !== undefined && !(typeof value === 'number' && value > 0)) return false;
+        break;
+      case 'minLength':
+      case 'maxLength':
+      case 'minItems':
+      case 'maxItems':
+      case 'minProperties':
+      case 'maxProperties':
+        if (value !== undefined && !(hasType('integer', value) && (value as number) >= 0)) return false;
+        break;
+      case 'uniqueItems':
+        if (value !== undefined && typeof value !== 'boolean') return false;
+        break;
+      case 'required':
+        if (value !== undefined && !isNameList(value)) return false;
+        break;
+      case 'items':
+      case 'additionalProperties': {
+        const sub = asObject(value);
+        if (sub && !isValidStructuralSchema(sub)) return false;
+        break;
+      }
+      case 'properties': {
+        const properties = asObject(value);
+        if (!properties) break;
+        for (const name in properties) {
+          // toAjvSchema's copy of a `__proto__` property becomes its prototype, out of the validity check's sight.
+          if (name === '__proto__' || !Object.prototype.hasOwnProperty.call(properties, name)) continue;
+          const sub = asObject(properties[name]);
+          if (sub && !isValidStructuralSchema(sub)) return false;
+        }
+        break;
+      }
     }
   }
-  const items = asObject(schema.items);
-  if (items && !isValidStructuralSchema(items)) return false;
-  const properties = asObject(schema.properties);
-  if (properties) {
-    for (const name in properties) {
-      // toAjvSchema's copy of a `__proto__` property becomes its prototype, out of the validity check's sight.
-      if (name === '__proto__' || !Object.prototype.hasOwnProperty.call(properties, name)) continue;
-      const sub = asObject(properties[name]);
-      if (sub && !isValidStructuralSchema(sub)) return false;
-    }
+  return true;
+}
+
+/** `required` as ajv accepts it: an array of distinct strings. */
+function isNameList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string') return false;
+    for (let j = 0; j < i; j++) if (value[j] === value[i]) return false;
   }
-  const additional = asObject(schema.additionalProperties);
-  return !additional || isValidStructuralSchema(additional);
+  return true;
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
