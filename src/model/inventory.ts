@@ -48,7 +48,10 @@ export function noteKindsRead(kinds: Iterable<string>): void {
  */
 export class Inventory {
   private readonly byKind = new Map<string, Resource[]>();
+  /** Overlays only: the snapshot's list of a kind (in a namespace, or `*`) with the admitted object in it. */
   private readonly byKindNamespace = new Map<string, Resource[]>();
+  /** kind -> namespace ('' when cluster-scoped) -> resources: looked up without a key string per call. */
+  private readonly byKindThenNamespace = new Map<string, Map<string, Resource[]>>();
   private readonly byIdentity = new Map<string, Resource>();
   /** Every document of an object written more than once (same API group, kind, namespace and name), in load order. */
   private readonly copies = new Map<string, Resource[]>();
@@ -76,7 +79,9 @@ export class Inventory {
       }
       definitions.set(object, resource);
       push(this.byKind, resource.kind, resource);
-      push(this.byKindNamespace, `${resource.kind}\u0000${resource.namespace ?? ''}`, resource);
+      let byNamespace = this.byKindThenNamespace.get(resource.kind);
+      if (!byNamespace) this.byKindThenNamespace.set(resource.kind, (byNamespace = new Map()));
+      push(byNamespace, resource.namespace ?? '', resource);
       const identity = identityOf(resource);
       if (!this.byIdentity.has(identity)) this.byIdentity.set(identity, resource);
     }
@@ -154,7 +159,7 @@ export class Inventory {
       return merged;
     }
     if (namespace === undefined) return this.byKind.get(kind) ?? [];
-    return this.byKindNamespace.get(`${kind}\u0000${namespace}`) ?? [];
+    return this.byKindThenNamespace.get(kind)?.get(namespace) ?? [];
   }
 
   get(kind: string, namespace: string | undefined, name: string): Resource | undefined {
