@@ -52,7 +52,10 @@ const group = (name) => {
 };
 for (const name of Object.keys(meta.files)) group(name)[name]({});
 let validated = 0;
+// The CRD interpreter's ObjectMeta: every custom resource's metadata goes through it.
+const refs = Object.keys(meta.index).filter((key) => key.startsWith('ref:')).map((key) => meta.index[key]);
 for (const doc of documents) {
+  if (doc?.metadata && typeof doc.metadata === 'object') for (const name of refs) group(name)[name](doc.metadata);
   const name = meta.index[keyOf(doc)];
   if (!name) continue;
   group(name)[name](doc);

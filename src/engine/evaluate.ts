@@ -95,24 +95,47 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const contextFor = (setting: EffectiveRuleSetting | undefined, report: RuleContext['report']): RuleContext =>
     plain ? { inventory, mesh, today, knownRuleIds, options: setting?.options ?? {}, report } : { ...baseContext, options: setting?.options ?? {}, report };
   const rulesFor = rulesByKind(input.rules, input.settings);
+  // The resource being checked, read by the reporters below: rules report synchronously, from within check().
+  let resource!: Resource;
+  let ref!: ResourceRef;
+  // Needed only when something is reported: nearly every resource has no waiver, and a warm run that
+  // replays nothing for a resource never parses its annotations.
+  let waivers: readonly Waiver[] | undefined;
+  const waiversInForce = (): readonly Waiver[] => {
+    if (waivers) return waivers;
+    const written = resource.family === 'kubernetes' ? waiversOf(resource) : NO_WAIVERS;
+    return (waivers = written.length === 0 ? NO_WAIVERS : written.filter((w) => isWaiverInForce(w, input.today)));
+  };
+  const reporterFor = (rule: Rule, setting: EffectiveRuleSetting | undefined) => (descriptor: ReportDescriptor): void => {
+    const inForce = waiversInForce();
+    const waiver = inForce.length === 0 ? undefined : inForce.find((w) => w.ruleId === rule.meta.id);
+    // A waiver is the team's own word on the finding: it wins over a policy's exception.
+    const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
+    raw.push(toFinding(resource, ref, rule.meta, withRelatedPositions(descriptor, inventory), setting?.severityOverride, suppressed));
+  };
+  // One reporter and one context per rule for the whole evaluation, instead of a closure and a context object
+  // per (resource, rule) pair: 240,000 of each in a 10,000-resource tree.
+  const reporters = new Map<Rule, { report: RuleContext['report']; context: RuleContext }>();
+  const reporterOf = (rule: Rule, setting: EffectiveRuleSetting | undefined): { report: RuleContext['report']; context: RuleContext } => {
+    let found = reporters.get(rule);
+    if (!found) {
+      const report = reporterFor(rule, setting);
+      reporters.set(rule, (found = { report, context: contextFor(setting, report) }));
+    }
+    return found;
+  };
   for (let index = 0; index < input.resources.length; index++) {
-    const resource = input.resources[index]!;
+    resource = input.resources[index]!;
     input.onResource?.(index + 1, input.resources.length);
-    // Needed only when something is reported: nearly every resource has no waiver, and a warm run that
-    // replays nothing for a resource never parses its annotations.
-    let waivers: readonly Waiver[] | undefined;
-    const waiversInForce = (): readonly Waiver[] => {
-      if (waivers) return waivers;
-      const written = resource.family === 'kubernetes' ? waiversOf(resource) : NO_WAIVERS;
-      return (waivers = written.length === 0 ? NO_WAIVERS : written.filter((w) => isWaiverInForce(w, input.today)));
-    };
-    const ref = refOf(resource);
+    waivers = undefined;
+    ref = refOf(resource);
+    const file = resource.source.file;
     const cache = resource.family === 'kubernetes' ? input.resultCache?.forResource(resource) : undefined;
     for (const { rule, setting } of rulesFor(resource)) {
       if (input.deadline !== undefined && performance.now() > input.deadline) {
         throw new EvaluationTimeout(`evaluation exceeded its time budget before rule '${rule.meta.id}'`);
       }
-      checked.push({ ruleId: rule.meta.id, file: resource.source.file, resource: ref });
+      checked.push({ ruleId: rule.meta.id, file, resource: ref });
       const started = input.ruleTimings ? performance.now() : 0;
       const replay = cache?.lookup(rule.meta.id);
       // Most replayed results report nothing: a warm run then allocates nothing more per (resource, rule) pair.
@@ -120,13 +143,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
         if (input.ruleTimings) input.ruleTimings.set(rule.meta.id, (input.ruleTimings.get(rule.meta.id) ?? 0) + performance.now() - started);
         continue;
       }
-      const report = (descriptor: ReportDescriptor): void => {
-        const inForce = waiversInForce();
-        const waiver = inForce.length === 0 ? undefined : inForce.find((w) => w.ruleId === rule.meta.id);
-        // A waiver is the team's own word on the finding: it wins over a policy's exception.
-        const suppressed = waiver ? { kind: 'waiver' as const, justification: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) } : descriptor.suppressed;
-        raw.push(toFinding(resource, ref, rule.meta, withRelatedPositions(descriptor, inventory), setting?.severityOverride, suppressed));
-      };
+      const { report, context } = reporterOf(rule, setting);
       try {
         if (replay) {
           for (const descriptor of replay) report(descriptor);
@@ -141,7 +158,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
           }
           cache.store(rule.meta.id, descriptors, kinds);
         } else {
-          rule.check(resource, contextFor(setting, report));
+          rule.check(resource, context);
         }
       } catch (error) {
         // A rule bug must not take the run down or hide other findings: report it where it happened.
@@ -232,11 +249,13 @@ function rulesByKind(rules: readonly Rule[], settings: ReadonlyMap<string, Effec
   let lookup = bySettings.get(settings);
   if (!lookup) {
     const active = rules.filter((rule) => settings.get(rule.meta.id)?.enabled !== false);
-    const byKind = new Map<string, readonly ActiveRule[]>();
+    // family -> kind -> rules: no `family/kind` string is built per resource.
+    const byFamily = new Map<string, Map<string, readonly ActiveRule[]>>();
     lookup = (resource) => {
-      const key = `${resource.family}\u0000${resource.kind}`;
-      let list = byKind.get(key);
-      if (!list) byKind.set(key, (list = active.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: settings.get(rule.meta.id) }))));
+      let byKind = byFamily.get(resource.family);
+      if (!byKind) byFamily.set(resource.family, (byKind = new Map()));
+      let list = byKind.get(resource.kind);
+      if (!list) byKind.set(resource.kind, (list = active.filter((rule) => applies(rule.meta, resource)).map((rule) => ({ rule, setting: settings.get(rule.meta.id) }))));
       return list;
     };
     bySettings.set(settings, lookup);

@@ -48,7 +48,10 @@ export function noteKindsRead(kinds: Iterable<string>): void {
  */
 export class Inventory {
   private readonly byKind = new Map<string, Resource[]>();
+  /** Overlays only: the snapshot's list of a kind (in a namespace, or `*`) with the admitted object in it. */
   private readonly byKindNamespace = new Map<string, Resource[]>();
+  /** kind -> namespace ('' when cluster-scoped) -> resources: looked up without a key string per call. */
+  private readonly byKindThenNamespace = new Map<string, Map<string, Resource[]>>();
   private readonly byIdentity = new Map<string, Resource>();
   /** Every document of an object written more than once (same API group, kind, namespace and name), in load order. */
   private readonly copies = new Map<string, Resource[]>();
@@ -76,7 +79,9 @@ export class Inventory {
       }
       definitions.set(object, resource);
       push(this.byKind, resource.kind, resource);
-      push(this.byKindNamespace, `${resource.kind}\u0000${resource.namespace ?? ''}`, resource);
+      let byNamespace = this.byKindThenNamespace.get(resource.kind);
+      if (!byNamespace) this.byKindThenNamespace.set(resource.kind, (byNamespace = new Map()));
+      push(byNamespace, resource.namespace ?? '', resource);
       const identity = identityOf(resource);
       if (!this.byIdentity.has(identity)) this.byIdentity.set(identity, resource);
     }
@@ -126,7 +131,8 @@ export class Inventory {
     // resource asks for its own copies (duplicate-resource), and per-identity reads would give each resource's
     // results a read set of its own, which the result cache then stores and judges once per resource.
     readKinds?.add(scopedKind(resource.kind, resource.namespace ?? ''));
-    if (!this.overlay) return this.copies.get(objectIdentityOf(resource)) ?? [];
+    // Nearly every tree writes each object once: no identity string to build then.
+    if (!this.overlay) return this.copies.size === 0 ? NO_COPIES : (this.copies.get(objectIdentityOf(resource)) ?? NO_COPIES);
     const { base, resource: admitted } = this.overlay;
     if (objectIdentityOf(resource) !== objectIdentityOf(admitted)) return base.copiesOf(resource);
     // The admitted object takes the place of the snapshot's definition, as in a tree where it replaced it.
@@ -153,7 +159,7 @@ export class Inventory {
       return merged;
     }
     if (namespace === undefined) return this.byKind.get(kind) ?? [];
-    return this.byKindNamespace.get(`${kind}\u0000${namespace}`) ?? [];
+    return this.byKindThenNamespace.get(kind)?.get(namespace) ?? [];
   }
 
   get(kind: string, namespace: string | undefined, name: string): Resource | undefined {
@@ -173,9 +179,21 @@ export class Inventory {
     return this.byIdentity.get(identity);
   }
 
+  /**
+   * Namespace lookups by name: injection, quota and policy views ask for a workload's Namespace once per workload,
+   * which built an identity string per call. Bounded: a webhook's snapshot meets the namespaces of every request.
+   */
+  private readonly namespaceObjects = new Map<string, Resource | undefined>();
+
   /** The Namespace object of that name, if the tree declares it. */
   namespace(name: string): Resource | undefined {
-    return this.get('Namespace', undefined, name);
+    readKinds?.add(identityRead('Namespace', '', name));
+    let found = this.namespaceObjects.get(name);
+    if (found === undefined && !this.namespaceObjects.has(name)) {
+      if (this.namespaceObjects.size >= 10_000) this.namespaceObjects.clear();
+      this.namespaceObjects.set(name, (found = this.byIdentityKey(identityKey('Namespace', undefined, name))));
+    }
+    return found;
   }
 
   /** Namespaces that hold at least one resource or are declared as Namespace objects. */
@@ -198,6 +216,8 @@ export function compareTreeOrder(a: Resource, b: Resource): number {
 }
 
 /** One API object: versions of one API group are the same object, other groups (Gateway API's Gateway) are not. */
+const NO_COPIES: readonly Resource[] = [];
+
 function objectIdentityOf(resource: Resource): string {
   const slash = resource.apiVersion.indexOf('/');
   const group = slash < 0 ? '' : resource.apiVersion.slice(0, slash);

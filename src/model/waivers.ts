@@ -16,8 +16,25 @@ export interface Waiver {
   path: JsonPath;
 }
 
-/** Waivers on the resource itself and on its pod template (where teams put pod-level annotations). */
-export const waiversOf: (resource: Resource) => readonly Waiver[] = perObject(collectWaivers);
+const collected: (resource: Resource) => readonly Waiver[] = perObject(collectWaivers);
+const NONE: readonly Waiver[] = [];
+
+/**
+ * Waivers on the resource itself and on its pod template (where teams put pod-level annotations). Nearly
+ * every resource has none: a scan of the keys tells, without a list or a cache entry per resource.
+ */
+export function waiversOf(resource: Resource): readonly Waiver[] {
+  if (!hasWaiverKey(resource.annotations)) {
+    const template = podTemplateOf(resource);
+    if (!template || template.path.length === 0 || !hasWaiverKey(template.annotations)) return NONE;
+  }
+  return collected(resource);
+}
+
+function hasWaiverKey(annotations: Readonly<Record<string, string>>): boolean {
+  for (const key in annotations) if (key.startsWith(WAIVER_PREFIX)) return true;
+  return false;
+}
 
 /** Read once per resource: the engine (suppression) and the waiver rule (its checks) both ask. */
 function collectWaivers(resource: Resource): Waiver[] {

@@ -4,14 +4,19 @@ import { destinationHostOf, tlsSettingsOf } from '../../src/model/istio/destinat
 import {
   egressGatewayServiceHosts,
   egressGatewaysFor,
+  externalHostNames,
+  externalHostsRoutedBy,
   isAddressRangeEntry,
   isMeshExternal,
   isResolvableName,
   localDestinationOf,
   resolveGatewayRef,
   routedThroughEgressGateway,
+  routesHost,
   virtualServiceGateways,
+  virtualServiceHosts,
   virtualServiceRoutes,
+  virtualServicesFor,
 } from '../../src/model/istio/egress.js';
 import { meshServices } from '../../src/model/istio/workloads.js';
 import { find, tree } from '../helpers/istio-tree.js';
@@ -233,5 +238,35 @@ describe('IP-range ServiceEntries and localhost endpoints (issue 14, classes 1 a
 
   it('counts a localhost endpoint as local', () => {
     expect(localDestinationOf(entry('  hosts: [sidecar-helper.local]\n  endpoints: [{address: localhost}]'), 'sidecar-helper.local')).toBeDefined();
+  });
+});
+
+describe('indexed host matching', () => {
+  it('finds the VirtualServices of a host and the external hosts of a VirtualService as comparing every pair does', () => {
+    // Wildcards on either side, a catch-all, case, trailing dots and short names.
+    const pool = ['api.example', 'API.example.', '*.example', '*.cdn.example', 'x.cdn.example', '*', 'db', 'db.p.svc.cluster.local', 'a..', 'a.', 'other.test', '*.test'];
+    let seed = 5;
+    const pick = (): string => pool[((seed = (seed * 69069 + 1) % 4294967296), seed % pool.length)]!;
+    let matched = 0;
+    for (let round = 0; round < 40; round++) {
+      const docs: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const hosts = [pick(), pick()].map((h) => JSON.stringify(h)).join(', ');
+        docs.push(`apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: se${i}, namespace: p}\nspec:\n  hosts: [${hosts}]\n`);
+        docs.push(`apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs${i}, namespace: p}\nspec:\n  hosts: [${hosts}, ${JSON.stringify(pick())}]\n`);
+      }
+      const { resources, inventory } = tree(docs.join('---\n'));
+      const services = resources.filter((r) => r.kind === 'VirtualService');
+      for (const host of [...externalHostNames(inventory), ...pool]) {
+        expect(virtualServicesFor(inventory, host), `round ${round} ${host}`).toEqual(services.filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host))));
+      }
+      for (const vs of services) {
+        const own = virtualServiceHosts(vs);
+        const expected = externalHostNames(inventory).filter((h) => own.some((o) => routesHost(o, h)));
+        expect(externalHostsRoutedBy(inventory, own), `round ${round} ${own.join(',')}`).toEqual(expected);
+        matched += expected.length;
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
   });
 });

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { loadWorkspace } from '../../src/load/index.js';
 import { Inventory } from '../../src/model/inventory.js';
 import AjvModule from 'ajv';
-import { crdVersions } from '../../src/model/schema/crd.js';
+import { crdVersions, isValidStructuralSchema, toAjvSchema } from '../../src/model/schema/crd.js';
 import { isValidConvertedSchema } from '../../src/model/schema/interpret.js';
 import { AJV_OPTIONS, SchemaRegistry } from '../../src/model/schema/registry.js';
 import type { Resource } from '../../src/model/types.js';
@@ -141,6 +141,38 @@ describe('converted CRD schemas ajv would refuse', () => {
     }
     expect(isValidConvertedSchema(base)).toBe(true);
     expect(refused).toBeGreaterThan(200);
+  });
+
+  it('are told from the schema as written as from its conversion, keyword by keyword', async () => {
+    const workspace = await loadWorkspace(['fixtures/rules/schema-validation/crd-recursive/crd.yaml'], ROOT, DEFAULT_CONFIG);
+    const [version] = crdVersions(new Inventory(workspace.resources)).values();
+    const base = version!.raw!;
+    const keywords = [
+      'type', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'minItems', 'maxItems',
+      'uniqueItems', 'minProperties', 'maxProperties', 'required', 'pattern', 'items', 'properties', 'additionalProperties', 'format', '$ref',
+      'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource',
+    ];
+    const values: unknown[] = [null, -1, 0, 1, 1.5, Number.NaN, 'x', 'string', 'number', 'float', '[', true, false, [], ['a'], ['a', 'a'], [1], ['string', 'integer'], {}, { type: 'x' }, { type: 'integer', required: ['a', 'a'] }, { a: { type: 'string' } }, { a: { enum: [] } }, { a: 1 }, [{ type: 'x' }]];
+    let refused = 0;
+    let compared = 0;
+    for (const keyword of keywords) {
+      for (const value of values) {
+        for (const where of ['root', 'nested', 'deep'] as const) {
+          const schema = structuredClone(base) as any;
+          const target = where === 'root' ? schema : where === 'nested' ? schema.properties.spec : schema.properties.spec.properties.steps.items;
+          target[keyword] = value;
+          // A minimum beside a boolean exclusive bound is what the conversion turns into a number.
+          if (keyword === 'exclusiveMinimum' || keyword === 'exclusiveMaximum') target[keyword === 'exclusiveMinimum' ? 'minimum' : 'maximum'] = 3;
+          const expected = isValidConvertedSchema(toAjvSchema(schema, true));
+          expect(isValidStructuralSchema(schema), `${where} ${keyword}: ${JSON.stringify(value)}`).toBe(expected);
+          compared++;
+          if (!expected) refused++;
+        }
+      }
+    }
+    expect(isValidStructuralSchema(base)).toBe(true);
+    expect(compared).toBe(keywords.length * values.length * 3);
+    expect(refused).toBeGreaterThan(150);
   });
 });
 

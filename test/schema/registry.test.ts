@@ -31,6 +31,30 @@ describe('schema registry', () => {
     expect(precompiled.filter((r) => (r.problems?.length ?? 0) > 0).length).toBeGreaterThan(5);
   });
 
+  it.skipIf(!existsSync(path.join(ROOT, PRECOMPILED_FILE)))('validates the metadata of custom resources with the precompiled ObjectMeta as ajv compiles it', async () => {
+    const workspace = await loadWorkspace(['fixtures/rules/schema-validation/crd-pair'], ROOT, DEFAULT_CONFIG);
+    const inventory = new Inventory(workspace.resources);
+    const custom = workspace.resources.find((r) => r.kind === 'Widget')!;
+    const metadatas: unknown[] = [
+      custom.object.metadata,
+      { name: 7, labels: { a: 1 }, annotations: 'x' },
+      { name: 'w', ownerReferences: [{ kind: 'X' }], finalizers: 'f', generation: 'one' },
+      { name: 'w', managedFields: [{ fieldsV1: 3, time: 1 }], unknownHere: true },
+    ];
+    const [precompiled, runtime] = [new SchemaRegistry(true), new SchemaRegistry(false)];
+    let problems = 0;
+    for (const metadata of metadatas) {
+      const resource = { ...custom, object: { ...custom.object, metadata } };
+      const expected = checkSchema(resource, inventory, runtime);
+      expect(checkSchema(resource, inventory, precompiled)?.problems).toEqual(expected?.problems);
+      problems += expected?.problems.length ?? 0;
+    }
+    expect(problems).toBeGreaterThan(5);
+    // It came from the build's refs group, not from ajv at run time.
+    const refs = Object.values(createRequire(import.meta.url)(path.join(ROOT, 'dist/schemas/validators/refs.cjs')) as Record<string, { name: string }>).map((f) => f.name);
+    expect(refs.length).toBe(1);
+  });
+
   it.skipIf(!existsSync(path.join(ROOT, PRECOMPILED_FILE)))('takes precompiled validators from the group file of their kind', () => {
     const require = createRequire(import.meta.url);
     // The registry runs the group's code itself (code-cache.ts): its functions are known by their (unique) names.

@@ -37,6 +37,51 @@ describe('ajv error paths and wording', () => {
     expect(closest('image', fields)).toBeUndefined();
     expect(closest('ab', ['a', 'abc'])).toBeUndefined(); // too short to guess
   });
+
+  it('suggests what the full distance matrix suggests, on generated near misses', () => {
+    // The plain optimal string alignment distance and the choice made with it: the oracle for the bounded walk.
+    const distance = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+        }
+      }
+      return d[a.length]![b.length]!;
+    };
+    const oracle = (field: string, candidates: string[]): string | undefined => {
+      const lower = field.toLowerCase();
+      const same = candidates.find((c) => c.toLowerCase() === lower);
+      if (same) return same;
+      let best: string | undefined;
+      let bound = Math.min(2, Math.floor(field.length / 3));
+      for (const c of candidates) {
+        if (Math.abs(c.length - field.length) > bound) continue;
+        const found = distance(lower, c.toLowerCase());
+        if (found <= bound && (best === undefined || found < bound)) [best, bound] = [c, found];
+      }
+      return best;
+    };
+    let seed = 17;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const word = (): string => Array.from({ length: 1 + random(14) }, () => 'abcdeSTxy'[random(9)]).join('');
+    const mutate = (w: string): string => {
+      const at = random(w.length + 1);
+      const edits = [w.slice(0, at) + w.slice(at + 1), w.slice(0, at) + 'q' + w.slice(at), w.slice(0, at) + 'x' + w.slice(at + 1), at + 1 < w.length ? w.slice(0, at) + w[at + 1] + w[at] + w.slice(at + 2) : w.toUpperCase()];
+      return edits[random(edits.length)]!;
+    };
+    let suggested = 0;
+    for (let n = 0; n < 3000; n++) {
+      const candidates = Array.from({ length: 1 + random(40) }, word);
+      let field = candidates[random(candidates.length)]!;
+      for (let k = random(4); k > 0; k--) field = mutate(field);
+      const expected = oracle(field, candidates);
+      expect(closest(field, candidates), `${field} in ${candidates.join(',')}`).toBe(expected);
+      if (expected !== undefined) suggested++;
+    }
+    expect(suggested).toBeGreaterThan(500);
+  });
 });
 
 describe('null stripping', () => {

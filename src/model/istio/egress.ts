@@ -251,9 +251,64 @@ export function routesHost(virtualServiceHost: string, host: string): boolean {
  * asks for it several times, and scanning every VirtualService each time made the rule quadratic.
  */
 export function virtualServicesFor(inventory: Inventory, host: string): readonly Resource[] {
-  return memoize(inventory, `istio/virtualServicesFor/${host}`, (tree) =>
-    istioResources(tree, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host))),
-  );
+  return memoize(inventory, `istio/virtualServicesFor/${host}`, (tree) => {
+    const normal = normalizeHost(host);
+    if (normal.startsWith('*')) return istioResources(tree, 'VirtualService').filter((vs) => virtualServiceHosts(vs).some((h) => routesHost(h, host)));
+    // Two names without a wildcard overlap exactly when their normal forms are equal: look those up, and test
+    // only the VirtualServices with a wildcard host in full.
+    const { all, byHost, wildcard } = virtualServicesByHost(tree);
+    const found = new Set<number>(byHost.get(normal));
+    for (const i of wildcard) if (virtualServiceHosts(all[i]!).some((h) => routesHost(h, host))) found.add(i);
+    return [...found].sort((a, b) => a - b).map((i) => all[i]!);
+  });
+}
+
+/** The VirtualServices (indexes in tree order) by the normal form of each host without a wildcard; those with one apart. */
+function virtualServicesByHost(inventory: Inventory): { all: readonly Resource[]; byHost: ReadonlyMap<string, number[]>; wildcard: readonly number[] } {
+  return memoize(inventory, 'istio/virtualServicesByHost', (tree) => {
+    const all = istioResources(tree, 'VirtualService');
+    const byHost = new Map<string, number[]>();
+    const wildcard: number[] = [];
+    all.forEach((vs, i) => {
+      for (const h of virtualServiceHosts(vs)) {
+        if (h === '*') continue; // routesHost: a catch-all VirtualService routes no particular host
+        const normal = normalizeHost(h);
+        if (normal.startsWith('*')) {
+          if (wildcard[wildcard.length - 1] !== i) wildcard.push(i);
+          continue;
+        }
+        const list = byHost.get(normal);
+        if (!list) byHost.set(normal, [i]);
+        else if (list[list.length - 1] !== i) list.push(i);
+      }
+    });
+    return { all, byHost, wildcard };
+  });
+}
+
+/**
+ * `externalHostNames(inventory).filter((h) => hosts.some((o) => routesHost(o, h)))`, for the hosts of one
+ * VirtualService: without a wildcard on either side, by looking up normal forms instead of comparing every
+ * VirtualService host with every external host.
+ */
+export function externalHostsRoutedBy(inventory: Inventory, hosts: readonly string[]): string[] {
+  const { names, positions, wildcard } = memoize(inventory, 'istio/externalHostPositions', (tree) => {
+    const names = externalHostNames(tree);
+    const positions = new Map<string, number[]>();
+    let wildcard = false;
+    names.forEach((name, i) => {
+      const normal = normalizeHost(name);
+      if (normal.startsWith('*')) wildcard = true;
+      const list = positions.get(normal);
+      if (list) list.push(i);
+      else positions.set(normal, [i]);
+    });
+    return { names, positions, wildcard };
+  });
+  if (wildcard || hosts.some((o) => normalizeHost(o).startsWith('*'))) return names.filter((h) => hosts.some((o) => routesHost(o, h)));
+  const found = new Set<number>();
+  for (const o of hosts) for (const i of positions.get(normalizeHost(o)) ?? []) found.add(i);
+  return found.size === 0 ? [] : names.filter((_, i) => found.has(i));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Inventory } from '../inventory.js';
 import type { Resource } from '../types.js';
+import { duplicateItems, hasType, isSimpleType } from './interpret.js';
 
 /** One served version of a CustomResourceDefinition found in the checked files. */
 export interface CrdVersion {
@@ -8,8 +9,14 @@ export interface CrdVersion {
   crd: Resource;
   /** Index in `spec.versions`, for pointing back at the CRD. */
   versionIndex: number;
-  /** The converted, ajv-ready schema; undefined when the version declares none. */
-  schema?: Record<string, unknown>;
+  /** The openAPIV3Schema as written; undefined when the version declares none. */
+  raw?: Record<string, unknown>;
+  /**
+   * The converted, ajv-ready schema (`toAjvSchema`); undefined when the version declares none. Converted on first
+   * read: the interpreter converts only the nodes custom resources reach (`lazyAjvSchema`), and a CRD whose
+   * kind has no resource in the tree is never converted at all.
+   */
+  readonly schema?: Record<string, unknown>;
   deprecated: boolean;
   deprecationWarning?: string;
 }
@@ -32,14 +39,19 @@ export function crdVersions(inventory: Inventory): Map<string, CrdVersion> {
       const key = `${group}/${version.name}/${kind}`;
       if (versions.has(key)) return;
       const raw = asObject(asObject(version.schema)?.openAPIV3Schema);
-      versions.set(key, {
+      const served: CrdVersion = {
         key,
         crd,
         versionIndex,
-        ...(raw ? { schema: toAjvSchema(raw, true) } : {}),
+        ...(raw ? { raw } : {}),
         deprecated: version.deprecated === true,
         ...(typeof version.deprecationWarning === 'string' ? { deprecationWarning: version.deprecationWarning } : {}),
-      });
+      };
+      if (raw) {
+        let converted: Record<string, unknown> | undefined;
+        Object.defineProperty(served, 'schema', { enumerable: true, get: () => (converted ??= toAjvSchema(raw, true)) });
+      }
+      versions.set(key, served);
     });
   }
   return versions;
@@ -62,6 +74,37 @@ const PLAIN_KEYWORDS = [
  *   since the server's formats and RE2 patterns differ from ajv's and would turn into false positives.
  */
 export function toAjvSchema(schema: Record<string, unknown>, root = false): Record<string, unknown> {
+  return convertNode(schema, root, toAjvSchema);
+}
+
+/**
+ * A converted node whose subschemas (`items`, `properties` values, `additionalProperties`) are left as written,
+ * to be converted by `lazyAjvSchema` when validation reaches them: a custom resource touches a small part of its
+ * CRD's schema, and converting all of it was ~40 ms of the 57-CRD bundle. Keys and keywords are those of
+ * `toAjvSchema`'s node.
+ */
+export function shallowAjvSchema(schema: Record<string, unknown>, root = false): Record<string, unknown> {
+  return convertNode(schema, root, keep);
+}
+
+const lazilyConverted = new WeakMap<object, Record<string, unknown>>();
+
+/** A subschema of a `shallowAjvSchema` node, converted the same way on first use (once per node). */
+export function lazyAjvSchema(sub: unknown): Record<string, unknown> {
+  // What convertNode itself puts in a node rather than copies from the CRD is already in converted form.
+  if (injected.has(sub as object)) return sub as Record<string, unknown>;
+  const raw = asObject(sub);
+  if (!raw) return EMPTY;
+  let converted = lazilyConverted.get(raw);
+  if (!converted) lazilyConverted.set(raw, (converted = shallowAjvSchema(raw)));
+  return converted;
+}
+
+const keep = (sub: Record<string, unknown>): Record<string, unknown> => sub;
+const EMPTY: Record<string, unknown> = {};
+const injected = new WeakSet<object>();
+
+function convertNode(schema: Record<string, unknown>, root: boolean, child: (sub: Record<string, unknown>) => Record<string, unknown>): Record<string, unknown> {
   if (schema['x-kubernetes-int-or-string'] === true) return { type: ['integer', 'string'] };
   const out: Record<string, unknown> = {};
   const type = schema.type;
@@ -79,7 +122,7 @@ export function toAjvSchema(schema: Record<string, unknown>, root = false): Reco
   if (typeof schema.pattern === 'string' && isEcmaRegExp(schema.pattern)) out.pattern = schema.pattern;
 
   const items = asObject(schema.items);
-  if (items) out.items = toAjvSchema(items);
+  if (items) out.items = child(items);
 
   const properties = asObject(schema.properties);
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
@@ -88,7 +131,7 @@ export function toAjvSchema(schema: Record<string, unknown>, root = false): Reco
     const converted: Record<string, unknown> = {};
     for (const [name, sub] of Object.entries(properties)) {
       const subSchema = asObject(sub);
-      converted[name] = subSchema ? toAjvSchema(subSchema) : {};
+      converted[name] = subSchema ? child(subSchema) : {};
     }
     out.properties = converted;
   }
@@ -98,21 +141,100 @@ export function toAjvSchema(schema: Record<string, unknown>, root = false): Reco
     props.apiVersion = { type: 'string' };
     props.kind = { type: 'string' };
     props.metadata = root ? { $ref: 'k8s#/$defs/V1ObjectMeta' } : { type: 'object' };
+    if (child === keep) for (const name of ['apiVersion', 'kind', 'metadata']) injected.add(props[name] as object);
     out.properties = props;
   }
   const additional = schema.additionalProperties;
-  if (asObject(additional)) out.additionalProperties = toAjvSchema(additional as Record<string, unknown>);
+  if (asObject(additional)) out.additionalProperties = child(additional as Record<string, unknown>);
   else if (additional === false || (properties && !preserve)) out.additionalProperties = false;
   return out;
 }
 
+const ecmaPatterns = new Map<string, boolean>();
 function isEcmaRegExp(pattern: string): boolean {
-  try {
-    new RegExp(pattern, 'u');
-    return true;
-  } catch {
-    return false;
+  let valid = ecmaPatterns.get(pattern);
+  if (valid === undefined) {
+    try {
+      new RegExp(pattern, 'u');
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    ecmaPatterns.set(pattern, valid);
   }
+  return valid;
+}
+
+
+/**
+ * `isValidConvertedSchema(toAjvSchema(schema, true))` without converting: whether ajv would accept the
+ * conversion, read off the schema as written (what the conversion copies, it copies unchanged; what it
+ * makes up is always valid). One walk that allocates nothing, instead of a converted copy of the whole schema
+ * checked afterwards. A test compares both on broken variants of every keyword.
+ */
+export function isValidStructuralSchema(schema: Record<string, unknown>): boolean {
+  if (schema['x-kubernetes-int-or-string'] === true) return true;
+  // One pass over the keys a node has (a few, besides its description) rather than a lookup per keyword.
+  for (const key in schema) {
+    const value = schema[key];
+    switch (key) {
+      case 'type':
+        if (typeof value === 'string' && !isSimpleType(value)) return false;
+        break;
+      case 'enum':
+        if (value !== undefined && (!Array.isArray(value) || value.length === 0 || duplicateItems(value, undefined))) return false;
+        break;
+      case 'minimum':
+      case 'maximum':
+        if (value !== undefined && typeof value !== 'number') return false;
+        break;
+      case 'multipleOf':
+        if (value !== undefined && !(typeof value === 'number' && value > 0)) return false;
+        break;
+      case 'minLength':
+      case 'maxLength':
+      case 'minItems':
+      case 'maxItems':
+      case 'minProperties':
+      case 'maxProperties':
+        if (value !== undefined && !(hasType('integer', value) && (value as number) >= 0)) return false;
+        break;
+      case 'uniqueItems':
+        if (value !== undefined && typeof value !== 'boolean') return false;
+        break;
+      case 'required':
+        if (value !== undefined && !isNameList(value)) return false;
+        break;
+      case 'items':
+      case 'additionalProperties': {
+        const sub = asObject(value);
+        if (sub && !isValidStructuralSchema(sub)) return false;
+        break;
+      }
+      case 'properties': {
+        const properties = asObject(value);
+        if (!properties) break;
+        for (const name in properties) {
+          // toAjvSchema's copy of a `__proto__` property becomes its prototype, out of the validity check's sight.
+          if (name === '__proto__' || !Object.prototype.hasOwnProperty.call(properties, name)) continue;
+          const sub = asObject(properties[name]);
+          if (sub && !isValidStructuralSchema(sub)) return false;
+        }
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+/** `required` as ajv accepts it: an array of distinct strings. */
+function isNameList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string') return false;
+    for (let j = 0; j < i; j++) if (value[j] === value[i]) return false;
+  }
+  return true;
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {

@@ -80,9 +80,22 @@ export const API_INTRODUCTIONS: readonly { apiVersion: string; kinds: readonly s
 
 /** Compare two "1.N" versions; a bare "1.N.P" patch is ignored. */
 export function compareMinor(a: string, b: string): number {
-  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
-  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+  const [aMajor, aMinor] = majorMinor(a);
+  const [bMajor, bMinor] = majorMinor(b);
   return aMajor - bMajor || aMinor - bMinor;
+}
+
+/** Parsed once per distinct text: the rule compares the same few versions for every resource of a run. */
+const parsedVersions = new Map<string, readonly [number, number]>();
+function majorMinor(version: string): readonly [number, number] {
+  let parsed = parsedVersions.get(version);
+  if (!parsed) {
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    // Options and tables hold a handful of versions; an unbounded stream of them would only lose the cache.
+    if (parsedVersions.size >= 1024) parsedVersions.clear();
+    parsedVersions.set(version, (parsed = [major, minor]));
+  }
+  return parsed;
 }
 
 /** Entries by API version, in table order: every resource of a run is looked up in both tables. */

@@ -147,34 +147,49 @@ function quotingHint(expected: string[], value: unknown): string {
 /** The known field a typo most likely meant: same letters in another case, or within two edits. */
 export function closest(field: string, candidates: readonly string[]): string | undefined {
   const lower = field.toLowerCase();
-  const sameCase = candidates.find((c) => c.toLowerCase() === lower);
-  if (sameCase) return sameCase;
+  const lowered = candidates.map((c) => c.toLowerCase());
+  const sameCase = lowered.indexOf(lower);
+  if (sameCase >= 0) return candidates[sameCase];
   let best: string | undefined;
   let bestDistance = Math.min(2, Math.floor(field.length / 3));
-  for (const candidate of candidates) {
+  for (let k = 0; k < candidates.length; k++) {
+    const candidate = lowered[k]!;
     if (Math.abs(candidate.length - field.length) > bestDistance) continue;
-    const distance = levenshtein(lower, candidate.toLowerCase());
+    const distance = boundedDistance(lower, candidate, bestDistance);
     if (distance <= bestDistance && (best === undefined || distance < bestDistance)) {
-      best = candidate;
+      best = candidates[k];
       bestDistance = distance;
     }
   }
   return best;
 }
 
-/** Optimal string alignment distance: Levenshtein plus adjacent transpositions. */
-function levenshtein(a: string, b: string): number {
-  let beforePrevious: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+/** Three rows of the distance matrix, reused: every unknown field of a run is compared with dozens of known ones. */
+let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
+/**
+ * Optimal string alignment distance (Levenshtein plus adjacent transpositions) when it is at most `bound`;
+ * otherwise some number above `bound`. The walk stops once two consecutive rows exceed the bound: every later
+ * cell derives from those two rows (or from column 0, larger still) by adding non-negative costs.
+ */
+function boundedDistance(a: string, b: string, bound: number): number {
+  if (rows[0]!.length <= b.length) rows = [0, 1, 2].map(() => new Int32Array(b.length * 2 + 1));
+  let [beforePrevious, previous, current] = rows as [Int32Array, Int32Array, Int32Array];
+  for (let j = 0; j <= b.length; j++) previous[j] = j;
+  let previousMin = 0;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    current[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
       // A swap of two neighbours (`hots` for `host`) is one slip of the fingers, not two.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j]!, beforePrevious[j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, beforePrevious[j - 2]! + 1);
+      current[j] = value;
+      if (value < rowMin) rowMin = value;
     }
-    beforePrevious = previous;
-    previous = current;
+    if (rowMin > bound && previousMin > bound) return bound + 1;
+    previousMin = rowMin;
+    [beforePrevious, previous, current] = [previous, current, beforePrevious];
   }
   return previous[b.length]!;
 }

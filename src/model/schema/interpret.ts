@@ -24,9 +24,14 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * and object limits, required, pattern, items, properties, additionalProperties and `$ref`. A test compares
  * it with ajv on real CRDs and mutated custom resources.
  */
-export function interpretedValidator(schema: Schema, resolveRef: (ref: string) => RefValidator | undefined): SchemaValidator {
+export function interpretedValidator(
+  schema: Schema,
+  resolveRef: (ref: string) => RefValidator | undefined,
+  /** How to read a subschema: `lazyAjvSchema` when `schema` is a `shallowAjvSchema` node (crd.ts). */
+  subschema: (sub: unknown) => Schema = (sub) => sub as Schema,
+): SchemaValidator {
   const validate: SchemaValidator = (data: unknown): boolean => {
-    const run = new Run(resolveRef, data);
+    const run = new Run(resolveRef, data, subschema);
     run.node(schema, data, undefined, undefined);
     validate.errors = run.errors.length > 0 ? run.errors : null;
     return run.errors.length === 0;
@@ -61,6 +66,7 @@ class Run {
   constructor(
     private readonly resolveRef: (ref: string) => RefValidator | undefined,
     private readonly rootData: unknown,
+    private readonly subschema: (sub: unknown) => Schema,
   ) {}
 
   node(schema: Schema, data: unknown, parentData: unknown, parentDataProperty: string | undefined): void {
@@ -134,7 +140,7 @@ class Run {
       }
     }
     // ajv adds `items` before `uniqueItems` in the array group.
-    const items = schema.items;
+    const items = schema.items === undefined ? undefined : this.subschema(schema.items);
     if (isObject(items) && !alwaysValid(items)) {
       this.schemaPath.push('items');
       data.forEach((item, index) => {
@@ -145,7 +151,7 @@ class Run {
       this.schemaPath.pop();
     }
     if (schema.uniqueItems === true) {
-      const duplicate = duplicateItems(data, isObject(schema.items) ? schema.items : undefined);
+      const duplicate = duplicateItems(data, isObject(items) ? items : undefined);
       if (duplicate) {
         const [i, j] = duplicate;
         this.error('uniqueItems', schema, data, { i, j }, `must NOT have duplicate items (items ## ${j} and ${i} are identical)`);
@@ -168,7 +174,7 @@ class Run {
       }
     }
     const properties = isObject(schema.properties) ? schema.properties : undefined;
-    const additional = schema.additionalProperties;
+    const additional = isObject(schema.additionalProperties) ? this.subschema(schema.additionalProperties) : schema.additionalProperties;
     if (additional === false || (isObject(additional) && !alwaysValid(additional))) {
       for (const key in data) {
         if (properties && key !== '__proto__' && hasOwn.call(properties, key)) continue;
@@ -185,8 +191,9 @@ class Run {
     }
     if (properties) {
       for (const name of Object.keys(properties)) {
-        const sub = properties[name];
-        if (name === '__proto__' || !isObject(sub) || alwaysValid(sub) || data[name] === undefined) continue;
+        if (name === '__proto__' || data[name] === undefined) continue;
+        const sub = this.subschema(properties[name]);
+        if (!isObject(sub) || alwaysValid(sub)) continue;
         this.schemaPath.push('properties', name);
         this.dataPath.push(name);
         this.node(sub, data[name], data, name);
@@ -221,7 +228,7 @@ class Run {
 }
 
 /** ajv's type checks with `strictNumbers` off (strict: false): NaN and infinities are numbers. */
-function hasType(type: string, data: unknown): boolean {
+export function hasType(type: string, data: unknown): boolean {
   switch (type) {
     case 'null':
       return data === null;
@@ -249,7 +256,7 @@ function alwaysValid(schema: Schema): boolean {
 }
 
 /** ajv's uniqueItems: scanning from the end, the first item equal to a later one, as [later, earlier]. */
-function duplicateItems(data: unknown[], items: Schema | undefined): [number, number] | undefined {
+export function duplicateItems(data: unknown[], items: Schema | undefined): [number, number] | undefined {
   const types = items?.type === undefined ? [] : typeof items.type === 'string' ? [items.type] : (items.type as string[]);
   if (types.length > 0 && !types.some((t) => t === 'object' || t === 'array')) {
     // ajv's fast path: items of the declared scalar types keyed in a map; others skipped.
@@ -296,6 +303,10 @@ function ucs2length(text: string): number {
 }
 
 const SIMPLE_TYPES = new Set(['array', 'boolean', 'integer', 'null', 'number', 'object', 'string']);
+
+export function isSimpleType(type: string): boolean {
+  return SIMPLE_TYPES.has(type);
+}
 const NON_NEGATIVE_INTEGERS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties'];
 const NUMBERS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'];
 

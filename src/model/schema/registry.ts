@@ -8,8 +8,8 @@ import type { Inventory } from '../inventory.js';
 import { memoize } from '../memo.js';
 import type { Resource } from '../types.js';
 import { loadValidatorGroup } from './code-cache.js';
-import { crdVersions, type CrdVersion } from './crd.js';
-import { interpretedValidator, isValidConvertedSchema, type RefValidator, type SchemaValidator } from './interpret.js';
+import { crdVersions, isValidStructuralSchema, lazyAjvSchema, shallowAjvSchema, type CrdVersion } from './crd.js';
+import { interpretedValidator, type RefValidator, type SchemaValidator } from './interpret.js';
 
 // ajv is CommonJS: under NodeNext its class is the default export's `default`.
 const Ajv = AjvModule.default;
@@ -72,7 +72,8 @@ export class SchemaRegistry {
   private readonly compiled = new Map<string, ValidateFunction | null>();
   private readonly crdCompiled = new WeakMap<CrdVersion, SchemaValidator | null>();
   private readonly refs = new Map<string, RefValidator | undefined>();
-  private readonly builtins = new Map<string, ResolvedSchema | undefined>();
+  /** apiVersion -> kind -> schema. */
+  private readonly builtins = new Map<string, Map<string, ResolvedSchema | undefined>>();
 
   /**
    * @param usePrecompiled false compiles everything at run time (tests compare both paths).
@@ -85,15 +86,19 @@ export class SchemaRegistry {
 
   /** The schema for `group/version/kind`, or undefined when meshguard knows none. */
   resolve(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory?: Inventory): ResolvedSchema | undefined {
-    const key = gvkKey(resource.apiVersion, resource.kind);
-    const crd = inventory ? this.crdsOf(inventory).get(key) : undefined;
+    const { apiVersion, kind } = resource;
+    const crds = inventory ? this.crdsOf(inventory) : undefined;
+    const crd = crds && crds.size > 0 ? crds.get(gvkKey(apiVersion, kind)) : undefined;
     if (crd) {
       const validate = this.compileCrd(crd);
       return validate ? { source: 'crd', validate, crd } : undefined;
     }
-    // Built-in and Istio kinds resolve the same way all run long (and across the webhook's reviews): once per kind.
-    let builtin = this.builtins.get(key);
-    if (builtin === undefined && !this.builtins.has(key)) this.builtins.set(key, (builtin = this.resolveBuiltin(key)));
+    // Built-in and Istio kinds resolve the same way all run long (and across the webhook's reviews): once per kind,
+    // looked up without building a `group/version/kind` string per resource.
+    let kinds = this.builtins.get(apiVersion);
+    if (!kinds) this.builtins.set(apiVersion, (kinds = new Map()));
+    let builtin = kinds.get(kind);
+    if (builtin === undefined && !kinds.has(kind)) kinds.set(kind, (builtin = this.resolveBuiltin(gvkKey(apiVersion, kind))));
     return builtin;
   }
 
@@ -114,7 +119,8 @@ export class SchemaRegistry {
 
   /** The CRD version among the checked files that declares the kind (with or without a schema). */
   hasCrd(resource: Pick<Resource, 'apiVersion' | 'kind'>, inventory: Inventory): CrdVersion | undefined {
-    return this.crdsOf(inventory).get(gvkKey(resource.apiVersion, resource.kind));
+    const crds = this.crdsOf(inventory);
+    return crds.size > 0 ? crds.get(gvkKey(resource.apiVersion, resource.kind)) : undefined;
   }
 
   /** Kinds meshguard ships schemas for under one `group/version` (built-in or Istio); empty when none. */
@@ -144,12 +150,14 @@ export class SchemaRegistry {
   }
 
   private compileCrd(crd: CrdVersion): SchemaValidator | undefined {
-    if (!crd.schema) return undefined;
+    if (!crd.raw) return undefined;
     if (!this.crdCompiled.has(crd)) {
       if (this.interpretCrds) {
-        // A schema ajv would refuse to compile leaves its CRD unchecked on both paths.
-        this.crdCompiled.set(crd, isValidConvertedSchema(crd.schema) ? interpretedValidator(crd.schema, (ref) => this.refValidator(ref)) : null);
-      } else {
+        // A schema ajv would refuse to compile leaves its CRD unchecked on both paths. Only the nodes custom
+        // resources reach are ever converted.
+        const { raw } = crd;
+        this.crdCompiled.set(crd, isValidStructuralSchema(raw) ? interpretedValidator(shallowAjvSchema(raw, true), (ref) => this.refValidator(ref), lazyAjvSchema) : null);
+      } else if (crd.schema) {
         this.crdCompiled.set(crd, tryCompile(this.ajv(), crd.schema));
         // The run's CRD schemas are new objects every run: keep ajv's cache from holding on to them.
         this.ajv().removeSchema(crd.schema);
@@ -163,11 +171,14 @@ export class SchemaRegistry {
     if (!this.refs.has(ref)) {
       // The referenced definition itself, compiled from the bundle added unchecked: compiling `{ $ref }` would
       // first compile the meta-schema to check it (~45 ms).
-      let validate: RefValidator | undefined;
-      try {
-        validate = this.ajv().getSchema(ref) as RefValidator | undefined;
-      } catch {
-        validate = undefined;
+      // Precompiled by the build when it is current: compiling ObjectMeta at run time cost ~45 ms, ajv's loading included.
+      let validate = this.precompiledValidator(`ref:${ref}`, this.bundles().hash) as RefValidator | undefined;
+      if (!validate) {
+        try {
+          validate = this.ajv().getSchema(ref) as RefValidator | undefined;
+        } catch {
+          validate = undefined;
+        }
       }
       this.refs.set(ref, validate);
     }

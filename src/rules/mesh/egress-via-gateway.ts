@@ -6,6 +6,7 @@ import {
   egressGatewayServiceHosts,
   egressGatewaysFor,
   externalHostNames,
+  externalHostsRoutedBy,
   gatewayKey,
   isEgressGateway,
   isAddressRangeEntry,
@@ -134,7 +135,7 @@ function checkServiceEntry(resource: Resource, context: RuleContext): void {
 function checkVirtualService(resource: Resource, context: RuleContext): void {
   const { inventory, mesh } = context;
   const ownHosts = virtualServiceHosts(resource);
-  const external = externalHostNames(inventory).filter((h) => ownHosts.some((o) => routesHost(o, h)));
+  const external = externalHostsRoutedBy(inventory, ownHosts);
   if (external.length === 0) return;
 
   const allGateways = istioResources(inventory, 'Gateway');

@@ -13,7 +13,7 @@ import { mtlsRegressions } from '../../model/istio/mtls-regressions.js';
 import { injectionOf, isNamespaceInjected } from '../../model/mesh/injection.js';
 import { meshServices, meshWorkloads, servicePortBypassesSidecars } from '../../model/istio/workloads.js';
 import type { Inventory } from '../../model/inventory.js';
-import type { Resource } from '../../model/types.js';
+import type { Resource, ResourceRef } from '../../model/types.js';
 import { POD_BEARING_KINDS, getIn, isRecord } from '../../model/workload.js';
 import { ruleDocsUri } from '../docs.js';
 import type { Rule, RuleContext } from '../rule.js';
@@ -181,8 +181,13 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
   const backendsUnknown = services.every((s) => s.backends.length === 0 && isRecord(getIn(s.resource.object, ['spec', 'selector'])));
   const injectedNamespace = inMesh.length === 0 && backendsUnknown ? injectedNamespaceOfHost(host, context) : undefined;
   if (inMesh.length === 0 && injectedNamespace === undefined) return;
-  const names = inMesh.length > 0 ? inMesh.map((s) => describeRef(refOf(s.resource))).join(', ') : `${host} (namespace ${injectedNamespace} is injected)`;
-  const related = inMesh.map((s) => refOf(s.resource));
+  // Worded only for a DestinationRule that is reported: most DestinationRules of a tree keep mTLS.
+  let worded: { names: string; related: ResourceRef[] } | undefined;
+  const wording = (): { names: string; related: ResourceRef[] } =>
+    (worded ??= {
+      names: inMesh.length > 0 ? inMesh.map((s) => describeRef(refOf(s.resource))).join(', ') : `${host} (namespace ${injectedNamespace} is injected)`,
+      related: inMesh.map((s) => refOf(s.resource)),
+    });
   for (const setting of tlsSettingsOf(resource)) {
     if (setting.mode !== 'DISABLE' && setting.mode !== 'SIMPLE') continue;
     // A port every backend excludes from inbound capture (ZooKeeper's 2181, Hazelcast's 5701) has no sidecar
@@ -196,6 +201,7 @@ function checkDestinationRule(resource: Resource, context: RuleContext): void {
       setting.mode === 'DISABLE'
         ? 'sends plaintext and overrides auto mTLS'
         : 'originates one-way TLS with the app certificate instead of Istio mTLS, so the server cannot authenticate the caller';
+    const { names, related } = wording();
     context.report({
       path: setting.path,
       messageId: setting.mode === 'DISABLE' ? 'tlsDisabledInMesh' : 'simpleTlsInMesh',
