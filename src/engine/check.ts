@@ -210,6 +210,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     cache && workspace.fileHashes && !base && !request.stdin && provided.length === 0 && head.scopes.length === 0
       ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, headViews.rest, workspace.resources, signer)
       : undefined;
+  if (resultCache) lap('results cache');
   const evaluation = evaluateScopes(
     {
       ...evaluationBase,
