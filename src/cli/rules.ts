@@ -1,6 +1,7 @@
 import { knownRuleMetas } from '../engine/check.js';
 import { defaultRules } from '../policy/index.js';
 import type { RuleMeta } from '../model/types.js';
+import { compareStrings } from '../report/common.js';
 import { HELP_OPTION, formatHelp, parseCommandArgs, stringOption, type CommandSpec } from './args.js';
 import { EXIT_OK, UsageError, type CommandOutcome } from './io.js';
 
@@ -16,7 +17,7 @@ export function runRulesCommand(argv: string[]): CommandOutcome {
   if (values.help) return { exitCode: EXIT_OK, stdout: formatHelp(RULES_SPEC), stderr: '' };
   if (positionals.length > 0) throw new UsageError(`rules takes no arguments, got '${positionals[0]}'`);
   const format = stringOption(values, 'format');
-  const metas = knownRuleMetas(defaultRules()).sort((a, b) => a.id.localeCompare(b.id));
+  const metas = knownRuleMetas(defaultRules()).sort((a, b) => compareStrings(a.id, b.id));
   switch (format ?? 'text') {
     case 'text':
       return { exitCode: EXIT_OK, stdout: formatText(metas), stderr: '' };

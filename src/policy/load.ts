@@ -167,7 +167,8 @@ async function compileCombined(sources: PolicySource[], options: ConventionOptio
   const { modules, v0 } = parseRego(sources);
   const { groups } = ruleGroupsOf(modules, options);
   if (groups.length === 0) return undefined;
-  const sorted = [...groups].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+  // Code-unit order: the same on every machine, whatever its locale.
+  const sorted = [...groups].sort((a, b) => (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0));
   const dispatch = dispatchModule(sorted);
   const compiled = await compilePolicyDetailed([...sources, { path: `${DISPATCH_PACKAGE}.rego`, source: dispatch.source }], {
     entrypoints: [],

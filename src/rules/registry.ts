@@ -58,7 +58,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...GITLAB_RULES,
 ];
 
-/** Metadata of every rule, including those the loader enforces itself. */
+/**
+ * Metadata of every rule, including those the loader enforces itself, in code-unit order of their ids:
+ * `localeCompare` would order a policy's ids by the machine's locale, and its first call loads ICU's
+ * collator (~7-13 ms of every run, a tenth of a warm one). Built-in ids ([a-z0-9-]) order alike either way.
+ */
 export function allRuleMetas(rules: readonly Rule[] = BUILTIN_RULES): RuleMeta[] {
-  return [...LOAD_RULES, ...GITLAB_LOAD_RULES, ...RENDER_RULES, ...rules.map((r) => r.meta)].sort((a, b) => a.id.localeCompare(b.id));
+  return [...LOAD_RULES, ...GITLAB_LOAD_RULES, ...RENDER_RULES, ...rules.map((r) => r.meta)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
