@@ -1,10 +1,11 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { runCheck } from '../../src/check.js';
 import { generateTree, prng } from '../../src/bench/generate.js';
 import { tempDir } from '../helpers/tmp.js';
+import { editFile, yamlFilesOf } from '../helpers/tree-edits.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RESULTS = '.meshguard-cache/parse.json';
@@ -15,18 +16,9 @@ const check = async (dir: string, cached: boolean): Promise<string[]> => {
   return result.findings.map((f) => JSON.stringify(f));
 };
 
-/** Change a file's text; a file that does not exist yet is created from ''. */
-const edit = (dir: string, file: string, change: (text: string) => string): void => {
-  const full = path.join(dir, file);
-  mkdirSync(path.dirname(full), { recursive: true });
-  writeFileSync(full, change(existsSync(full) ? readFileSync(full, 'utf8') : ''));
-};
+const edit = editFile;
 
-const filesOf = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !path.join(e.parentPath, e.name).includes('.meshguard-cache'))
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort();
+const filesOf = yamlFilesOf;
 
 /**
  * The rule-result cache replays a (rule, resource) result when the resource's value and the values of

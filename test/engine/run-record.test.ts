@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type MeshguardConfig } from '../../src/config/types.js';
@@ -9,6 +9,7 @@ import { prng } from '../../src/bench/generate.js';
 import { toReportInput } from '../../src/cli/check.js';
 import { REPORT_FORMATS, renderReport } from '../../src/report/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { editFile, yamlFilesOf } from '../helpers/tree-edits.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PARSE = '.meshguard-cache/parse.json';
@@ -39,16 +40,9 @@ const platform = (): string => {
   return dir;
 };
 
-const edit = (dir: string, file: string, change: (text: string) => string): void => {
-  const full = path.join(dir, file);
-  writeFileSync(full, change(existsSync(full) ? readFileSync(full, 'utf8') : ''));
-};
+const edit = editFile;
 
-const filesOf = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !path.join(e.parentPath, e.name).includes('.meshguard-cache'))
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort();
+const filesOf = yamlFilesOf;
 
 /**
  * A `--cache` run in which no parsed value changed replays the previous run whole (src/engine/run-record.ts):
