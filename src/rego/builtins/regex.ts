@@ -6,6 +6,7 @@ import { HOST_RESULT_LIMIT, reserve } from './budget.js';
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 import { builtinError, intArg, str, strs, type HostBuiltin, type Json } from './args.js';
+import { MAX_INPUT, simpleRegExp } from './regex-simple.js';
 
 type RE2 = ReturnType<RE2JS['re2']>;
 interface Compiled { pattern: RE2JS; re2: RE2 }
@@ -32,6 +33,23 @@ function compileWith(name: string, key: string, source: () => string, flags: num
     CACHE.set(key, c);
   }
   return c;
+}
+
+// Patterns a JavaScript RegExp answers as RE2 does (regex-simple.ts), or null for those it does not.
+const SIMPLE = new Map<string, RegExp | null>();
+
+function regexMatch(name: string, p: Json, s: Json): boolean {
+  const pattern = str(name, p, 1);
+  let simple = SIMPLE.get(pattern);
+  if (simple === undefined) {
+    simple = simpleRegExp(pattern) ?? null;
+    if (SIMPLE.size >= CACHE_SIZE) SIMPLE.clear();
+    SIMPLE.set(pattern, simple);
+  }
+  // A pattern in the subset is valid for RE2 too: the input's type is checked after it, as below.
+  const input = simple ? str(name, s, 2) : undefined;
+  if (simple && input!.length <= MAX_INPUT) return simple.test(input!);
+  return compileRe2(name, pattern).re2.match(input ?? str(name, s, 2));
 }
 
 export function compileRe2(name: string, pattern: string): Compiled {
@@ -236,8 +254,8 @@ function templateToRe2(name: string, template: string, open: string, close: stri
 }
 
 export const REGEX_BUILTINS: Record<string, HostBuiltin> = {
-  'regex.match': { arity: 2, fn: (p, s) => compileRe2('regex.match', str('regex.match', p, 1)).re2.match(str('regex.match', s, 2)) },
-  re_match: { arity: 2, fn: (p, s) => compileRe2('re_match', str('re_match', p, 1)).re2.match(str('re_match', s, 2)) },
+  'regex.match': { arity: 2, fn: (p, s) => regexMatch('regex.match', p, s) },
+  re_match: { arity: 2, fn: (p, s) => regexMatch('re_match', p, s) },
   'regex.is_valid': { arity: 1, fn: (p) => {
     if (typeof p !== 'string') return false;
     try { compileRe2('regex.is_valid', p); return true; } catch { return false; }
