@@ -64,13 +64,6 @@ const STEPS = [
     command: bin('typescript/bin/tsc', '-p', 'tsconfig.json'),
   },
   {
-    name: 'command-line bundle (esbuild)',
-    // Bundled from tsc's output and the installed dependencies: both are inputs.
-    inputs: () => [filesOf('src', 'package-lock.json', 'scripts/bundle-cli.mjs'), packageVersion('esbuild')],
-    outputs: ['dist/cli/meshguard.mjs'],
-    command: node('scripts/bundle-cli.mjs'),
-  },
-  {
     name: 'configuration and GitLab CI validators (ajv standalone)',
     // Compiled with the list and options of the module just built: its source is an input too.
     inputs: () => [filesOf('schemas/config.schema.json', 'schemas/gitlab-ci.schema.json', 'scripts/compile-standalone.mjs', 'src/model/schema/standalone.ts'), packageVersion('ajv')],

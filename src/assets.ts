@@ -3,9 +3,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
- * The package root: the nearest folder above this module that holds meshguard's package.json. This
- * module runs from src/ (tests), dist/ (installed) and inside the CLI bundle (dist/cli/meshguard.mjs),
- * each at another depth, so no fixed number of `..` finds the assets from all three.
+ * The package root: the nearest folder above this module that holds meshguard's package.json, whether
+ * the code runs from src/ (tests) or dist/ (installed): every asset is named by its path from there, not
+ * by a count of `..` that depends on the depth of the module asking.
  */
 function findPackageRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -23,7 +23,7 @@ export const packagePath = (relativePath: string): string => path.join(PACKAGE_R
 export const packageUrl = (relativePath: string): URL => pathToFileURL(packagePath(relativePath));
 
 /**
- * Where the running code lives: `src` under vitest, `dist` when built (the bundle included). Sources
+ * Where the running code lives: `src` under vitest, `dist` when built. Sources
  * and their compiled files are named alike there but for the extension.
  */
 export const CODE_TREE = path.relative(PACKAGE_ROOT, fileURLToPath(import.meta.url)).split(path.sep)[0] === 'src' ? 'src' : 'dist';

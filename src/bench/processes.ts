@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
-/** The package's bin (the bundled entry), as users run it. */
-export const CLI = fileURLToPath(new URL('../cli/meshguard.mjs', import.meta.url));
+export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 export interface ChildMeasurement {
   mode: string;

@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-/** The package's bin, as users run it: the bundled entry. */
-export const CLI = path.join(REPO_ROOT, 'dist/cli/meshguard.mjs');
+export const CLI = path.join(REPO_ROOT, 'dist/cli/main.js');
 
 export interface CliRun {
   code: number;
@@ -14,7 +13,7 @@ export interface CliRun {
 
 /** Run the built CLI as a user would: a separate process, real argv, real exit code. */
 export function runMeshguard(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
-  if (!existsSync(CLI)) throw new Error('dist/cli/meshguard.mjs is missing: run `npm run build` (npm test does it)');
+  if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` (npm test does it)');
   return new Promise((resolve) => {
     execFile(
       process.execPath,
