@@ -37,4 +37,17 @@ describe('ugly input files', () => {
     expect(await run('--cache')).toEqual(findings);
     expect(readFileSync(path.join(dir, '.meshguard-cache/parse.json'), 'utf8').length).toBeLessThan(inputs.reduce((n, i) => n + i.content.length, 0));
   });
+
+  it('a 20,000-deep flow sequence beside a file with a BOM and tabs is a finding, not an aborted process', { timeout: 60_000 }, async () => {
+    // An esbuild bundle of the CLI aborted on exactly this pair (V8's fatal "RegExpCompiler Allocation failed",
+    // exit 134, nothing on stdout): the overflow of deep nesting must stay a finding, whatever parsed first.
+    const dir = tempDir('meshguard-deep-');
+    writeFileSync(path.join(dir, 'bom-tabs.yaml'), '\ufeffapiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n');
+    writeFileSync(path.join(dir, 'deep.yaml'), `a: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+    const result = await runMeshguard(['check', '.', '--format', 'json'], { cwd: dir });
+    expect(result.code).toBe(1);
+    const findings = (JSON.parse(result.stdout) as { findings: Array<{ file: string; ruleId: string; messageId: string }> }).findings;
+    expect(findings.filter((f) => f.file === 'deep.yaml').map((f) => `${f.ruleId}/${f.messageId}`)).toEqual(['yaml-syntax/RESOURCE_EXHAUSTION']);
+    expect(findings.some((f) => f.file === 'bom-tabs.yaml')).toBe(true);
+  });
 });
