@@ -159,16 +159,23 @@ export class WorkerPool {
   }
 
   /**
-   * A new review, or one moved off a stuck or replaced thread (`first`: it was there before the backlog).
-   * Reviews wait in the backlog only while every healthy thread is busy with one exceptionally long review,
+   * A new review. Reviews wait in the backlog only while every healthy thread is busy with one exceptionally long review,
    * and go to whichever thread is free first. Holding every review in the backlog and posting at most two per
    * thread (so that a standby could take over the queue of a stalled thread) was tried and measured: the
    * extra wake-ups of both threads cost more than it saved (server CPU per review 0.82-0.94 ms against
    * 0.64-0.70 ms posting at once, same rounds on the shared machine at load ~10).
    */
-  private dispatch(pending: Pending, first = false): void {
-    if (first) this.backlog.unshift(pending);
-    else this.backlog.push(pending);
+  private dispatch(pending: Pending): void {
+    this.backlog.push(pending);
+    this.pump();
+  }
+
+  /**
+   * Reviews moved off a stuck or replaced thread go ahead of the backlog (they arrived before it), in the
+   * order they arrived: unshifted and pumped one by one, the last one moved was posted first.
+   */
+  private requeueAhead(moved: Pending[]): void {
+    this.backlog.unshift(...moved);
     this.pump();
   }
 
@@ -351,8 +358,7 @@ export class WorkerPool {
         this.displaced(pending);
       }
       this.arm(slot);
-      // Ahead of the backlog: they arrived before it.
-      for (const pending of queued.reverse()) this.dispatch(pending, true);
+      this.requeueAhead(queued);
     };
     slot.watchdog = setTimeout(check, budget);
   }
@@ -374,10 +380,8 @@ export class WorkerPool {
     const head = headFailed ? orphans.shift() : undefined;
     if (head) this.settle(head, this.options.onStuck(head.body, 'the evaluation thread stopped'));
     if (!slot.failed) this.spawn();
-    for (const pending of orphans.reverse()) {
-      this.displaced(pending);
-      this.dispatch(pending, true);
-    }
+    for (const pending of orphans) this.displaced(pending);
+    this.requeueAhead(orphans);
     if (this.slots.every((s) => s.failed)) {
       for (const pending of [...this.waiting.splice(0), ...this.backlog.splice(0)]) this.settle(pending, this.options.onStuck(pending.body, 'no evaluation thread could start'));
     }
