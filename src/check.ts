@@ -8,7 +8,7 @@ import { defaultRules, policyRulesFor } from './policy/index.js';
 
 export type { CheckResult } from './engine/check.js';
 
-export interface CheckRequest extends Omit<EngineRequest, 'rules'> {
+export interface CheckRequest extends Omit<EngineRequest, 'rules' | 'ruleProvidersKey'> {
   /** The rules to run besides the policies (default: the built-in rules and shipped Rego guardrails). */
   rules?: EngineRequest['rules'];
   /** Rego/wasm policies besides `config.policies` (`--policy`). */
@@ -27,8 +27,10 @@ export function runCheck(request: CheckRequest): Promise<CheckResult> {
   return runEngine({
     ...engine,
     rules: rules ?? defaultRules(),
-    // Without policy files, what the policy provider adds depends on the resources alone (Gatekeeper templates among them).
-    ...(patterns.length === 0 && !request.ruleProviders ? { ruleProvidersKey: { policies: [] } } : {}),
+    // Without policy files, what the policy provider adds depends on the resources alone (Gatekeeper templates among
+    // them). Only this layer knows that: a key a caller slipped in (from JavaScript) is not passed on, or an edited
+    // policy could replay the previous run's findings.
+    ruleProvidersKey: patterns.length === 0 && !request.ruleProviders ? { policies: [] } : undefined,
     ruleProviders: [
       ...(request.ruleProviders ?? []),
       (resources) => policyRulesFor({ root: request.root, patterns, namespaces: policyNamespaces ?? [], combine: combine ?? false, data: policyData ?? [] }, resources),
