@@ -2,6 +2,7 @@ import type { MeshguardConfig } from '../config/types.js';
 import path from 'node:path';
 import { familyOf, loadDiscovered, loadRevision, loadWorkspace, parseSourceText, readWorkspace, type LoadedWorkspace, type ReadWorkspace } from '../load/index.js';
 import { rm } from 'node:fs/promises';
+import { besideCacheFile } from '../load/cache-files.js';
 import { CacheSigner } from '../load/cache-signing.js';
 import { ParseCache } from '../load/parse-cache.js';
 import { RuleResultCache } from './result-cache.js';
@@ -208,7 +209,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // and only for files checked as written: a rendered or piped object depends on more than its file.
   const resultCache =
     cache && workspace.fileHashes && !base && !request.stdin && provided.length === 0 && head.scopes.length === 0
-      ? await RuleResultCache.open(resultsLocation(path.resolve(request.root, request.cacheFile!)), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, headViews.rest, workspace.resources, signer)
+      ? await RuleResultCache.open(resultsLocation(cacheLocation!), RuleResultCache.keyOf([request.config, metas, today]), workspace.fileHashes, headViews.rest, workspace.resources, signer)
       : undefined;
   if (resultCache) lap('results cache');
   const evaluation = evaluateScopes(
@@ -292,14 +293,10 @@ function withBaselines(scopes: readonly EvaluationScope[], base: readonly Evalua
 }
 
 /** Rule results live beside the parse cache: `parse.json` -> `parse.results.json`. */
-function resultsLocation(parseCacheFile: string): string {
-  return parseCacheFile.replace(/(\.json)?$/, '.results.json');
-}
+const resultsLocation = (parseCacheFile: string): string => besideCacheFile(parseCacheFile, 'results');
 
 /** The record of the last run, beside them: `parse.json` -> `parse.run.json`. */
-function runLocation(parseCacheFile: string): string {
-  return parseCacheFile.replace(/(\.json)?$/, '.run.json');
-}
+const runLocation = (parseCacheFile: string): string => besideCacheFile(parseCacheFile, 'run');
 
 /**
  * A file a whole run can be replayed over: a Kubernetes manifest checked as written. A GitLab CI file's

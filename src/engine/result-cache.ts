@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { PACKAGE_VERSION } from '../assets.js';
+import { writeAtomically } from '../load/cache-files.js';
 import type { CacheSigner } from '../load/cache-signing.js';
 import { identityRead, noteKindsRead } from '../model/inventory.js';
 import type { JsonPath, ReportDescriptor, Resource } from '../model/types.js';
@@ -318,10 +318,7 @@ export class RuleResultCache {
         for (const [id, record] of Object.entries(resources)) record.signature = this.signer.sign(RECORD, this.payloadOf(id, file, hash, record, hashes[record.profile]!));
       }
     }
-    await mkdir(path.dirname(this.location), { recursive: true });
-    const temporary = `${this.location}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(data));
-    await rename(temporary, this.location);
+    await writeAtomically(this.location, JSON.stringify(data));
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { besideCacheFile, writeAtomically } from '../load/cache-files.js';
 import type { CacheSigner } from '../load/cache-signing.js';
 import type { LoadProblem } from '../load/problems.js';
 import type { Finding, JsonPath, RelatedResource, Resource, ResourceRef } from '../model/types.js';
@@ -54,18 +54,10 @@ type StoredMain = Omit<RunBody, 'ruleLists' | 'checked'> & { checked: string };
 const FORMAT = 'meshguard-run-record/1';
 
 /** `parse.run.json` -> `parse.run.checked.json`. */
-export function checkedLocation(location: string): string {
-  return location.replace(/(\.json)?$/, '.checked.json');
-}
+const checkedLocation = (location: string): string => besideCacheFile(location, 'checked');
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64');
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, file);
 }
 
 export class RunRecord {
@@ -133,7 +125,6 @@ export class RunRecord {
    */
   static async save(location: string, body: RunBody, signer: CacheSigner | undefined, checkedDigest?: string, previous?: RunRecord): Promise<void> {
     const { ruleLists, checked, ...rest } = body;
-    await mkdir(path.dirname(location), { recursive: true });
     let digest = checkedDigest;
     if (digest === undefined) {
       const checkedText = JSON.stringify({ ruleLists, checked });

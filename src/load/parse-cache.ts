@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeAtomically } from './cache-files.js';
 import { PACKAGE_VERSION } from '../assets.js';
 import type { SourceRange } from '../model/types.js';
 import type { CacheSigner } from './cache-signing.js';
@@ -144,10 +144,7 @@ export class ParseCache {
       const json = JSON.stringify(entry);
       lines.push(`${key}${SEPARATOR}${this.signer ? this.signer.sign(PURPOSE, payloadOf(key, json)) : ''}${SEPARATOR}${json}`);
     }
-    await mkdir(path.dirname(this.location), { recursive: true });
-    const temporary = `${this.location}.${process.pid}.tmp`;
-    await writeFile(temporary, `${lines.join('\n')}\n`);
-    await rename(temporary, this.location);
+    await writeAtomically(this.location, `${lines.join('\n')}\n`);
   }
 }
 
