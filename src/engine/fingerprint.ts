@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Finding, JsonPath } from '../model/types.js';
+import type { Finding } from '../model/types.js';
 
 
 /**

@@ -5,7 +5,7 @@ import { compileGlobs, discoverInputs, selectsPath, type DiscoveredFile } from '
 import { readTreeAtRevision } from './git.js';
 import { loadGitlabPipelines, pipelineFromText } from './gitlab/pipelines.js';
 import { WHOLE_FILE, type LoadProblem } from './problems.js';
-import { decodeText, readTextFile, type ReadOutcome } from './read.js';
+import { decodeText, readTextFileSync, type ReadOutcome } from './read.js';
 import { extractResources } from './resources.js';
 import { parseYamlFast } from './fast-yaml.js';
 import { countDocumentStarts, type Preparsed } from './preparse.js';
@@ -36,6 +36,11 @@ export async function loadWorkspace(inputs: readonly string[], root: string, con
   return loadDiscovered(discovery.files, config, cache, discovery.problems);
 }
 
+/** The files' texts, read in blocking calls (read.ts says why), in the order found. */
+function readAll(files: readonly DiscoveredFile[], config: LoadSettings): ReadOutcome[] {
+  return files.map((f) => readTextFileSync(f.absPath, f.path, config.maxFileBytes));
+}
+
 /** What the command line names, found and read but not parsed: a `--cache` run looks at the texts before parsing any. */
 export interface ReadWorkspace {
   discovered: DiscoveredFile[];
@@ -45,7 +50,7 @@ export interface ReadWorkspace {
 
 export async function readWorkspace(inputs: readonly string[], root: string, config: LoadSettings): Promise<ReadWorkspace> {
   const discovery = await discoverInputs(inputs, { root, include: config.include, exclude: config.exclude });
-  const texts = await Promise.all(discovery.files.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes)));
+  const texts = readAll(discovery.files, config);
   return { discovered: discovery.files, refused: discovery.problems, texts };
 }
 
@@ -54,7 +59,7 @@ export async function loadDiscovered(discovered: readonly DiscoveredFile[], conf
   const problems: LoadProblem[] = [...refused];
   // With a parse cache most files are not parsed at all: threads are for cold runs.
   const threads = cache ? undefined : ParseThreads.start(discovered.reduce((n, f) => n + (f.size ?? 0), 0));
-  const texts = read ?? (await Promise.all(discovered.map((f) => readTextFile(f.absPath, f.path, config.maxFileBytes))));
+  const texts = read ?? readAll(discovered, config);
   const sources: SourceText[] = [];
   texts.forEach((outcome, i) => {
     if (outcome.ok) sources.push({ path: discovered[i]!.path, text: outcome.text });

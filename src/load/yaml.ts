@@ -80,7 +80,6 @@ export function parseYaml(text: string, options: ParseOptions = {}): ParseResult
   };
 
   const documents: PositionedDocument[] = [];
-  const problems: YamlProblem[] = [];
   // merge: true because GitLab CI and many Helm-rendered manifests rely on `<<` merge keys.
   // logLevel error: a collection used as a key (every unrendered Helm `{{ ... }}:`) would otherwise make
   // the yaml package print a Node warning on stderr; such keys are findings of their own (helm-template).

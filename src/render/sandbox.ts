@@ -6,7 +6,7 @@ import { parseYaml } from '../load/yaml.js';
 import { isRecord } from '../model/workload.js';
 import { isRemoteTarget } from './kustomization.js';
 import type { BuildRoot, TreeReader } from './plan.js';
-import { runTool, type ToolOutcome } from './tools.js';
+import type { ToolOutcome } from './tools.js';
 
 /** What was left out to render a build without its remote parts. */
 export interface Degradation {

@@ -1,6 +1,5 @@
 import { unevaluatedReview, type AdmissionOutcome, type AdmissionReviewer, type FailurePolicy } from './admission.js';
 import { isRecord } from '../model/workload.js';
-import type { Severity } from '../model/types.js';
 
 /** Messages from the server to an evaluation thread. */
 export type ToWorker =

@@ -3,7 +3,7 @@ import type { Inventory } from '../inventory.js';
 import { memoize, overlaidObject } from '../memo.js';
 import { captureOf, type CaptureBypass } from '../mesh/capture.js';
 import { injectionOf } from '../mesh/injection.js';
-import type { JsonPath, Resource, ResourceRef } from '../types.js';
+import type { JsonPath, Resource } from '../types.js';
 import { POD_BEARING_KINDS, podTemplateOf } from '../workload.js';
 import { cidrContains } from './cidr.js';
 import { peerReach, podEndpointOf, policiesSelecting, ruleAdmittedPorts, type PodEndpoint } from './admission.js';
